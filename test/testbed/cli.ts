@@ -1,0 +1,50 @@
+/**
+ * `npm run testbed -- up [--clusters N] [--dir DIR]` and `npm run testbed -- down [--dir DIR]`.
+ */
+import { parseArgs } from 'node:util';
+import { down, up } from './testbed.ts';
+
+const usage = 'usage: npm run testbed -- up [--clusters N] [--dir DIR] | down [--dir DIR]';
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { clusters: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command] = positionals;
+  if (values.help || positionals.length !== 1) {
+    console.error(usage);
+    return values.help ? 0 : 2;
+  }
+  const dir = values.dir;
+  if (command === 'up') {
+    const clusters = values.clusters === undefined ? 2 : Number(values.clusters);
+    const envFile = await up({
+      ...(dir === undefined ? {} : { dir }),
+      clusters,
+      log: (line) => console.error(line),
+    });
+    console.log(envFile);
+    return 0;
+  }
+  if (command === 'down') {
+    if (values.clusters !== undefined) {
+      console.error(`--clusters is for up only\n${usage}`);
+      return 2;
+    }
+    await down(dir === undefined ? {} : { dir });
+    return 0;
+  }
+  console.error(`unknown command ${JSON.stringify(command)}\n${usage}`);
+  return 2;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`testbed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
