@@ -1,0 +1,99 @@
+/**
+ * The only module that knows how keys in a backup location are named (Velero's layout, DESIGN.md section 3)
+ * and how paths inside a backup tarball are built. Everything else asks here.
+ */
+
+/** Velero's backup format version, written to `metadata/version` and `status.formatVersion`. */
+export const formatVersion = '1.1.0';
+
+/** The top-level folders Velero accepts under a location's prefix; Lifeboat writes only into these. */
+export const topLevelDirs = ['backups', 'restores'] as const;
+
+/** The folder holding every backup; its sub-folders are backup names. */
+export const backupsDir = 'backups/';
+
+/** Keys of the files of backup `name`. */
+export function backupKeys(name: string) {
+  const dir = `backups/${name}/`;
+  return {
+    dir,
+    metadata: `${dir}velero-backup.json`,
+    tarball: `${dir}${name}.tar.gz`,
+    resourceList: `${dir}${name}-resource-list.json.gz`,
+    logs: `${dir}${name}-logs.gz`,
+    results: `${dir}${name}-results.gz`,
+    volumeSnapshots: `${dir}${name}-volumesnapshots.json.gz`,
+    index: `${dir}lifeboat-index.json.gz`,
+  };
+}
+
+/** Keys of the files of restore `name`. */
+export function restoreKeys(name: string) {
+  const dir = `restores/${name}/`;
+  return {
+    dir,
+    logs: `${dir}restore-${name}-logs.gz`,
+    results: `${dir}restore-${name}-results.gz`,
+    resourceList: `${dir}restore-${name}-resource-list.json.gz`,
+  };
+}
+
+/** Inside the tarball. */
+export const tarballPaths = {
+  version: 'metadata/version',
+  resourcesDir: 'resources/',
+  preferredVersionSuffix: '-preferredversion',
+};
+
+/**
+ * Path of an item in the tarball: `resources/<resource>[.<group>]/[<version>-preferredversion/]`
+ * `namespaces/<ns>/<name>.json` or `.../cluster/<name>.json`. `version` omitted gives the plain path that
+ * Velero's restore reads by default.
+ */
+export function itemPath(
+  groupResource: string,
+  namespace: string | undefined,
+  name: string,
+  preferredVersion?: string,
+): string {
+  const versionDir = preferredVersion ? `${preferredVersion}${tarballPaths.preferredVersionSuffix}/` : '';
+  const scope = namespace ? `namespaces/${namespace}/` : 'cluster/';
+  return `${tarballPaths.resourcesDir}${groupResource}/${versionDir}${scope}${name}.json`;
+}
+
+/** A parsed item path. */
+export interface ItemPathParts {
+  groupResource: string;
+  /** Set for `<version>-preferredversion` or other version directories. */
+  versionDir?: string;
+  namespace?: string;
+  name: string;
+}
+
+/** Parses a tarball path written by `itemPath` (or by Velero); undefined for anything else. */
+export function parseItemPath(path: string): ItemPathParts | undefined {
+  const clean = path.replace(/^\.\//, '');
+  if (!clean.startsWith(tarballPaths.resourcesDir) || !clean.endsWith('.json')) return undefined;
+  const parts = clean.slice(tarballPaths.resourcesDir.length, -'.json'.length).split('/');
+  const [groupResource, ...rest] = parts;
+  if (!groupResource) return undefined;
+  let versionDir: string | undefined;
+  if (rest[0] !== 'cluster' && rest[0] !== 'namespaces') versionDir = rest.shift();
+  if (rest[0] === 'cluster' && rest.length === 2) {
+    return { groupResource, ...(versionDir ? { versionDir } : {}), name: rest[1] as string };
+  }
+  if (rest[0] === 'namespaces' && rest.length === 3) {
+    return {
+      groupResource,
+      ...(versionDir ? { versionDir } : {}),
+      namespace: rest[1] as string,
+      name: rest[2] as string,
+    };
+  }
+  return undefined;
+}
+
+/** Velero's resource-list key: `group/version/Kind`, or `version/Kind` for the core group. */
+export function resourceListKey(apiVersion: string, kind: string): string {
+  return `${apiVersion}/${kind}`;
+}

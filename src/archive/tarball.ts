@@ -1,0 +1,94 @@
+/**
+ * Streaming tarball writer and reader. The writer is a tar stream piped through gzip: entries are added
+ * with backpressure, so memory stays flat however many objects pass through. Headers follow Velero's:
+ * regular files, mode 0755, no directory entries.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { constants, createGunzip, createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { formatVersion, tarballPaths } from './layout.ts';
+
+/** Writes `<name>.tar.gz`: `metadata/version` first, then entries as they come. */
+export class TarballWriter {
+  /** The gzipped tarball, to hand to `ObjectStore.put`. */
+  readonly stream: Readable;
+  private readonly pack = tar.pack();
+  private readonly mtime: Date;
+  private compressedBytes = 0;
+  private failed: Error | undefined;
+
+  constructor(options: { mtime: Date; level?: number }) {
+    this.mtime = options.mtime;
+    const gzip = createGzip({ level: options.level ?? constants.Z_DEFAULT_COMPRESSION });
+    const counted = new PassThrough();
+    gzip.on('data', (chunk: Buffer) => {
+      this.compressedBytes += chunk.length;
+    });
+    gzip.on('error', (error) => {
+      this.failed = error;
+      counted.destroy(error);
+    });
+    this.pack.on('error', (error: Error) => {
+      this.failed = error;
+      gzip.destroy(error);
+    });
+    this.pack.pipe(gzip).pipe(counted);
+    this.stream = counted;
+  }
+
+  /** Bytes of compressed output produced so far. */
+  get bytes(): number {
+    return this.compressedBytes;
+  }
+
+  /** Writes the `metadata/version` entry (Velero writes it first). */
+  writeVersion(): Promise<void> {
+    return this.add(tarballPaths.version, Buffer.from(`${formatVersion}\n`));
+  }
+
+  /** Adds one file; resolves when the tar stream has taken it (backpressure). */
+  add(name: string, data: Buffer): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.pack.entry(
+        { name, size: data.length, mode: 0o755, mtime: this.mtime, type: 'file' },
+        data,
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+  }
+
+  /** Ends the tarball; the stream ends once everything is flushed. */
+  finish(): void {
+    this.pack.finalize();
+  }
+
+  /** Aborts: the stream errors so an upload in progress fails instead of storing a truncated tarball. */
+  abort(reason: Error): void {
+    this.failed = reason;
+    this.pack.destroy(reason);
+    this.stream.destroy(reason);
+  }
+}
+
+/** One file read from a tarball. */
+export interface TarballEntry {
+  name: string;
+  data: Buffer;
+}
+
+/** Reads a gzipped tarball entry by entry (regular files only), streaming. */
+export async function* readTarball(source: Readable): AsyncGenerator<TarballEntry> {
+  const extract = tar.extract();
+  const gunzip = createGunzip();
+  source.on('error', (error) => gunzip.destroy(error));
+  gunzip.on('error', (error) => extract.destroy(error));
+  source.pipe(gunzip).pipe(extract);
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    if (entry.header.type === 'file' || entry.header.type === 'contiguous-file') {
+      yield { name: entry.header.name, data: Buffer.concat(chunks) };
+    }
+  }
+}

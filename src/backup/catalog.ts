@@ -1,0 +1,106 @@
+/**
+ * Reading what a location holds: the backups in it (a backup exists when its `velero-backup.json` does —
+ * the bucket is the source of truth), one backup's description, results and contents, and deletion.
+ */
+import {
+  type BackupDescription,
+  backupKeys,
+  backupsDir,
+  type ContentIndex,
+  decodeBackupDescription,
+  decodeIndex,
+  type ResultGroup,
+  Results,
+} from '../archive/index.ts';
+import { getBuffer, ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import { BackupNotFoundError } from './errors.ts';
+
+/** A backup found in a location, or the reason its description could not be read. */
+export type StoredBackup = { name: string; description: BackupDescription } | { name: string; error: string };
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Every backup in the location, newest first. Folders without `velero-backup.json` (unfinished) are left out. */
+export async function listBackups(store: ObjectStore): Promise<StoredBackup[]> {
+  const names = await store.listPrefixes(backupsDir);
+  const found = await mapLimit(names, 16, async (name): Promise<StoredBackup | undefined> => {
+    try {
+      return {
+        name,
+        description: decodeBackupDescription(await getBuffer(store, backupKeys(name).metadata)),
+      };
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return undefined;
+      return { name, error: (error as Error).message };
+    }
+  });
+  const start = (b: StoredBackup) => ('description' in b ? b.description.startTimestamp.getTime() : 0);
+  return found
+    .filter((b): b is StoredBackup => b !== undefined)
+    .sort((a, b) => start(b) - start(a) || a.name.localeCompare(b.name));
+}
+
+/** One backup's description and results; with `details`, its content index too. */
+export interface BackupDetails {
+  description: BackupDescription;
+  errors: ResultGroup;
+  warnings: ResultGroup;
+  index?: ContentIndex;
+}
+
+export async function describeBackup(
+  store: ObjectStore,
+  name: string,
+  options: { details?: boolean } = {},
+): Promise<BackupDetails> {
+  const keys = backupKeys(name);
+  let description: BackupDescription;
+  try {
+    description = decodeBackupDescription(await getBuffer(store, keys.metadata));
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw new BackupNotFoundError(name, store.description);
+    throw error;
+  }
+  const details: BackupDetails = { description, errors: {}, warnings: {} };
+  try {
+    const results = Results.decode(await getBuffer(store, keys.results));
+    details.errors = results.errors;
+    details.warnings = results.warnings;
+  } catch (error) {
+    if (!(error instanceof ObjectNotFoundError)) throw error;
+  }
+  if (options.details) {
+    try {
+      details.index = decodeIndex(await getBuffer(store, keys.index));
+    } catch (error) {
+      if (!(error instanceof ObjectNotFoundError)) throw error;
+      // A Velero-made backup has no Lifeboat index: nothing to list from.
+    }
+  }
+  return details;
+}
+
+/**
+ * Deletes a backup: `velero-backup.json` first, so it stops looking complete at once, then the rest.
+ * Leftovers of an unfinished backup of that name are removed too.
+ */
+export async function deleteBackup(store: ObjectStore, name: string): Promise<{ deletedObjects: number }> {
+  const keys = backupKeys(name);
+  const all: string[] = [];
+  for await (const object of store.list(keys.dir)) all.push(object.key);
+  if (all.length === 0) throw new BackupNotFoundError(name, store.description);
+  if (all.includes(keys.metadata)) await store.delete([keys.metadata]);
+  await store.delete(all.filter((key) => key !== keys.metadata));
+  return { deletedObjects: all.length };
+}

@@ -1,0 +1,18 @@
+/** The backup engine and what reads backups back from a location. */
+export {
+  type BackupOutcome,
+  type BackupProgress,
+  type BackupRequest,
+  checkBackupName,
+  removeBackupFiles,
+  runBackup,
+} from './backup.ts';
+export {
+  type BackupDetails,
+  deleteBackup,
+  describeBackup,
+  listBackups,
+  type StoredBackup,
+} from './catalog.ts';
+export { BackupExistsError, BackupInputError, BackupNotFoundError } from './errors.ts';
+export { LabelSelectorError, parseLabelSelector } from './label-selector.ts';

@@ -1,0 +1,271 @@
+/** `lifeboat backup create | list | describe | delete` (local mode: straight to the cluster and the location). */
+import type { Command } from 'commander';
+import type { BackupDescription, ClusterResourcesMode, ResultGroup } from '../archive/index.ts';
+import { parseGoDuration } from '../archive/index.ts';
+import { deleteBackup, describeBackup, listBackups, runBackup } from '../backup/index.ts';
+import { list, openKube, openStore, outputFormat, printJson } from './context.ts';
+import { type CliIo, exitCodes, UsageError } from './io.ts';
+import { formatBytes, formatTime, ProgressReporter, table } from './output.ts';
+
+function clusterResourcesMode(value: string | undefined): ClusterResourcesMode {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'always' || value === 'never') return value;
+  // Velero's boolean spelling, for users moving over.
+  if (value === 'true') return 'always';
+  if (value === 'false') return 'never';
+  throw new UsageError(`--include-cluster-resources must be auto, always or never, got "${value}"`);
+}
+
+function ttl(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseGoDuration(value);
+  } catch (error) {
+    throw new UsageError(`--ttl: ${(error as Error).message}`);
+  }
+}
+
+/** The JSON shape of a backup in `-o json` output. */
+export function backupJson(d: BackupDescription, errors?: ResultGroup, warnings?: ResultGroup) {
+  return {
+    name: d.name,
+    phase: d.phase,
+    ...(d.failureReason ? { failureReason: d.failureReason } : {}),
+    startTimestamp: d.startTimestamp.toISOString(),
+    completionTimestamp: d.completionTimestamp?.toISOString() ?? null,
+    expiration: d.expiration.toISOString(),
+    itemsBackedUp: d.itemsBackedUp,
+    totalItems: d.totalItems,
+    errors: d.errors,
+    warnings: d.warnings,
+    sizeBytes: d.sizeBytes,
+    storageLocation: d.storageLocation,
+    includedNamespaces: d.includedNamespaces,
+    excludedNamespaces: d.excludedNamespaces,
+    includedResources: d.includedResources,
+    excludedResources: d.excludedResources,
+    includeClusterResources: d.clusterResources,
+    includeDisks: d.includeDisks,
+    labelSelector: d.labelSelector ?? null,
+    ...(errors ? { results: { errors, warnings } } : {}),
+  };
+}
+
+export function phaseExitCode(phase: string): number {
+  if (phase === 'Completed') return exitCodes.completed;
+  if (phase === 'PartiallyFailed') return exitCodes.partiallyFailed;
+  return exitCodes.failed;
+}
+
+function resultLines(title: string, group: ResultGroup): string {
+  const lines: string[] = [];
+  for (const message of group.velero ?? []) lines.push(`  ${message}`);
+  for (const message of group.cluster ?? []) lines.push(`  cluster: ${message}`);
+  for (const [ns, messages] of Object.entries(group.namespaces ?? {}))
+    for (const m of messages) lines.push(`  ${ns}: ${m}`);
+  return lines.length ? `${title}:\n${lines.join('\n')}\n` : '';
+}
+
+interface CommonOptions {
+  location?: string;
+  output?: string;
+}
+
+export function addBackupCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const backup = program
+    .command('backup')
+    .description('create, list, describe and delete backups in a location');
+
+  backup
+    .command('create')
+    .description('back up a cluster to a location')
+    .argument('<name>', 'backup name (lower-case letters, digits, - and .)')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--location <url>', 'backup location URL: file:///dir or s3://bucket/prefix?region=R')
+    .option('--include-namespaces <list>', 'namespaces to take (globs allowed; default: all)')
+    .option('--exclude-namespaces <list>', 'namespaces to leave out')
+    .option('--include-resources <list>', 'resources to take (default: all)')
+    .option('--exclude-resources <list>', 'resources to leave out')
+    .option('--include-cluster-resources <mode>', 'cluster-scoped resources: auto, always or never', 'auto')
+    .option('--selector <selector>', 'take only objects matching this label selector')
+    .option('--ttl <duration>', 'how long to keep the backup, e.g. 720h (default 720h)')
+    .option(
+      '--include-disks',
+      'ask for volume data too (objects only in this version: reported as a warning)',
+    )
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (name: string, options: CommonOptions & Record<string, string | boolean | undefined>) => {
+      const format = outputFormat(options.output);
+      const store = openStore(options.location);
+      const ttlMs = ttl(options.ttl as string | undefined);
+      const mode = clusterResourcesMode(options.includeClusterResources as string | undefined);
+      const kube = await openKube(
+        io,
+        options.kubeconfig as string | undefined,
+        options.context as string | undefined,
+      );
+      const progress = new ProgressReporter(io);
+      try {
+        const outcome = await runBackup({
+          name,
+          kube,
+          store,
+          includeNamespaces: list(options.includeNamespaces as string | undefined),
+          excludeNamespaces: list(options.excludeNamespaces as string | undefined),
+          includeResources: list(options.includeResources as string | undefined),
+          excludeResources: list(options.excludeResources as string | undefined),
+          clusterResources: mode,
+          ...(options.selector ? { labelSelector: options.selector as string } : {}),
+          ...(ttlMs === undefined ? {} : { ttlMs }),
+          includeDisks: options.includeDisks === true,
+          onProgress: (p) =>
+            progress.update(
+              p.itemsBackedUp,
+              p.totalItems,
+              `${formatBytes(p.bytes)}${p.currentResource ? ` ${p.currentResource}` : ''}`,
+              p.done,
+            ),
+        });
+        progress.finish();
+        const d = outcome.description;
+        if (format === 'json') printJson(io, backupJson(d, outcome.errors, outcome.warnings));
+        else {
+          io.stdout(
+            `Backup "${d.name}" ${d.phase}: ${d.itemsBackedUp} items, ${formatBytes(d.sizeBytes)}, ${d.errors} errors, ${d.warnings} warnings, expires ${formatTime(d.expiration)}\n`,
+          );
+          if (d.failureReason) io.stdout(`Reason: ${d.failureReason}\n`);
+          io.stdout(resultLines('Errors', outcome.errors) + resultLines('Warnings', outcome.warnings));
+        }
+        setExit(phaseExitCode(d.phase));
+      } finally {
+        progress.finish();
+        await Promise.all([kube.close(), store.close()]);
+      }
+    });
+
+  backup
+    .command('list')
+    .description('list the backups in a location')
+    .option('--location <url>', 'backup location URL')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (options: CommonOptions) => {
+      const format = outputFormat(options.output);
+      const store = openStore(options.location);
+      try {
+        const backups = await listBackups(store);
+        if (format === 'json') {
+          printJson(
+            io,
+            backups.map((b) =>
+              'description' in b
+                ? backupJson(b.description)
+                : { name: b.name, phase: 'Unreadable', error: b.error },
+            ),
+          );
+          return;
+        }
+        if (backups.length === 0) {
+          io.stdout(`No backups in ${store.description}\n`);
+          return;
+        }
+        const rows = backups.map((b) =>
+          'description' in b
+            ? [
+                b.name,
+                b.description.phase,
+                String(b.description.itemsBackedUp),
+                String(b.description.errors),
+                String(b.description.warnings),
+                formatBytes(b.description.sizeBytes),
+                formatTime(b.description.startTimestamp),
+                formatTime(b.description.expiration),
+              ]
+            : [b.name, 'Unreadable', '-', '-', '-', '-', '-', b.error],
+        );
+        io.stdout(
+          table(['NAME', 'STATUS', 'ITEMS', 'ERRORS', 'WARNINGS', 'SIZE', 'CREATED', 'EXPIRES'], rows),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+  backup
+    .command('describe')
+    .description("show a backup's settings, results and (with --details) its objects")
+    .argument('<name>', 'backup name')
+    .option('--location <url>', 'backup location URL')
+    .option('--details', 'list every object in the backup')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (name: string, options: CommonOptions & { details?: boolean }) => {
+      const format = outputFormat(options.output);
+      const store = openStore(options.location);
+      try {
+        const details = await describeBackup(store, name, { details: options.details === true });
+        const d = details.description;
+        if (format === 'json') {
+          printJson(io, {
+            ...backupJson(d, details.errors, details.warnings),
+            ...(details.index ? { items: details.index.items } : {}),
+          });
+          return;
+        }
+        const lines = [
+          `Name:             ${d.name}`,
+          `Phase:            ${d.phase}${d.failureReason ? ` (${d.failureReason})` : ''}`,
+          `Namespaces:       included: ${d.includedNamespaces.join(', ') || '*'}; excluded: ${d.excludedNamespaces.join(', ') || '<none>'}`,
+          `Resources:        included: ${d.includedResources.join(', ') || '*'}; excluded: ${d.excludedResources.join(', ') || '<none>'}`,
+          `Cluster-scoped:   ${d.clusterResources}`,
+          `Label selector:   ${d.labelSelector ? JSON.stringify(d.labelSelector) : '<none>'}`,
+          `Include disks:    ${d.includeDisks}`,
+          `Started:          ${formatTime(d.startTimestamp)}`,
+          `Completed:        ${formatTime(d.completionTimestamp)}`,
+          `Expires:          ${formatTime(d.expiration)}`,
+          `Items:            ${d.itemsBackedUp} of ${d.totalItems}`,
+          `Size:             ${formatBytes(d.sizeBytes)}`,
+          `Errors:           ${d.errors}`,
+          `Warnings:         ${d.warnings}`,
+        ];
+        io.stdout(
+          `${lines.join('\n')}\n${resultLines('\nErrors', details.errors)}${resultLines('\nWarnings', details.warnings)}`,
+        );
+        if (options.details) {
+          if (!details.index)
+            io.stdout('\nThis backup has no Lifeboat content index (it was not made by Lifeboat).\n');
+          else {
+            const rows = details.index.items.map((item) => [
+              item.group ? `${item.group}/${item.version}` : item.version,
+              item.kind,
+              item.namespace ?? '',
+              item.name,
+            ]);
+            io.stdout(`\n${table(['API VERSION', 'KIND', 'NAMESPACE', 'NAME'], rows)}`);
+          }
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+  backup
+    .command('delete')
+    .description('delete a backup from a location')
+    .argument('<name>', 'backup name')
+    .option('--location <url>', 'backup location URL')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (name: string, options: CommonOptions) => {
+      const format = outputFormat(options.output);
+      const store = openStore(options.location);
+      try {
+        const { deletedObjects } = await deleteBackup(store, name);
+        if (format === 'json') printJson(io, { name, deleted: true, deletedObjects });
+        else
+          io.stdout(
+            `Backup "${name}" deleted (${deletedObjects} objects removed from ${store.description})\n`,
+          );
+      } finally {
+        await store.close();
+      }
+    });
+}

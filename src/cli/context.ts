@@ -1,0 +1,44 @@
+/** Opening what commands work on — a location's store, a cluster's client — from their flags. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { HttpKubeClient, type KubeClient, loadConnection } from '../kube/index.ts';
+import { type ObjectStore, openObjectStore, parseLocation } from '../storage/index.ts';
+import { type CliIo, UsageError } from './io.ts';
+
+export function openStore(location: string | undefined): ObjectStore {
+  if (!location)
+    throw new UsageError(
+      '--location is required: a URL such as file:///var/backups or s3://bucket/prefix?region=eu-west-1',
+    );
+  return openObjectStore(parseLocation(location));
+}
+
+export async function openKube(
+  io: CliIo,
+  kubeconfig: string | undefined,
+  context: string | undefined,
+): Promise<KubeClient> {
+  const file = kubeconfig ?? io.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
+  const connection = await loadConnection(context === undefined ? { file } : { file, context });
+  return new HttpKubeClient(connection, { maxInFlight: 8 });
+}
+
+/** Splits `a,b,c` lists, dropping blanks. */
+export function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+export type OutputFormat = 'table' | 'json';
+
+export function outputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined || value === 'table' || value === 'wide') return 'table';
+  if (value === 'json') return 'json';
+  throw new UsageError(`unknown output format "${value}": use -o json, or leave it out for a table`);
+}
+
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}

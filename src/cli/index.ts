@@ -1,0 +1,3 @@
+/** The `lifeboat` command line. */
+export { type CliIo, exitCodes, processIo, UsageError } from './io.ts';
+export { runCli } from './program.ts';

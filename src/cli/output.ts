@@ -1,0 +1,65 @@
+/** Human output: tables, sizes, times, progress. */
+import type { CliIo } from './io.ts';
+
+/** Renders rows as left-aligned columns under upper-case headers, as kubectl does. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('   ')
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatTime(date: Date | undefined): string {
+  if (!date || Number.isNaN(date.getTime())) return '-';
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+/** Progress on a terminal: one bar redrawn in place. Elsewhere: a plain line at most every 2 s. */
+export class ProgressReporter {
+  private readonly io: CliIo;
+  private lastLine = 0;
+  private drawn = false;
+
+  constructor(io: CliIo) {
+    this.io = io;
+  }
+
+  update(done: number, total: number, detail: string, final = false): void {
+    const now = Date.now();
+    if (this.io.isTty) {
+      const width = 30;
+      const ratio = total > 0 ? Math.min(1, done / total) : 0;
+      const filled = Math.round(ratio * width);
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+      this.io.stderr(`\r\x1b[2K${bar} ${done}/${total} ${detail}`);
+      this.drawn = true;
+      if (final) this.finish();
+      return;
+    }
+    if (final || now - this.lastLine >= 2000) {
+      this.lastLine = now;
+      this.io.stderr(`progress: ${done}/${total} items ${detail}\n`);
+    }
+  }
+
+  finish(): void {
+    if (this.drawn) this.io.stderr('\n');
+    this.drawn = false;
+  }
+}

@@ -1,0 +1,64 @@
+/** The `lifeboat` command: builds the command tree and maps every failure to a message and an exit status. */
+import { Command, CommanderError } from 'commander';
+import { BackupMetadataError } from '../archive/index.ts';
+import { BackupExistsError, BackupInputError, BackupNotFoundError } from '../backup/index.ts';
+import { KubeApiError, KubeConnectionError, KubeconfigError } from '../kube/index.ts';
+import { LocationError } from '../storage/index.ts';
+import { addBackupCommands } from './backup-commands.ts';
+import { type CliIo, exitCodes, UsageError } from './io.ts';
+
+/** Runs `lifeboat` with `argv` (without the node and script paths) and resolves to the exit status. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exit: number = exitCodes.completed;
+  const program = new Command('lifeboat')
+    .description('Backup and restore for Kubernetes clusters')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)');
+  addBackupCommands(program, io, (code) => {
+    exit = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exit;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Help and version are not failures; everything else commander reports is bad usage.
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    )
+      return 0;
+    return exitCodes.usage;
+  }
+  const inputErrors = [
+    UsageError,
+    BackupInputError,
+    BackupExistsError,
+    BackupNotFoundError,
+    LocationError,
+    KubeconfigError,
+  ];
+  const message = error instanceof Error ? error.message : String(error);
+  if (inputErrors.some((type) => error instanceof type)) {
+    io.stderr(`error: ${message}\n`);
+    return exitCodes.usage;
+  }
+  if (
+    error instanceof KubeConnectionError ||
+    error instanceof KubeApiError ||
+    error instanceof BackupMetadataError
+  ) {
+    io.stderr(`error: ${message}\n`);
+    return exitCodes.failed;
+  }
+  io.stderr(`error: ${message}\n`);
+  if (io.env.LIFEBOAT_DEBUG && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+  return exitCodes.failed;
+}

@@ -1,0 +1,26 @@
+/** The Kubernetes layer: connections, discovery, paged listing. Objects stay raw JSON. */
+export {
+  HttpKubeClient,
+  type HttpKubeClientOptions,
+  type KubeClient,
+  type KubeRequest,
+  type KubeResponse,
+} from './client.ts';
+export { type KubeConnection, type KubeconfigSource, loadConnection } from './connection.ts';
+export {
+  type ApiResource,
+  apiVersionOf,
+  backupResources,
+  collectionPath,
+  discoverResources,
+  qualifiedName,
+} from './discovery.ts';
+export { KubeApiError, KubeConnectionError, KubeconfigError } from './errors.ts';
+export {
+  type KubeObject,
+  type ListedObject,
+  type ListOptions,
+  type ListPage,
+  listPages,
+  type ObjectMeta,
+} from './list.ts';

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { splitItems, withTypeMeta } from './json-items.ts';
+
+test('splitItems returns the exact bytes of each item, however nested or escaped', () => {
+  const one =
+    '{"metadata":{"name":"a","annotations":{"x":"has \\"items\\": [ { and } ]"}},"data":{"items":[1,2]}}';
+  const two = '{"metadata":{"name":"b"},"spec":{"n":12345678901234567890123,"f":1.50}}';
+  const body = Buffer.from(
+    `{"kind":"List","metadata":{"continue":"x"},"items":[${one}, ${two}],"after":{"items":[{"no":1}]}}`,
+  );
+  const items = splitItems(body).map((item) => item.toString());
+  assert.deepEqual(items, [one, two]);
+});
+
+test('splitItems finds items whatever the key order and handles an empty list', () => {
+  assert.deepEqual(splitItems(Buffer.from('{"items":[],"metadata":{}}')), []);
+  assert.deepEqual(splitItems(Buffer.from('{"items":[{}],"kind":"X"}')).map(String), ['{}']);
+  assert.deepEqual(splitItems(Buffer.from('{"kind":"X","metadata":{"items":[{"a":1}]}}')), []);
+});
+
+test('withTypeMeta puts kind and apiVersion first, and keeps items that have them untouched', () => {
+  const raw = Buffer.from('{"metadata":{"name":"a"}}');
+  assert.equal(
+    withTypeMeta(raw, false, 'v1', 'ConfigMap').toString(),
+    '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"}}',
+  );
+  assert.equal(withTypeMeta(raw, true, 'v1', 'ConfigMap'), raw);
+  assert.equal(
+    withTypeMeta(Buffer.from('{}'), false, 'v1', 'X').toString(),
+    '{"kind":"X","apiVersion":"v1"}',
+  );
+});

@@ -1,0 +1,77 @@
+/**
+ * Splits a LIST response into the exact bytes of each item, so objects are stored as the API server sent
+ * them. JSON.parse alone would lose integers above 2^53 and reformat numbers; here the parsed value is used
+ * only to read fields, and the raw slice is what gets stored.
+ */
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const ITEMS = Buffer.from('"items"');
+
+/** Returns the raw bytes of every element of the top-level `items` array of a JSON object. */
+export function splitItems(body: Buffer): Buffer[] {
+  const items: Buffer[] = [];
+  let depth = 0;
+  let inString = false;
+  let stringStart = -1;
+  let lastKeyIsItems = false;
+  let inItems = false;
+  let itemStart = -1;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i] as number;
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) {
+        inString = false;
+        if (depth === 1)
+          lastKeyIsItems =
+            i + 1 - stringStart === ITEMS.length && body.subarray(stringStart, i + 1).equals(ITEMS);
+      }
+      continue;
+    }
+    switch (byte) {
+      case QUOTE:
+        inString = true;
+        stringStart = i;
+        break;
+      case COLON:
+        break;
+      case OPEN_BRACE:
+      case OPEN_BRACKET:
+        depth++;
+        if (depth === 2 && byte === OPEN_BRACKET && lastKeyIsItems) inItems = true;
+        else if (depth === 3 && inItems) itemStart = i;
+        break;
+      case CLOSE_BRACE:
+      case CLOSE_BRACKET:
+        if (depth === 3 && inItems) items.push(body.subarray(itemStart, i + 1));
+        else if (depth === 2 && inItems) inItems = false;
+        depth--;
+        if (depth === 1) lastKeyIsItems = false;
+        break;
+      default:
+        break;
+    }
+  }
+  return items;
+}
+
+/**
+ * LIST responses leave out `kind` and `apiVersion` on each item of built-in types; a GET has them first.
+ * Puts them back in the same place, so the stored bytes equal what a GET of the object returns.
+ */
+export function withTypeMeta(raw: Buffer, hasTypeMeta: boolean, apiVersion: string, kind: string): Buffer {
+  if (hasTypeMeta) return raw;
+  const head = Buffer.from(`{"kind":${JSON.stringify(kind)},"apiVersion":${JSON.stringify(apiVersion)}`);
+  const isEmpty = raw.subarray(1).toString().trim() === '}';
+  return Buffer.concat([
+    head,
+    isEmpty ? Buffer.from('}') : Buffer.from(','),
+    isEmpty ? Buffer.alloc(0) : raw.subarray(1),
+  ]);
+}

@@ -1,0 +1,169 @@
+/**
+ * AWS S3 and S3-compatible stores (MinIO). Large and streamed bodies go through multipart upload
+ * (@aws-sdk/lib-storage); a custom CA is trusted for this endpoint only.
+ */
+import { Agent } from 'node:https';
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ObjectNotFoundError } from './errors.ts';
+import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+
+/** What an S3 location needs. */
+export interface S3Options {
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  /** PEM of a CA to trust for this endpoint. */
+  caCert?: string;
+  /** Explicit keys; without them the AWS SDK's default chain (environment, profile) applies. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+const partSize = 8 * 1024 * 1024;
+
+export class S3ObjectStore implements ObjectStore {
+  readonly description: string;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+
+  constructor(options: S3Options) {
+    this.bucket = options.bucket;
+    this.prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
+    this.description = `s3://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
+    const config: S3ClientConfig = {
+      region: options.region,
+      forcePathStyle: options.forcePathStyle ?? false,
+      requestHandler: new NodeHttpHandler({
+        httpsAgent: new Agent({
+          keepAlive: true,
+          maxSockets: 16,
+          ...(options.caCert ? { ca: options.caCert } : {}),
+        }),
+        connectionTimeout: 10_000,
+        requestTimeout: 120_000,
+      }),
+      maxAttempts: 5,
+    };
+    if (options.endpoint) config.endpoint = options.endpoint;
+    if (options.credentials) config.credentials = options.credentials;
+    this.client = new S3Client(config);
+  }
+
+  private key(key: string): string {
+    return `${this.prefix}${key}`;
+  }
+
+  async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: this.key(key),
+        Body: body,
+        ...(options.contentType ? { ContentType: options.contentType } : {}),
+      },
+      partSize,
+      queueSize: 4,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+  }
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }),
+      );
+      return response.Body as Readable;
+    } catch (error) {
+      if (error instanceof NoSuchKey) throw new ObjectNotFoundError(key, this.description, { cause: error });
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const response = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) }),
+      );
+      const info: ObjectInfo = { key, size: response.ContentLength ?? 0 };
+      if (response.LastModified) info.lastModified = response.LastModified;
+      return info;
+    } catch (error) {
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key(prefix), ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) {
+        if (!item.Key) continue;
+        const info: ObjectInfo = { key: item.Key.slice(this.prefix.length), size: item.Size ?? 0 };
+        if (item.LastModified) info.lastModified = item.LastModified;
+        yield info;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    const full = this.key(prefix.endsWith('/') || prefix === '' ? prefix : `${prefix}/`);
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: full,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      );
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix) names.push(common.Prefix.slice(full.length).replace(/\/$/, ''));
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return names.sort();
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const result = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((key) => ({ Key: this.key(key) })), Quiet: true },
+        }),
+      );
+      const failed = result.Errors?.[0];
+      if (failed)
+        throw new Error(
+          `could not delete ${failed.Key} from ${this.description}: ${failed.Code} ${failed.Message}`,
+        );
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
