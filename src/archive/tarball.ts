@@ -3,10 +3,45 @@
  * with backpressure, so memory stays flat however many objects pass through. Headers follow Velero's:
  * regular files, mode 0755, no directory entries.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { constants, createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { formatVersion, tarballPaths } from './layout.ts';
+
+/**
+ * Gathers the tar stream's many small writes (a 512-byte header, then the body, per entry) into large
+ * chunks: each write to gzip is a round trip to the thread pool, and tens of thousands of tiny ones cost
+ * more than the compression itself.
+ */
+class Coalescer extends Transform {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private readonly target: number;
+
+  constructor(target: number) {
+    super();
+    this.target = target;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= this.target) this.release();
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.release();
+    done();
+  }
+
+  private release(): void {
+    if (this.size === 0) return;
+    this.push(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size));
+    this.chunks = [];
+    this.size = 0;
+  }
+}
 
 /** Writes `<name>.tar.gz`: `metadata/version` first, then entries as they come. */
 export class TarballWriter {
@@ -32,7 +67,9 @@ export class TarballWriter {
       this.failed = error;
       gzip.destroy(error);
     });
-    this.pack.pipe(gzip).pipe(counted);
+    const coalescer = new Coalescer(256 * 1024);
+    coalescer.on('error', (error) => gzip.destroy(error));
+    this.pack.pipe(coalescer).pipe(gzip).pipe(counted);
     this.stream = counted;
   }
 

@@ -1,0 +1,94 @@
+/**
+ * Fills a cluster with N objects for benchmarks: ConfigMaps and Secrets of about 1 KiB and Deployments,
+ * spread over 100 namespaces, created through the API with many requests in flight (not timed).
+ */
+import type { KubeClient } from '../src/kube/index.ts';
+
+const payload = 'x'.repeat(1000);
+
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+async function create(kube: KubeClient, path: string, body: object): Promise<void> {
+  try {
+    await kube.request({ method: 'POST', path, body: JSON.stringify(body) });
+  } catch (error) {
+    if ((error as { status?: number }).status !== 409) throw error; // already there from an earlier run
+  }
+}
+
+/** Creates `objects` objects under namespaces `<prefix>-000`… and returns the namespace names. */
+export async function fillCluster(
+  kube: KubeClient,
+  objects: number,
+  prefix: string,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const namespaceCount = 100;
+  const namespaces = Array.from(
+    { length: namespaceCount },
+    (_, i) => `${prefix}-${String(i).padStart(3, '0')}`,
+  );
+  await pool(namespaces, 16, (ns) =>
+    create(kube, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+  );
+  const jobs: { path: string; body: object }[] = [];
+  for (let i = 0; i < objects; i++) {
+    const ns = namespaces[i % namespaceCount] as string;
+    const name = `obj-${i}`;
+    const kind = i % 10;
+    if (kind < 5) {
+      jobs.push({
+        path: `/api/v1/namespaces/${ns}/configmaps`,
+        body: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name, labels: { bench: 'true' } },
+          data: { payload },
+        },
+      });
+    } else if (kind < 9) {
+      jobs.push({
+        path: `/api/v1/namespaces/${ns}/secrets`,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name },
+          type: 'Opaque',
+          stringData: { payload },
+        },
+      });
+    } else {
+      jobs.push({
+        path: `/apis/apps/v1/namespaces/${ns}/deployments`,
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name } },
+              spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] },
+            },
+          },
+        },
+      });
+    }
+  }
+  const started = Date.now();
+  let done = 0;
+  await pool(jobs, 32, async (job) => {
+    await create(kube, job.path, job.body);
+    if (++done % 5000 === 0) log(`  created ${done}/${objects} objects`);
+  });
+  log(`  created ${objects} objects in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return namespaces;
+}

@@ -1,0 +1,41 @@
+/**
+ * Benchmarks that print figures: `npm run bench -- backup --objects 10000`.
+ * Uses the test bed in LIFEBOAT_TESTBED_ENV, or starts one in .testbed/bench and stops it afterwards.
+ */
+
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/testbed.ts';
+import { benchBackup } from './backup.ts';
+
+const usage = 'usage: npm run bench -- backup [--objects N]';
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { objects: { type: 'string' } },
+  });
+  const [which] = positionals;
+  const objects = Number(values.objects ?? 10_000);
+  if (!Number.isInteger(objects) || objects < 1) {
+    console.error(`--objects must be a positive whole number\n${usage}`);
+    return 2;
+  }
+  if (which !== 'backup') {
+    console.error(usage);
+    return 2;
+  }
+  const own = !process.env.LIFEBOAT_TESTBED_ENV;
+  const dir = join(defaultDir, 'bench');
+  try {
+    const envFile =
+      process.env.LIFEBOAT_TESTBED_ENV ?? (await up({ dir, clusters: 2, log: (l) => console.error(l) }));
+    const env: TestbedEnv = await readEnv(envFile);
+    await benchBackup(env, objects, (line) => console.log(line));
+    return 0;
+  } finally {
+    if (own) await down({ dir });
+  }
+}
+
+process.exitCode = await main();
