@@ -16,3 +16,5 @@ export {
 } from './catalog.ts';
 export { BackupExistsError, BackupInputError, BackupNotFoundError } from './errors.ts';
 export { LabelSelectorError, parseLabelSelector } from './label-selector.ts';
+export { RunLog } from './run-log.ts';
+export { globMatcher, IncludeExclude } from './selection.ts';

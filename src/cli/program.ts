@@ -3,9 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { BackupMetadataError } from '../archive/index.ts';
 import { BackupExistsError, BackupInputError, BackupNotFoundError } from '../backup/index.ts';
 import { KubeApiError, KubeConnectionError, KubeconfigError } from '../kube/index.ts';
+import { RestoreInputError } from '../restore/index.ts';
 import { LocationError } from '../storage/index.ts';
 import { addBackupCommands } from './backup-commands.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
+import { addRestoreCommands } from './restore-commands.ts';
 
 /** Runs `lifeboat` with `argv` (without the node and script paths) and resolves to the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -15,9 +17,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
-  addBackupCommands(program, io, (code) => {
+  const setExit = (code: number) => {
     exit = code;
-  });
+  };
+  addBackupCommands(program, io, setExit);
+  addRestoreCommands(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit;
@@ -38,6 +42,7 @@ function reportError(error: unknown, io: CliIo): number {
     return exitCodes.usage;
   }
   const inputErrors = [
+    RestoreInputError,
     UsageError,
     BackupInputError,
     BackupExistsError,

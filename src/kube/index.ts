@@ -24,3 +24,4 @@ export {
   listPages,
   type ObjectMeta,
 } from './list.ts';
+export { changedPaths, isRawJson, jsonEqual, mergePatch, parseLossless } from './lossless-json.ts';

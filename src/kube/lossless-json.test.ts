@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { changedPaths, jsonEqual, mergePatch, parseLossless } from './lossless-json.ts';
+
+test('numbers survive a parse and stringify round trip exactly', () => {
+  const text =
+    '{"big":9007199254740993,"neg":-12345678901234567890,"f":1.50,"e":1e3,"small":42,"list":[0.1,2]}';
+  assert.equal(JSON.stringify(parseLossless(text)), text);
+  const object = parseLossless(text) as Record<string, unknown>;
+  object.added = 'x';
+  assert.match(JSON.stringify(object), /"big":9007199254740993/);
+});
+
+test('equality ignores key order and compares raw and plain numbers by value', () => {
+  assert.ok(jsonEqual(parseLossless('{"a":1,"b":{"c":[1,2]}}'), { b: { c: [1, 2] }, a: 1 }));
+  assert.ok(jsonEqual(parseLossless('{"n":1.50}'), { n: 1.5 }));
+  assert.ok(!jsonEqual(parseLossless('{"n":9007199254740993}'), parseLossless('{"n":9007199254740992}')));
+  assert.ok(!jsonEqual({ a: [1] }, { a: [1, 2] }));
+});
+
+test('changed paths and merge patches', () => {
+  const from = { spec: { replicas: 1, paused: true, template: { x: 1 } }, data: { a: '1' } };
+  const to = { spec: { replicas: 3, template: { x: 1 } }, data: { a: '1', b: '2' } };
+  assert.deepEqual(changedPaths(from, to).sort(), ['data.b', 'spec.paused', 'spec.replicas']);
+  assert.deepEqual(mergePatch(from, to), { spec: { paused: null, replicas: 3 }, data: { b: '2' } });
+});

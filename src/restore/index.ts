@@ -1,0 +1,21 @@
+/** The restore engine: restores and dry-run plans of a backup into a target cluster. */
+export { RestoreInputError } from './errors.ts';
+export {
+  type NamespaceState,
+  type PlanAction,
+  type PlanItem,
+  type PlanRequest,
+  planRestore,
+  type RestorePlan,
+  type StorageClassNeed,
+} from './plan.ts';
+export type { PreparedItem, RestoreOptions } from './prepare.ts';
+export {
+  type ItemAction,
+  type ItemResult,
+  type RestoreOutcome,
+  type RestorePhase,
+  type RestoreProgress,
+  type RestoreRequest,
+  runRestore,
+} from './restore.ts';

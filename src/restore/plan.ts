@@ -1,0 +1,257 @@
+/**
+ * The dry run: what a restore would do against the live target, without writing anything. For each object:
+ * create, unchanged, differs (with the changed fields), update (with `update`), or skip (with the reason);
+ * and for every create, the API server's own verdict through a server-side dry run, so validation and
+ * admission errors show before anything is written. Plus the storage classes the restored volumes need
+ * and how the mappings resolve them, and the target namespaces' state.
+ */
+import {
+  changedPaths,
+  collectionPath,
+  KubeApiError,
+  type KubeClient,
+  KubeConnectionError,
+  parseLossless,
+} from '../kube/index.ts';
+import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
+import { comparable, type KubeJson } from './sanitize.ts';
+import { TargetApi } from './target.ts';
+
+export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip';
+
+export interface PlanItem {
+  action: PlanAction;
+  groupResource: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** Why it is skipped, or a note on the verdict. */
+  reason?: string;
+  changedFields?: string[];
+  /** For creates and updates: `accepted`, the server's rejection, or why it could not be asked. */
+  serverVerdict?: string;
+}
+
+export interface StorageClassNeed {
+  name: string;
+  /** The class in the backup, when a mapping renamed it. */
+  mappedFrom?: string;
+  exists: boolean;
+  usedBy: string[];
+}
+
+export interface NamespaceState {
+  name: string;
+  mappedFrom?: string;
+  state: 'exists' | 'will be created' | 'terminating';
+}
+
+export interface RestorePlan {
+  restoreName: string;
+  backupName: string;
+  items: PlanItem[];
+  storageClasses: StorageClassNeed[];
+  namespaces: NamespaceState[];
+  counts: Record<PlanAction, number> & { rejected: number };
+}
+
+export interface PlanRequest extends RestoreOptions {
+  kube: KubeClient;
+  parallelism?: number;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof KubeApiError)
+    return `${error.reason}: ${error.message.replace(/^[A-Z]+ \S+: \d+ \w+: /, '')}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** Plans a restore against the live target. Writes nothing, to the cluster or the location. */
+export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
+  const prepared = await prepareRestore(request);
+  const { kube } = request;
+  const target = new TargetApi(kube);
+  await target.refresh();
+
+  const namespaceStates = new Map<string, NamespaceState>();
+  for (const ns of prepared.namespaces) {
+    const from = [...prepared.namespaceMapping].find(([, to]) => to === ns)?.[0];
+    let state: NamespaceState['state'] = 'will be created';
+    try {
+      const live = JSON.parse(
+        (
+          await kube.request({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}` })
+        ).body.toString(),
+      ) as {
+        status?: { phase?: string };
+      };
+      state = live.status?.phase === 'Terminating' ? 'terminating' : 'exists';
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+    }
+    namespaceStates.set(ns, { name: ns, ...(from ? { mappedFrom: from } : {}), state });
+  }
+
+  const crdsInBackup = new Set(
+    prepared.items
+      .filter((i) => i.groupResource === 'customresourcedefinitions.apiextensions.k8s.io')
+      .map((i) => i.name),
+  );
+  const items: PlanItem[] = new Array(prepared.items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < prepared.items.length) {
+      const index = next++;
+      items[index] = await planItem(prepared.items[index] as PreparedItem);
+    }
+  };
+  const planItem = async (item: PreparedItem): Promise<PlanItem> => {
+    const base: PlanItem = {
+      action: 'create',
+      groupResource: item.groupResource,
+      apiVersion: item.apiVersion,
+      kind: item.kind,
+      name: item.name,
+    };
+    if (item.targetNamespace !== undefined) base.namespace = item.targetNamespace;
+    if (item.skip || !item.object) return { ...base, action: 'skip', reason: item.skip ?? 'not restorable' };
+    const api = target.resolve(item.apiVersion, item.groupResource);
+    if (!api) {
+      if (crdsInBackup.has(item.groupResource)) {
+        return { ...base, serverVerdict: 'not checked: its CustomResourceDefinition is restored first' };
+      }
+      return {
+        ...base,
+        serverVerdict: `rejected: the target cluster does not serve ${item.groupResource} at ${item.apiVersion}`,
+      };
+    }
+    const nsState =
+      item.targetNamespace !== undefined ? namespaceStates.get(item.targetNamespace) : undefined;
+    if (nsState?.state === 'terminating')
+      return { ...base, serverVerdict: `rejected: namespace ${nsState.name} is terminating` };
+    const path = collectionPath(api, item.targetNamespace);
+    if (nsState?.state !== 'will be created') {
+      try {
+        const live = parseLossless(
+          (await kube.request({ method: 'GET', path: `${path}/${encodeURIComponent(item.name)}` })).body,
+        ) as KubeJson;
+        const changed = changedPaths(
+          comparable(item.groupResource, live),
+          comparable(item.groupResource, item.object),
+        );
+        if (changed.length === 0) return { ...base, action: 'unchanged' };
+        if (request.existingResourcePolicy !== 'update')
+          return { ...base, action: 'differs', changedFields: changed };
+        return {
+          ...base,
+          action: 'update',
+          changedFields: changed,
+          serverVerdict: 'not checked: updates are patches computed at restore time',
+        };
+      } catch (error) {
+        if (error instanceof KubeConnectionError) throw error;
+        if (!(error instanceof KubeApiError && error.status === 404))
+          return { ...base, serverVerdict: `not checked: ${messageOf(error)}` };
+      }
+    }
+    return {
+      ...base,
+      serverVerdict: await serverDryRun(kube, target, item, path, nsState?.state === 'will be created'),
+    };
+  };
+  await Promise.all(Array.from({ length: Math.max(1, request.parallelism ?? 16) }, worker));
+
+  // Storage classes the restored volumes ask for, after mapping, against the target's.
+  const liveClasses = new Set<string>();
+  const classApi = target.resolve('storage.k8s.io/v1', 'storageclasses.storage.k8s.io');
+  if (classApi) {
+    const list = JSON.parse(
+      (await kube.request({ method: 'GET', path: collectionPath(classApi) })).body.toString(),
+    ) as {
+      items?: { metadata: { name: string } }[];
+    };
+    for (const item of list.items ?? []) liveClasses.add(item.metadata.name);
+  }
+  const needs = new Map<string, StorageClassNeed>();
+  const need = (name: unknown, user: string) => {
+    if (typeof name !== 'string' || name === '') return;
+    const from = [...prepared.storageClassMapping].find(([, to]) => to === name)?.[0];
+    const entry = needs.get(name) ?? {
+      name,
+      ...(from ? { mappedFrom: from } : {}),
+      exists: liveClasses.has(name),
+      usedBy: [],
+    };
+    entry.usedBy.push(user);
+    needs.set(name, entry);
+  };
+  for (const item of prepared.items) {
+    const spec = record(item.object?.spec);
+    const who = `${item.kind} ${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}`;
+    if (item.groupResource === 'persistentvolumeclaims' || item.groupResource === 'persistentvolumes')
+      need(spec?.storageClassName, who);
+    if (item.groupResource === 'statefulsets.apps') {
+      for (const template of (spec?.volumeClaimTemplates as unknown[] | undefined) ?? []) {
+        need(record(record(template)?.spec)?.storageClassName, who);
+      }
+    }
+  }
+
+  const counts = { create: 0, unchanged: 0, differs: 0, update: 0, skip: 0, rejected: 0 };
+  for (const item of items) {
+    counts[item.action]++;
+    if (item.serverVerdict?.startsWith('rejected')) counts.rejected++;
+  }
+  return {
+    restoreName: request.name,
+    backupName: request.backupName,
+    items,
+    storageClasses: [...needs.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    namespaces: [...namespaceStates.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    counts,
+  };
+}
+
+/**
+ * Asks the API server to validate and admit a create without persisting it (`dryRun=All`). When the target
+ * namespace does not exist yet, the object is checked in `default` instead (validation and most admission
+ * do not depend on the namespace), and the verdict says so.
+ */
+async function serverDryRun(
+  kube: KubeClient,
+  target: TargetApi,
+  item: PreparedItem,
+  path: string,
+  namespaceMissing: boolean,
+): Promise<string> {
+  let body = item.object as KubeJson;
+  let checkPath = path;
+  let note = '';
+  if (namespaceMissing && item.targetNamespace !== undefined) {
+    const api = target.resolve(item.apiVersion, item.groupResource);
+    if (!api) return 'not checked';
+    body = { ...body, metadata: { ...body.metadata, namespace: 'default' } };
+    checkPath = collectionPath(api, 'default');
+    note = ' (checked in namespace default: the target namespace does not exist yet)';
+  }
+  try {
+    await kube.request({
+      method: 'POST',
+      path: checkPath,
+      query: { dryRun: 'All' },
+      body: JSON.stringify(body),
+    });
+    return `accepted${note}`;
+  } catch (error) {
+    if (error instanceof KubeConnectionError) throw error;
+    if (error instanceof KubeApiError && error.status === 409 && namespaceMissing) return `accepted${note}`;
+    return `rejected: ${messageOf(error)}${note}`;
+  }
+}
