@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/testbed.ts';
 import { benchBackup } from './backup.ts';
+import { benchRestore } from './restore.ts';
 
-const usage = 'usage: npm run bench -- backup [--objects N]';
+const usage = 'usage: npm run bench -- backup|restore [--objects N]';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -21,7 +22,7 @@ async function main(): Promise<number> {
     console.error(`--objects must be a positive whole number\n${usage}`);
     return 2;
   }
-  if (which !== 'backup') {
+  if (which !== 'backup' && which !== 'restore') {
     console.error(usage);
     return 2;
   }
@@ -31,7 +32,8 @@ async function main(): Promise<number> {
     const envFile =
       process.env.LIFEBOAT_TESTBED_ENV ?? (await up({ dir, clusters: 2, log: (l) => console.error(l) }));
     const env: TestbedEnv = await readEnv(envFile);
-    await benchBackup(env, objects, (line) => console.log(line));
+    if (which === 'backup') await benchBackup(env, objects, (line) => console.log(line));
+    else await benchRestore(env, objects, (line) => console.log(line));
     return 0;
   } finally {
     if (own) await down({ dir });

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench -- restore --objects N`: fills cluster a (as the backup benchmark does), backs it up to
+ * MinIO, then times the restore of that backup into the empty cluster b: objects/s, wall time, peak RSS.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { HttpKubeClient, loadConnection } from '../src/kube/index.ts';
+import type { TestbedEnv } from '../test/testbed/testbed.ts';
+import { fillCluster } from './cluster-fill.ts';
+
+const run = promisify(execFile);
+
+export async function benchRestore(
+  env: TestbedEnv,
+  objects: number,
+  print: (line: string) => void,
+): Promise<void> {
+  const [source, target] = env.clusters;
+  if (!source || !target) throw new Error('the restore benchmark needs a test bed with two clusters');
+  const kube = new HttpKubeClient(await loadConnection({ file: source.kubeconfig }), { maxInFlight: 32 });
+  print(
+    `restore benchmark: ${objects} objects (ConfigMaps and Secrets of ~1 KiB, Deployments) in 100 namespaces`,
+  );
+  await fillCluster(kube, objects, 'bench', print);
+  await kube.close();
+  const q = new URLSearchParams({
+    region: env.s3.region,
+    endpoint: env.s3.endpoint,
+    forcePathStyle: 'true',
+    caCert: env.s3.caCert,
+  });
+  const location = `s3://${env.s3.bucket}/bench-restore?${q}`;
+  const childEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+  };
+  const backupName = `bench-${Date.now()}`;
+  const backup = JSON.parse(
+    (
+      await run(process.execPath, ['bench/backup-once.ts', source.kubeconfig, location, backupName], {
+        env: childEnv,
+        maxBuffer: 64 << 20,
+      })
+    ).stdout,
+  ) as { items: number; seconds: number };
+  print(`  backed up ${backup.items} objects in ${backup.seconds.toFixed(2)} s`);
+  const child = await run(
+    process.execPath,
+    ['bench/restore-once.ts', target.kubeconfig, location, backupName, `${backupName}-r`],
+    {
+      env: childEnv,
+      maxBuffer: 64 << 20,
+    },
+  );
+  const result = JSON.parse(child.stdout) as {
+    phase: string;
+    counts: Record<string, number>;
+    total: number;
+    seconds: number;
+    peakRssMiB: number;
+  };
+  const written = (result.counts.created ?? 0) + (result.counts.updated ?? 0);
+  print('');
+  print(
+    `lifeboat restore into an empty cluster: ${written} objects created in ${result.seconds.toFixed(2)} s = ${Math.round(written / result.seconds)} objects/s ` +
+      `(${result.total} in the backup: ${result.counts.skipped} skipped as recreated by their owners or cluster-made, ${result.counts.unchanged} already there, ${result.counts.exists} differing, ${result.counts.failed} failed); peak RSS ${result.peakRssMiB.toFixed(0)} MiB; phase ${result.phase}`,
+  );
+}
