@@ -27,6 +27,7 @@ import {
   KubeApiError,
   type KubeClient,
   KubeConnectionError,
+  type KubeObject,
   type ListedObject,
   listPages,
   qualifiedName,
@@ -234,7 +235,8 @@ class BackupRun {
       await tarball.writeVersion();
       if (selection.namespaceObjects) {
         for (const ns of namespaceObjects) {
-          if (selection.namespaces.has(ns.object.metadata.name)) await this.write(namespaceType, ns);
+          const object = ns.object;
+          if (selection.namespaces.has(object.metadata.name)) await this.write(namespaceType, ns.raw, object);
         }
       }
       await this.listSelected(selection, labelSelector);
@@ -325,9 +327,10 @@ class BackupRun {
         if (page.remainingItemCount !== undefined) this.remaining.set(taskKey, page.remainingItemCount);
         else this.remaining.delete(taskKey);
         for (const item of page.items) {
-          const ns = item.object.metadata.namespace;
+          const object = item.object;
+          const ns = object.metadata.namespace;
           if (resource.namespaced && (ns === undefined || !selection.namespaces.has(ns))) continue;
-          if (await this.write(resource, item)) count++;
+          if (await this.write(resource, item.raw, object)) count++;
         }
       }
       this.remaining.delete(taskKey);
@@ -361,8 +364,8 @@ class BackupRun {
   }
 
   /** Writes one object (twice: plain and preferred-version paths). False when it is left out. */
-  private async write(resource: ApiResource, item: ListedObject): Promise<boolean> {
-    const meta = item.object.metadata;
+  private async write(resource: ApiResource, raw: Buffer, object: KubeObject): Promise<boolean> {
+    const meta = object.metadata;
     if (meta.deletionTimestamp) return false;
     if (excludeLabels.some((label) => meta.labels?.[label] === 'true')) return false;
     const groupResource = qualifiedName(resource);
@@ -373,21 +376,21 @@ class BackupRun {
     }
     const tarball = this.tarball as TarballWriter;
     const namespace = resource.namespaced ? meta.namespace : undefined;
-    await tarball.add(itemPath(groupResource, namespace, meta.name), item.raw);
-    await tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), item.raw);
+    await tarball.add(itemPath(groupResource, namespace, meta.name), raw);
+    await tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), raw);
     const entry: IndexEntry = {
       group: resource.group,
       version: resource.version,
       kind: resource.kind,
       resource: resource.resource,
       name: meta.name,
-      sha256: createHash('sha256').update(item.raw).digest('hex'),
-      size: item.raw.length,
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      size: raw.length,
     };
     if (namespace !== undefined) entry.namespace = namespace;
     this.index.push(entry);
     if (resource.group === '' && resource.resource === 'persistentvolumeclaims') {
-      const volume = (item.object.spec as { volumeName?: string } | undefined)?.volumeName;
+      const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
       if (volume) this.claimedVolumes.set(volume, `claim ${namespace}/${meta.name}`);
     }
     this.itemsBackedUp++;
@@ -425,11 +428,12 @@ class BackupRun {
       try {
         for await (const page of listPages(this.request.kube, type)) {
           for (const item of page.items) {
-            const why = names.get(item.object.metadata.name);
-            if (why && (await this.write(type, item))) {
+            const object = item.object;
+            const why = names.get(object.metadata.name);
+            if (why && (await this.write(type, item.raw, object))) {
               this.log.info('took related cluster-scoped object', {
                 resource: qualifiedName(type),
-                name: item.object.metadata.name,
+                name: object.metadata.name,
                 for: why,
               });
             }

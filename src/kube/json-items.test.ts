@@ -31,3 +31,14 @@ test('withTypeMeta puts kind and apiVersion first, and keeps items that have the
     '{"kind":"X","apiVersion":"v1"}',
   );
 });
+
+test('splitList gives the envelope without the items, and hasTypeMeta tells custom from built-in items', async () => {
+  const { splitList, hasTypeMeta } = await import('./json-items.ts');
+  const { items, envelope } = splitList(
+    Buffer.from('{"kind":"List","items":[{"a":1},{"b":2}],"metadata":{"continue":"c"}}'),
+  );
+  assert.equal(items.length, 2);
+  assert.deepEqual(JSON.parse(envelope), { kind: 'List', items: [], metadata: { continue: 'c' } });
+  assert.ok(hasTypeMeta(Buffer.from('{"apiVersion":"x/v1","kind":"W","metadata":{}}')));
+  assert.ok(!hasTypeMeta(Buffer.from('{"metadata":{"name":"c"},"data":{}}')));
+});

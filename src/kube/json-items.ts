@@ -15,7 +15,17 @@ const ITEMS = Buffer.from('"items"');
 
 /** Returns the raw bytes of every element of the top-level `items` array of a JSON object. */
 export function splitItems(body: Buffer): Buffer[] {
+  return splitList(body).items;
+}
+
+/**
+ * The raw items of a list, and the list without them (`"items":[]`): the envelope can then be parsed
+ * without parsing every object at once.
+ */
+export function splitList(body: Buffer): { items: Buffer[]; envelope: string } {
   const items: Buffer[] = [];
+  let arrayStart = -1;
+  let arrayEnd = -1;
   let depth = 0;
   let inString = false;
   let stringStart = -1;
@@ -44,13 +54,18 @@ export function splitItems(body: Buffer): Buffer[] {
       case OPEN_BRACE:
       case OPEN_BRACKET:
         depth++;
-        if (depth === 2 && byte === OPEN_BRACKET && lastKeyIsItems) inItems = true;
-        else if (depth === 3 && inItems) itemStart = i;
+        if (depth === 2 && byte === OPEN_BRACKET && lastKeyIsItems) {
+          inItems = true;
+          arrayStart = i;
+        } else if (depth === 3 && inItems) itemStart = i;
         break;
       case CLOSE_BRACE:
       case CLOSE_BRACKET:
         if (depth === 3 && inItems) items.push(body.subarray(itemStart, i + 1));
-        else if (depth === 2 && inItems) inItems = false;
+        else if (depth === 2 && inItems) {
+          inItems = false;
+          arrayEnd = i;
+        }
         depth--;
         if (depth === 1) lastKeyIsItems = false;
         break;
@@ -58,7 +73,17 @@ export function splitItems(body: Buffer): Buffer[] {
         break;
     }
   }
-  return items;
+  const envelope =
+    arrayStart >= 0 && arrayEnd > arrayStart
+      ? `${body.subarray(0, arrayStart + 1).toString('utf8')}${body.subarray(arrayEnd).toString('utf8')}`
+      : body.toString('utf8');
+  return { items, envelope };
+}
+
+/** Whether a list item carries `kind`/`apiVersion` (custom resources do; built-in types' items do not). */
+export function hasTypeMeta(raw: Buffer): boolean {
+  const start = raw.subarray(0, 16).toString('latin1');
+  return start.startsWith('{"apiVersion":') || start.startsWith('{"kind":');
 }
 
 /**

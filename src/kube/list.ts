@@ -6,7 +6,7 @@
 import type { KubeClient } from './client.ts';
 import { type ApiResource, apiVersionOf, collectionPath } from './discovery.ts';
 import { KubeApiError } from './errors.ts';
-import { splitItems, withTypeMeta } from './json-items.ts';
+import { hasTypeMeta, splitList, withTypeMeta } from './json-items.ts';
 
 /** The parts of an object's metadata the engine reads. Everything else stays in the raw bytes. */
 export interface ObjectMeta {
@@ -28,10 +28,23 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-/** An object as listed: the exact bytes to store, and the parsed value to read fields from. */
+/**
+ * An object as listed: the exact bytes to store, and the parsed value to read fields from. The value is
+ * parsed when asked for and not kept, so a page's parsed objects die young instead of filling the heap.
+ */
 export interface ListedObject {
-  raw: Buffer;
-  object: KubeObject;
+  readonly raw: Buffer;
+  readonly object: KubeObject;
+}
+
+class LazyObject implements ListedObject {
+  readonly raw: Buffer;
+  constructor(raw: Buffer) {
+    this.raw = raw;
+  }
+  get object(): KubeObject {
+    return JSON.parse(this.raw.toString('utf8')) as KubeObject;
+  }
 }
 
 export interface ListPage {
@@ -47,6 +60,12 @@ export interface ListOptions {
   limit?: number;
 }
 
+/** `namespace/name` of a raw object: the order the API server lists in. */
+function keyOf(raw: Buffer): string {
+  const metadata = (JSON.parse(raw.toString('utf8')) as KubeObject).metadata;
+  return `${metadata.namespace ?? ''}/${metadata.name}`;
+}
+
 /** Lists `resource` page by page. */
 export async function* listPages(
   client: KubeClient,
@@ -57,8 +76,10 @@ export async function* listPages(
   const apiVersion = apiVersionOf(resource);
   const limit = String(options.limit ?? 500);
   let continueToken: string | undefined;
-  let seen: Set<string> | undefined;
-  const yielded: string[] = [];
+  // Lists come in key order (namespace, then name): after a restart, everything up to the last object
+  // already yielded is skipped. One key is kept, not one per object.
+  let lastKey: string | undefined;
+  let skipThrough: string | undefined;
   for (;;) {
     let body: Buffer;
     try {
@@ -72,34 +93,22 @@ export async function* listPages(
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 410 && continueToken !== undefined) {
         // The token expired: list again from the start, skipping objects already yielded.
-        seen = new Set(yielded);
+        skipThrough = lastKey;
         continueToken = undefined;
         continue;
       }
       throw error;
     }
-    const list = JSON.parse(body.toString('utf8')) as {
-      items?: KubeObject[];
-      metadata?: { continue?: string; remainingItemCount?: number };
-    };
-    const parsed = list.items ?? [];
-    const raws = splitItems(body);
-    if (raws.length !== parsed.length) {
-      throw new Error(`LIST ${path}: found ${raws.length} raw items for ${parsed.length} parsed ones`);
-    }
+    const { items: raws, envelope } = splitList(body);
+    const list = JSON.parse(envelope) as { metadata?: { continue?: string; remainingItemCount?: number } };
     const items: ListedObject[] = [];
-    for (let i = 0; i < parsed.length; i++) {
-      const object = parsed[i] as KubeObject;
-      const hasTypeMeta = Boolean(object.kind && object.apiVersion);
-      if (!hasTypeMeta) {
-        object.apiVersion = apiVersion;
-        object.kind = resource.kind;
-      }
-      const key = object.metadata.uid ?? `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-      if (seen?.has(key)) continue;
-      yielded.push(key);
-      items.push({ raw: withTypeMeta(raws[i] as Buffer, hasTypeMeta, apiVersion, resource.kind), object });
+    for (const raw of raws) {
+      // After a restart, objects up to the last one already yielded are skipped (the rare path parses).
+      if (skipThrough !== undefined && keyOf(raw) <= skipThrough) continue;
+      items.push(new LazyObject(withTypeMeta(raw, hasTypeMeta(raw), apiVersion, resource.kind)));
     }
+    const last = raws.at(-1);
+    if (last) lastKey = keyOf(last);
     continueToken = list.metadata?.continue || undefined;
     const page: ListPage = { items };
     if (continueToken && list.metadata?.remainingItemCount !== undefined)
