@@ -23,6 +23,7 @@ import {
 import {
   type ApiResource,
   backupResources,
+  describeError,
   discoverResources,
   KubeApiError,
   type KubeClient,
@@ -97,12 +98,6 @@ export function checkBackupName(name: string): void {
   }
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof KubeApiError)
-    return `${error.reason}: ${error.message.replace(/^[A-Z]+ \S+: \d+ \w+: /, '')}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Runs a backup to completion and says how it ended. Throws only for bad input or an existing backup. */
 export async function runBackup(request: BackupRequest): Promise<BackupOutcome> {
   checkBackupName(request.name);
@@ -149,7 +144,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     await store.put(keys.metadata, encodeBackupDescription(outcome), { contentType: 'application/json' });
     return { description: outcome, errors: run.results.errors, warnings: run.results.warnings };
   } catch (error) {
-    const reason = messageOf(error);
+    const reason = describeError(error);
     run.log.error('backup failed', { error: reason });
     await removeBackupFiles(store, request.name);
     description.phase = 'Failed';
@@ -349,7 +344,7 @@ class BackupRun {
         this.log.warn('resource type no longer served', { resource: name, namespace });
         return;
       }
-      const reason = messageOf(error);
+      const reason = describeError(error);
       this.results.error(`resource: /${name} error: /${reason}`, this.where(resource, namespace));
       this.log.error('could not list resource', { resource: name, namespace, error: reason });
     }
@@ -441,7 +436,7 @@ class BackupRun {
         }
       } catch (error) {
         if (error instanceof KubeConnectionError) throw error;
-        const reason = messageOf(error);
+        const reason = describeError(error);
         this.results.error(`resource: /${qualifiedName(type)} error: /${reason}`, { cluster: true });
         this.log.error('could not list related objects', { resource: qualifiedName(type), error: reason });
       }

@@ -5,7 +5,7 @@ import { parseGoDuration } from '../archive/index.ts';
 import { deleteBackup, describeBackup, listBackups, runBackup } from '../backup/index.ts';
 import { list, openKube, openStore, outputFormat, printJson } from './context.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
-import { formatBytes, formatTime, ProgressReporter, table } from './output.ts';
+import { formatBytes, formatTime, ProgressReporter, resultLines, table } from './output.ts';
 
 function clusterResourcesMode(value: string | undefined): ClusterResourcesMode {
   if (value === undefined) return 'auto';
@@ -55,15 +55,6 @@ export function phaseExitCode(phase: string): number {
   if (phase === 'Completed') return exitCodes.completed;
   if (phase === 'PartiallyFailed') return exitCodes.partiallyFailed;
   return exitCodes.failed;
-}
-
-function resultLines(title: string, group: ResultGroup): string {
-  const lines: string[] = [];
-  for (const message of group.velero ?? []) lines.push(`  ${message}`);
-  for (const message of group.cluster ?? []) lines.push(`  cluster: ${message}`);
-  for (const [ns, messages] of Object.entries(group.namespaces ?? {}))
-    for (const m of messages) lines.push(`  ${ns}: ${m}`);
-  return lines.length ? `${title}:\n${lines.join('\n')}\n` : '';
 }
 
 interface CommonOptions {

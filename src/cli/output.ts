@@ -1,4 +1,5 @@
 /** Human output: tables, sizes, times, progress. */
+import type { ResultGroup } from '../archive/index.ts';
 import type { CliIo } from './io.ts';
 
 /** Renders rows as left-aligned columns under upper-case headers, as kubectl does. */
@@ -62,4 +63,14 @@ export class ProgressReporter {
     if (this.drawn) this.io.stderr('\n');
     this.drawn = false;
   }
+}
+
+/** Errors or warnings grouped as Velero groups them, one per line under a title; empty when there are none. */
+export function resultLines(title: string, group: ResultGroup): string {
+  const lines: string[] = [];
+  for (const message of group.velero ?? []) lines.push(`  ${message}`);
+  for (const message of group.cluster ?? []) lines.push(`  cluster: ${message}`);
+  for (const [ns, messages] of Object.entries(group.namespaces ?? {}))
+    for (const m of messages) lines.push(`  ${ns}: ${m}`);
+  return lines.length ? `${title}:\n${lines.join('\n')}\n` : '';
 }

@@ -1,10 +1,10 @@
 /** `lifeboat restore create` (local mode: straight from the location into the cluster), with `--dry-run`. */
 import type { Command } from 'commander';
-import type { ClusterResourcesMode, ResultGroup } from '../archive/index.ts';
+import type { ClusterResourcesMode } from '../archive/index.ts';
 import { planRestore, type RestorePlan, runRestore } from '../restore/index.ts';
 import { list, openKube, openStore, outputFormat, printJson } from './context.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
-import { formatTime, ProgressReporter, table } from './output.ts';
+import { formatTime, ProgressReporter, resultLines, table } from './output.ts';
 
 /** Parses `a:b,c:d` into a map; the error names the bad pair. */
 export function parseMappings(flag: string, value: string | undefined): Record<string, string> {
@@ -23,15 +23,6 @@ function mode(value: string | undefined): ClusterResourcesMode {
   if (value === undefined || value === 'auto' || value === 'always' || value === 'never')
     return value ?? 'auto';
   throw new UsageError(`--include-cluster-resources must be auto, always or never, got "${value}"`);
-}
-
-function resultLines(title: string, group: ResultGroup): string {
-  const lines: string[] = [];
-  for (const message of group.velero ?? []) lines.push(`  ${message}`);
-  for (const message of group.cluster ?? []) lines.push(`  cluster: ${message}`);
-  for (const [ns, messages] of Object.entries(group.namespaces ?? {}))
-    for (const m of messages) lines.push(`  ${ns}: ${m}`);
-  return lines.length ? `${title}:\n${lines.join('\n')}\n` : '';
 }
 
 function defaultName(backup: string): string {

@@ -56,3 +56,10 @@ export class KubeConnectionError extends Error {
 export class KubeconfigError extends Error {
   override readonly name = 'KubeconfigError';
 }
+
+/** A one-line description of a failure for results and logs: the Status reason and message for API errors. */
+export function describeError(error: unknown): string {
+  if (error instanceof KubeApiError)
+    return `${error.reason}: ${error.message.replace(/^[A-Z]+ \S+: \d+ \w+: /, '')}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -15,7 +15,7 @@ export {
   discoverResources,
   qualifiedName,
 } from './discovery.ts';
-export { KubeApiError, KubeConnectionError, KubeconfigError } from './errors.ts';
+export { describeError, KubeApiError, KubeConnectionError, KubeconfigError } from './errors.ts';
 export {
   type KubeObject,
   type ListedObject,

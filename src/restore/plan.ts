@@ -8,6 +8,7 @@
 import {
   changedPaths,
   collectionPath,
+  describeError,
   KubeApiError,
   type KubeClient,
   KubeConnectionError,
@@ -59,12 +60,6 @@ export interface RestorePlan {
 export interface PlanRequest extends RestoreOptions {
   kube: KubeClient;
   parallelism?: number;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof KubeApiError)
-    return `${error.reason}: ${error.message.replace(/^[A-Z]+ \S+: \d+ \w+: /, '')}`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -158,7 +153,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
       } catch (error) {
         if (error instanceof KubeConnectionError) throw error;
         if (!(error instanceof KubeApiError && error.status === 404))
-          return { ...base, serverVerdict: `not checked: ${messageOf(error)}` };
+          return { ...base, serverVerdict: `not checked: ${describeError(error)}` };
       }
     }
     return {
@@ -252,6 +247,6 @@ async function serverDryRun(
   } catch (error) {
     if (error instanceof KubeConnectionError) throw error;
     if (error instanceof KubeApiError && error.status === 409 && namespaceMissing) return `accepted${note}`;
-    return `rejected: ${messageOf(error)}${note}`;
+    return `rejected: ${describeError(error)}${note}`;
   }
 }

@@ -11,6 +11,7 @@ import { RunLog } from '../backup/index.ts';
 import {
   changedPaths,
   collectionPath,
+  describeError,
   KubeApiError,
   type KubeClient,
   KubeConnectionError,
@@ -69,12 +70,6 @@ export interface RestoreOutcome {
   items: ItemResult[];
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof KubeApiError)
-    return `${error.reason}: ${error.message.replace(/^[A-Z]+ \S+: \d+ \w+: /, '')}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Runs a restore to completion. Throws only for bad input (RestoreInputError, BackupNotFoundError). */
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
   const prepared = await prepareRestore(request);
@@ -131,7 +126,7 @@ class RestoreRun {
       }
     } catch (error) {
       if (!(error instanceof KubeConnectionError) && !(error instanceof Error)) throw error;
-      failureReason = messageOf(error);
+      failureReason = describeError(error);
       this.results.error(`restore failed: ${failureReason}`);
       this.log.error('restore failed', { error: failureReason });
     }
@@ -287,7 +282,7 @@ class RestoreRun {
         await this.handleExisting(item, `${path}/${encodeURIComponent(item.name)}`);
         return;
       }
-      this.record(item, 'failed', messageOf(error));
+      this.record(item, 'failed', describeError(error));
     }
   }
 
@@ -329,7 +324,7 @@ class RestoreRun {
       this.record(item, 'updated', `fields: ${changed.slice(0, 8).join(', ')}`);
     } catch (error) {
       if (error instanceof KubeConnectionError) throw error;
-      this.record(item, 'failed', messageOf(error));
+      this.record(item, 'failed', describeError(error));
     }
   }
 
@@ -391,7 +386,7 @@ class RestoreRun {
       ]);
     } catch (error) {
       this.results.warning(
-        `could not write the restore's logs and results to the location: ${messageOf(error)}`,
+        `could not write the restore's logs and results to the location: ${describeError(error)}`,
       );
     }
   }

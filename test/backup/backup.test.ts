@@ -14,6 +14,7 @@ import { backupKeys, decodeIndex, parseItemPath, readTarball } from '../../src/a
 import { listBackups, runBackup } from '../../src/backup/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import { getBuffer, type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import { lifeboat } from '../support/cli.ts';
 import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
 import { bigInteger, createWorkload, releaseHeldObjects, widgetGroup } from '../support/workload.ts';
 import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
@@ -297,23 +298,7 @@ describe('selection options', () => {
 });
 
 describe('the command line', () => {
-  const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string; child: ReturnType<typeof spawn> }>(
-      (resolve) => {
-        const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
-          env: { ...process.env, ...extraEnv },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d;
-        });
-        child.stderr.on('data', (d: Buffer) => {
-          stderr += d;
-        });
-        child.on('close', (code) => resolve({ code, stdout, stderr, child }));
-      },
-    );
+  const cli = lifeboat;
 
   test('create, list, describe --details and delete on a file location, with exit statuses', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lifeboat-cli-'));

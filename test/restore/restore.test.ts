@@ -4,7 +4,6 @@
  * hand in Velero's layout.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import {
   openObjectStore,
   parseLocation,
 } from '../../src/storage/index.ts';
+import { lifeboat } from '../support/cli.ts';
 import { apply, eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
 import { createWorkload, releaseHeldObjects } from '../support/workload.ts';
 import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
@@ -508,31 +508,19 @@ describe("a backup in Velero's layout that Lifeboat did not write", () => {
     };
     await store.put(backupKeys(name).metadata, Buffer.from(JSON.stringify(veleroBackup, null, 2)));
 
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [
-        'src/cli/main.ts',
-        'restore',
-        'create',
-        `${prefix}-from-velero`,
-        '--from-backup',
-        name,
-        '--location',
-        `file://${dir}`,
-        '--kubeconfig',
-        target.kubeconfig,
-        '-o',
-        'json',
-      ]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d;
-      });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await lifeboat([
+      'restore',
+      'create',
+      `${prefix}-from-velero`,
+      '--from-backup',
+      name,
+      '--location',
+      `file://${dir}`,
+      '--kubeconfig',
+      target.kubeconfig,
+      '-o',
+      'json',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).phase, 'Completed');
     const restored = JSON.parse(
