@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { nodeFlags } from '../src/cli/runtime.ts';
 import {
   backupResources,
   discoverResources,
@@ -53,14 +54,18 @@ export async function benchBackup(
   });
   const location = `s3://${env.s3.bucket}/bench?${q}`;
   const name = `bench-${Date.now()}`;
-  const child = await run(process.execPath, ['bench/backup-once.ts', cluster.kubeconfig, location, name], {
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+  const child = await run(
+    process.execPath,
+    [...nodeFlags, 'bench/backup-once.ts', cluster.kubeconfig, location, name],
+    {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+      },
+      maxBuffer: 64 << 20,
     },
-    maxBuffer: 64 << 20,
-  });
+  );
   const result = JSON.parse(child.stdout) as {
     phase: string;
     items: number;

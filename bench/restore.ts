@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { nodeFlags } from '../src/cli/runtime.ts';
 import { HttpKubeClient, loadConnection } from '../src/kube/index.ts';
 import type { TestbedEnv } from '../test/testbed/testbed.ts';
 import { fillCluster } from './cluster-fill.ts';
@@ -38,16 +39,20 @@ export async function benchRestore(
   const backupName = `bench-${Date.now()}`;
   const backup = JSON.parse(
     (
-      await run(process.execPath, ['bench/backup-once.ts', source.kubeconfig, location, backupName], {
-        env: childEnv,
-        maxBuffer: 64 << 20,
-      })
+      await run(
+        process.execPath,
+        [...nodeFlags, 'bench/backup-once.ts', source.kubeconfig, location, backupName],
+        {
+          env: childEnv,
+          maxBuffer: 64 << 20,
+        },
+      )
     ).stdout,
   ) as { items: number; seconds: number };
   print(`  backed up ${backup.items} objects in ${backup.seconds.toFixed(2)} s`);
   const child = await run(
     process.execPath,
-    ['bench/restore-once.ts', target.kubeconfig, location, backupName, `${backupName}-r`],
+    [...nodeFlags, 'bench/restore-once.ts', target.kubeconfig, location, backupName, `${backupName}-r`],
     {
       env: childEnv,
       maxBuffer: 64 << 20,

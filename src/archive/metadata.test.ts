@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import {
@@ -90,7 +91,7 @@ test('Go durations both ways', () => {
   assert.throws(() => parseGoDuration(''), /not a duration/);
 });
 
-test('results and resource list encode as Velero does', () => {
+test('results and resource list encode as Velero does', async () => {
   const results = new Results();
   assert.equal(gunzipSync(results.encode()).toString(), '{"errors":{},"warnings":{}}\n');
   results.error('resource: /secrets error: /forbidden', { namespace: 'web' });
@@ -99,28 +100,59 @@ test('results and resource list encode as Velero does', () => {
   assert.deepEqual(Results.decode(results.encode()).errors, {
     namespaces: { web: ['resource: /secrets error: /forbidden'] },
   });
-  const list = encodeResourceList([
-    {
-      group: 'apps',
-      version: 'v1',
-      kind: 'Deployment',
-      resource: 'deployments',
-      namespace: 'b',
-      name: 'x',
-      sha256: '',
-      size: 1,
-    },
-    { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', name: 'b', sha256: '', size: 1 },
-    {
-      group: 'apps',
-      version: 'v1',
-      kind: 'Deployment',
-      resource: 'deployments',
-      namespace: 'a',
-      name: 'y',
-      sha256: '',
-      size: 1,
-    },
-  ]);
-  assert.equal(gunzipSync(list).toString(), '{"apps/v1/Deployment":["a/y","b/x"],"v1/Namespace":["b"]}\n');
+  const list = await buffer(
+    encodeResourceList([
+      {
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        resource: 'deployments',
+        namespace: 'b',
+        name: 'x',
+        sha256: '',
+        size: 1,
+      },
+      { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', name: 'b', sha256: '', size: 1 },
+      {
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        resource: 'deployments',
+        namespace: 'a',
+        name: 'y',
+        sha256: '',
+        size: 1,
+      },
+      {
+        group: 'apps',
+        version: 'v1',
+        kind: 'Deployment',
+        resource: 'deployments',
+        namespace: 'a-b',
+        name: 'z',
+        sha256: '',
+        size: 1,
+      },
+    ]),
+  );
+  assert.equal(
+    gunzipSync(list).toString(),
+    '{"apps/v1/Deployment":["a-b/z","a/y","b/x"],"v1/Namespace":["b"]}\n',
+  );
+});
+
+test('the index streams out and reads back', async () => {
+  const { encodeIndex, decodeIndex } = await import('./metadata.ts');
+  const items = Array.from({ length: 2500 }, (_, i) => ({
+    group: 'apps',
+    version: 'v1',
+    kind: 'Deployment',
+    resource: 'deployments',
+    namespace: `ns-${i % 7}`,
+    name: `d-${i}`,
+    sha256: 'a'.repeat(64),
+    size: i,
+  }));
+  const back = decodeIndex(await buffer(encodeIndex({ lifeboatIndexVersion: 1, backup: 'b', items })));
+  assert.deepEqual(back.items, items);
 });

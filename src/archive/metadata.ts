@@ -3,7 +3,8 @@
  * resource-list files, and Lifeboat's content index. Writers follow Velero's encodings; readers validate
  * with zod and tolerate Velero's extra fields.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { formatVersion, resourceListKey } from './layout.ts';
 
@@ -358,8 +359,20 @@ const indexSchema = z.object({
   ),
 });
 
-export function encodeIndex(index: ContentIndex): Buffer {
-  return gzipSync(`${JSON.stringify(index)}\n`);
+/**
+ * `lifeboat-index.json.gz` as a gzip stream, written a thousand entries at a time: the index of a large
+ * backup is never held as one string.
+ */
+export function encodeIndex(index: ContentIndex): Readable {
+  function* chunks(): Generator<string> {
+    yield `{"lifeboatIndexVersion":1,"backup":${JSON.stringify(index.backup)},"items":[`;
+    for (let i = 0; i < index.items.length; i += 1000) {
+      const batch = index.items.slice(i, i + 1000).map((item) => JSON.stringify(item));
+      yield `${i > 0 ? ',' : ''}${batch.join(',')}`;
+    }
+    yield ']}\n';
+  }
+  return Readable.from(chunks(), { objectMode: false }).pipe(createGzip());
 }
 
 export function decodeIndex(bytes: Buffer): ContentIndex {
@@ -373,16 +386,29 @@ export function decodeIndex(bytes: Buffer): ContentIndex {
   return { lifeboatIndexVersion: 1, backup: parsed.data.backup, items };
 }
 
-/** `<name>-resource-list.json.gz`: `{"apps/v1/Deployment":["ns/name",...],...}`, sorted, as Velero writes it. */
-export function encodeResourceList(items: readonly IndexEntry[]): Buffer {
-  const map = new Map<string, string[]>();
+/**
+ * `<name>-resource-list.json.gz`: `{"apps/v1/Deployment":["ns/name",...],...}`, keys and entries sorted as
+ * Velero (Go's sort.Strings) sorts them. Streamed one type at a time.
+ */
+export function encodeResourceList(items: readonly IndexEntry[]): Readable {
+  const byType = new Map<string, IndexEntry[]>();
   for (const item of items) {
     const key = resourceListKey(item.group ? `${item.group}/${item.version}` : item.version, item.kind);
-    const list = map.get(key) ?? [];
-    map.set(key, list);
-    list.push(item.namespace ? `${item.namespace}/${item.name}` : item.name);
+    const list = byType.get(key) ?? [];
+    list.push(item);
+    byType.set(key, list);
   }
-  const sorted: Record<string, string[]> = {};
-  for (const key of [...map.keys()].sort()) sorted[key] = (map.get(key) as string[]).sort();
-  return gzipSync(`${JSON.stringify(sorted)}\n`);
+  function* chunks(): Generator<string> {
+    yield '{';
+    let first = true;
+    for (const key of [...byType.keys()].sort()) {
+      const entries = (byType.get(key) as IndexEntry[])
+        .map((e) => (e.namespace ? `${e.namespace}/${e.name}` : e.name))
+        .sort();
+      yield `${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entries)}`;
+      first = false;
+    }
+    yield '}\n';
+  }
+  return Readable.from(chunks(), { objectMode: false }).pipe(createGzip());
 }

@@ -31,3 +31,16 @@ test('reading a corrupt tarball fails instead of yielding partial data silently'
     }
   });
 });
+
+test('an entry given in parts reads back joined', async () => {
+  const writer = new TarballWriter({ mtime: new Date() });
+  const collected = buffer(writer.stream);
+  await writer.add('a.json', [Buffer.from('{"kind":"X",'), Buffer.from('"b":1}')]);
+  writer.finish();
+  const read = [];
+  for await (const entry of readTarball(Readable.from([await collected]))) read.push(entry);
+  assert.deepEqual(
+    read.map((e) => [e.name, e.data.toString()]),
+    [['a.json', '{"kind":"X","b":1}']],
+  );
+});

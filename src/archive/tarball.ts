@@ -83,15 +83,23 @@ export class TarballWriter {
     return this.add(tarballPaths.version, Buffer.from(`${formatVersion}\n`));
   }
 
-  /** Adds one file; resolves when the tar stream has taken it (backpressure). */
-  add(name: string, data: Buffer): Promise<void> {
+  /** Adds one file, whole or in parts; resolves when the tar stream has taken it (backpressure). */
+  add(name: string, data: Buffer | readonly Buffer[]): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
-      this.pack.entry(
-        { name, size: data.length, mode: 0o755, mtime: this.mtime, type: 'file' },
-        data,
-        (error) => (error ? reject(error) : resolve()),
-      );
+      const done = (error?: Error | null) => (error ? reject(error) : resolve());
+      if (Buffer.isBuffer(data)) {
+        this.pack.entry(
+          { name, size: data.length, mode: 0o755, mtime: this.mtime, type: 'file' },
+          data,
+          done,
+        );
+        return;
+      }
+      const size = data.reduce((sum, part) => sum + part.length, 0);
+      const entry = this.pack.entry({ name, size, mode: 0o755, mtime: this.mtime, type: 'file' }, done);
+      for (const part of data) entry.write(part);
+      (entry as NodeJS.WritableStream).end();
     });
   }
 

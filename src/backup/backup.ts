@@ -89,6 +89,12 @@ const defaultTtlMs = 30 * 24 * 3600 * 1000;
 const nameRule = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const excludeLabels = ['lifeboat.io/exclude-from-backup', 'velero.io/exclude-from-backup'];
 
+function hashParts(parts: readonly Buffer[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
 /** Checks a backup name; throws `BackupInputError` saying what a valid one is. */
 export function checkBackupName(name: string): void {
   if (!name || name.length > 63 || !nameRule.test(name)) {
@@ -231,7 +237,8 @@ class BackupRun {
       if (selection.namespaceObjects) {
         for (const ns of namespaceObjects) {
           const object = ns.object;
-          if (selection.namespaces.has(object.metadata.name)) await this.write(namespaceType, ns.raw, object);
+          if (selection.namespaces.has(object.metadata.name))
+            await this.write(namespaceType, ns.parts, object);
         }
       }
       await this.listSelected(selection, labelSelector);
@@ -325,7 +332,7 @@ class BackupRun {
           const object = item.object;
           const ns = object.metadata.namespace;
           if (resource.namespaced && (ns === undefined || !selection.namespaces.has(ns))) continue;
-          if (await this.write(resource, item.raw, object)) count++;
+          if (await this.write(resource, item.parts, object)) count++;
         }
       }
       this.remaining.delete(taskKey);
@@ -359,7 +366,7 @@ class BackupRun {
   }
 
   /** Writes one object (twice: plain and preferred-version paths). False when it is left out. */
-  private async write(resource: ApiResource, raw: Buffer, object: KubeObject): Promise<boolean> {
+  private async write(resource: ApiResource, parts: readonly Buffer[], object: KubeObject): Promise<boolean> {
     const meta = object.metadata;
     if (meta.deletionTimestamp) return false;
     if (excludeLabels.some((label) => meta.labels?.[label] === 'true')) return false;
@@ -371,16 +378,16 @@ class BackupRun {
     }
     const tarball = this.tarball as TarballWriter;
     const namespace = resource.namespaced ? meta.namespace : undefined;
-    await tarball.add(itemPath(groupResource, namespace, meta.name), raw);
-    await tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), raw);
+    await tarball.add(itemPath(groupResource, namespace, meta.name), parts);
+    await tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), parts);
     const entry: IndexEntry = {
       group: resource.group,
       version: resource.version,
       kind: resource.kind,
       resource: resource.resource,
       name: meta.name,
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      size: raw.length,
+      sha256: hashParts(parts),
+      size: parts.reduce((sum, part) => sum + part.length, 0),
     };
     if (namespace !== undefined) entry.namespace = namespace;
     this.index.push(entry);
@@ -425,7 +432,7 @@ class BackupRun {
           for (const item of page.items) {
             const object = item.object;
             const why = names.get(object.metadata.name);
-            if (why && (await this.write(type, item.raw, object))) {
+            if (why && (await this.write(type, item.parts, object))) {
               this.log.info('took related cluster-scoped object', {
                 resource: qualifiedName(type),
                 name: object.metadata.name,

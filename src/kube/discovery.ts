@@ -57,8 +57,15 @@ interface AggregatedList {
   }[];
 }
 
-/** Lists every resource at its group's preferred version (the first one the server lists). */
-export async function discoverResources(client: KubeClient): Promise<ApiResource[]> {
+/**
+ * Lists every resource at its group's preferred version (the first one the server lists), or with
+ * `allVersions` at every version the server serves (what a restore needs to create objects at the version
+ * they were backed up at; servers without aggregated discovery report preferred versions only).
+ */
+export async function discoverResources(
+  client: KubeClient,
+  options: { allVersions?: boolean } = {},
+): Promise<ApiResource[]> {
   const [core, groups] = await Promise.all([
     client.request({ method: 'GET', path: '/api', accept: aggregatedAccept }),
     client.request({ method: 'GET', path: '/apis', accept: aggregatedAccept }),
@@ -66,27 +73,29 @@ export async function discoverResources(client: KubeClient): Promise<ApiResource
   const coreList = JSON.parse(core.body.toString()) as AggregatedList;
   const groupList = JSON.parse(groups.body.toString()) as AggregatedList;
   if (coreList.kind === 'APIGroupDiscoveryList' && groupList.kind === 'APIGroupDiscoveryList') {
-    return [...fromAggregated(coreList, true), ...fromAggregated(groupList, false)];
+    const all = options.allVersions === true;
+    return [...fromAggregated(coreList, true, all), ...fromAggregated(groupList, false, all)];
   }
   return legacyDiscovery(client, JSON.parse(core.body.toString()), JSON.parse(groups.body.toString()));
 }
 
-function fromAggregated(list: AggregatedList, core: boolean): ApiResource[] {
+function fromAggregated(list: AggregatedList, core: boolean, allVersions: boolean): ApiResource[] {
   const out: ApiResource[] = [];
   for (const group of list.items ?? []) {
-    const preferred = group.versions?.[0];
-    if (!preferred) continue;
-    for (const r of preferred.resources ?? []) {
-      out.push({
-        group: core ? '' : (group.metadata?.name ?? ''),
-        version: preferred.version,
-        resource: r.resource,
-        kind: r.responseKind?.kind ?? '',
-        singular: r.singularResource ?? '',
-        shortNames: r.shortNames ?? [],
-        namespaced: r.scope === 'Namespaced',
-        verbs: r.verbs ?? [],
-      });
+    const versions = allVersions ? (group.versions ?? []) : (group.versions ?? []).slice(0, 1);
+    for (const served of versions) {
+      for (const r of served.resources ?? []) {
+        out.push({
+          group: core ? '' : (group.metadata?.name ?? ''),
+          version: served.version,
+          resource: r.resource,
+          kind: r.responseKind?.kind ?? '',
+          singular: r.singularResource ?? '',
+          shortNames: r.shortNames ?? [],
+          namespaced: r.scope === 'Namespaced',
+          verbs: r.verbs ?? [],
+        });
+      }
     }
   }
   return out;

@@ -86,17 +86,25 @@ export function hasTypeMeta(raw: Buffer): boolean {
   return start.startsWith('{"apiVersion":') || start.startsWith('{"kind":');
 }
 
+/** The bytes a GET puts before an object's other fields: `{"kind":"K","apiVersion":"V",`. */
+export function typeMetaPrefix(apiVersion: string, kind: string): Buffer {
+  return Buffer.from(`{"kind":${JSON.stringify(kind)},"apiVersion":${JSON.stringify(apiVersion)},`);
+}
+
 /**
  * LIST responses leave out `kind` and `apiVersion` on each item of built-in types; a GET has them first.
- * Puts them back in the same place, so the stored bytes equal what a GET of the object returns.
+ * Returns the object's bytes as parts that, joined, put them back in the same place — so the stored bytes
+ * equal what a GET of the object returns — without copying the object (the prefix is shared per type).
  */
-export function withTypeMeta(raw: Buffer, hasTypeMeta: boolean, apiVersion: string, kind: string): Buffer {
-  if (hasTypeMeta) return raw;
-  const head = Buffer.from(`{"kind":${JSON.stringify(kind)},"apiVersion":${JSON.stringify(apiVersion)}`);
+export function typeMetaParts(raw: Buffer, hasTypeMeta: boolean, prefix: Buffer): Buffer[] {
+  if (hasTypeMeta) return [raw];
   const isEmpty = raw.subarray(1).toString().trim() === '}';
-  return Buffer.concat([
-    head,
-    isEmpty ? Buffer.from('}') : Buffer.from(','),
-    isEmpty ? Buffer.alloc(0) : raw.subarray(1),
-  ]);
+  if (isEmpty) return [Buffer.concat([prefix.subarray(0, -1), Buffer.from('}')])];
+  return [prefix, raw.subarray(1)];
+}
+
+/** `typeMetaParts` joined into one buffer. */
+export function withTypeMeta(raw: Buffer, hasTypeMeta: boolean, apiVersion: string, kind: string): Buffer {
+  const parts = typeMetaParts(raw, hasTypeMeta, typeMetaPrefix(apiVersion, kind));
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }

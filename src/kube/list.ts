@@ -6,7 +6,7 @@
 import type { KubeClient } from './client.ts';
 import { type ApiResource, apiVersionOf, collectionPath } from './discovery.ts';
 import { KubeApiError } from './errors.ts';
-import { hasTypeMeta, splitList, withTypeMeta } from './json-items.ts';
+import { hasTypeMeta, splitList, typeMetaParts, typeMetaPrefix } from './json-items.ts';
 
 /** The parts of an object's metadata the engine reads. Everything else stays in the raw bytes. */
 export interface ObjectMeta {
@@ -33,17 +33,25 @@ export interface KubeObject {
  * parsed when asked for and not kept, so a page's parsed objects die young instead of filling the heap.
  */
 export interface ListedObject {
+  /** The object's stored bytes, joined. */
   readonly raw: Buffer;
+  /** The same bytes in pieces that share memory with the LIST response (no copy per object). */
+  readonly parts: readonly Buffer[];
   readonly object: KubeObject;
 }
 
 class LazyObject implements ListedObject {
-  readonly raw: Buffer;
-  constructor(raw: Buffer) {
-    this.raw = raw;
+  readonly parts: readonly Buffer[];
+  private readonly listed: Buffer;
+  constructor(listed: Buffer, parts: Buffer[]) {
+    this.listed = listed;
+    this.parts = parts;
+  }
+  get raw(): Buffer {
+    return this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
   }
   get object(): KubeObject {
-    return JSON.parse(this.raw.toString('utf8')) as KubeObject;
+    return JSON.parse(this.listed.toString('utf8')) as KubeObject;
   }
 }
 
@@ -75,6 +83,7 @@ export async function* listPages(
   const path = collectionPath(resource, options.namespace);
   const apiVersion = apiVersionOf(resource);
   const limit = String(options.limit ?? 500);
+  const prefix = typeMetaPrefix(apiVersion, resource.kind);
   let continueToken: string | undefined;
   // Lists come in key order (namespace, then name): after a restart, everything up to the last object
   // already yielded is skipped. One key is kept, not one per object.
@@ -105,7 +114,7 @@ export async function* listPages(
     for (const raw of raws) {
       // After a restart, objects up to the last one already yielded are skipped (the rare path parses).
       if (skipThrough !== undefined && keyOf(raw) <= skipThrough) continue;
-      items.push(new LazyObject(withTypeMeta(raw, hasTypeMeta(raw), apiVersion, resource.kind)));
+      items.push(new LazyObject(raw, typeMetaParts(raw, hasTypeMeta(raw), prefix)));
     }
     const last = raws.at(-1);
     if (last) lastKey = keyOf(last);
