@@ -23,6 +23,23 @@ export async function benchRestore(
     `restore benchmark: ${objects} objects (ConfigMaps and Secrets of ~1 KiB, Deployments) in 100 namespaces`,
   );
   await fillCluster(kube, objects, 'bench', print);
+  // The source cluster's controllers digest the fill (a ReplicaSet per Deployment) for a while; restoring
+  // meanwhile would time their work, not the restore's: wait until they are done.
+  const settleStart = Date.now();
+  for (;;) {
+    const count = async (path: string) => {
+      const body = (await kube.request({ method: 'GET', path, query: { limit: '1' } })).body.toString();
+      const list = JSON.parse(body) as { items: unknown[]; metadata?: { remainingItemCount?: number } };
+      return list.items.length + (list.metadata?.remainingItemCount ?? 0);
+    };
+    const [deployments, replicaSets] = await Promise.all([
+      count('/apis/apps/v1/deployments'),
+      count('/apis/apps/v1/replicasets'),
+    ]);
+    if (replicaSets >= deployments || Date.now() - settleStart > 300_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  print(`  source cluster settled after ${((Date.now() - settleStart) / 1000).toFixed(0)} s`);
   await kube.close();
   const q = new URLSearchParams({
     region: env.s3.region,

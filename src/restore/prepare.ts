@@ -92,8 +92,12 @@ async function readItems(store: ObjectStore, backupName: string): Promise<RawIte
     const key = `${parts.groupResource}/${parts.namespace ?? ''}/${parts.name}`;
     const item: RawItem = { groupResource: parts.groupResource, name: parts.name, raw: entry.data };
     if (parts.namespace !== undefined) item.namespace = parts.namespace;
-    if (!parts.versionDir) plain.set(key, item);
-    else if (parts.versionDir.endsWith('-preferredversion')) versioned.set(key, item);
+    // Lifeboat and Velero write the plain path first: a preferred-version copy is kept only while no
+    // plain one has been seen (so a backup is not held in memory twice).
+    if (!parts.versionDir) {
+      plain.set(key, item);
+      versioned.delete(key);
+    } else if (parts.versionDir.endsWith('-preferredversion') && !plain.has(key)) versioned.set(key, item);
   }
   for (const [key, item] of versioned) if (!plain.has(key)) plain.set(key, item);
   return [...plain.values()];

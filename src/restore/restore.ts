@@ -47,7 +47,7 @@ export interface RestoreProgress {
 
 export interface RestoreRequest extends RestoreOptions {
   kube: KubeClient;
-  /** Objects created at once within a step. Default 16. */
+  /** Objects created at once within a step. Default 32. */
   parallelism?: number;
   onProgress?: (progress: RestoreProgress) => void;
   /** Called once per object as it is done: the item-by-item progress. */
@@ -256,7 +256,7 @@ class RestoreRun {
   }
 
   private parallelism(): number {
-    return Math.max(1, this.request.parallelism ?? 16);
+    return Math.max(1, this.request.parallelism ?? 32);
   }
 
   private async createAll(items: PreparedItem[]): Promise<void> {

@@ -73,8 +73,9 @@ export function stripServerFields(
   groupResource: string,
   object: KubeJson,
   preserveNodePorts = false,
+  inPlace = false,
 ): KubeJson {
-  const copy = structuredCopy(object);
+  const copy = inPlace ? object : structuredCopy(object);
   const metadata = copy.metadata;
   for (const field of serverMetadata) delete metadata[field];
   if (typeof metadata.name === 'string') delete metadata.generateName;
@@ -173,7 +174,7 @@ export function skipReason(
   return undefined;
 }
 
-/** Prepares an object of the backup for creation in the target cluster. */
+/** Prepares an object of the backup for creation in the target cluster (edits `original` in place). */
 export function sanitizeForRestore(
   groupResource: string,
   original: KubeJson,
@@ -181,7 +182,8 @@ export function sanitizeForRestore(
 ): Sanitized {
   const reason = skipReason(groupResource, original, ctx);
   if (reason) return { skip: reason };
-  const object = stripServerFields(groupResource, original, ctx.preserveNodePorts);
+  // The original was parsed for this restore alone: edited in place rather than copied.
+  const object = stripServerFields(groupResource, original, ctx.preserveNodePorts, true);
   const metadata = object.metadata;
   if (typeof metadata.namespace === 'string') metadata.namespace = mapNamespace(ctx, metadata.namespace);
   const spec = record(object.spec);

@@ -36,6 +36,17 @@ export const projectRoot = resolve(here, '../..');
 export const defaultDir = join(projectRoot, '.testbed');
 
 const clusterNames = 'abcdefghijklmnopqrstuvwxyz';
+/** What `up` creates in its folder (and removes before starting afresh). */
+const ownEntries = [
+  'clusters',
+  'minio',
+  'gcs',
+  'azurite',
+  'env.json',
+  'env.json.tmp',
+  'processes.json',
+  'processes.json.tmp',
+];
 
 /** Builds the Go binaries if needed and returns the bin directory (see build.sh). */
 export async function ensureBinaries(log: (line: string) => void = () => {}): Promise<string> {
@@ -76,7 +87,8 @@ export async function up(options: UpOptions = {}): Promise<string> {
   }
   await down({ dir });
   const bin = await ensureBinaries(log);
-  await rm(dir, { recursive: true, force: true });
+  // Only this test bed's own entries go: other test beds (bench, test runs) may live in sub-folders.
+  await Promise.all(ownEntries.map((entry) => rm(join(dir, entry), { recursive: true, force: true })));
   await mkdir(dir, { recursive: true });
   const registry = new ProcessRegistry(join(dir, 'processes.json'));
   const started = Date.now();
