@@ -7,6 +7,7 @@ import { RestoreInputError } from '../restore/index.ts';
 import { LocationError } from '../storage/index.ts';
 import { addBackupCommands } from './backup-commands.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
+import { addLocationCommands } from './location-commands.ts';
 import { addRestoreCommands } from './restore-commands.ts';
 
 /** Runs `lifeboat` with `argv` (without the node and script paths) and resolves to the exit status. */
@@ -22,6 +23,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   };
   addBackupCommands(program, io, setExit);
   addRestoreCommands(program, io, setExit);
+  addLocationCommands(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit;

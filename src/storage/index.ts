@@ -1,6 +1,33 @@
 /** The storage layer: the `ObjectStore` port, its providers and location URLs. */
+
+export { type AzureCredentials, AzureObjectStore } from './azure.ts';
 export { LocationError, ObjectNotFoundError, StorageError } from './errors.ts';
 export { FileObjectStore } from './file.ts';
-export { type Location, openObjectStore, parseLocation, type StoreOptions } from './location.ts';
+export { GcsObjectStore } from './gcs.ts';
+export {
+  type AzureLocation,
+  type GcsLocation,
+  type Location,
+  openObjectStore,
+  parseLocation,
+  redact,
+  type S3Location,
+  type StoreOptions,
+} from './location.ts';
+export {
+  azureAccountNameProblem,
+  azureContainerNameProblem,
+  gcsBucketNameProblem,
+  s3BucketNameProblem,
+} from './names.ts';
 export { getBuffer, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
 export { S3ObjectStore, type S3Options } from './s3.ts';
+export {
+  explainStorageError,
+  type ProbeStep,
+  type Provider,
+  type ValidationResult,
+  type ValidationTarget,
+  validateLocation,
+  validationTarget,
+} from './validate.ts';

@@ -14,6 +14,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ObjectNotFoundError } from './errors.ts';
@@ -30,15 +31,25 @@ export interface S3Options {
   caCert?: string;
   /** Explicit keys; without them the AWS SDK's default chain (environment, profile) applies. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** An IAM role to assume through STS with the credentials above (refreshed before they expire). */
+  roleArn?: string;
+  /** The external ID the role's trust policy requires. */
+  externalId?: string;
+  /** STS endpoint (private or regional endpoints, MinIO); default the SDK's for the region. */
+  stsEndpoint?: string;
+  /** Server-side encryption of every object written: SSE-S3 (AES256) or SSE-KMS (aws:kms). */
+  sse?: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
 }
 
-const partSize = 8 * 1024 * 1024;
+const partSize = 5 * 1024 * 1024;
 
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly encryption: { ServerSideEncryption?: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string };
 
   constructor(options: S3Options) {
     this.bucket = options.bucket;
@@ -60,6 +71,27 @@ export class S3ObjectStore implements ObjectStore {
     };
     if (options.endpoint) config.endpoint = options.endpoint;
     if (options.credentials) config.credentials = options.credentials;
+    if (options.roleArn) {
+      config.credentials = fromTemporaryCredentials({
+        params: {
+          RoleArn: options.roleArn,
+          RoleSessionName: 'lifeboat',
+          DurationSeconds: 3600,
+          ...(options.externalId ? { ExternalId: options.externalId } : {}),
+        },
+        ...(options.credentials ? { masterCredentials: options.credentials } : {}),
+        clientConfig: {
+          region: options.region,
+          ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}),
+          requestHandler: new NodeHttpHandler({
+            httpsAgent: new Agent({ keepAlive: true, ...(options.caCert ? { ca: options.caCert } : {}) }),
+          }),
+        },
+      });
+    }
+    this.encryption = {};
+    if (options.sse) this.encryption.ServerSideEncryption = options.sse;
+    if (options.kmsKeyId) this.encryption.SSEKMSKeyId = options.kmsKeyId;
     this.client = new S3Client(config);
   }
 
@@ -74,10 +106,11 @@ export class S3ObjectStore implements ObjectStore {
         Bucket: this.bucket,
         Key: this.key(key),
         Body: body,
+        ...this.encryption,
         ...(options.contentType ? { ContentType: options.contentType } : {}),
       },
       partSize,
-      queueSize: 4,
+      queueSize: 2,
       leavePartsOnError: false,
     });
     await upload.done();

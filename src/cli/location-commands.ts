@@ -1,0 +1,37 @@
+/** `lifeboat location validate URL`: tries the store for real and says what to fix. */
+import type { Command } from 'commander';
+import { openObjectStore, parseLocation, validateLocation, validationTarget } from '../storage/index.ts';
+import { outputFormat, printJson } from './context.ts';
+import { type CliIo, exitCodes } from './io.ts';
+
+export function addLocationCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const location = program.command('location').description('check backup locations');
+  location
+    .command('validate')
+    .description('write, read back, list and delete a probe object; say what to fix when something fails')
+    .argument(
+      '<url>',
+      'file:///dir, s3://bucket/prefix?..., gs://bucket/prefix?..., azblob://account/container/prefix?...',
+    )
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (url: string, options: { output?: string }) => {
+      const format = outputFormat(options.output);
+      const parsed = parseLocation(url);
+      const store = openObjectStore(parsed);
+      try {
+        const result = await validateLocation(store, validationTarget(parsed));
+        if (format === 'json') printJson(io, result);
+        else if (result.ok)
+          io.stdout(`Location ${result.location} is usable: ${result.checks.join(', ')}.\n`);
+        else {
+          io.stdout(
+            `Location ${result.location} is not usable:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+          );
+          if (result.checks.length) io.stdout(`What worked: ${result.checks.join(', ')}.\n`);
+        }
+        setExit(result.ok ? exitCodes.completed : exitCodes.failed);
+      } finally {
+        await store.close();
+      }
+    });
+}

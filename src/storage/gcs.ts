@@ -1,0 +1,136 @@
+/** Google Cloud Storage (and fake-gcs-server in tests) through @google-cloud/storage. */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Bucket, Storage, type StorageOptions } from '@google-cloud/storage';
+import { ObjectNotFoundError } from './errors.ts';
+import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+
+export interface GcsOptions {
+  bucket: string;
+  prefix: string;
+  /** API endpoint (fake-gcs-server, private endpoints); default Google's. */
+  endpoint?: string;
+  /** A service-account key (the JSON file's contents); without it, Application Default Credentials. */
+  credentialsJson?: string;
+  /** Path of a service-account key file. */
+  keyFile?: string;
+}
+
+function status(error: unknown): number | undefined {
+  return (error as { code?: number }).code;
+}
+
+export class GcsObjectStore implements ObjectStore {
+  readonly description: string;
+  private readonly bucket: Bucket;
+  private readonly prefix: string;
+
+  constructor(options: GcsOptions) {
+    this.prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
+    this.description = `gs://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
+    const config: StorageOptions = { retryOptions: { autoRetry: true, maxRetries: 5 } };
+    if (options.endpoint) {
+      config.apiEndpoint = options.endpoint;
+      // A custom endpoint without a key is an emulator: no Google sign-in.
+      if (!options.credentialsJson && !options.keyFile) config.projectId = 'lifeboat';
+    }
+    if (options.credentialsJson) {
+      const key = JSON.parse(options.credentialsJson) as {
+        project_id?: string;
+        client_email?: string;
+        private_key?: string;
+      };
+      config.credentials = { client_email: key.client_email ?? '', private_key: key.private_key ?? '' };
+      if (key.project_id) config.projectId = key.project_id;
+    }
+    if (options.keyFile) config.keyFilename = options.keyFile;
+    this.bucket = new Storage(config).bucket(options.bucket);
+  }
+
+  private key(key: string): string {
+    return `${this.prefix}${key}`;
+  }
+
+  async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
+    const file = this.bucket.file(this.key(key));
+    const meta = options.contentType ? { contentType: options.contentType } : {};
+    if (Buffer.isBuffer(body)) {
+      await file.save(body, { resumable: false, metadata: meta });
+      return;
+    }
+    // Resumable uploads stream in chunks and are committed only when complete.
+    await pipeline(body, file.createWriteStream({ resumable: true, metadata: meta }));
+  }
+
+  async get(key: string): Promise<Readable> {
+    const file = this.bucket.file(this.key(key));
+    try {
+      await file.getMetadata();
+    } catch (error) {
+      if (status(error) === 404) throw new ObjectNotFoundError(key, this.description, { cause: error });
+      throw error;
+    }
+    return file.createReadStream({ validation: false });
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const [meta] = await this.bucket.file(this.key(key)).getMetadata();
+      const info: ObjectInfo = { key, size: Number(meta.size ?? 0) };
+      if (meta.updated) info.lastModified = new Date(meta.updated);
+      return info;
+    } catch (error) {
+      if (status(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let pageToken: string | undefined;
+    do {
+      const [files, next] = await this.bucket.getFiles({
+        prefix: this.key(prefix),
+        autoPaginate: false,
+        maxResults: 1000,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      for (const file of files) {
+        const info: ObjectInfo = {
+          key: file.name.slice(this.prefix.length),
+          size: Number(file.metadata.size ?? 0),
+        };
+        if (file.metadata.updated) info.lastModified = new Date(file.metadata.updated);
+        yield info;
+      }
+      pageToken = (next as { pageToken?: string } | null)?.pageToken;
+    } while (pageToken);
+  }
+
+  async listPrefixes(prefix: string): Promise<string[]> {
+    const full = this.key(prefix.endsWith('/') || prefix === '' ? prefix : `${prefix}/`);
+    const names: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const [, next, response] = await this.bucket.getFiles({
+        prefix: full,
+        delimiter: '/',
+        autoPaginate: false,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      for (const p of (response as { prefixes?: string[] } | undefined)?.prefixes ?? [])
+        names.push(p.slice(full.length).replace(/\/$/, ''));
+      pageToken = (next as { pageToken?: string } | null)?.pageToken;
+    } while (pageToken);
+    return names.sort();
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 32) {
+      await Promise.all(
+        keys.slice(i, i + 32).map((key) => this.bucket.file(this.key(key)).delete({ ignoreNotFound: true })),
+      );
+    }
+  }
+
+  async close(): Promise<void> {}
+}
