@@ -97,6 +97,9 @@ export class HttpKubeClient implements KubeClient {
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connect: { ...connection.tls },
+      // undici 8 negotiates HTTP/2 by default; against the API server HTTP/1.1 keep-alive connections
+      // measured faster and cheaper (restore of 10k objects: 14-15 s and 5-6 s of CPU, against 18 s and 7 s).
+      allowH2: false,
     });
   }
 
