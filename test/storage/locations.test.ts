@@ -222,6 +222,10 @@ describe('validation explains each mistake in its own words', () => {
     );
     assert.throws(() => parseLocation('s3://ab/x'), /must be 3 to 63 characters/);
     for (const message of [...badSecret, ...badKey]) assert.ok(!message.includes(env.s3.secretAccessKey));
+    const wrongRegion = await problems(minioUrl('v', { region: 'eu-west-1' }), minioKeys());
+    assert.deepEqual(wrongRegion, [
+      `bucket "${env.s3.bucket}" is in region us-east-1, not eu-west-1: set the region to us-east-1`,
+    ]);
   });
 
   test('GCS and Azure: a missing bucket or container, and a wrong account key', async () => {

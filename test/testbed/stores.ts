@@ -68,6 +68,8 @@ export async function startMinio(registry: ProcessRegistry, bin: string, dir: st
       MINIO_BROWSER: 'off',
       MINIO_UPDATE: 'off',
       MINIO_CI_CD: 'on',
+      // A site region makes MinIO refuse requests signed for another one, as AWS does.
+      MINIO_SITE_REGION: 'us-east-1',
     },
     args: [
       'server',
