@@ -13,7 +13,7 @@ import {
   loadConnection,
   qualifiedName,
 } from '../src/kube/index.ts';
-import type { TestbedEnv } from '../test/testbed/testbed.ts';
+import { minioLocationUrl, type TestbedEnv } from '../test/testbed/testbed.ts';
 import { fillCluster } from './cluster-fill.ts';
 
 const run = promisify(execFile);
@@ -46,13 +46,7 @@ export async function benchBackup(
   const kubectlSeconds = (performance.now() - kubectlStart) / 1000;
   const kubectlItems = (JSON.parse(stdout) as { items: unknown[] }).items.length;
 
-  const q = new URLSearchParams({
-    region: env.s3.region,
-    endpoint: env.s3.endpoint,
-    forcePathStyle: 'true',
-    caCert: env.s3.caCert,
-  });
-  const location = `s3://${env.s3.bucket}/bench?${q}`;
+  const location = minioLocationUrl(env, 'bench');
   const name = `bench-${Date.now()}`;
   const child = await run(
     process.execPath,

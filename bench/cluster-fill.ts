@@ -2,18 +2,10 @@
  * Fills a cluster with N objects for benchmarks: ConfigMaps and Secrets of about 1 KiB and Deployments,
  * spread over 100 namespaces, created through the API with many requests in flight (not timed).
  */
+import { mapLimit } from '../src/backup/index.ts';
 import { type ApiResource, type KubeClient, listPages } from '../src/kube/index.ts';
 
 const payload = 'x'.repeat(1000);
-
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
 
 async function create(kube: KubeClient, path: string, body: object): Promise<void> {
   try {
@@ -35,7 +27,7 @@ export async function fillCluster(
     { length: namespaceCount },
     (_, i) => `${prefix}-${String(i).padStart(3, '0')}`,
   );
-  await pool(namespaces, 16, (ns) =>
+  await mapLimit(namespaces, 16, (ns) =>
     create(kube, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
   );
   const jobs: { path: string; body: object }[] = [];
@@ -142,7 +134,7 @@ export async function fillCluster(
   if (missing.length < jobs.length) log(`  ${jobs.length - missing.length} of the objects exist already`);
   const started = Date.now();
   let done = 0;
-  await pool(missing, 32, async (job) => {
+  await mapLimit(missing, 32, async (job) => {
     await create(kube, job.path, job.body);
     if (++done % 5000 === 0) log(`  created ${done}/${missing.length} objects`);
   });

@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { processIo } from '../src/cli/index.ts';
 import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/testbed.ts';
 import { benchBackup } from './backup.ts';
 import { benchRestore } from './restore.ts';
@@ -19,21 +20,22 @@ async function main(): Promise<number> {
   const [which] = positionals;
   const objects = Number(values.objects ?? 10_000);
   if (!Number.isInteger(objects) || objects < 1) {
-    console.error(`--objects must be a positive whole number\n${usage}`);
+    processIo.stderr(`--objects must be a positive whole number\n${usage}\n`);
     return 2;
   }
   if (which !== 'backup' && which !== 'restore') {
-    console.error(usage);
+    processIo.stderr(`${usage}\n`);
     return 2;
   }
   const own = !process.env.LIFEBOAT_TESTBED_ENV;
   const dir = join(defaultDir, 'bench');
   try {
     const envFile =
-      process.env.LIFEBOAT_TESTBED_ENV ?? (await up({ dir, clusters: 2, log: (l) => console.error(l) }));
+      process.env.LIFEBOAT_TESTBED_ENV ||
+      (await up({ dir, clusters: 2, log: (l) => processIo.stderr(`${l}\n`) }));
     const env: TestbedEnv = await readEnv(envFile);
-    if (which === 'backup') await benchBackup(env, objects, (line) => console.log(line));
-    else await benchRestore(env, objects, (line) => console.log(line));
+    if (which === 'backup') await benchBackup(env, objects, (line) => processIo.stdout(`${line}\n`));
+    else await benchRestore(env, objects, (line) => processIo.stdout(`${line}\n`));
     return 0;
   } finally {
     if (own) await down({ dir });

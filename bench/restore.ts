@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { nodeFlags } from '../src/cli/runtime.ts';
 import { HttpKubeClient, loadConnection } from '../src/kube/index.ts';
-import type { TestbedEnv } from '../test/testbed/testbed.ts';
+import { minioLocationUrl, type TestbedEnv } from '../test/testbed/testbed.ts';
 import { fillCluster } from './cluster-fill.ts';
 
 const run = promisify(execFile);
@@ -41,13 +41,7 @@ export async function benchRestore(
   }
   print(`  source cluster settled after ${((Date.now() - settleStart) / 1000).toFixed(0)} s`);
   await kube.close();
-  const q = new URLSearchParams({
-    region: env.s3.region,
-    endpoint: env.s3.endpoint,
-    forcePathStyle: 'true',
-    caCert: env.s3.caCert,
-  });
-  const location = `s3://${env.s3.bucket}/bench-restore?${q}`;
+  const location = minioLocationUrl(env, 'bench-restore');
   const childEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: env.s3.accessKeyId,

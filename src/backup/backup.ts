@@ -29,11 +29,11 @@ import {
   type KubeClient,
   KubeConnectionError,
   type KubeObject,
-  type ListedObject,
   listPages,
   qualifiedName,
 } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import { mapLimit } from './concurrency.ts';
 import { BackupExistsError, BackupInputError } from './errors.ts';
 import { parseLabelSelector } from './label-selector.ts';
 import { RunLog } from './run-log.ts';
@@ -86,7 +86,13 @@ export interface BackupOutcome {
 }
 
 const defaultTtlMs = 30 * 24 * 3600 * 1000;
-const nameRule = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/** Lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. */
+export const objectNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** A backup or restore name: the pattern, at most 63 characters (it is also a label value). */
+export function isObjectName(name: string): boolean {
+  return name.length <= 63 && objectNamePattern.test(name);
+}
 const excludeLabels = ['lifeboat.io/exclude-from-backup', 'velero.io/exclude-from-backup'];
 
 function hashParts(parts: readonly Buffer[]): string {
@@ -97,7 +103,7 @@ function hashParts(parts: readonly Buffer[]): string {
 
 /** Checks a backup name; throws `BackupInputError` saying what a valid one is. */
 export function checkBackupName(name: string): void {
-  if (!name || name.length > 63 || !nameRule.test(name)) {
+  if (!isObjectName(name)) {
     throw new BackupInputError(
       `invalid backup name "${name}": use at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
     );
@@ -236,9 +242,8 @@ class BackupRun {
       await tarball.writeVersion();
       if (selection.namespaceObjects) {
         for (const ns of namespaceObjects) {
-          const object = ns.object;
-          if (selection.namespaces.has(object.metadata.name))
-            await this.write(namespaceType, ns.parts, object);
+          if (selection.namespaces.has(ns.object.metadata.name))
+            await this.write(namespaceType, ns.parts, ns.object);
         }
       }
       await this.listSelected(selection, labelSelector);
@@ -282,9 +287,12 @@ class BackupRun {
     }
   }
 
-  private async listAll(resource: ApiResource): Promise<ListedObject[]> {
-    const items: ListedObject[] = [];
-    for await (const page of listPages(this.request.kube, resource)) items.push(...page.items);
+  /** Every object of a (small) resource type, each parsed once. */
+  private async listAll(resource: ApiResource): Promise<{ parts: readonly Buffer[]; object: KubeObject }[]> {
+    const items: { parts: readonly Buffer[]; object: KubeObject }[] = [];
+    for await (const page of listPages(this.request.kube, resource)) {
+      for (const item of page.items) items.push({ parts: item.parts, object: item.object });
+    }
     return items;
   }
 
@@ -299,14 +307,9 @@ class BackupRun {
       else tasks.push({ resource });
     }
     for (const resource of selection.clusterScoped) tasks.push({ resource });
-    let next = 0;
-    const worker = async () => {
-      while (next < tasks.length) {
-        const task = tasks[next++] as Task;
-        await this.listTask(task.resource, task.namespace, labelSelector, selection);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.request.parallelism ?? 6) }, worker));
+    await mapLimit(tasks, this.request.parallelism ?? 6, (task) =>
+      this.listTask(task.resource, task.namespace, labelSelector, selection),
+    );
   }
 
   private async listTask(

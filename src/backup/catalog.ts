@@ -13,22 +13,20 @@ import {
   Results,
 } from '../archive/index.ts';
 import { getBuffer, ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import { mapLimit } from './concurrency.ts';
 import { BackupNotFoundError } from './errors.ts';
 
 /** A backup found in a location, or the reason its description could not be read. */
 export type StoredBackup = { name: string; description: BackupDescription } | { name: string; error: string };
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+/** A backup's `velero-backup.json`, decoded; `BackupNotFoundError` when the backup does not exist (or did not finish). */
+export async function readBackupDescription(store: ObjectStore, name: string): Promise<BackupDescription> {
+  try {
+    return decodeBackupDescription(await getBuffer(store, backupKeys(name).metadata));
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw new BackupNotFoundError(name, store.description);
+    throw error;
+  }
 }
 
 /** Every backup in the location, newest first. Folders without `velero-backup.json` (unfinished) are left out. */
@@ -36,12 +34,9 @@ export async function listBackups(store: ObjectStore): Promise<StoredBackup[]> {
   const names = await store.listPrefixes(backupsDir);
   const found = await mapLimit(names, 16, async (name): Promise<StoredBackup | undefined> => {
     try {
-      return {
-        name,
-        description: decodeBackupDescription(await getBuffer(store, backupKeys(name).metadata)),
-      };
+      return { name, description: await readBackupDescription(store, name) };
     } catch (error) {
-      if (error instanceof ObjectNotFoundError) return undefined;
+      if (error instanceof BackupNotFoundError) return undefined;
       return { name, error: (error as Error).message };
     }
   });
@@ -65,13 +60,7 @@ export async function describeBackup(
   options: { details?: boolean } = {},
 ): Promise<BackupDetails> {
   const keys = backupKeys(name);
-  let description: BackupDescription;
-  try {
-    description = decodeBackupDescription(await getBuffer(store, keys.metadata));
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) throw new BackupNotFoundError(name, store.description);
-    throw error;
-  }
+  const description = await readBackupDescription(store, name);
   const details: BackupDetails = { description, errors: {}, warnings: {} };
   try {
     const results = Results.decode(await getBuffer(store, keys.results));

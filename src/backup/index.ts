@@ -4,6 +4,8 @@ export {
   type BackupProgress,
   type BackupRequest,
   checkBackupName,
+  isObjectName,
+  objectNamePattern,
   removeBackupFiles,
   runBackup,
 } from './backup.ts';
@@ -12,8 +14,10 @@ export {
   deleteBackup,
   describeBackup,
   listBackups,
+  readBackupDescription,
   type StoredBackup,
 } from './catalog.ts';
+export { mapLimit } from './concurrency.ts';
 export { BackupExistsError, BackupInputError, BackupNotFoundError } from './errors.ts';
 export { LabelSelectorError, parseLabelSelector } from './label-selector.ts';
 export { RunLog } from './run-log.ts';

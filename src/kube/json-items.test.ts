@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitItems, withTypeMeta } from './json-items.ts';
+import { splitList, typeMetaParts, typeMetaPrefix } from './json-items.ts';
+
+const splitItems = (body: Buffer) => splitList(body).items;
+function withTypeMeta(raw: Buffer, hasTypeMeta: boolean, apiVersion: string, kind: string): Buffer {
+  const parts = typeMetaParts(raw, hasTypeMeta, typeMetaPrefix(apiVersion, kind));
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
 
 test('splitItems returns the exact bytes of each item, however nested or escaped', () => {
   const one =

@@ -13,11 +13,6 @@ const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const ITEMS = Buffer.from('"items"');
 
-/** Returns the raw bytes of every element of the top-level `items` array of a JSON object. */
-export function splitItems(body: Buffer): Buffer[] {
-  return splitList(body).items;
-}
-
 /**
  * The raw items of a list, and the list without them (`"items":[]`): the envelope can then be parsed
  * without parsing every object at once.
@@ -101,10 +96,4 @@ export function typeMetaParts(raw: Buffer, hasTypeMeta: boolean, prefix: Buffer)
   const isEmpty = raw.subarray(1).toString().trim() === '}';
   if (isEmpty) return [Buffer.concat([prefix.subarray(0, -1), Buffer.from('}')])];
   return [prefix, raw.subarray(1)];
-}
-
-/** `typeMetaParts` joined into one buffer. */
-export function withTypeMeta(raw: Buffer, hasTypeMeta: boolean, apiVersion: string, kind: string): Buffer {
-  const parts = typeMetaParts(raw, hasTypeMeta, typeMetaPrefix(apiVersion, kind));
-  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }

@@ -5,6 +5,8 @@
  * admission errors show before anything is written. Plus the storage classes the restored volumes need
  * and how the mappings resolve them, and the target namespaces' state.
  */
+
+import { mapLimit } from '../backup/index.ts';
 import {
   changedPaths,
   collectionPath,
@@ -15,7 +17,7 @@ import {
   parseLossless,
 } from '../kube/index.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
-import { comparable, type KubeJson } from './sanitize.ts';
+import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { TargetApi } from './target.ts';
 
 export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip';
@@ -62,12 +64,6 @@ export interface PlanRequest extends RestoreOptions {
   parallelism?: number;
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
 /** Plans a restore against the live target. Writes nothing, to the cluster or the location. */
 export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
   const prepared = await prepareRestore(request);
@@ -99,14 +95,6 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
       .filter((i) => i.groupResource === 'customresourcedefinitions.apiextensions.k8s.io')
       .map((i) => i.name),
   );
-  const items: PlanItem[] = new Array(prepared.items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < prepared.items.length) {
-      const index = next++;
-      items[index] = await planItem(prepared.items[index] as PreparedItem);
-    }
-  };
   const planItem = async (item: PreparedItem): Promise<PlanItem> => {
     const base: PlanItem = {
       action: 'create',
@@ -161,7 +149,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
       serverVerdict: await serverDryRun(kube, target, item, path, nsState?.state === 'will be created'),
     };
   };
-  await Promise.all(Array.from({ length: Math.max(1, request.parallelism ?? 16) }, worker));
+  const items = await mapLimit(prepared.items, request.parallelism ?? 16, planItem);
 
   // Storage classes the restored volumes ask for, after mapping, against the target's.
   const liveClasses = new Set<string>();
@@ -188,13 +176,13 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     needs.set(name, entry);
   };
   for (const item of prepared.items) {
-    const spec = record(item.object?.spec);
+    const spec = asRecord(item.object?.spec);
     const who = `${item.kind} ${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}`;
     if (item.groupResource === 'persistentvolumeclaims' || item.groupResource === 'persistentvolumes')
       need(spec?.storageClassName, who);
     if (item.groupResource === 'statefulsets.apps') {
       for (const template of (spec?.volumeClaimTemplates as unknown[] | undefined) ?? []) {
-        need(record(record(template)?.spec)?.storageClassName, who);
+        need(asRecord(asRecord(template)?.spec)?.storageClassName, who);
       }
     }
   }

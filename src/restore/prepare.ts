@@ -9,13 +9,19 @@ import {
   parseItemPath,
   readTarball,
 } from '../archive/index.ts';
-import { describeBackup, IncludeExclude, parseLabelSelector } from '../backup/index.ts';
+import {
+  IncludeExclude,
+  isObjectName,
+  objectNamePattern,
+  parseLabelSelector,
+  readBackupDescription,
+} from '../backup/index.ts';
 import { parseLossless } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { RestoreInputError } from './errors.ts';
 import { matchesSelector } from './label-match.ts';
 import { crdResource, nonRestorable } from './order.ts';
-import { type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
+import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 
 /** The choices a restore (or a dry run) is made with. */
 export interface RestoreOptions {
@@ -62,12 +68,10 @@ export interface PreparedRestore {
   storageClassMapping: Map<string, string>;
 }
 
-const nameRule = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
 function parseMappings(what: string, mappings: Record<string, string> | undefined): Map<string, string> {
   const map = new Map<string, string>();
   for (const [from, to] of Object.entries(mappings ?? {})) {
-    if (!nameRule.test(from) || !nameRule.test(to) || to.length > 63) {
+    if (!objectNamePattern.test(from) || !isObjectName(to)) {
       throw new RestoreInputError(`invalid ${what} mapping "${from}:${to}": both sides must be valid names`);
     }
     map.set(from, to);
@@ -103,15 +107,9 @@ async function readItems(store: ObjectStore, backupName: string): Promise<RawIte
   return [...plain.values()];
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
 /** Reads and filters a backup and sanitizes every object to restore. */
 export async function prepareRestore(options: RestoreOptions): Promise<PreparedRestore> {
-  if (!nameRule.test(options.name) || options.name.length > 63) {
+  if (!isObjectName(options.name)) {
     throw new RestoreInputError(
       `invalid restore name "${options.name}": use at most 63 lower-case letters, digits, '-' and '.'`,
     );
@@ -124,7 +122,7 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
   }
   const namespaceMapping = parseMappings('namespace', options.namespaceMappings);
   const storageClassMapping = parseMappings('storage class', options.storageClassMappings);
-  const { description } = await describeBackup(options.store, options.backupName);
+  const description = await readBackupDescription(options.store, options.backupName);
   if (description.phase !== 'Completed' && description.phase !== 'PartiallyFailed') {
     throw new RestoreInputError(
       `backup "${options.backupName}" is ${description.phase}${description.failureReason ? ` (${description.failureReason})` : ''}: only Completed or PartiallyFailed backups can be restored`,
@@ -146,7 +144,7 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
   for (const item of raw) {
     if (nonRestorable.has(item.groupResource)) continue;
     const object = parseLossless(item.raw) as KubeJson;
-    if (!record(object.metadata)) continue;
+    if (!asRecord(object.metadata)) continue;
     const kind = String(object.kind ?? '');
     const resource = item.groupResource.split('.')[0] ?? '';
     if (item.groupResource === 'namespaces') {
@@ -157,7 +155,7 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
     if (item.namespace !== undefined && !namespaceFilter.matches(item.namespace)) continue;
     if (
       selector &&
-      !matchesSelector(selector, record(object.metadata.labels) as Record<string, string> | undefined)
+      !matchesSelector(selector, asRecord(object.metadata.labels) as Record<string, string> | undefined)
     )
       continue;
     chosen.push({ ...item, object });
@@ -170,7 +168,7 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
   const customTypes = new Set<string>();
   for (const item of namespaced) {
     if (item.groupResource === 'persistentvolumeclaims') {
-      const volume = record(item.object.spec)?.volumeName;
+      const volume = asRecord(item.object.spec)?.volumeName;
       if (typeof volume === 'string') claimedVolumes.add(volume);
     }
     if (item.groupResource.split('.').length > 2) customTypes.add(item.groupResource);
@@ -190,7 +188,7 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
       .filter(
         (item) =>
           item.groupResource === 'persistentvolumes' &&
-          record(item.object.spec)?.persistentVolumeReclaimPolicy === 'Delete',
+          asRecord(item.object.spec)?.persistentVolumeReclaimPolicy === 'Delete',
       )
       .map((item) => item.name),
   );

@@ -7,7 +7,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { type ResultGroup, Results, restoreKeys } from '../archive/index.ts';
-import { RunLog } from '../backup/index.ts';
+import { mapLimit, RunLog } from '../backup/index.ts';
 import {
   changedPaths,
   collectionPath,
@@ -396,17 +396,4 @@ class RestoreRun {
       );
     }
   }
-}
-
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
 }

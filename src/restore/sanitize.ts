@@ -44,7 +44,8 @@ const bindingAnnotations = [
   'volume.kubernetes.io/selected-node',
 ];
 
-function record(value: unknown): Record<string, unknown> | undefined {
+/** The value as a JSON object, or undefined when it is anything else. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
@@ -62,7 +63,7 @@ function mapStorageClass(ctx: SanitizeContext, spec: Record<string, unknown> | u
 }
 
 function deleteAnnotations(metadata: Record<string, unknown>, names: readonly string[]): void {
-  const annotations = record(metadata.annotations);
+  const annotations = asRecord(metadata.annotations);
   if (!annotations) return;
   for (const name of names) delete annotations[name];
   if (Object.keys(annotations).length === 0) delete metadata.annotations;
@@ -80,7 +81,7 @@ export function stripServerFields(
   for (const field of serverMetadata) delete metadata[field];
   if (typeof metadata.name === 'string') delete metadata.generateName;
   delete copy.status;
-  const spec = record(copy.spec);
+  const spec = asRecord(copy.spec);
   switch (groupResource) {
     case 'services': {
       if (spec && spec.clusterIP !== 'None') {
@@ -88,7 +89,7 @@ export function stripServerFields(
         delete spec.clusterIPs;
       }
       if (spec && !preserveNodePorts) {
-        for (const port of (spec.ports as unknown[] | undefined) ?? []) delete record(port)?.nodePort;
+        for (const port of (spec.ports as unknown[] | undefined) ?? []) delete asRecord(port)?.nodePort;
         delete spec.healthCheckNodePort;
       }
       break;
@@ -98,12 +99,12 @@ export function stripServerFields(
       break;
     case 'jobs.batch': {
       if (spec && spec.manualSelector !== true) delete spec.selector;
-      const templateLabels = record(record(record(spec?.template)?.metadata)?.labels);
+      const templateLabels = asRecord(asRecord(asRecord(spec?.template)?.metadata)?.labels);
       if (templateLabels) {
         delete templateLabels['controller-uid'];
         delete templateLabels['batch.kubernetes.io/controller-uid'];
       }
-      const labels = record(metadata.labels);
+      const labels = asRecord(metadata.labels);
       if (labels) {
         delete labels['controller-uid'];
         delete labels['batch.kubernetes.io/controller-uid'];
@@ -114,7 +115,7 @@ export function stripServerFields(
     case 'persistentvolumes':
       deleteAnnotations(metadata, bindingAnnotations);
       if (groupResource === 'persistentvolumes') {
-        const claimRef = record(spec?.claimRef);
+        const claimRef = asRecord(spec?.claimRef);
         if (claimRef) {
           delete claimRef.uid;
           delete claimRef.resourceVersion;
@@ -130,7 +131,7 @@ export function stripServerFields(
 /** A deep copy that keeps raw numbers (structuredClone would fail on them). */
 function structuredCopy<T>(value: T): T {
   if (Array.isArray(value)) return value.map(structuredCopy) as T;
-  const obj = record(value);
+  const obj = asRecord(value);
   if (obj && !isRawJson(obj)) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(obj)) out[key] = structuredCopy(item);
@@ -146,7 +147,7 @@ export function skipReason(
   ctx: SanitizeContext,
 ): string | undefined {
   const metadata = object.metadata;
-  const spec = record(object.spec);
+  const spec = asRecord(object.spec);
   if (groupResource === 'secrets' && object.type === 'kubernetes.io/service-account-token') {
     return 'service-account token: the target cluster issues its own';
   }
@@ -154,12 +155,12 @@ export function skipReason(
     return "the cluster's CA bundle: the target cluster publishes its own";
   }
   if (groupResource === 'endpointslices.discovery.k8s.io') {
-    const managedBy = record(metadata.labels)?.['endpointslice.kubernetes.io/managed-by'];
+    const managedBy = asRecord(metadata.labels)?.['endpointslice.kubernetes.io/managed-by'];
     if (managedBy === 'endpointslice-controller.k8s.io')
       return 'managed by the endpoint-slice controller: recreated from its Service';
   }
   if (groupResource === 'pods') {
-    const phase = record(object.status)?.phase;
+    const phase = asRecord(object.status)?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return `pod already finished (${phase})`;
   }
   if (groupResource === 'persistentvolumes') {
@@ -186,12 +187,12 @@ export function sanitizeForRestore(
   const object = stripServerFields(groupResource, original, ctx.preserveNodePorts, true);
   const metadata = object.metadata;
   if (typeof metadata.namespace === 'string') metadata.namespace = mapNamespace(ctx, metadata.namespace);
-  const spec = record(object.spec);
+  const spec = asRecord(object.spec);
   switch (groupResource) {
     case 'namespaces':
       if (typeof metadata.name === 'string') {
         metadata.name = mapNamespace(ctx, metadata.name);
-        const labels = record(metadata.labels);
+        const labels = asRecord(metadata.labels);
         if (labels?.['kubernetes.io/metadata.name'] !== undefined)
           labels['kubernetes.io/metadata.name'] = metadata.name;
       }
@@ -203,27 +204,27 @@ export function sanitizeForRestore(
       break;
     case 'persistentvolumes': {
       mapStorageClass(ctx, spec);
-      const claimRef = record(spec?.claimRef);
+      const claimRef = asRecord(spec?.claimRef);
       if (claimRef && typeof claimRef.namespace === 'string')
         claimRef.namespace = mapNamespace(ctx, claimRef.namespace);
       break;
     }
     case 'statefulsets.apps':
       for (const template of (spec?.volumeClaimTemplates as unknown[] | undefined) ?? []) {
-        mapStorageClass(ctx, record(record(template)?.spec));
+        mapStorageClass(ctx, asRecord(asRecord(template)?.spec));
       }
       break;
     case 'rolebindings.rbac.authorization.k8s.io':
     case 'clusterrolebindings.rbac.authorization.k8s.io':
       for (const subject of (object.subjects as unknown[] | undefined) ?? []) {
-        const s = record(subject);
+        const s = asRecord(subject);
         if (s && typeof s.namespace === 'string') s.namespace = mapNamespace(ctx, s.namespace);
       }
       break;
     default:
       break;
   }
-  const labels = record(metadata.labels) ?? {};
+  const labels = asRecord(metadata.labels) ?? {};
   labels[backupNameLabel] = ctx.backupName;
   labels[restoreNameLabel] = ctx.restoreName;
   metadata.labels = labels;
@@ -233,7 +234,7 @@ export function sanitizeForRestore(
 /** The form two objects are compared in (backed-up vs live): server fields and Lifeboat's labels removed. */
 export function comparable(groupResource: string, object: KubeJson): KubeJson {
   const copy = stripServerFields(groupResource, object, true);
-  const labels = record(copy.metadata.labels);
+  const labels = asRecord(copy.metadata.labels);
   if (labels) {
     delete labels[backupNameLabel];
     delete labels[restoreNameLabel];

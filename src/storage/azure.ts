@@ -5,8 +5,7 @@
  * Azure plugin does: to fetch the account key from Azure Resource Manager.
  */
 import type { Readable } from 'node:stream';
-import { ClientSecretCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { LocationError, ObjectNotFoundError } from './errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
@@ -47,6 +46,7 @@ async function accountKeyFromResourceManager(
   options: AzureOptions,
   sp: Extract<AzureCredentials, { kind: 'servicePrincipal' }>,
 ): Promise<string> {
+  const { ClientSecretCredential } = await import('@azure/identity');
   const credential = new ClientSecretCredential(
     sp.tenantId,
     sp.clientId,
@@ -86,7 +86,9 @@ export class AzureObjectStore implements ObjectStore {
     return this.container;
   }
 
+  /** The SDKs are loaded on first use: commands that never touch Azure do not pay for importing them. */
   private async connect(): Promise<ContainerClient> {
+    const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
     const { account, container, credentials } = this.options;
     const endpoint = (this.options.endpoint ?? `https://${account}.blob.core.windows.net`).replace(
       /\/+$/,
@@ -117,6 +119,7 @@ export class AzureObjectStore implements ObjectStore {
             retryOptions,
           });
         } else {
+          const { ClientSecretCredential } = await import('@azure/identity');
           const credential = new ClientSecretCredential(
             credentials.tenantId,
             credentials.clientId,

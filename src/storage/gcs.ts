@@ -1,7 +1,7 @@
 /** Google Cloud Storage (and fake-gcs-server in tests) through @google-cloud/storage. */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Bucket, Storage, type StorageOptions } from '@google-cloud/storage';
+import type { Bucket, StorageOptions } from '@google-cloud/storage';
 import { ObjectNotFoundError } from './errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
@@ -22,29 +22,40 @@ function status(error: unknown): number | undefined {
 
 export class GcsObjectStore implements ObjectStore {
   readonly description: string;
-  private readonly bucket: Bucket;
+  private readonly options: GcsOptions;
+  private bucketClient: Promise<Bucket> | undefined;
   private readonly prefix: string;
 
   constructor(options: GcsOptions) {
     this.prefix = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
     this.description = `gs://${options.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
-    const config: StorageOptions = { retryOptions: { autoRetry: true, maxRetries: 5 } };
-    if (options.endpoint) {
-      config.apiEndpoint = options.endpoint;
-      // A custom endpoint without a key is an emulator: no Google sign-in.
-      if (!options.credentialsJson && !options.keyFile) config.projectId = 'lifeboat';
-    }
-    if (options.credentialsJson) {
-      const key = JSON.parse(options.credentialsJson) as {
-        project_id?: string;
-        client_email?: string;
-        private_key?: string;
-      };
-      config.credentials = { client_email: key.client_email ?? '', private_key: key.private_key ?? '' };
-      if (key.project_id) config.projectId = key.project_id;
-    }
-    if (options.keyFile) config.keyFilename = options.keyFile;
-    this.bucket = new Storage(config).bucket(options.bucket);
+    this.options = options;
+  }
+
+  /** The SDK is loaded on first use: commands that never touch GCS do not pay for importing it. */
+  private bucket(): Promise<Bucket> {
+    this.bucketClient ??= (async () => {
+      const { Storage } = await import('@google-cloud/storage');
+      const options = this.options;
+      const config: StorageOptions = { retryOptions: { autoRetry: true, maxRetries: 5 } };
+      if (options.endpoint) {
+        config.apiEndpoint = options.endpoint;
+        // A custom endpoint without a key is an emulator: no Google sign-in.
+        if (!options.credentialsJson && !options.keyFile) config.projectId = 'lifeboat';
+      }
+      if (options.credentialsJson) {
+        const key = JSON.parse(options.credentialsJson) as {
+          project_id?: string;
+          client_email?: string;
+          private_key?: string;
+        };
+        config.credentials = { client_email: key.client_email ?? '', private_key: key.private_key ?? '' };
+        if (key.project_id) config.projectId = key.project_id;
+      }
+      if (options.keyFile) config.keyFilename = options.keyFile;
+      return new Storage(config).bucket(options.bucket);
+    })();
+    return this.bucketClient;
   }
 
   private key(key: string): string {
@@ -52,7 +63,7 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
-    const file = this.bucket.file(this.key(key));
+    const file = (await this.bucket()).file(this.key(key));
     const meta = options.contentType ? { contentType: options.contentType } : {};
     if (Buffer.isBuffer(body)) {
       await file.save(body, { resumable: false, metadata: meta });
@@ -63,7 +74,7 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Readable> {
-    const file = this.bucket.file(this.key(key));
+    const file = (await this.bucket()).file(this.key(key));
     try {
       await file.getMetadata();
     } catch (error) {
@@ -75,7 +86,7 @@ export class GcsObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const [meta] = await this.bucket.file(this.key(key)).getMetadata();
+      const [meta] = await (await this.bucket()).file(this.key(key)).getMetadata();
       const info: ObjectInfo = { key, size: Number(meta.size ?? 0) };
       if (meta.updated) info.lastModified = new Date(meta.updated);
       return info;
@@ -88,7 +99,7 @@ export class GcsObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     let pageToken: string | undefined;
     do {
-      const [files, next] = await this.bucket.getFiles({
+      const [files, next] = await (await this.bucket()).getFiles({
         prefix: this.key(prefix),
         autoPaginate: false,
         maxResults: 1000,
@@ -111,7 +122,7 @@ export class GcsObjectStore implements ObjectStore {
     const names: string[] = [];
     let pageToken: string | undefined;
     do {
-      const [, next, response] = await this.bucket.getFiles({
+      const [, next, response] = await (await this.bucket()).getFiles({
         prefix: full,
         delimiter: '/',
         autoPaginate: false,
@@ -125,9 +136,10 @@ export class GcsObjectStore implements ObjectStore {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
+    const bucket = await this.bucket();
     for (let i = 0; i < keys.length; i += 32) {
       await Promise.all(
-        keys.slice(i, i + 32).map((key) => this.bucket.file(this.key(key)).delete({ ignoreNotFound: true })),
+        keys.slice(i, i + 32).map((key) => bucket.file(this.key(key)).delete({ ignoreNotFound: true })),
       );
     }
   }

@@ -14,7 +14,6 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ObjectNotFoundError } from './errors.ts';
@@ -72,22 +71,30 @@ export class S3ObjectStore implements ObjectStore {
     if (options.endpoint) config.endpoint = options.endpoint;
     if (options.credentials) config.credentials = options.credentials;
     if (options.roleArn) {
-      config.credentials = fromTemporaryCredentials({
-        params: {
-          RoleArn: options.roleArn,
-          RoleSessionName: 'lifeboat',
-          DurationSeconds: 3600,
-          ...(options.externalId ? { ExternalId: options.externalId } : {}),
-        },
-        ...(options.credentials ? { masterCredentials: options.credentials } : {}),
-        clientConfig: {
-          region: options.region,
-          ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}),
-          requestHandler: new NodeHttpHandler({
-            httpsAgent: new Agent({ keepAlive: true, ...(options.caCert ? { ca: options.caCert } : {}) }),
-          }),
-        },
-      });
+      // Loaded on first use (only role-based locations need it); the provider caches and refreshes.
+      let assumed:
+        | ReturnType<typeof import('@aws-sdk/credential-providers').fromTemporaryCredentials>
+        | undefined;
+      config.credentials = async (identity) => {
+        const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+        assumed ??= fromTemporaryCredentials({
+          params: {
+            RoleArn: options.roleArn,
+            RoleSessionName: 'lifeboat',
+            DurationSeconds: 3600,
+            ...(options.externalId ? { ExternalId: options.externalId } : {}),
+          },
+          ...(options.credentials ? { masterCredentials: options.credentials } : {}),
+          clientConfig: {
+            region: options.region,
+            ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}),
+            requestHandler: new NodeHttpHandler({
+              httpsAgent: new Agent({ keepAlive: true, ...(options.caCert ? { ca: options.caCert } : {}) }),
+            }),
+          },
+        });
+        return assumed(identity);
+      };
     }
     this.encryption = {};
     if (options.sse) this.encryption.ServerSideEncryption = options.sse;

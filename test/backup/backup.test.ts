@@ -17,7 +17,13 @@ import { getBuffer, type ObjectStore, openObjectStore, parseLocation } from '../
 import { lifeboat } from '../support/cli.ts';
 import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
 import { bigInteger, createWorkload, releaseHeldObjects, widgetGroup } from '../support/workload.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import {
+  type ClusterEnv,
+  minioCredentials,
+  minioLocationUrl,
+  type TestbedEnv,
+  useTestbed,
+} from '../testbed/index.ts';
 
 let env: TestbedEnv;
 let cluster: ClusterEnv;
@@ -28,22 +34,12 @@ const namespaces = [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`];
 const pvName = `${prefix}-pv`;
 const unrelatedClusterRole = `${prefix}-unrelated`;
 
-function s3Location(env: TestbedEnv, path: string): string {
-  const q = new URLSearchParams({
-    region: env.s3.region,
-    endpoint: env.s3.endpoint,
-    forcePathStyle: 'true',
-    caCert: env.s3.caCert,
-  });
-  return `s3://${env.s3.bucket}/${path}?${q}`;
-}
-
 before(async () => {
   env = await useTestbed();
   cluster = env.clusters[0] as ClusterEnv;
   kube = await kubeClient(cluster);
-  minio = openObjectStore(parseLocation(s3Location(env, prefix)), {
-    s3Credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
+  minio = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
+    s3Credentials: minioCredentials(env),
   });
   await createWorkload(env, cluster, namespaces, { pvName, unrelatedClusterRole });
 });

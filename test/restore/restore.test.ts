@@ -24,7 +24,13 @@ import {
 import { lifeboat } from '../support/cli.ts';
 import { apply, eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
 import { createWorkload, releaseHeldObjects } from '../support/workload.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import {
+  type ClusterEnv,
+  minioCredentials,
+  minioLocationUrl,
+  type TestbedEnv,
+  useTestbed,
+} from '../testbed/index.ts';
 
 let env: TestbedEnv;
 let source: ClusterEnv;
@@ -42,14 +48,8 @@ before(async () => {
   target = env.clusters[1] as ClusterEnv;
   sourceKube = await kubeClient(source);
   targetKube = await kubeClient(target);
-  const q = new URLSearchParams({
-    region: env.s3.region,
-    endpoint: env.s3.endpoint,
-    forcePathStyle: 'true',
-    caCert: env.s3.caCert,
-  });
-  minio = openObjectStore(parseLocation(`s3://${env.s3.bucket}/${prefix}?${q}`), {
-    s3Credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
+  minio = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
+    s3Credentials: minioCredentials(env),
   });
   await createWorkload(env, source, namespaces, {
     pvName: `${prefix}-pv`,

@@ -28,7 +28,13 @@ import {
 import { lifeboat } from '../support/cli.ts';
 import { apply, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
 import { createCa } from '../testbed/certs.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import {
+  type ClusterEnv,
+  minioCredentials,
+  minioLocationUrl,
+  type TestbedEnv,
+  useTestbed,
+} from '../testbed/index.ts';
 
 let env: TestbedEnv;
 let source: ClusterEnv;
@@ -45,19 +51,10 @@ interface StoreCase {
 }
 
 function minioUrl(path: string, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams({
-    region: env.s3.region,
-    endpoint: env.s3.endpoint,
-    forcePathStyle: 'true',
-    caCert: env.s3.caCert,
-    ...extra,
-  });
-  return `s3://${env.s3.bucket}/${path}?${q}`;
+  return minioLocationUrl(env, path, extra);
 }
 
-const minioKeys = (): StoreOptions => ({
-  s3Credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-});
+const minioKeys = (): StoreOptions => ({ s3Credentials: minioCredentials(env) });
 let fileDir: string;
 
 const cases: StoreCase[] = [

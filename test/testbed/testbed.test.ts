@@ -2,51 +2,28 @@
  * Smoke tests: each part of the test bed is the real thing and behaves like it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Storage } from '@google-cloud/storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pg from 'pg';
+import { eventually, kubectl } from '../support/kube.ts';
 import { type TestbedEnv, useTestbed } from './index.ts';
 
-const run = promisify(execFile);
 let env: TestbedEnv;
 
 before(async () => {
   env = await useTestbed();
 });
 
-async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
-  const child = run(env.kubectl, ['--kubeconfig', kubeconfig, ...args]);
-  if (input !== undefined) child.child.stdin?.end(input);
-  return (await child).stdout;
-}
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('Kubernetes clusters', () => {
   test('kubectl lists the namespaces of every cluster', async () => {
     assert.ok(env.clusters.length >= 2);
     for (const cluster of env.clusters) {
-      const list = JSON.parse(await kubectl(cluster.kubeconfig, ['get', 'ns', '-o', 'json'])) as {
+      const list = JSON.parse(await kubectl(env, cluster, ['get', 'ns', '-o', 'json'])) as {
         items: { metadata: { name: string } }[];
       };
       const names = list.items.map((item) => item.metadata.name);
@@ -60,15 +37,15 @@ describe('Kubernetes clusters', () => {
   test('clusters are separate: an object made in one is absent from the other', async () => {
     const [a, b] = env.clusters as [TestbedEnv['clusters'][0], TestbedEnv['clusters'][0]];
     const ns = `only-in-a-${Date.now()}`;
-    await kubectl(a.kubeconfig, ['create', 'namespace', ns]);
-    await assert.rejects(kubectl(b.kubeconfig, ['get', 'namespace', ns]), /NotFound/);
+    await kubectl(env, a, ['create', 'namespace', ns]);
+    await assert.rejects(kubectl(env, b, ['get', 'namespace', ns]), /NotFound/);
   });
 
   test('a Deployment gets a ReplicaSet from the controller manager', async () => {
     const cluster = env.clusters[0];
     assert.ok(cluster);
     const ns = `smoke-deploy-${Date.now()}`;
-    await kubectl(cluster.kubeconfig, ['create', 'namespace', ns]);
+    await kubectl(env, cluster, ['create', 'namespace', ns]);
     const deployment = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -82,10 +59,10 @@ describe('Kubernetes clusters', () => {
         },
       },
     };
-    await kubectl(cluster.kubeconfig, ['apply', '-f', '-'], JSON.stringify(deployment));
+    await kubectl(env, cluster, ['apply', '-f', '-'], JSON.stringify(deployment));
     const owner = await eventually('a ReplicaSet', async () => {
       const list = JSON.parse(
-        await kubectl(cluster.kubeconfig, ['get', 'replicasets', '-n', ns, '-o', 'json']),
+        await kubectl(env, cluster, ['get', 'replicasets', '-n', ns, '-o', 'json']),
       ) as {
         items: { metadata: { ownerReferences?: { kind: string; name: string }[] } }[];
       };
@@ -98,19 +75,19 @@ describe('Kubernetes clusters', () => {
     const cluster = env.clusters[1];
     assert.ok(cluster);
     const ns = `smoke-delete-${Date.now()}`;
-    await kubectl(cluster.kubeconfig, ['create', 'namespace', ns]);
+    await kubectl(env, cluster, ['create', 'namespace', ns]);
     await eventually('the default service account', async () =>
-      (await kubectl(cluster.kubeconfig, ['get', 'serviceaccounts', '-n', ns, '-o', 'name'])).includes(
+      (await kubectl(env, cluster, ['get', 'serviceaccounts', '-n', ns, '-o', 'name'])).includes(
         'serviceaccount/default',
       )
         ? true
         : undefined,
     );
-    await kubectl(cluster.kubeconfig, ['create', 'configmap', 'c', '-n', ns, '--from-literal=k=v']);
-    await kubectl(cluster.kubeconfig, ['delete', 'namespace', ns, '--wait=false']);
+    await kubectl(env, cluster, ['create', 'configmap', 'c', '-n', ns, '--from-literal=k=v']);
+    await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false']);
     await eventually('the namespace to be gone', async () => {
       try {
-        await kubectl(cluster.kubeconfig, ['get', 'namespace', ns]);
+        await kubectl(env, cluster, ['get', 'namespace', ns]);
         return undefined;
       } catch (error) {
         return /NotFound/.test(String((error as { stderr?: string }).stderr)) ? true : undefined;

@@ -134,3 +134,20 @@ export async function down(options: { dir?: string } = {}): Promise<void> {
 export async function readEnv(file: string): Promise<TestbedEnv> {
   return JSON.parse(await readFile(file, 'utf8')) as TestbedEnv;
 }
+
+/** The location URL of a prefix in the test bed's MinIO (TLS with the test bed's CA, path style). */
+export function minioLocationUrl(env: TestbedEnv, path: string, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams({
+    region: env.s3.region,
+    endpoint: env.s3.endpoint,
+    forcePathStyle: 'true',
+    caCert: env.s3.caCert,
+    ...extra,
+  });
+  return `s3://${env.s3.bucket}/${path}?${q}`;
+}
+
+/** The MinIO root user's keys, as explicit S3 credentials. */
+export function minioCredentials(env: TestbedEnv): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey };
+}
