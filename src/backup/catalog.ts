@@ -2,6 +2,8 @@
  * Reading what a location holds: the backups in it (a backup exists when its `velero-backup.json` does —
  * the bucket is the source of truth), one backup's description, results and contents, and deletion.
  */
+
+import { gunzipSync } from 'node:zlib';
 import {
   type BackupDescription,
   backupKeys,
@@ -11,6 +13,7 @@ import {
   decodeIndex,
   type ResultGroup,
   Results,
+  restoreKeys,
 } from '../archive/index.ts';
 import { getBuffer, ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
 import { mapLimit } from './concurrency.ts';
@@ -92,4 +95,24 @@ export async function deleteBackup(store: ObjectStore, name: string): Promise<{ 
   if (all.includes(keys.metadata)) await store.delete([keys.metadata]);
   await store.delete(all.filter((key) => key !== keys.metadata));
   return { deletedObjects: all.length };
+}
+
+/** The log of a backup (logrus text), or undefined when the backup has none yet. */
+export async function readBackupLogs(store: ObjectStore, name: string): Promise<string | undefined> {
+  try {
+    return gunzipSync(await getBuffer(store, backupKeys(name).logs)).toString('utf8');
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** The log of a restore, or undefined when it has none (yet). */
+export async function readRestoreLogs(store: ObjectStore, name: string): Promise<string | undefined> {
+  try {
+    return gunzipSync(await getBuffer(store, restoreKeys(name).logs)).toString('utf8');
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
 }

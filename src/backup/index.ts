@@ -15,6 +15,8 @@ export {
   describeBackup,
   listBackups,
   readBackupDescription,
+  readBackupLogs,
+  readRestoreLogs,
   type StoredBackup,
 } from './catalog.ts';
 export { mapLimit } from './concurrency.ts';

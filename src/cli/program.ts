@@ -9,6 +9,7 @@ import { addBackupCommands } from './backup-commands.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { addLocationCommands } from './location-commands.ts';
 import { addRestoreCommands } from './restore-commands.ts';
+import { addServeCommand } from './serve-command.ts';
 
 /** Runs `lifeboat` with `argv` (without the node and script paths) and resolves to the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -24,6 +25,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   addBackupCommands(program, io, setExit);
   addRestoreCommands(program, io, setExit);
   addLocationCommands(program, io, setExit);
+  addServeCommand(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit;

@@ -1,0 +1,86 @@
+/** `lifeboat serve`: runs a control-plane replica until SIGINT or SIGTERM. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { serve } from '../api/index.ts';
+import type { CliIo } from './io.ts';
+import { UsageError } from './io.ts';
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  data: string;
+  databaseUrl?: string;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the given PostgreSQL URL';
+  }
+}
+
+export function addServeCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the control plane: REST API, scheduler and job runner')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('--data <dir>', 'folder of the embedded store and the master key', './data')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL, shared by replicas (default: the embedded store; env LIFEBOAT_DATABASE_URL)',
+    )
+    .action(async (flags: ServeFlags) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(
+          `invalid --port "${flags.port}": give a number from 1 to 65535 (0 picks a free one)`,
+        );
+      const databaseUrl = flags.databaseUrl ?? io.env.LIFEBOAT_DATABASE_URL;
+      const dataDir = resolve(flags.data);
+      const server = await serve({
+        port,
+        host: flags.host,
+        dataDir,
+        env: io.env,
+        ...(databaseUrl ? { databaseUrl } : {}),
+      });
+      const store = databaseUrl
+        ? `PostgreSQL at ${redactUrl(databaseUrl)}`
+        : `embedded PostgreSQL (PGlite) in ${dataDir}/pglite`;
+      io.stdout(`Lifeboat is serving on ${server.url}\n`);
+      io.stdout(
+        `  API:        ${server.url}/api/v1   (OpenAPI document: ${server.url}/api/v1/openapi.json)\n`,
+      );
+      io.stdout(`  store:      ${store}\n`);
+      io.stdout(
+        `  master key: ${server.plane.keySource} (keep it safe: stored secrets cannot be read without it)\n`,
+      );
+      if (server.plane.firstAdminToken) {
+        io.stdout(
+          '\nFirst start: the administrator "admin" was created. Its token, shown only this once:\n\n',
+        );
+        io.stdout(`  ${server.plane.firstAdminToken}\n\n`);
+        io.stdout('Use it from the command line with:\n');
+        io.stdout(`  export LIFEBOAT_SERVER=${server.url} LIFEBOAT_TOKEN=${server.plane.firstAdminToken}\n`);
+        io.stdout('  npm run lifeboat -- project create my-project\n\n');
+      }
+      await new Promise<void>((done) => {
+        const stop = (signal: string) => {
+          io.stderr(
+            `${signal}: stopping (running jobs get 30 s to finish; the rest resume as interrupted)\n`,
+          );
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          server.close(30_000).then(done, done);
+        };
+        const onInt = () => stop('SIGINT');
+        const onTerm = () => stop('SIGTERM');
+        process.on('SIGINT', onInt);
+        process.on('SIGTERM', onTerm);
+      });
+    });
+}

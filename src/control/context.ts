@@ -1,0 +1,12 @@
+/** What every use case of the control plane works with. */
+import type { Logger } from 'pino';
+import type { Database } from '../db/index.ts';
+import type { Clock } from './clock.ts';
+import type { Vault } from './vault.ts';
+
+export interface ControlContext {
+  db: Database;
+  vault: Vault;
+  clock: Clock;
+  log: Logger;
+}

@@ -1,0 +1,20 @@
+/** The control plane: use cases over the store, the engine and the locations; jobs and background loops. */
+export * from './access.ts';
+export * from './accounts.ts';
+export * from './backups.ts';
+export { type Clock, ManualClock, systemClock } from './clock.ts';
+export * from './clusters.ts';
+export type { ControlContext } from './context.ts';
+export * from './control-plane.ts';
+export * from './errors.ts';
+export { JobRunner, type JobRunnerOptions } from './jobs.ts';
+export * from './locations.ts';
+export * from './policies.ts';
+export * from './restores.ts';
+export * from './schedule.ts';
+export { expireBackups, runDuePolicies } from './scheduler.ts';
+export * from './schemas.ts';
+export { syncAllLocations, syncLocation } from './sync.ts';
+export { parseInput } from './validation.ts';
+export { openVault, Vault, VaultError } from './vault.ts';
+export * from './workspaces.ts';

@@ -1,0 +1,273 @@
+/**
+ * Backup locations of a project. Every location is validated against the real store before it is saved;
+ * secret fields are sealed in the vault and never returned.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LocationRecord } from '../db/index.ts';
+import * as db from '../db/index.ts';
+import { type ObjectStore, type ValidationResult, validateLocation } from '../storage/index.ts';
+import { authorize, type Caller } from './access.ts';
+import type { ControlContext } from './context.ts';
+import { ConflictError, isUniqueViolation, NotFoundError, PreconditionError } from './errors.ts';
+import {
+  describeLocation,
+  mergeFields,
+  newExternalId,
+  openLocationStore,
+  secretPaths,
+  splitSecrets,
+  storedInput,
+} from './location-config.ts';
+import { type LocationInput, locationInput } from './schemas.ts';
+import { parseInput } from './validation.ts';
+
+export interface LocationView {
+  id: string;
+  projectId: string;
+  name: string;
+  provider: LocationRecord['provider'];
+  /** Every non-secret field as entered. */
+  config: Record<string, unknown>;
+  /** Secret fields that are set (their values are never returned). */
+  secretFields: string[];
+  where: string;
+  status: LocationRecord['status'];
+  checks: string[];
+  problems: string[];
+  validatedAt: string | null;
+  createdAt: string;
+}
+
+export interface ValidationView {
+  ok: boolean;
+  where: string;
+  checks: string[];
+  problems: string[];
+}
+
+export function viewLocation(ctx: ControlContext, location: LocationRecord): LocationView {
+  const secrets = location.secret
+    ? (JSON.parse(ctx.vault.open(location.secret, `location:${location.id}`)) as Record<string, unknown>)
+    : {};
+  return {
+    id: location.id,
+    projectId: location.projectId,
+    name: location.name,
+    provider: location.provider,
+    config: location.config,
+    secretFields: secretPaths(secrets),
+    where: describeLocation(location.provider, location.config),
+    status: location.status,
+    checks: location.statusChecks,
+    problems: location.statusProblems,
+    validatedAt: location.validatedAt?.toISOString() ?? null,
+    createdAt: location.createdAt.toISOString(),
+  };
+}
+
+/** Fills what the server chooses (an STS external ID) into a new location's input. */
+function completeInput(input: LocationInput): LocationInput {
+  if (input.provider === 'aws' && input.credentials.kind === 'sts' && !input.credentials.externalId)
+    return { ...input, credentials: { ...input.credentials, externalId: newExternalId() } };
+  return input;
+}
+
+async function probe(input: LocationInput): Promise<ValidationView> {
+  let store: ObjectStore | undefined;
+  try {
+    const opened = openLocationStore(input);
+    store = opened.store;
+    const result: ValidationResult = await validateLocation(store, opened.target);
+    return {
+      ok: result.ok,
+      where: describeLocation(input.provider, splitSecrets(input).config),
+      checks: result.checks,
+      problems: result.problems,
+    };
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
+}
+
+/** Validates a location's fields without saving anything (the wizard's Validate button). */
+export async function validateUnsaved(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  body: unknown,
+): Promise<ValidationView> {
+  await authorize(ctx, caller, projectRef, 'operator');
+  return probe(parseInput(locationInput, body));
+}
+
+function refuseInvalid(result: ValidationView): void {
+  if (!result.ok)
+    throw new PreconditionError(
+      `the location did not validate: ${result.problems.join('; ')}`,
+      result.problems,
+    );
+}
+
+export async function createLocation(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  body: unknown,
+): Promise<LocationView> {
+  const { project } = await authorize(ctx, caller, projectRef, 'admin');
+  const input = completeInput(parseInput(locationInput, body));
+  if (await db.findLocation(ctx.db, project.id, input.name))
+    throw new ConflictError(
+      `project "${project.name}" already has a location named "${input.name}": pick another name`,
+    );
+  const result = await probe(input);
+  refuseInvalid(result);
+  const id = randomUUID();
+  const { config, secrets } = splitSecrets(input);
+  delete config.name;
+  delete config.provider;
+  const record: LocationRecord = {
+    id,
+    projectId: project.id,
+    name: input.name,
+    provider: input.provider,
+    config,
+    secret:
+      Object.keys(secrets).length > 0 ? ctx.vault.seal(JSON.stringify(secrets), `location:${id}`) : null,
+    status: 'Valid',
+    statusChecks: result.checks,
+    statusProblems: [],
+    validatedAt: ctx.clock.now(),
+    createdAt: ctx.clock.now(),
+  };
+  try {
+    await db.saveLocation(ctx.db, record);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(`a location named "${input.name}" already exists`);
+    throw error;
+  }
+  return viewLocation(ctx, record);
+}
+
+export async function resolveLocation(
+  ctx: ControlContext,
+  projectId: string,
+  locationRef: string,
+): Promise<LocationRecord> {
+  const location = await db.findLocation(ctx.db, projectId, locationRef);
+  if (!location) throw new NotFoundError('location', locationRef);
+  return location;
+}
+
+/** Changes a location: fields left out (secrets included) keep their values; validated before saving. */
+export async function updateLocation(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  locationRef: string,
+  body: unknown,
+): Promise<LocationView> {
+  const { project } = await authorize(ctx, caller, projectRef, 'admin');
+  const location = await resolveLocation(ctx, project.id, locationRef);
+  const changes = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (changes.provider !== undefined && changes.provider !== location.provider)
+    throw new ConflictError(
+      `a location's provider cannot change (${location.provider} → ${String(changes.provider)}): create a new location`,
+    );
+  const input = completeInput(
+    parseInput(locationInput, mergeFields(storedInput(location, ctx.vault), changes)),
+  );
+  const result = await probe(input);
+  refuseInvalid(result);
+  const { config, secrets } = splitSecrets(input);
+  delete config.name;
+  delete config.provider;
+  const record: LocationRecord = {
+    ...location,
+    name: input.name,
+    config,
+    secret:
+      Object.keys(secrets).length > 0
+        ? ctx.vault.seal(JSON.stringify(secrets), `location:${location.id}`)
+        : null,
+    status: 'Valid',
+    statusChecks: result.checks,
+    statusProblems: [],
+    validatedAt: ctx.clock.now(),
+  };
+  try {
+    await db.saveLocation(ctx.db, record);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(`a location named "${input.name}" already exists`);
+    throw error;
+  }
+  return viewLocation(ctx, record);
+}
+
+/** Validates a saved location again and records the result as its status. */
+export async function revalidateLocation(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  locationRef: string,
+): Promise<LocationView & { result: ValidationView }> {
+  const { project } = await authorize(ctx, caller, projectRef, 'operator');
+  const location = await resolveLocation(ctx, project.id, locationRef);
+  const result = await probe(parseInput(locationInput, storedInput(location, ctx.vault)));
+  const at = ctx.clock.now();
+  await db.setLocationStatus(
+    ctx.db,
+    location.id,
+    result.ok ? 'Valid' : 'Invalid',
+    result.checks,
+    result.problems,
+    at,
+  );
+  const updated = await resolveLocation(ctx, project.id, location.id);
+  return { ...viewLocation(ctx, updated), result };
+}
+
+export async function listLocations(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+): Promise<LocationView[]> {
+  const { project } = await authorize(ctx, caller, projectRef, 'viewer');
+  return (await db.listLocations(ctx.db, project.id)).map((location) => viewLocation(ctx, location));
+}
+
+export async function getLocation(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  locationRef: string,
+) {
+  const { project } = await authorize(ctx, caller, projectRef, 'viewer');
+  return viewLocation(ctx, await resolveLocation(ctx, project.id, locationRef));
+}
+
+/** Deletes a location no policy and no backup uses (the bucket itself is left untouched). */
+export async function deleteLocation(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  locationRef: string,
+) {
+  const { project } = await authorize(ctx, caller, projectRef, 'admin');
+  const location = await resolveLocation(ctx, project.id, locationRef);
+  const users = await db.locationUsers(ctx.db, location.id);
+  if (users.policies.length > 0)
+    throw new ConflictError(
+      `location "${location.name}" is used by the backup policies of ${users.policies.join(', ')}: point them at another location first`,
+    );
+  if (users.backups > 0)
+    throw new ConflictError(
+      `location "${location.name}" holds ${users.backups} backup(s) Lifeboat knows: delete them first (or let them expire)`,
+    );
+  await db.deleteLocation(ctx.db, location.id);
+}
+
+/** Opens the store of a saved location (jobs, sync, expiry). */
+export function openStoredLocation(ctx: ControlContext, location: LocationRecord): ObjectStore {
+  return openLocationStore(parseInput(locationInput, storedInput(location, ctx.vault))).store;
+}

@@ -1,0 +1,34 @@
+/** Saves a job's progress to the database at most every `intervalMs` and at least once per interval. */
+export class ProgressSaver<T> {
+  private latest: T | undefined;
+  private dirty = false;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+  private readonly save: (value: T) => Promise<void>;
+  private readonly onError: (error: unknown) => void;
+
+  constructor(save: (value: T) => Promise<void>, onError: (error: unknown) => void, intervalMs = 500) {
+    this.save = save;
+    this.onError = onError;
+    this.timer = setInterval(() => this.flush(), intervalMs);
+  }
+
+  update(value: T): void {
+    this.latest = value;
+    this.dirty = true;
+  }
+
+  private flush(): Promise<void> {
+    if (!this.dirty || this.latest === undefined) return this.saving;
+    const value = this.latest;
+    this.dirty = false;
+    this.saving = this.saving.then(() => this.save(value)).catch(this.onError);
+    return this.saving;
+  }
+
+  /** Stops the timer and writes what is pending. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -1,0 +1,386 @@
+/**
+ * Restores in the control plane: a backup of the project into a target cluster of the same project (nothing
+ * else is accepted), planned first as a dry run, then run as a job whose item-by-item progress is saved to
+ * the database (and streamed from there to every replica's clients).
+ */
+import { randomUUID } from 'node:crypto';
+import { readRestoreLogs } from '../backup/index.ts';
+import type { RestoreItemRecord, RestoreOptionsRecord, RestoreRecord } from '../db/index.ts';
+import * as db from '../db/index.ts';
+import { describeError, type KubeClient } from '../kube/index.ts';
+import {
+  type ItemAction,
+  planRestore,
+  RestoreInputError,
+  type RestorePlan,
+  runRestore,
+} from '../restore/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import { authorize, type Caller } from './access.ts';
+import { resolveBackup } from './backups.ts';
+import { checkClusterHealth, openClusterClient, resolveCluster } from './clusters.ts';
+import type { ControlContext } from './context.ts';
+import { ConflictError, InputError, NotFoundError, PreconditionError } from './errors.ts';
+import { openStoredLocation } from './locations.ts';
+import { ProgressSaver } from './progress.ts';
+import type { RestoreInput } from './schemas.ts';
+
+export interface RestoreView {
+  id: string;
+  projectId: string;
+  name: string;
+  backup: { id: string | null; name: string };
+  sourceClusterId: string | null;
+  targetCluster: { id: string | null; name: string };
+  options: RestoreOptionsRecord;
+  phase: RestoreRecord['phase'];
+  progress: { itemsDone: number; itemsTotal: number; percent: number };
+  counts: Record<string, number>;
+  errorCount: number;
+  warningCount: number;
+  errors: RestoreRecord['errors'];
+  warnings: RestoreRecord['warnings'];
+  failureReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export function viewRestore(restore: RestoreRecord): RestoreView {
+  const finished = restore.phase === 'Completed' || restore.phase === 'PartiallyFailed';
+  const percent = finished
+    ? 100
+    : restore.itemsTotal > 0
+      ? Math.min(99, Math.floor((restore.itemsDone / restore.itemsTotal) * 100))
+      : 0;
+  return {
+    id: restore.id,
+    projectId: restore.projectId,
+    name: restore.name,
+    backup: { id: restore.backupId, name: restore.backupName },
+    sourceClusterId: restore.sourceClusterId,
+    targetCluster: { id: restore.targetClusterId, name: restore.targetClusterName },
+    options: restore.options,
+    phase: restore.phase,
+    progress: { itemsDone: restore.itemsDone, itemsTotal: restore.itemsTotal, percent },
+    counts: restore.counts,
+    errorCount: restore.errorCount,
+    warningCount: restore.warningCount,
+    errors: restore.errors,
+    warnings: restore.warnings,
+    failureReason: restore.failureReason,
+    createdAt: restore.createdAt.toISOString(),
+    startedAt: restore.startedAt?.toISOString() ?? null,
+    completedAt: restore.completedAt?.toISOString() ?? null,
+  };
+}
+
+function optionsOf(input: RestoreInput): RestoreOptionsRecord {
+  return {
+    includeNamespaces: input.includeNamespaces,
+    excludeNamespaces: input.excludeNamespaces,
+    includeResources: input.includeResources,
+    excludeResources: input.excludeResources,
+    ...(input.includeClusterResources ? { clusterResources: input.includeClusterResources } : {}),
+    ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}),
+    namespaceMappings: input.namespaceMappings,
+    storageClassMappings: input.storageClassMappings,
+    existingResourcePolicy: input.existingResourcePolicy,
+    preserveNodePorts: input.preserveNodePorts,
+  };
+}
+
+function engineOptions(options: RestoreOptionsRecord) {
+  return {
+    includeNamespaces: options.includeNamespaces,
+    excludeNamespaces: options.excludeNamespaces,
+    includeResources: options.includeResources,
+    excludeResources: options.excludeResources,
+    ...(options.clusterResources ? { clusterResources: options.clusterResources } : {}),
+    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+    namespaceMappings: options.namespaceMappings,
+    storageClassMappings: options.storageClassMappings,
+    existingResourcePolicy: options.existingResourcePolicy,
+    preserveNodePorts: options.preserveNodePorts,
+  };
+}
+
+/** Resolves and checks what a restore request names: its backup, and a Healthy target of the same project. */
+async function resolveRequest(ctx: ControlContext, caller: Caller, projectRef: string, input: RestoreInput) {
+  const { project } = await authorize(ctx, caller, projectRef, 'operator');
+  const backup = await resolveBackup(ctx, project.id, input.backup);
+  if (backup.phase !== 'Completed' && backup.phase !== 'PartiallyFailed')
+    throw new ConflictError(
+      `backup "${backup.name}" is ${backup.phase}: only a Completed or PartiallyFailed backup can be restored`,
+    );
+  const found = await db.findCluster(ctx.db, project.id, input.targetCluster);
+  if (!found)
+    throw new InputError(
+      `target cluster "${input.targetCluster}" is not a cluster of project "${project.name}": a backup is restored only to clusters of its own project`,
+      [{ path: 'targetCluster', message: 'not a cluster of this project' }],
+    );
+  const target = await checkClusterHealth(ctx, found);
+  if (target.health !== 'Healthy')
+    throw new PreconditionError(
+      `cannot restore: cluster "${target.name}" is ${target.health}${target.healthReason ? `: ${target.healthReason}` : ''}`,
+    );
+  const location = await db.locationById(ctx.db, backup.locationId);
+  if (!location) throw new NotFoundError('location', backup.locationId);
+  return { project, backup, target, location };
+}
+
+function restoreName(input: RestoreInput, backupName: string, at: Date): string {
+  if (input.name) return input.name;
+  const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `${backupName.slice(0, 63 - stamp.length - 1).replace(/[-.]+$/, '')}-${stamp}`;
+}
+
+async function withKubeAndStore<T>(
+  ctx: ControlContext,
+  target: db.ClusterRecord,
+  location: db.LocationRecord,
+  work: (kube: KubeClient, store: ObjectStore) => Promise<T>,
+): Promise<T> {
+  const kube = await openClusterClient(ctx, target, { maxInFlight: 32 });
+  const store = openStoredLocation(ctx, location);
+  try {
+    return await work(kube, store);
+  } finally {
+    await kube.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+  }
+}
+
+function inputError(error: unknown): never {
+  if (error instanceof RestoreInputError) throw new InputError(error.message);
+  throw error;
+}
+
+/** The dry run: what a restore would do, checked by the target's API server; writes nothing. */
+export async function planRestoreFor(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  input: RestoreInput,
+): Promise<RestorePlan> {
+  const { backup, target, location } = await resolveRequest(ctx, caller, projectRef, input);
+  const name = restoreName(input, backup.name, ctx.clock.now());
+  return withKubeAndStore(ctx, target, location, (kube, store) =>
+    planRestore({ name, backupName: backup.name, store, kube, ...engineOptions(optionsOf(input)) }).catch(
+      inputError,
+    ),
+  );
+}
+
+export async function createRestore(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  input: RestoreInput,
+): Promise<RestoreView> {
+  const { project, backup, target } = await resolveRequest(ctx, caller, projectRef, input);
+  const now = ctx.clock.now();
+  const record: RestoreRecord = {
+    id: randomUUID(),
+    projectId: project.id,
+    backupId: backup.id,
+    backupName: backup.name,
+    locationId: backup.locationId,
+    sourceClusterId: backup.clusterId,
+    targetClusterId: target.id,
+    targetClusterName: target.name,
+    name: restoreName(input, backup.name, now),
+    options: optionsOf(input),
+    phase: 'Queued',
+    itemsDone: 0,
+    itemsTotal: 0,
+    counts: {},
+    errorCount: 0,
+    warningCount: 0,
+    errors: {},
+    warnings: {},
+    failureReason: null,
+    createdAt: now,
+    startedAt: null,
+    completedAt: null,
+  };
+  if (await db.findRestore(ctx.db, project.id, record.name))
+    throw new ConflictError(`a restore named "${record.name}" already exists: pick another name`);
+  await ctx.db.transaction(async (tx) => {
+    await db.insertRestore(tx, record);
+    await db.enqueueJob(tx, 'restore', record.id, now);
+  });
+  return viewRestore(record);
+}
+
+export async function listRestores(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  filter: { cluster?: string | undefined; backup?: string | undefined },
+): Promise<RestoreView[]> {
+  const { project } = await authorize(ctx, caller, projectRef, 'viewer');
+  const dbFilter: { clusterId?: string; backupId?: string } = {};
+  if (filter.cluster)
+    dbFilter.clusterId = (await resolveCluster(ctx, caller, projectRef, filter.cluster, 'viewer')).id;
+  if (filter.backup) dbFilter.backupId = (await resolveBackup(ctx, project.id, filter.backup)).id;
+  return (await db.listRestoreRecords(ctx.db, project.id, dbFilter)).map(viewRestore);
+}
+
+export async function resolveRestore(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  restoreRef: string,
+) {
+  const { project } = await authorize(ctx, caller, projectRef, 'viewer');
+  const restore = await db.findRestore(ctx.db, project.id, restoreRef);
+  if (!restore) throw new NotFoundError('restore', restoreRef);
+  return restore;
+}
+
+export async function getRestore(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  restoreRef: string,
+) {
+  return viewRestore(await resolveRestore(ctx, caller, projectRef, restoreRef));
+}
+
+/** Items done after `after` (a sequence number), oldest first. */
+export async function restoreItems(
+  ctx: ControlContext,
+  restoreId: string,
+  after: number,
+  limit: number,
+): Promise<RestoreItemRecord[]> {
+  return db.listRestoreItems(ctx.db, restoreId, after, limit);
+}
+
+export async function restoreLogs(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  restoreRef: string,
+) {
+  const restore = await resolveRestore(ctx, caller, projectRef, restoreRef);
+  const location = await db.locationById(ctx.db, restore.locationId);
+  if (!location) return '';
+  const store = openStoredLocation(ctx, location);
+  try {
+    return (await readRestoreLogs(store, restore.name)) ?? '';
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+interface Tally {
+  itemsDone: number;
+  itemsTotal: number;
+  counts: Record<string, number>;
+}
+
+/** The restore job. */
+export async function executeRestore(ctx: ControlContext, restoreId: string): Promise<string> {
+  const restore = await db.restoreById(ctx.db, restoreId);
+  if (restore?.phase !== 'Queued') return 'not queued';
+  await db.setRestoreStarted(ctx.db, restore.id, ctx.clock.now());
+  const fail = async (reason: string, tally?: Tally) => {
+    await db.setRestoreEnded(ctx.db, restore.id, {
+      phase: 'Failed',
+      itemsDone: tally?.itemsDone ?? 0,
+      itemsTotal: tally?.itemsTotal ?? 0,
+      counts: tally?.counts ?? {},
+      errors: { velero: [reason] },
+      warnings: {},
+      errorCount: 1,
+      warningCount: 0,
+      failureReason: reason,
+      completedAt: ctx.clock.now(),
+    });
+    return 'Failed';
+  };
+  const target = restore.targetClusterId ? await db.clusterById(ctx.db, restore.targetClusterId) : undefined;
+  if (!target) return fail('the target cluster was deleted before the restore started');
+  const location = await db.locationById(ctx.db, restore.locationId);
+  if (!location) return fail('the location was deleted before the restore started');
+  const tally: Tally = { itemsDone: 0, itemsTotal: 0, counts: {} };
+  const pending: RestoreItemRecord[] = [];
+  let seq = 0;
+  const saver = new ProgressSaver<Tally>(
+    (value) => db.saveRestoreProgress(ctx.db, restore.id, value, pending.splice(0)),
+    (error) => ctx.log.warn({ restore: restore.name, err: describeError(error) }, 'saving progress failed'),
+  );
+  try {
+    const outcome = await withKubeAndStore(ctx, target, location, (kube, store) =>
+      runRestore({
+        name: restore.name,
+        backupName: restore.backupName,
+        store,
+        kube,
+        ...engineOptions(restore.options),
+        onProgress: (progress) => {
+          tally.itemsTotal = progress.totalItems;
+          saver.update({ ...tally, counts: { ...tally.counts } });
+        },
+        onItem: (item) => {
+          seq += 1;
+          tally.itemsDone += 1;
+          tally.counts[item.action] = (tally.counts[item.action] ?? 0) + 1;
+          pending.push({
+            seq,
+            groupResource: item.groupResource,
+            namespace: item.namespace ?? null,
+            name: item.name,
+            action: item.action,
+            detail: item.detail ?? null,
+          });
+          saver.update({ ...tally, counts: { ...tally.counts } });
+        },
+      }),
+    );
+    saver.update({ itemsDone: tally.itemsDone, itemsTotal: outcome.totalItems, counts: outcome.counts });
+    await saver.stop();
+    const count = (group: typeof outcome.errors) =>
+      (group.velero?.length ?? 0) +
+      (group.cluster?.length ?? 0) +
+      Object.values(group.namespaces ?? {}).reduce((sum, list) => sum + list.length, 0);
+    await db.setRestoreEnded(ctx.db, restore.id, {
+      phase: outcome.phase,
+      itemsDone: tally.itemsDone,
+      itemsTotal: outcome.totalItems,
+      counts: outcome.counts as Record<ItemAction, number>,
+      errors: outcome.errors,
+      warnings: outcome.warnings,
+      errorCount: count(outcome.errors),
+      warningCount: count(outcome.warnings),
+      failureReason: outcome.failureReason ?? null,
+      completedAt: outcome.completionTimestamp,
+    });
+    return outcome.phase;
+  } catch (error) {
+    await saver.stop();
+    return fail(describeError(error), tally);
+  }
+}
+
+/** A restore whose server died mid-run is Failed; what it created stays, labelled with its name. */
+export async function recoverRestore(ctx: ControlContext, restoreId: string): Promise<string> {
+  const restore = await db.restoreById(ctx.db, restoreId);
+  if (!restore) return 'gone';
+  const reason = `interrupted: the server running this restore stopped before it finished; objects it created carry the label lifeboat.io/restore-name=${restore.name} — run the restore again (with existing-resource policy "update" to bring them in line)`;
+  await db.setRestoreEnded(ctx.db, restore.id, {
+    phase: 'Failed',
+    itemsDone: restore.itemsDone,
+    itemsTotal: restore.itemsTotal,
+    counts: restore.counts,
+    errors: { velero: [reason] },
+    warnings: {},
+    errorCount: 1,
+    warningCount: 0,
+    failureReason: reason,
+    completedAt: ctx.clock.now(),
+  });
+  return 'Failed (interrupted)';
+}

@@ -1,0 +1,51 @@
+/** The embedded store: PGlite (PostgreSQL compiled to WebAssembly) on disk, owned by one process. */
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Database, LockSession, Queryable, Row } from './database.ts';
+
+function wrap(target: PGlite | Transaction): Queryable {
+  return {
+    async query<T extends Row>(sql: string, params: readonly unknown[] = []) {
+      return (await target.query<T>(sql, [...params])).rows;
+    },
+    async execute(sql: string, params: readonly unknown[] = []) {
+      return (await target.query(sql, [...params])).affectedRows ?? 0;
+    },
+  };
+}
+
+/** Opens (creating when needed) the embedded database in `dir`. */
+export async function openEmbeddedDatabase(dir: string): Promise<Database> {
+  mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  const base = wrap(db);
+  // PGlite has one session: transactions are serialised so two callers never interleave statements.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const session: LockSession = {
+    async tryLock(space, key) {
+      const rows = await serial(() =>
+        base.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, $2::int) as locked', [
+          space,
+          key,
+        ]),
+      );
+      return rows[0]?.locked === true;
+    },
+    async unlock(space, key) {
+      await serial(() => base.query('select pg_advisory_unlock($1::int, $2::int)', [space, key]));
+    },
+  };
+  return {
+    kind: 'embedded',
+    query: (sql, params) => serial(() => base.query(sql, params)),
+    execute: (sql, params) => serial(() => base.execute(sql, params)),
+    transaction: (work) => serial(() => db.transaction((tx) => work(wrap(tx)))),
+    lockSession: async () => session,
+    close: () => serial(() => db.close()),
+  };
+}

@@ -1,0 +1,207 @@
+/** The records the control plane keeps, as the repositories return them (camelCase, Dates, parsed JSON). */
+import type { Row } from './database.ts';
+
+export type Role = 'admin' | 'operator' | 'viewer';
+export type ClusterHealth = 'Unknown' | 'Healthy' | 'Unhealthy';
+export type LocationProvider = 'aws' | 'gcp' | 'minio' | 'azure';
+export type LocationStatus = 'Unknown' | 'Valid' | 'Invalid';
+export type BackupPhase = 'Queued' | 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'Deleting';
+export type RestorePhase = 'Queued' | 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
+export type BackupTrigger = 'manual' | 'schedule' | 'sync';
+export type JobKind = 'backup' | 'restore' | 'delete-backup';
+export type ClusterResources = 'auto' | 'always' | 'never';
+/** Errors or warnings grouped as Velero's results are: cluster-scoped, then by namespace. */
+export interface ResultMessages {
+  velero?: string[];
+  cluster?: string[];
+  namespaces?: Record<string, string[]>;
+}
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  isAdmin: boolean;
+  createdAt: Date;
+}
+export interface TokenRecord {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+export interface MemberRecord {
+  projectId: string;
+  userId: string;
+  userName: string;
+  role: Role;
+}
+export interface ClusterRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  /** Encrypted kubeconfig (vault format). */
+  kubeconfigSecret: string;
+  context: string | null;
+  server: string | null;
+  health: ClusterHealth;
+  healthReason: string | null;
+  healthCheckedAt: Date | null;
+  createdAt: Date;
+}
+export interface WorkspaceRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  namespaces: string[];
+  clusterIds: string[];
+  createdAt: Date;
+}
+export interface LocationRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  provider: LocationProvider;
+  /** Non-secret fields (bucket, region, endpoint, CA certificate...). */
+  config: Record<string, unknown>;
+  /** Encrypted secret fields (vault format), or null. */
+  secret: string | null;
+  status: LocationStatus;
+  statusChecks: string[];
+  statusProblems: string[];
+  validatedAt: Date | null;
+  createdAt: Date;
+}
+/** A schedule as users pick it (DESIGN.md section 6). */
+export type Schedule =
+  | { kind: 'never' }
+  | { kind: 'weekly' }
+  | { kind: 'biweekly' }
+  | { kind: 'monthly' }
+  | { kind: 'bimonthly' }
+  | { kind: 'custom'; month: string; day: string; hour: string; minute: string };
+export interface PolicyRecord {
+  id: string;
+  projectId: string;
+  clusterId: string | null;
+  workspaceId: string | null;
+  locationId: string;
+  prefix: string;
+  schedule: Schedule & { timeZone?: string };
+  ttlHours: number;
+  includeDisks: boolean;
+  clusterResources: ClusterResources;
+  namespaces: string[];
+  anchorAt: Date;
+  nextRunAt: Date | null;
+  lastRunAt: Date | null;
+  createdAt: Date;
+}
+/** What a backup was asked to do. */
+export interface BackupOptions {
+  includeNamespaces: string[];
+  excludeNamespaces: string[];
+  includeResources: string[];
+  excludeResources: string[];
+  clusterResources: ClusterResources;
+  labelSelector?: string;
+  includeDisks: boolean;
+  ttlHours: number;
+}
+export interface BackupRecord {
+  id: string;
+  projectId: string;
+  locationId: string;
+  clusterId: string | null;
+  clusterName: string | null;
+  workspaceId: string | null;
+  groupId: string | null;
+  policyId: string | null;
+  name: string;
+  trigger: BackupTrigger;
+  phase: BackupPhase;
+  options: BackupOptions;
+  itemsDone: number;
+  itemsTotal: number;
+  bytes: number;
+  errorCount: number;
+  warningCount: number;
+  errors: ResultMessages;
+  warnings: ResultMessages;
+  failureReason: string | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+export interface RestoreOptionsRecord {
+  includeNamespaces: string[];
+  excludeNamespaces: string[];
+  includeResources: string[];
+  excludeResources: string[];
+  clusterResources?: ClusterResources;
+  labelSelector?: string;
+  namespaceMappings: Record<string, string>;
+  storageClassMappings: Record<string, string>;
+  existingResourcePolicy: 'none' | 'update';
+  preserveNodePorts: boolean;
+}
+export interface RestoreRecord {
+  id: string;
+  projectId: string;
+  backupId: string | null;
+  backupName: string;
+  locationId: string;
+  sourceClusterId: string | null;
+  targetClusterId: string | null;
+  targetClusterName: string;
+  name: string;
+  options: RestoreOptionsRecord;
+  phase: RestorePhase;
+  itemsDone: number;
+  itemsTotal: number;
+  counts: Record<string, number>;
+  errorCount: number;
+  warningCount: number;
+  errors: ResultMessages;
+  warnings: ResultMessages;
+  failureReason: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+export interface RestoreItemRecord {
+  seq: number;
+  groupResource: string;
+  namespace: string | null;
+  name: string;
+  action: string;
+  detail: string | null;
+}
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  subjectId: string;
+  state: 'queued' | 'running' | 'finished';
+  replicaId: string | null;
+  outcome: string | null;
+  createdAt: Date;
+  claimedAt: Date | null;
+  heartbeatAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** snake_case row → camelCase record; 64-bit integers become numbers. */
+export function toRecord<T>(row: Row): T {
+  const record: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    record[key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] =
+      typeof value === 'bigint' ? Number(value) : value;
+  }
+  return record as T;
+}
