@@ -27,7 +27,7 @@ export function createApi(ctx: control.ControlContext): Hono<Env> {
     c.set('caller', await control.authenticate(ctx, token));
     await next();
   });
-  register(app, routes);
+  register(app, ctx, routes);
   app.notFound((c) =>
     c.json(
       {

@@ -4,7 +4,14 @@
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { type Caller, parseInput } from '../control/index.ts';
+import {
+  authorize,
+  type Caller,
+  type ControlContext,
+  parseInput,
+  requireGlobalAdmin,
+} from '../control/index.ts';
+import type { Role } from '../db/index.ts';
 import { RequestBodyError } from './errors.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -27,8 +34,11 @@ export interface Route<B = unknown, Q = unknown> {
   path: string;
   tag: string;
   summary: string;
-  /** Who may call it, for the document (enforced by the use case). */
-  access?: string;
+  /**
+   * The least project role that may call it (checked before the body is read, and again by the use case),
+   * `administrator` for Lifeboat administrators, or absent for any signed-in user.
+   */
+  access?: Role | 'administrator';
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   /** Status of a success; 204 sends no body. */
@@ -59,9 +69,18 @@ async function readBody(c: Context): Promise<unknown> {
   }
 }
 
-export function register(app: Hono<Env>, routes: readonly Route<unknown, unknown>[]): void {
+export function register(
+  app: Hono<Env>,
+  ctx: ControlContext,
+  routes: readonly Route<unknown, unknown>[],
+): void {
   for (const definition of routes) {
     app.on(definition.method.toUpperCase(), `/api/v1${definition.path}`, async (c) => {
+      const project = c.req.param('project');
+      if (definition.access === 'administrator')
+        requireGlobalAdmin(c.get('caller'), definition.summary.replace(/\s*\(.*\)$/, '').toLowerCase());
+      else if (definition.access && project)
+        await authorize(ctx, c.get('caller'), project, definition.access);
       const body = definition.body ? parseInput(definition.body, await readBody(c)) : undefined;
       const query = definition.query ? parseInput(definition.query, c.req.query()) : undefined;
       const result = await definition.handler({

@@ -1,29 +1,25 @@
-/** `lifeboat backup create | list | describe | delete` (local mode: straight to the cluster and the location). */
+/**
+ * `lifeboat backup create | list | describe | logs | delete`. Local mode goes straight to the cluster and the
+ * location; with a server (`--server` or LIFEBOAT_SERVER) each verb acts through the control plane instead.
+ */
 import type { Command } from 'commander';
-import type { BackupDescription, ClusterResourcesMode, ResultGroup } from '../archive/index.ts';
-import { parseGoDuration } from '../archive/index.ts';
-import { deleteBackup, describeBackup, listBackups, runBackup } from '../backup/index.ts';
-import { list, openKube, openStore, outputFormat, printJson } from './context.ts';
-import { type CliIo, exitCodes, UsageError } from './io.ts';
+import type { BackupDescription, ResultGroup } from '../archive/index.ts';
+import { deleteBackup, describeBackup, listBackups, readBackupLogs, runBackup } from '../backup/index.ts';
+import { openKube, openStore, outputFormat, printJson } from './context.ts';
+import { clusterResourcesMode, durationMs, list } from './flags.ts';
+import { type CliIo, phaseExitCode, UsageError } from './io.ts';
 import { formatBytes, formatTime, ProgressReporter, resultLines, table } from './output.ts';
-
-function clusterResourcesMode(value: string | undefined): ClusterResourcesMode {
-  if (value === undefined) return 'auto';
-  if (value === 'auto' || value === 'always' || value === 'never') return value;
-  // Velero's boolean spelling, for users moving over.
-  if (value === 'true') return 'always';
-  if (value === 'false') return 'never';
-  throw new UsageError(`--include-cluster-resources must be auto, always or never, got "${value}"`);
-}
-
-function ttl(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseGoDuration(value);
-  } catch (error) {
-    throw new UsageError(`--ttl: ${(error as Error).message}`);
-  }
-}
+import {
+  type BackupCreateFlags,
+  needsServer,
+  refuseFlags,
+  remoteBackupCreate,
+  remoteBackupDelete,
+  remoteBackupDescribe,
+  remoteBackupList,
+  remoteBackupLogs,
+  remoteContext,
+} from './remote/index.ts';
 
 /** The JSON shape of a backup in `-o json` output. */
 export function backupJson(d: BackupDescription, errors?: ResultGroup, warnings?: ResultGroup) {
@@ -51,12 +47,6 @@ export function backupJson(d: BackupDescription, errors?: ResultGroup, warnings?
   };
 }
 
-export function phaseExitCode(phase: string): number {
-  if (phase === 'Completed') return exitCodes.completed;
-  if (phase === 'PartiallyFailed') return exitCodes.partiallyFailed;
-  return exitCodes.failed;
-}
-
 interface CommonOptions {
   location?: string;
   output?: string;
@@ -65,15 +55,21 @@ interface CommonOptions {
 export function addBackupCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const backup = program
     .command('backup')
-    .description('create, list, describe and delete backups in a location');
+    .description('create, list, describe and delete backups in a location (or through --server)');
 
   backup
     .command('create')
     .description('back up a cluster to a location')
-    .argument('<name>', 'backup name (lower-case letters, digits, - and .)')
+    .argument('[name]', 'backup name (lower-case letters, digits, - and .); optional with --server')
     .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--location <url>', 'backup location URL: file:///dir or s3://bucket/prefix?region=R')
+    .option(
+      '--location <url>',
+      'backup location URL: file:///dir or s3://bucket/prefix?region=R; with --server, a location name',
+    )
+    .option('--cluster <name>', 'with --server: the registered cluster to back up')
+    .option('--workspace <name>', 'with --server: back up every cluster of this workspace')
+    .option('--wait', 'with --server: follow the backup until it ends (exit 0, 3 partially failed, 1 failed)')
     .option('--include-namespaces <list>', 'namespaces to take (globs allowed; default: all)')
     .option('--exclude-namespaces <list>', 'namespaces to leave out')
     .option('--include-resources <list>', 'resources to take (default: all)')
@@ -86,28 +82,34 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       'ask for volume data too (objects only in this version: reported as a warning)',
     )
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (name: string, options: CommonOptions & Record<string, string | boolean | undefined>) => {
+    .action(async (nameArg: string | undefined, options: BackupCreateFlags, command: Command) => {
+      const remote = remoteContext(io, command);
+      if (remote) return remoteBackupCreate(remote, nameArg, options, setExit);
+      refuseFlags(options, {
+        cluster: needsServer('--cluster'),
+        workspace: needsServer('--workspace'),
+        wait: needsServer('--wait'),
+      });
+      if (!nameArg)
+        throw new UsageError('give the backup a name: lifeboat backup create NAME --location URL');
+      const name = nameArg;
       const format = outputFormat(options.output);
       const store = openStore(options.location);
-      const ttlMs = ttl(options.ttl as string | undefined);
-      const mode = clusterResourcesMode(options.includeClusterResources as string | undefined);
-      const kube = await openKube(
-        io,
-        options.kubeconfig as string | undefined,
-        options.context as string | undefined,
-      );
+      const ttlMs = durationMs('--ttl', options.ttl);
+      const mode = clusterResourcesMode(options.includeClusterResources);
+      const kube = await openKube(io, options.kubeconfig, options.context);
       const progress = new ProgressReporter(io);
       try {
         const outcome = await runBackup({
           name,
           kube,
           store,
-          includeNamespaces: list(options.includeNamespaces as string | undefined),
-          excludeNamespaces: list(options.excludeNamespaces as string | undefined),
-          includeResources: list(options.includeResources as string | undefined),
-          excludeResources: list(options.excludeResources as string | undefined),
+          includeNamespaces: list(options.includeNamespaces),
+          excludeNamespaces: list(options.excludeNamespaces),
+          includeResources: list(options.includeResources),
+          excludeResources: list(options.excludeResources),
           clusterResources: mode,
-          ...(options.selector ? { labelSelector: options.selector as string } : {}),
+          ...(options.selector ? { labelSelector: options.selector } : {}),
           ...(ttlMs === undefined ? {} : { ttlMs }),
           includeDisks: options.includeDisks === true,
           onProgress: (p) =>
@@ -137,10 +139,15 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
 
   backup
     .command('list')
-    .description('list the backups in a location')
-    .option('--location <url>', 'backup location URL')
+    .description('list the backups in a location (with --server: of the project)')
+    .option('--location <url>', 'backup location URL; with --server, only the backups of this location')
+    .option('--cluster <name>', 'with --server: only the backups of this cluster')
+    .option('--workspace <name>', 'with --server: only the backups of this workspace')
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (options: CommonOptions) => {
+    .action(async (options: CommonOptions & { cluster?: string; workspace?: string }, command: Command) => {
+      const remote = remoteContext(io, command);
+      if (remote) return remoteBackupList(remote, options);
+      refuseFlags(options, { cluster: needsServer('--cluster'), workspace: needsServer('--workspace') });
       const format = outputFormat(options.output);
       const store = openStore(options.location);
       try {
@@ -186,10 +193,12 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
     .command('describe')
     .description("show a backup's settings, results and (with --details) its objects")
     .argument('<name>', 'backup name')
-    .option('--location <url>', 'backup location URL')
+    .option('--location <url>', 'backup location URL (not with --server)')
     .option('--details', 'list every object in the backup')
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (name: string, options: CommonOptions & { details?: boolean }) => {
+    .action(async (name: string, options: CommonOptions & { details?: boolean }, command: Command) => {
+      const remote = remoteContext(io, command);
+      if (remote) return remoteBackupDescribe(remote, name, options);
       const format = outputFormat(options.output);
       const store = openStore(options.location);
       try {
@@ -240,12 +249,33 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
     });
 
   backup
+    .command('logs')
+    .description("print a backup's log")
+    .argument('<name>', 'backup name')
+    .option('--location <url>', 'backup location URL (not with --server)')
+    .action(async (name: string, options: CommonOptions, command: Command) => {
+      const remote = remoteContext(io, command);
+      if (remote) return remoteBackupLogs(remote, name, options);
+      const store = openStore(options.location);
+      try {
+        const text = await readBackupLogs(store, name);
+        if (text === undefined)
+          throw new UsageError(`backup "${name}" has no log in ${store.description} (is the name right?)`);
+        io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+
+  backup
     .command('delete')
     .description('delete a backup from a location')
     .argument('<name>', 'backup name')
-    .option('--location <url>', 'backup location URL')
+    .option('--location <url>', 'backup location URL (not with --server)')
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (name: string, options: CommonOptions) => {
+    .action(async (name: string, options: CommonOptions, command: Command) => {
+      const remote = remoteContext(io, command);
+      if (remote) return remoteBackupDelete(remote, name, options);
       const format = outputFormat(options.output);
       const store = openStore(options.location);
       try {

@@ -23,14 +23,6 @@ export async function openKube(
   return new HttpKubeClient(connection, { maxInFlight: 8 });
 }
 
-/** Splits `a,b,c` lists, dropping blanks. */
-export function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
-}
-
 export type OutputFormat = 'table' | 'json';
 
 export function outputFormat(value: string | undefined): OutputFormat {

@@ -1,5 +1,6 @@
 /** Human output: tables, sizes, times, progress. */
 import type { ResultGroup } from '../archive/index.ts';
+import type { RestorePlan } from '../restore/index.ts';
 import type { CliIo } from './io.ts';
 
 /** Renders rows as left-aligned columns under upper-case headers, as kubectl does. */
@@ -29,6 +30,11 @@ export function formatBytes(bytes: number): string {
 export function formatTime(date: Date | undefined): string {
   if (!date || Number.isNaN(date.getTime())) return '-';
   return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+/** A time the API sent (ISO 8601, or null when not yet). */
+export function formatIsoTime(value: string | null | undefined): string {
+  return formatTime(value ? new Date(value) : undefined);
 }
 
 /** Progress on a terminal: one bar redrawn in place. Elsewhere: a plain line at most every 2 s. */
@@ -73,4 +79,47 @@ export function resultLines(title: string, group: ResultGroup): string {
   for (const [ns, messages] of Object.entries(group.namespaces ?? {}))
     for (const m of messages) lines.push(`  ${ns}: ${m}`);
   return lines.length ? `${title}:\n${lines.join('\n')}\n` : '';
+}
+
+/** A restore's dry run: every object with what would happen to it, then namespaces and storage classes. */
+export function printRestorePlan(io: CliIo, plan: RestorePlan): void {
+  const rows = plan.items.map((item) => [
+    item.action,
+    item.kind,
+    item.namespace ?? '',
+    item.name,
+    item.reason ??
+      (item.changedFields
+        ? `changed: ${item.changedFields.slice(0, 6).join(', ')}${item.changedFields.length > 6 ? ', ...' : ''}`
+        : (item.serverVerdict ?? '')),
+  ]);
+  io.stdout(
+    `Dry run of restore "${plan.restoreName}" from backup "${plan.backupName}" (nothing was written)\n\n`,
+  );
+  io.stdout(table(['ACTION', 'KIND', 'NAMESPACE', 'NAME', 'DETAIL'], rows));
+  const c = plan.counts;
+  io.stdout(
+    `\n${c.create} to create (${c.rejected} rejected by the API server), ${c.unchanged} unchanged, ${c.differs} differ, ${c.update} to update, ${c.skip} skipped\n`,
+  );
+  if (plan.namespaces.length) {
+    io.stdout(
+      `\nNamespaces:\n${table(
+        ['NAMESPACE', 'FROM', 'STATE'],
+        plan.namespaces.map((n) => [n.name, n.mappedFrom ?? '', n.state]),
+      )}`,
+    );
+  }
+  if (plan.storageClasses.length) {
+    io.stdout(
+      `\nStorage classes:\n${table(
+        ['STORAGE CLASS', 'FROM', 'IN TARGET', 'USED BY'],
+        plan.storageClasses.map((s) => [
+          s.name,
+          s.mappedFrom ?? '',
+          s.exists ? 'yes' : 'MISSING (map it with --storage-class-mappings)',
+          s.usedBy.join(', '),
+        ]),
+      )}`,
+    );
+  }
 }

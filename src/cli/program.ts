@@ -5,9 +5,16 @@ import { BackupExistsError, BackupInputError, BackupNotFoundError } from '../bac
 import { KubeApiError, KubeConnectionError, KubeconfigError } from '../kube/index.ts';
 import { RestoreInputError } from '../restore/index.ts';
 import { LocationError } from '../storage/index.ts';
+import { ApiError } from './api-client.ts';
 import { addBackupCommands } from './backup-commands.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { addLocationCommands } from './location-commands.ts';
+import {
+  addClusterCommands,
+  addPolicyCommands,
+  addProjectCommands,
+  addWorkspaceCommands,
+} from './remote/index.ts';
 import { addRestoreCommands } from './restore-commands.ts';
 import { addServeCommand } from './serve-command.ts';
 
@@ -18,13 +25,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('Backup and restore for Kubernetes clusters')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Remote mode: with a server, the verbs act through the control plane's REST API.
+    .option('--server <url>', 'act through the Lifeboat control plane at this URL (env LIFEBOAT_SERVER)')
+    .option('--token <token>', 'API token for --server; prefer env LIFEBOAT_TOKEN (a flag shows in `ps`)')
+    .option('--project <name>', 'project to act in, with --server (env LIFEBOAT_PROJECT)');
   const setExit = (code: number) => {
     exit = code;
   };
   addBackupCommands(program, io, setExit);
   addRestoreCommands(program, io, setExit);
   addLocationCommands(program, io, setExit);
+  addProjectCommands(program, io);
+  addClusterCommands(program, io, setExit);
+  addWorkspaceCommands(program, io);
+  addPolicyCommands(program, io);
   addServeCommand(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -55,6 +70,12 @@ function reportError(error: unknown, io: CliIo): number {
     KubeconfigError,
   ];
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiError) {
+    io.stderr(`error: ${message}\n`);
+    if (error.status === 401) io.stderr('(the token is read from LIFEBOAT_TOKEN, or --token)\n');
+    // 4xx: the request needs changing (input, sign-in, role); no answer or 5xx: the server failed.
+    return error.status >= 400 && error.status < 500 ? exitCodes.usage : exitCodes.failed;
+  }
   if (inputErrors.some((type) => error instanceof type)) {
     io.stderr(`error: ${message}\n`);
     return exitCodes.usage;

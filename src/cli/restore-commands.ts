@@ -1,23 +1,26 @@
-/** `lifeboat restore create` (local mode: straight from the location into the cluster), with `--dry-run`. */
+/**
+ * `lifeboat restore create | list | describe | logs`. Local mode restores straight from the location into the
+ * cluster (with `--dry-run`); with a server (`--server` or LIFEBOAT_SERVER) the control plane does it.
+ */
 import type { Command } from 'commander';
 import type { ClusterResourcesMode } from '../archive/index.ts';
-import { planRestore, type RestorePlan, runRestore } from '../restore/index.ts';
-import { list, openKube, openStore, outputFormat, printJson } from './context.ts';
-import { type CliIo, exitCodes, UsageError } from './io.ts';
-import { formatTime, ProgressReporter, resultLines, table } from './output.ts';
-
-/** Parses `a:b,c:d` into a map; the error names the bad pair. */
-export function parseMappings(flag: string, value: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of list(value)) {
-    const [from, to, ...rest] = pair.split(':');
-    if (!from || !to || rest.length)
-      throw new UsageError(`${flag}: "${pair}" is not source:target (for example ${flag} prod:staging)`);
-    if (out[from] !== undefined) throw new UsageError(`${flag}: "${from}" is mapped twice`);
-    out[from] = to;
-  }
-  return out;
-}
+import { readRestoreLogs } from '../backup/index.ts';
+import { planRestore, runRestore } from '../restore/index.ts';
+import { openKube, openStore, outputFormat, printJson } from './context.ts';
+import { existingResourcePolicy, list, parseMappings } from './flags.ts';
+import { type CliIo, exitCodes, phaseExitCode, UsageError } from './io.ts';
+import { formatTime, ProgressReporter, printRestorePlan, resultLines } from './output.ts';
+import {
+  needsServer,
+  type RestoreCreateFlags,
+  refuseFlags,
+  remoteContext,
+  remoteRestoreCreate,
+  remoteRestoreDescribe,
+  remoteRestoreList,
+  remoteRestoreLogs,
+  requireRemote,
+} from './remote/index.ts';
 
 function mode(value: string | undefined): ClusterResourcesMode {
   if (value === undefined || value === 'auto' || value === 'always' || value === 'never')
@@ -28,48 +31,6 @@ function mode(value: string | undefined): ClusterResourcesMode {
 function defaultName(backup: string): string {
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `${backup.slice(0, 63 - 15)}-${stamp}`;
-}
-
-function printPlan(io: CliIo, plan: RestorePlan): void {
-  const rows = plan.items.map((item) => [
-    item.action,
-    item.kind,
-    item.namespace ?? '',
-    item.name,
-    item.reason ??
-      (item.changedFields
-        ? `changed: ${item.changedFields.slice(0, 6).join(', ')}${item.changedFields.length > 6 ? ', ...' : ''}`
-        : (item.serverVerdict ?? '')),
-  ]);
-  io.stdout(
-    `Dry run of restore "${plan.restoreName}" from backup "${plan.backupName}" (nothing was written)\n\n`,
-  );
-  io.stdout(table(['ACTION', 'KIND', 'NAMESPACE', 'NAME', 'DETAIL'], rows));
-  const c = plan.counts;
-  io.stdout(
-    `\n${c.create} to create (${c.rejected} rejected by the API server), ${c.unchanged} unchanged, ${c.differs} differ, ${c.update} to update, ${c.skip} skipped\n`,
-  );
-  if (plan.namespaces.length) {
-    io.stdout(
-      `\nNamespaces:\n${table(
-        ['NAMESPACE', 'FROM', 'STATE'],
-        plan.namespaces.map((n) => [n.name, n.mappedFrom ?? '', n.state]),
-      )}`,
-    );
-  }
-  if (plan.storageClasses.length) {
-    io.stdout(
-      `\nStorage classes:\n${table(
-        ['STORAGE CLASS', 'FROM', 'IN TARGET', 'USED BY'],
-        plan.storageClasses.map((s) => [
-          s.name,
-          s.mappedFrom ?? '',
-          s.exists ? 'yes' : 'MISSING (map it with --storage-class-mappings)',
-          s.usedBy.join(', '),
-        ]),
-      )}`,
-    );
-  }
 }
 
 export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -85,6 +46,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       'kubeconfig of the target cluster (default: $KUBECONFIG or ~/.kube/config)',
     )
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--target-cluster <name>', 'with --server: the registered cluster to restore into')
     .option(
       '--include-namespaces <list>',
       'namespaces of the backup to restore (globs allowed; default: all)',
@@ -103,45 +65,43 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
     )
     .option('--preserve-nodeports', 'keep the node ports of Services')
     .option('--dry-run', 'show what would happen, checked by the API server, and write nothing')
+    .option(
+      '--wait',
+      'with --server: follow the restore until it ends (exit 0, 3 partially failed, 1 failed)',
+    )
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (nameArg: string | undefined, options: Record<string, string | boolean | undefined>) => {
-      const format = outputFormat(options.output as string | undefined);
-      const backupName = options.fromBackup as string | undefined;
+    .action(async (nameArg: string | undefined, options: RestoreCreateFlags, command: Command) => {
+      const remote = remoteContext(io, command);
+      if (remote) return remoteRestoreCreate(remote, nameArg, options, setExit);
+      refuseFlags(options, {
+        targetCluster: needsServer('--target-cluster'),
+        wait: needsServer('--wait'),
+      });
+      const format = outputFormat(options.output);
+      const backupName = options.fromBackup;
       if (!backupName) throw new UsageError('--from-backup is required: the name of the backup to restore');
-      const policy = options.existingResourcePolicy as string;
-      if (policy !== 'none' && policy !== 'update')
-        throw new UsageError(`--existing-resource-policy must be none or update, got "${policy}"`);
+      const policy = existingResourcePolicy(options.existingResourcePolicy);
       const common = {
         name: nameArg ?? defaultName(backupName),
         backupName,
-        includeNamespaces: list(options.includeNamespaces as string | undefined),
-        excludeNamespaces: list(options.excludeNamespaces as string | undefined),
-        includeResources: list(options.includeResources as string | undefined),
-        excludeResources: list(options.excludeResources as string | undefined),
-        clusterResources: mode(options.includeClusterResources as string | undefined),
-        namespaceMappings: parseMappings(
-          '--namespace-mappings',
-          options.namespaceMappings as string | undefined,
-        ),
-        storageClassMappings: parseMappings(
-          '--storage-class-mappings',
-          options.storageClassMappings as string | undefined,
-        ),
+        includeNamespaces: list(options.includeNamespaces),
+        excludeNamespaces: list(options.excludeNamespaces),
+        includeResources: list(options.includeResources),
+        excludeResources: list(options.excludeResources),
+        clusterResources: mode(options.includeClusterResources),
+        namespaceMappings: parseMappings('--namespace-mappings', options.namespaceMappings),
+        storageClassMappings: parseMappings('--storage-class-mappings', options.storageClassMappings),
         existingResourcePolicy: policy,
         preserveNodePorts: options.preserveNodeports === true,
-        ...(options.selector ? { labelSelector: options.selector as string } : {}),
+        ...(options.selector ? { labelSelector: options.selector } : {}),
       } as const;
-      const store = openStore(options.location as string | undefined);
-      const kube = await openKube(
-        io,
-        options.kubeconfig as string | undefined,
-        options.context as string | undefined,
-      );
+      const store = openStore(options.location);
+      const kube = await openKube(io, options.kubeconfig, options.context);
       try {
         if (options.dryRun) {
           const plan = await planRestore({ ...common, store, kube });
           if (format === 'json') printJson(io, plan);
-          else printPlan(io, plan);
+          else printRestorePlan(io, plan);
           setExit(plan.counts.rejected > 0 ? exitCodes.partiallyFailed : exitCodes.completed);
           return;
         }
@@ -162,15 +122,50 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
           if (outcome.failureReason) io.stdout(`Reason: ${outcome.failureReason}\n`);
           io.stdout(resultLines('Errors', outcome.errors) + resultLines('Warnings', outcome.warnings));
         }
-        setExit(
-          outcome.phase === 'Completed'
-            ? exitCodes.completed
-            : outcome.phase === 'PartiallyFailed'
-              ? exitCodes.partiallyFailed
-              : exitCodes.failed,
-        );
+        setExit(phaseExitCode(outcome.phase));
       } finally {
         await Promise.all([kube.close(), store.close()]);
+      }
+    });
+
+  restore
+    .command('list')
+    .description('list the restores of the project, newest first (needs --server)')
+    .option('--cluster <name>', 'only restores into this cluster')
+    .option('--backup <name>', 'only restores of this backup')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action((options: { output?: string; cluster?: string; backup?: string }, command: Command) =>
+      remoteRestoreList(requireRemote(io, command), options),
+    );
+
+  restore
+    .command('describe')
+    .description(
+      "show a restore's settings, progress and results; --details lists every object (needs --server)",
+    )
+    .argument('<name>', 'restore name')
+    .option('--details', 'list every object the restore has done')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action((name: string, options: { output?: string; details?: boolean }, command: Command) =>
+      remoteRestoreDescribe(requireRemote(io, command), name, options),
+    );
+
+  restore
+    .command('logs')
+    .description("print a restore's log")
+    .argument('<name>', 'restore name')
+    .option('--location <url>', 'backup location URL (not with --server)')
+    .action(async (name: string, options: { location?: string }, command: Command) => {
+      const remote = remoteContext(io, command);
+      if (remote) return remoteRestoreLogs(remote, name, options);
+      const store = openStore(options.location);
+      try {
+        const text = await readRestoreLogs(store, name);
+        if (text === undefined)
+          throw new UsageError(`restore "${name}" has no log in ${store.description} (is the name right?)`);
+        io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+      } finally {
+        await store.close();
       }
     });
 }

@@ -70,7 +70,7 @@ export async function bootstrapAdmin(
   ctx: ControlContext,
 ): Promise<{ user: UserView; token: string } | undefined> {
   return ctx.db.transaction(async (tx) => {
-    await tx.query("select pg_advisory_xact_lock(hashtext('lifeboat-bootstrap'))");
+    await db.lockBootstrap(tx);
     if ((await db.countUsers(tx)) > 0) return undefined;
     const user: UserRecord = { id: randomUUID(), name: 'admin', isAdmin: true, createdAt: ctx.clock.now() };
     await db.insertUser(tx, user);
@@ -202,12 +202,7 @@ export async function deleteProject(ctx: ControlContext, caller: Caller, idOrNam
     throw new ConflictError(
       `project "${project.name}" still has ${backups.length} backup(s): delete them first (the data in the buckets is not deleted with a project)`,
     );
-  await ctx.db.transaction(async (tx) => {
-    await tx.execute('delete from restores where project_id = $1', [project.id]);
-    await tx.execute('delete from policies where project_id = $1', [project.id]);
-    await tx.execute('delete from locations where project_id = $1', [project.id]);
-    await db.deleteProject(tx, project.id);
-  });
+  await ctx.db.transaction((tx) => db.deleteProject(tx, project.id));
 }
 
 export async function listMembers(ctx: ControlContext, caller: Caller, projectIdOrName: string) {

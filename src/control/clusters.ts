@@ -173,11 +173,7 @@ export async function deleteCluster(
   clusterRef: string,
 ) {
   const cluster = await resolveCluster(ctx, caller, projectRef, clusterRef, 'admin');
-  const running = await ctx.db.query(
-    `select b.name from backups b where b.cluster_id = $1 and b.phase in ('Queued', 'InProgress')
-     union all select r.name from restores r where r.target_cluster_id = $1 and r.phase in ('Queued', 'InProgress')`,
-    [cluster.id],
-  );
+  const running = await db.activeWorkOnCluster(ctx.db, cluster.id);
   if (running.length > 0)
     throw new ConflictError(
       `cluster "${cluster.name}" has ${running.length} backup or restore running: wait for it to finish, then delete the cluster`,
@@ -234,8 +230,8 @@ export async function checkClusterHealth(
     }
   } catch (error) {
     health = 'Unhealthy';
-    if (error instanceof KubeConnectionError)
-      reason = `cannot reach the API server at ${cluster.server}: ${error.message}`;
+    // The message names the server already.
+    if (error instanceof KubeConnectionError) reason = error.message;
     else if (error instanceof KubeApiError && error.status === 401)
       reason =
         'the API server refused the kubeconfig credentials (401): register the cluster again with a current kubeconfig';

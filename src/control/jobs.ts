@@ -55,7 +55,7 @@ export class JobRunner {
     const { ctx } = this;
     this.replica = await db.registerReplica(ctx.db, ctx.clock.now());
     const session = await ctx.db.lockSession();
-    if (!(await session.tryLock(db.lockSpace, this.replica.lockKey)))
+    if (!(await session.tryLock(db.replicaLockSpace, this.replica.lockKey)))
       throw new Error(`replica lock ${this.replica.lockKey} is already held`);
     await this.sweep();
     this.timers.push(
@@ -113,8 +113,13 @@ export class JobRunner {
       outcome = `error: ${describeError(error)}`;
       this.warn(`${job.kind} job failed`, error);
     }
-    await db.finishJob(ctx.db, job.id, outcome, ctx.clock.now());
-    ctx.log.info({ job: job.id, kind: job.kind, outcome }, 'job finished');
+    try {
+      await db.finishJob(ctx.db, job.id, outcome, ctx.clock.now());
+      ctx.log.info({ job: job.id, kind: job.kind, outcome }, 'job finished');
+    } catch (error) {
+      // Left running: the sweep of the next start recovers it from its subject's state.
+      this.warn('recording the end of a job failed', error);
+    }
   }
 
   /** Takes over and recovers the running jobs of replicas that are gone. */
@@ -125,9 +130,9 @@ export class JobRunner {
     let recovered = 0;
     for (const other of await db.replicasWithRunningJobs(ctx.db, this.replica.id)) {
       let dead = other.lockKey === null;
-      if (other.lockKey !== null && (await session.tryLock(db.lockSpace, other.lockKey))) {
+      if (other.lockKey !== null && (await session.tryLock(db.replicaLockSpace, other.lockKey))) {
         dead = true;
-        await session.unlock(db.lockSpace, other.lockKey);
+        await session.unlock(db.replicaLockSpace, other.lockKey);
       }
       if (!dead) continue;
       for (const job of await this.takeOver(other.id)) {
@@ -140,12 +145,8 @@ export class JobRunner {
   }
 
   /** Moves a dead replica's running jobs to this replica (one replica wins each job). */
-  private async takeOver(deadId: string): Promise<JobRecord[]> {
-    const rows = await this.ctx.db.query(
-      `update jobs set replica_id = $2, heartbeat_at = $3 where replica_id = $1 and state = 'running' returning *`,
-      [deadId, this.replica?.id, this.ctx.clock.now()],
-    );
-    return rows.map((row) => db.toRecord<JobRecord>(row));
+  private takeOver(deadId: string): Promise<JobRecord[]> {
+    return db.takeOverJobs(this.ctx.db, deadId, this.replica?.id ?? '', this.ctx.clock.now());
   }
 
   private async recover(job: JobRecord): Promise<void> {

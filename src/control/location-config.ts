@@ -110,7 +110,7 @@ export function openLocationStore(input: LocationInput): { store: ObjectStore; t
       const store = new GcsObjectStore({
         bucket: input.bucket,
         prefix: input.prefix,
-        credentialsJson: input.serviceAccountKey,
+        ...(input.serviceAccountKey ? { credentialsJson: input.serviceAccountKey } : {}),
         ...(input.endpoint ? { endpoint: input.endpoint } : {}),
       });
       return { store, target };

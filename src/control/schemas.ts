@@ -14,6 +14,15 @@ export const nameSchema = z
     "use lower-case letters, digits and '-', starting and ending with a letter or digit",
   );
 
+function isServiceAccountKey(text: string): boolean {
+  try {
+    const key = JSON.parse(text) as { client_email?: unknown; private_key?: unknown };
+    return typeof key.client_email === 'string' && typeof key.private_key === 'string';
+  } catch {
+    return false;
+  }
+}
+
 const secret = (schema: z.ZodString, what: string) => schema.min(1).describe(`${what} (secret: write-only)`);
 const roleSchema = z.enum(['admin', 'operator', 'viewer']);
 const clusterResourcesSchema = z.enum(['auto', 'always', 'never']);
@@ -106,7 +115,15 @@ export const gcpLocation = z
     bucket: z.string().min(1),
     prefix: bucketPrefix,
     endpoint: z.url().optional().describe('API endpoint; default Google'),
-    serviceAccountKey: secret(z.string(), 'the service-account key JSON'),
+    serviceAccountKey: secret(
+      z.string(),
+      "the service-account key JSON; without it, the server's Application Default Credentials",
+    )
+      .refine(
+        isServiceAccountKey,
+        'paste the whole JSON key file of the service account (with client_email and private_key)',
+      )
+      .optional(),
   })
   .strict();
 const azureServicePrincipal = z.object({

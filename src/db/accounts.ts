@@ -9,6 +9,11 @@ import {
   type UserRecord,
 } from './records.ts';
 
+/** Serialises first starts of several replicas on an empty database (held until the transaction ends). */
+export async function lockBootstrap(q: Queryable): Promise<void> {
+  await q.query("select pg_advisory_xact_lock(hashtext('lifeboat-bootstrap'))");
+}
+
 export async function countUsers(q: Queryable): Promise<number> {
   const rows = await q.query<{ n: number }>('select count(*)::int as n from users');
   return rows[0]?.n ?? 0;
@@ -100,7 +105,11 @@ export async function listProjects(q: Queryable, userId?: string): Promise<Proje
   return rows.map((row) => toRecord<ProjectRecord>(row));
 }
 
+/** Deletes a project and its configuration (its backups must be gone: they reference its locations). */
 export async function deleteProject(q: Queryable, id: string): Promise<number> {
+  await q.execute('delete from restores where project_id = $1', [id]);
+  await q.execute('delete from policies where project_id = $1', [id]);
+  await q.execute('delete from locations where project_id = $1', [id]);
   return q.execute('delete from projects where id = $1', [id]);
 }
 

@@ -68,6 +68,16 @@ export async function setClusterHealth(
   );
 }
 
+/** Names of the backups and restores still queued or running on a cluster. */
+export async function activeWorkOnCluster(q: Queryable, clusterId: string): Promise<string[]> {
+  const rows = await q.query<{ name: string }>(
+    `select name from backups where cluster_id = $1 and phase in ('Queued', 'InProgress')
+     union all select name from restores where target_cluster_id = $1 and phase in ('Queued', 'InProgress')`,
+    [clusterId],
+  );
+  return rows.map((row) => row.name);
+}
+
 export async function deleteCluster(q: Queryable, id: string): Promise<number> {
   return q.execute('delete from clusters where id = $1', [id]);
 }

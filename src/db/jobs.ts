@@ -86,6 +86,20 @@ export async function runningJobsOf(q: Queryable, replicaId: string): Promise<Jo
   ).map((row) => toRecord<JobRecord>(row));
 }
 
+/** Moves a dead replica's running jobs to `replicaId` (one conditional update: one winner per job). */
+export async function takeOverJobs(
+  q: Queryable,
+  deadId: string,
+  replicaId: string,
+  now: Date,
+): Promise<JobRecord[]> {
+  const rows = await q.query(
+    `update jobs set replica_id = $2, heartbeat_at = $3 where replica_id = $1 and state = 'running' returning *`,
+    [deadId, replicaId, now],
+  );
+  return rows.map((row) => toRecord<JobRecord>(row));
+}
+
 export async function deleteReplica(q: Queryable, id: string): Promise<void> {
   await q.execute('delete from replicas where id = $1', [id]);
 }

@@ -187,8 +187,10 @@ create index jobs_queue on jobs (state, created_at);
   },
 ];
 
-/** The advisory lock space Lifeboat's locks live in ('LB'). */
-export const lockSpace = 0x4c42;
+/** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */
+const lockSpace = 0x4c42;
+/** The advisory lock space of replica liveness locks, keyed by replica lock key: 'LR'. */
+export const replicaLockSpace = 0x4c52;
 const migrationLockKey = 1;
 
 /** Brings the schema up to date; safe to call from several replicas at once. */

@@ -10,6 +10,7 @@ import { defaultDir, down, readEnv, type TestbedEnv, up } from './testbed.ts';
 
 export type { ClusterEnv } from './kube.ts';
 export type { AzureEnv, GcsEnv, PostgresEnv, S3Env } from './stores.ts';
+export { createDatabase, dropDatabase } from './stores.ts';
 export { down, minioCredentials, minioLocationUrl, readEnv, type TestbedEnv, up } from './testbed.ts';
 
 let shared: Promise<TestbedEnv> | undefined;

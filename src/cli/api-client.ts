@@ -1,0 +1,309 @@
+/**
+ * The control plane's REST API as the `lifeboat` command sees it: one typed method per route it uses, over
+ * `fetch` with a bearer token. This is the only CLI file that knows the API's paths. Every failure is an
+ * `ApiError`: the server's own error (status, name, message, issues, problems), or status 0 when the server
+ * could not be reached at all.
+ */
+import type { z } from 'zod';
+import type { ErrorBody } from '../api/index.ts';
+import type * as control from '../control/index.ts';
+import type { RestorePlan } from '../restore/index.ts';
+
+export type {
+  BackupView,
+  ClusterView,
+  ContentsView,
+  GroupView,
+  LocationView,
+  PolicyView,
+  ProjectView,
+  RestoreView,
+  ValidationView,
+  WorkspaceView,
+} from '../control/index.ts';
+
+/** Request bodies as callers write them (fields with defaults may be left out). */
+export type ClusterRequest = z.input<typeof control.clusterInput>;
+export type WorkspaceRequest = z.input<typeof control.workspaceInput>;
+export type PolicyRequest = z.input<typeof control.policyInput>;
+export type BackupRequest = z.input<typeof control.backupInput>;
+export type RestoreRequest = z.input<typeof control.restoreInput>;
+export type PolicyOwner = control.PolicyOwner;
+export type RestoreItemView = Awaited<ReturnType<typeof control.restoreItems>>[number];
+
+export interface ApiIssue {
+  path: string;
+  message: string;
+}
+
+/** A request the server refused or failed, or a server that did not answer. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  /** HTTP status of the answer; 0 when the server could not be reached. */
+  readonly status: number;
+  /** The server's name for the error (`InputError`, `NotFoundError`, ...); `Unreachable` for status 0. */
+  readonly errorName: string;
+  readonly issues: ApiIssue[];
+  readonly problems: string[];
+  /** The server that was asked. */
+  readonly server: string;
+
+  constructor(
+    fields: {
+      status: number;
+      errorName: string;
+      message: string;
+      server: string;
+      issues?: ApiIssue[];
+      problems?: string[];
+    },
+    options?: ErrorOptions,
+  ) {
+    const issues = fields.issues ?? [];
+    const problems = fields.problems ?? [];
+    // Field issues and check problems that the message does not already spell out, one per line.
+    const extra = [
+      ...issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)),
+      ...problems,
+    ].filter((line) => !fields.message.includes(line));
+    super([fields.message, ...extra.map((line) => `  - ${line}`)].join('\n'), options);
+    this.status = fields.status;
+    this.errorName = fields.errorName;
+    this.issues = issues;
+    this.problems = problems;
+    this.server = fields.server;
+  }
+
+  /** Worth trying again as it is: the server was unreachable or failed (5xx); 4xx answers need a change. */
+  get retryable(): boolean {
+    return this.status === 0 || this.status >= 500;
+  }
+}
+
+/** Why `fetch` got no answer, in words (its own error only says "fetch failed"). */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { message?: string; code?: string } } | undefined)?.cause;
+  const reason = cause?.message || cause?.code || (error instanceof Error ? error.message : String(error));
+  // fetch refuses the ports browsers block (1, 9, 22, ...) before connecting.
+  if (reason === 'bad port') return 'fetch refuses to connect to that port (a port browsers block)';
+  return reason;
+}
+
+const enc = encodeURIComponent;
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** A client of one control plane, acting as the owner of one API token. */
+export class ApiClient {
+  /** The server's base URL as the user gave it, without a trailing `/` or `/api/v1`. */
+  readonly server: string;
+  private readonly token: string;
+
+  constructor(server: string, token: string) {
+    this.server = server.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+    this.token = token;
+  }
+
+  private async send(method: Method, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}/api/v1${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new ApiError(
+        {
+          status: 0,
+          errorName: 'Unreachable',
+          server: this.server,
+          message: `cannot reach the Lifeboat server at ${this.server}: ${networkReason(error)}. Check --server (or LIFEBOAT_SERVER) and that \`lifeboat serve\` runs there`,
+        },
+        { cause: error },
+      );
+    }
+    if (response.ok) return response;
+    const text = await response.text();
+    let parsed: Partial<ErrorBody> | undefined;
+    try {
+      parsed = JSON.parse(text) as Partial<ErrorBody>;
+    } catch {
+      parsed = undefined;
+    }
+    const error = parsed?.error;
+    if (error && typeof error.message === 'string')
+      throw new ApiError({
+        status: response.status,
+        errorName: String(error.name ?? 'Error'),
+        message: error.message,
+        server: this.server,
+        ...(Array.isArray(error.issues) ? { issues: error.issues } : {}),
+        ...(Array.isArray(error.problems) ? { problems: error.problems } : {}),
+      });
+    // Not a Lifeboat answer: a proxy in between, or another program on that port.
+    const snippet = text.trim().slice(0, 200);
+    throw new ApiError({
+      status: response.status,
+      errorName: 'HttpError',
+      server: this.server,
+      message: `the server at ${this.server} answered ${response.status} ${response.statusText} to ${method} /api/v1${path}${snippet ? `: ${snippet}` : ''}; is --server the address of a Lifeboat control plane?`,
+    });
+  }
+
+  private async json<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    return (await (await this.send(method, path, body)).json()) as T;
+  }
+
+  private async text(path: string): Promise<string> {
+    return (await this.send('GET', path)).text();
+  }
+
+  private async none(method: Method, path: string): Promise<void> {
+    await (await this.send(method, path)).body?.cancel();
+  }
+
+  // Projects
+  listProjects() {
+    return this.json<control.ProjectView[]>('GET', '/projects');
+  }
+  createProject(name: string) {
+    return this.json<control.ProjectView>('POST', '/projects', { name });
+  }
+  deleteProject(name: string) {
+    return this.none('DELETE', `/projects/${enc(name)}`);
+  }
+
+  // Clusters
+  listClusters(project: string) {
+    return this.json<control.ClusterView[]>('GET', `${p(project)}/clusters`);
+  }
+  registerCluster(project: string, body: ClusterRequest) {
+    return this.json<control.ClusterView>('POST', `${p(project)}/clusters`, body);
+  }
+  getCluster(project: string, cluster: string) {
+    return this.json<control.ClusterView>('GET', `${p(project)}/clusters/${enc(cluster)}`);
+  }
+  checkCluster(project: string, cluster: string) {
+    return this.json<control.ClusterView>('POST', `${p(project)}/clusters/${enc(cluster)}/health-check`);
+  }
+  deleteCluster(project: string, cluster: string) {
+    return this.none('DELETE', `${p(project)}/clusters/${enc(cluster)}`);
+  }
+
+  // Workspaces
+  listWorkspaces(project: string) {
+    return this.json<control.WorkspaceView[]>('GET', `${p(project)}/workspaces`);
+  }
+  createWorkspace(project: string, body: WorkspaceRequest) {
+    return this.json<control.WorkspaceView>('POST', `${p(project)}/workspaces`, body);
+  }
+  getWorkspace(project: string, workspace: string) {
+    return this.json<control.WorkspaceView>('GET', `${p(project)}/workspaces/${enc(workspace)}`);
+  }
+  deleteWorkspace(project: string, workspace: string) {
+    return this.none('DELETE', `${p(project)}/workspaces/${enc(workspace)}`);
+  }
+
+  // Locations
+  listLocations(project: string) {
+    return this.json<control.LocationView[]>('GET', `${p(project)}/locations`);
+  }
+  /** `body` is the location's fields as the user wrote them; the server validates them (400 or 422). */
+  createLocation(project: string, body: Record<string, unknown>) {
+    return this.json<control.LocationView>('POST', `${p(project)}/locations`, body);
+  }
+  getLocation(project: string, location: string) {
+    return this.json<control.LocationView>('GET', `${p(project)}/locations/${enc(location)}`);
+  }
+  validateLocation(project: string, location: string) {
+    return this.json<control.LocationView & { result: control.ValidationView }>(
+      'POST',
+      `${p(project)}/locations/${enc(location)}/validate`,
+    );
+  }
+  syncLocation(project: string, location: string) {
+    return this.json<{ added: string[] }>('POST', `${p(project)}/locations/${enc(location)}/sync`);
+  }
+  deleteLocation(project: string, location: string) {
+    return this.none('DELETE', `${p(project)}/locations/${enc(location)}`);
+  }
+
+  // Policies
+  getPolicy(project: string, owner: PolicyOwner) {
+    return this.json<control.PolicyView>('GET', policyPath(project, owner));
+  }
+  setPolicy(project: string, owner: PolicyOwner, body: PolicyRequest) {
+    return this.json<control.PolicyView>('PUT', policyPath(project, owner), body);
+  }
+  deletePolicy(project: string, owner: PolicyOwner) {
+    return this.none('DELETE', policyPath(project, owner));
+  }
+
+  // Backups
+  listBackups(
+    project: string,
+    filter: { cluster?: string; workspace?: string; group?: string; location?: string },
+  ) {
+    return this.json<control.BackupView[]>('GET', `${p(project)}/backups${query(filter)}`);
+  }
+  backUpCluster(project: string, cluster: string, body: BackupRequest) {
+    return this.json<control.BackupView>('POST', `${p(project)}/clusters/${enc(cluster)}/backups`, body);
+  }
+  backUpWorkspace(project: string, workspace: string, body: BackupRequest) {
+    return this.json<control.GroupView>('POST', `${p(project)}/workspaces/${enc(workspace)}/backups`, body);
+  }
+  getBackup(project: string, backup: string) {
+    return this.json<control.BackupView>('GET', `${p(project)}/backups/${enc(backup)}`);
+  }
+  backupContents(project: string, backup: string) {
+    return this.json<control.ContentsView>('GET', `${p(project)}/backups/${enc(backup)}/contents`);
+  }
+  backupLogs(project: string, backup: string) {
+    return this.text(`${p(project)}/backups/${enc(backup)}/logs`);
+  }
+  deleteBackup(project: string, backup: string) {
+    return this.json<control.BackupView>('DELETE', `${p(project)}/backups/${enc(backup)}`);
+  }
+
+  // Restores
+  planRestore(project: string, body: RestoreRequest) {
+    return this.json<RestorePlan>('POST', `${p(project)}/restores/plan`, body);
+  }
+  createRestore(project: string, body: RestoreRequest) {
+    return this.json<control.RestoreView>('POST', `${p(project)}/restores`, body);
+  }
+  listRestores(project: string, filter: { cluster?: string; backup?: string }) {
+    return this.json<control.RestoreView[]>('GET', `${p(project)}/restores${query(filter)}`);
+  }
+  getRestore(project: string, restore: string) {
+    return this.json<control.RestoreView>('GET', `${p(project)}/restores/${enc(restore)}`);
+  }
+  restoreItems(project: string, restore: string, after: number, limit: number) {
+    return this.json<RestoreItemView[]>(
+      'GET',
+      `${p(project)}/restores/${enc(restore)}/items${query({ after, limit })}`,
+    );
+  }
+  restoreLogs(project: string, restore: string) {
+    return this.text(`${p(project)}/restores/${enc(restore)}/logs`);
+  }
+}
+
+function p(project: string): string {
+  return `/projects/${enc(project)}`;
+}
+
+function policyPath(project: string, owner: PolicyOwner): string {
+  return 'cluster' in owner
+    ? `${p(project)}/clusters/${enc(owner.cluster)}/policy`
+    : `${p(project)}/workspaces/${enc(owner.workspace)}/policy`;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}

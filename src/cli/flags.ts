@@ -1,0 +1,64 @@
+/** Reading flag values shared by the local and the remote commands; each error names the flag and a fix. */
+import type { ClusterResourcesMode } from '../archive/index.ts';
+import { parseGoDuration } from '../archive/index.ts';
+import { UsageError } from './io.ts';
+
+/** Splits `a,b,c` lists, dropping blanks. */
+export function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+/** `--include-cluster-resources` of a backup (Velero's true/false spelling accepted too). */
+export function clusterResourcesMode(value: string | undefined): ClusterResourcesMode {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'always' || value === 'never') return value;
+  // Velero's boolean spelling, for users moving over.
+  if (value === 'true') return 'always';
+  if (value === 'false') return 'never';
+  throw new UsageError(`--include-cluster-resources must be auto, always or never, got "${value}"`);
+}
+
+/** A Go duration flag (`--ttl 720h`) in milliseconds. */
+export function durationMs(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseGoDuration(value);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+/** A Go duration flag in whole hours, as the control plane keeps expiries. */
+export function durationHours(flag: string, value: string | undefined): number | undefined {
+  const ms = durationMs(flag, value);
+  if (ms === undefined) return undefined;
+  const hours = ms / 3_600_000;
+  if (!Number.isInteger(hours) || hours < 1)
+    throw new UsageError(
+      `${flag}: the control plane keeps backups for whole hours: give e.g. 720h, not ${value}`,
+    );
+  return hours;
+}
+
+/** Parses `a:b,c:d` into a map; the error names the bad pair. */
+export function parseMappings(flag: string, value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of list(value)) {
+    const [from, to, ...rest] = pair.split(':');
+    if (!from || !to || rest.length)
+      throw new UsageError(`${flag}: "${pair}" is not source:target (for example ${flag} prod:staging)`);
+    if (out[from] !== undefined) throw new UsageError(`${flag}: "${from}" is mapped twice`);
+    out[from] = to;
+  }
+  return out;
+}
+
+/** `--existing-resource-policy` of a restore. */
+export function existingResourcePolicy(value: string | undefined): 'none' | 'update' {
+  if (value === undefined) return 'none';
+  if (value === 'none' || value === 'update') return value;
+  throw new UsageError(`--existing-resource-policy must be none or update, got "${value}"`);
+}
