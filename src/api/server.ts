@@ -1,6 +1,10 @@
 /** `lifeboat serve`: one control-plane replica behind one HTTP port. */
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve as serveNode } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { type ControlPlane, type ControlPlaneOptions, startControlPlane } from '../control/index.ts';
 import { createApi } from './app.ts';
 
@@ -8,7 +12,16 @@ export interface ServeOptions extends ControlPlaneOptions {
   port?: number;
   /** Interface to listen on. Default 127.0.0.1 (set 0.0.0.0 to serve other machines). */
   host?: string;
+  /** The built console (`npm run build:web`); default `web/dist` of this checkout. */
+  webDir?: string;
 }
+
+/** Where `vite build` puts the console. */
+export const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+const consoleMissing = `<!doctype html><meta charset="utf-8"><title>Lifeboat</title>
+<p>The Lifeboat API is running (<a href="/api/v1/openapi.json">OpenAPI document</a>), but the web console is not built:
+run <code>npm run build:web</code> (or start with <code>npm start</code>, which builds it).</p>`;
 
 export interface RunningServer {
   url: string;
@@ -20,6 +33,12 @@ export interface RunningServer {
 export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
   const plane = await startControlPlane(options);
   const app = createApi(plane.ctx);
+  const webDir = options.webDir ?? defaultWebDir;
+  if (existsSync(webDir)) {
+    // serveStatic resolves its root from the working directory.
+    const root = isAbsolute(webDir) ? relative(process.cwd(), webDir) || '.' : webDir;
+    app.use('/*', serveStatic({ root }));
+  } else app.get('/', (c) => c.html(consoleMissing));
   let server: ReturnType<typeof serveNode>;
   const address = await new Promise<AddressInfo>((resolve, reject) => {
     server = serveNode(

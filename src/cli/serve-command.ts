@@ -52,6 +52,7 @@ export function addServeCommand(program: Command, io: CliIo): void {
         ? `PostgreSQL at ${redactUrl(databaseUrl)}`
         : `embedded PostgreSQL (PGlite) in ${dataDir}/pglite`;
       io.stdout(`Lifeboat is serving on ${server.url}\n`);
+      io.stdout(`  console:    ${server.url}/  (open it in a browser and sign in with a token)\n`);
       io.stdout(
         `  API:        ${server.url}/api/v1   (OpenAPI document: ${server.url}/api/v1/openapi.json)\n`,
       );

@@ -67,9 +67,26 @@ build_into "$gcs_dir" fakegcs
 build_into "$minio_dir" minio
 build_into "$kube_dir" kube
 
+# Chromium for the console's browser tests comes from Debian's package (installed when missing and we may).
+chromium_path() {
+  local path; path="$(command -v chromium || true)"
+  if [[ -z "$path" ]]; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+      log "installing Debian's chromium package (browser tests)"
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2
+      path="$(command -v chromium)"
+    else
+      log "FAILED: chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"
+      return 1
+    fi
+  fi
+  echo "$path"
+}
+chromium="$(chromium_path)"
+
 # One bin directory of symlinks: what `testbed up` uses.
 bin="$cache/bin"; tmp="$(mktemp -d "$cache/.bin.XXXXXX")"
 ln -s "$kube_dir/kube-apiserver" "$kube_dir/kube-controller-manager" "$kube_dir/kubectl" \
-  "$etcd_dir/etcd" "$minio_dir/minio" "$gcs_dir/fake-gcs-server" "$tmp/"
+  "$etcd_dir/etcd" "$minio_dir/minio" "$gcs_dir/fake-gcs-server" "$chromium" "$tmp/"
 rm -rf "$bin.old"; [[ -e "$bin" ]] && mv -T "$bin" "$bin.old"; mv -T "$tmp" "$bin"; rm -rf "$bin.old"
 echo "$bin"

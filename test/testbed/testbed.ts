@@ -24,6 +24,8 @@ import {
 /** The contents of `env.json`. All paths are absolute. */
 export interface TestbedEnv {
   kubectl: string;
+  /** Debian's Chromium, for the console's browser tests. */
+  chromium: string;
   clusters: ClusterEnv[];
   s3: S3Env;
   gcs: GcsEnv;
@@ -101,7 +103,15 @@ export async function up(options: UpOptions = {}): Promise<string> {
       startAzurite(registry, join(dir, 'azurite')),
       createDatabase(databaseName(dir)),
     ]);
-    const env: TestbedEnv = { kubectl: join(bin, 'kubectl'), clusters, s3, gcs, azure, postgres };
+    const env: TestbedEnv = {
+      kubectl: join(bin, 'kubectl'),
+      chromium: join(bin, 'chromium'),
+      clusters,
+      s3,
+      gcs,
+      azure,
+      postgres,
+    };
     const envFile = join(dir, 'env.json');
     await writeFile(`${envFile}.tmp`, `${JSON.stringify(env, null, 2)}\n`, { mode: 0o600 });
     await rename(`${envFile}.tmp`, envFile);

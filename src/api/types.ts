@@ -1,0 +1,19 @@
+/** The shapes the API answers with: what clients (the web console, the CLI) may import, types only. */
+export type { ProjectView, TokenView, UserView } from '../control/accounts.ts';
+export type { BackupView, ContentsView, GroupView } from '../control/backups.ts';
+export type { ClusterView } from '../control/clusters.ts';
+export type { LocationView, ValidationView } from '../control/locations.ts';
+export type { PolicyView } from '../control/policies.ts';
+export type { RestoreView } from '../control/restores.ts';
+export type {
+  BackupInput,
+  ClusterInput,
+  LocationInput,
+  PolicyInput,
+  RestoreInput,
+  WorkspaceInput,
+} from '../control/schemas.ts';
+export type { WorkspaceView } from '../control/workspaces.ts';
+export type { RestoreItemRecord as RestoreItemView, Role, Schedule } from '../db/records.ts';
+export type { PlanItem, RestorePlan } from '../restore/plan.ts';
+export type { ErrorBody } from './errors.ts';

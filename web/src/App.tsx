@@ -1,0 +1,230 @@
+/** The console's frame: sign-in, the project switcher, navigation, and which screen a URL shows. */
+import { useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
+import { ApiError, api, setSignedOutHandler, storedToken, storeToken } from './api.ts';
+import { BackupPage } from './backups/BackupPage.tsx';
+import { ClusterPage } from './clusters/ClusterPage.tsx';
+import { ClustersPage } from './clusters/ClustersPage.tsx';
+import { EmptyState, ErrorNote, Field } from './components/ui.tsx';
+import { userTimeZone } from './format.ts';
+import { LocationsPage } from './locations/LocationsPage.tsx';
+import { RestorePage } from './restores/RestorePage.tsx';
+import { Link, navigate, useLocation } from './router.tsx';
+import { SessionProvider, useMe, useSession } from './session.tsx';
+import { WorkspacePage } from './workspaces/WorkspacePage.tsx';
+import { WorkspacesPage } from './workspaces/WorkspacesPage.tsx';
+
+export function App() {
+  const [token, setToken] = useState(storedToken);
+  const queryClient = useQueryClient();
+  const signOut = () => {
+    storeToken(null);
+    setToken(null);
+    queryClient.clear();
+  };
+  useEffect(() => setSignedOutHandler(signOut));
+  if (!token)
+    return (
+      <SignIn
+        onSignedIn={(value) => {
+          storeToken(value);
+          setToken(value);
+        }}
+      />
+    );
+  return <SignedIn signOut={signOut} />;
+}
+
+function SignIn(props: { onSignedIn: (token: string) => void }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api('GET', '/me', undefined, token.trim());
+      props.onSignedIn(token.trim());
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main className="sign-in">
+      <form onSubmit={submit} className="card">
+        <h1>Lifeboat</h1>
+        <p>
+          Sign in with an API token. The first one was printed by <code>lifeboat serve</code> on its first
+          start; administrators make more.
+        </p>
+        <Field label="API token" error={error instanceof Error ? error.message : undefined}>
+          {(id) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="off"
+              value={token}
+              onChange={(event) => setToken(event.target.value)}
+              placeholder="lbt_…"
+              required
+            />
+          )}
+        </Field>
+        <button type="submit" className="primary" disabled={busy || !token.trim()}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function SignedIn(props: { signOut: () => void }) {
+  const me = useMe();
+  const location = useLocation();
+  const [section, projectName] = location.path;
+  if (me.isPending) return <p className="loading">Loading…</p>;
+  if (me.error) return <ErrorNote error={me.error} title="Cannot load your account" />;
+  const projects = me.data.projects;
+  if (section !== 'p' || !projectName) {
+    const first = projects[0];
+    if (first) {
+      navigate(['p', first.name, 'clusters']);
+      return null;
+    }
+  }
+  return (
+    <SessionProvider
+      me={me.data}
+      projectName={section === 'p' ? projectName : undefined}
+      signOut={props.signOut}
+    >
+      <Frame>
+        <Screen />
+      </Frame>
+    </SessionProvider>
+  );
+}
+
+function Frame(props: { children: React.ReactNode }) {
+  const session = useSession();
+  const location = useLocation();
+  const project = session.project;
+  const here = location.path[2];
+  const nav = [
+    { id: 'clusters', label: 'Clusters' },
+    { id: 'workspaces', label: 'Workspaces' },
+    { id: 'settings', label: 'Project Settings' },
+  ];
+  return (
+    <div className="frame">
+      <header className="top">
+        <a className="brand" href="#/">
+          Lifeboat
+        </a>
+        {session.projects.length > 0 ? (
+          <label className="switcher">
+            <span>Project</span>
+            <select
+              value={project?.name ?? ''}
+              onChange={(event) => navigate(['p', event.target.value, 'clusters'])}
+              aria-label="Project"
+            >
+              {project ? null : <option value="">Choose…</option>}
+              {session.projects.map((p) => (
+                <option key={p.id} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        {project ? (
+          <nav aria-label="Project">
+            {nav.map((item) => (
+              <Link
+                key={item.id}
+                to={['p', project.name, item.id]}
+                className={here === item.id ? 'active' : ''}
+              >
+                {item.label}
+              </Link>
+            ))}
+          </nav>
+        ) : null}
+        <div className="who">
+          <span title={`Times are shown in ${userTimeZone}`}>
+            {session.user.name}
+            {project ? ` · ${project.role}` : ''}
+          </span>
+          <button type="button" onClick={session.signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="content">{props.children}</main>
+    </div>
+  );
+}
+
+function Screen() {
+  const session = useSession();
+  const { path, query } = useLocation();
+  if (!session.project) return <NoProject />;
+  const [, , section, id, sub] = path;
+  switch (section) {
+    case 'clusters':
+      return id ? <ClusterPage cluster={id} tab={query.get('tab') ?? 'overview'} /> : <ClustersPage />;
+    case 'workspaces':
+      return id ? <WorkspacePage workspace={id} /> : <WorkspacesPage />;
+    case 'backups':
+      return id ? <BackupPage backup={id} /> : <ClustersPage />;
+    case 'restores':
+      return id ? <RestorePage restore={id} /> : <ClustersPage />;
+    case 'settings':
+      return <LocationsPage key={sub ?? 'locations'} />;
+    default:
+      return <ClustersPage />;
+  }
+}
+
+function NoProject() {
+  const session = useSession();
+  const queryClient = useQueryClient();
+  const [name, setName] = useState('');
+  const [error, setError] = useState<unknown>();
+  if (!session.user.isAdmin)
+    return (
+      <EmptyState title="You are not in any project yet">
+        <p>Ask a Lifeboat administrator to add you to a project.</p>
+      </EmptyState>
+    );
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      await api('POST', '/projects', { name });
+      await queryClient.invalidateQueries({ queryKey: ['me'] });
+      navigate(['p', name, 'settings']);
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+  return (
+    <EmptyState title="Create your first project">
+      <p>A project holds the clusters, backup locations and schedules of one team.</p>
+      <form onSubmit={create} className="inline-form">
+        <Field
+          label="Project name"
+          error={error instanceof ApiError ? (error.issue('name') ?? error.message) : undefined}
+        >
+          {(id) => <input id={id} value={name} onChange={(event) => setName(event.target.value)} required />}
+        </Field>
+        <button type="submit" className="primary">
+          Create project
+        </button>
+      </form>
+    </EmptyState>
+  );
+}

@@ -1,0 +1,92 @@
+/** What a finished backup holds, as a tree: namespace → kind → object names, with a filter. */
+import { useState } from 'react';
+import type { ContentsView } from '../../../src/api/types.ts';
+import { ErrorNote, Field } from '../components/ui.tsx';
+import { useBackupContents } from './backup-queries.ts';
+
+type NamespaceContents = ContentsView['namespaces'][number];
+
+/** Keeps what matches: a namespace or kind whose name matches keeps everything under it. */
+function filterContents(namespaces: NamespaceContents[], text: string): NamespaceContents[] {
+  const needle = text.trim().toLowerCase();
+  if (!needle) return namespaces;
+  const matches = (value: string) => value.toLowerCase().includes(needle);
+  return namespaces.flatMap((ns) => {
+    if (ns.namespace && matches(ns.namespace)) return [ns];
+    const kinds = ns.kinds.flatMap((kind) => {
+      if (matches(kind.kind) || (kind.group && matches(kind.group))) return [kind];
+      const items = kind.items.filter(matches);
+      return items.length > 0 ? [{ ...kind, items }] : [];
+    });
+    return kinds.length > 0 ? [{ ...ns, kinds }] : [];
+  });
+}
+
+function countItems(ns: NamespaceContents): number {
+  return ns.kinds.reduce((sum, kind) => sum + kind.items.length, 0);
+}
+
+export function BackupContents(props: { project: string; backup: string }) {
+  const contents = useBackupContents(props.project, props.backup, true);
+  const [filter, setFilter] = useState('');
+  const filtering = filter.trim() !== '';
+
+  if (contents.isPending) return <p className="loading">Loading the contents…</p>;
+  if (contents.error) return <ErrorNote error={contents.error} title="Cannot list the contents" />;
+  const view = contents.data;
+  if (!view.indexed)
+    return (
+      <p className="muted">
+        This backup was not made by Lifeboat (it has no Lifeboat index), so its contents cannot be listed
+        here. It can still be restored.
+      </p>
+    );
+  const shown = filterContents(view.namespaces, filter);
+  return (
+    <>
+      <p className="muted">{view.totalItems} objects in all.</p>
+      <Field label="Filter contents">
+        {(id) => (
+          <input
+            id={id}
+            type="search"
+            value={filter}
+            onChange={(event) => setFilter(event.target.value)}
+            placeholder="namespace, kind or name"
+            autoComplete="off"
+          />
+        )}
+      </Field>
+      {shown.length === 0 ? (
+        <p className="muted">{filtering ? `Nothing matches “${filter.trim()}”.` : 'The backup is empty.'}</p>
+      ) : (
+        <div className="tree">
+          {shown.map((ns) => (
+            // While filtering, open everything so the matches are visible; otherwise leave it to the user.
+            <details key={ns.namespace ?? ''} open={filtering || undefined}>
+              <summary>
+                <strong>{ns.namespace ?? 'Cluster-scoped'}</strong>{' '}
+                <span className="muted">({countItems(ns)})</span>
+              </summary>
+              {ns.kinds.map((kind) => (
+                <details key={`${kind.group}/${kind.kind}`} open={filtering || undefined}>
+                  <summary>
+                    {kind.kind} ({kind.items.length})
+                    {kind.group ? <span className="muted"> · {kind.group}</span> : null}
+                  </summary>
+                  <ul>
+                    {kind.items.map((name) => (
+                      <li key={name}>
+                        <code>{name}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </details>
+              ))}
+            </details>
+          ))}
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,169 @@
+/** One backup: how it went, what it holds, its log, and the ways to restore or delete it. */
+import { type ReactNode, useState } from 'react';
+import type { BackupView } from '../../../src/api/types.ts';
+import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
+import { expiryLabel, formatBytes, formatTime, relative } from '../format.ts';
+import { RestoreWizard } from '../restores/RestoreWizard.tsx';
+import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { BackupContents } from './BackupContents.tsx';
+import { BackupLogs } from './BackupLogs.tsx';
+import { BackupMessages } from './BackupMessages.tsx';
+import { isFinished, isRunning, triggerLabel, useBackup, useLocations } from './backup-queries.ts';
+import { DeleteBackupDialog } from './DeleteBackupDialog.tsx';
+
+export function BackupPage(props: { backup: string }) {
+  const session = useSession();
+  const project = session.project?.name ?? '';
+  const backup = useBackup(project, props.backup);
+  const locations = useLocations(project);
+  const [restoring, setRestoring] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+
+  if (backup.isPending) return <p className="loading">Loading backup…</p>;
+  if (backup.error)
+    return (
+      <>
+        <ErrorNote error={backup.error} title={`Cannot show backup ${props.backup}`} />
+        <Link to={['p', project, 'clusters']}>Back to the clusters</Link>
+      </>
+    );
+  const view = backup.data;
+  const locationName = locations.data?.find((l) => l.id === view.location.id)?.name ?? view.location.id;
+  const finished = isFinished(view);
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>{view.name}</h1>
+        <Badge value={view.phase} title={view.failureReason} />
+        <div className="actions">
+          {session.can('operator') ? (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => setRestoring(true)}
+              disabled={!finished}
+              title={
+                finished ? undefined : `A backup can be restored once it has finished (it is ${view.phase})`
+              }
+            >
+              Restore
+            </button>
+          ) : null}
+          {session.can('admin') ? (
+            <button
+              type="button"
+              className="danger"
+              onClick={() => setDeleting(true)}
+              disabled={view.phase === 'Deleting' || isRunning(view)}
+              title={deleteBlocked(view)}
+            >
+              Delete
+            </button>
+          ) : null}
+        </div>
+      </div>
+      {view.phase === 'Failed' && view.failureReason ? (
+        <ErrorNote error={view.failureReason} title="The backup failed" />
+      ) : null}
+      {isRunning(view) ? (
+        <div className="card">
+          <ProgressBar percent={view.progress.percent} label={`Progress of ${view.name}`} />
+          <p className="muted">
+            {view.phase === 'Queued'
+              ? 'Waiting to start.'
+              : `${view.progress.itemsDone} of ${view.progress.itemsTotal} objects taken.`}
+          </p>
+        </div>
+      ) : null}
+      {view.phase === 'Deleting' ? (
+        <p className="muted">This backup is being deleted from its location.</p>
+      ) : null}
+      <BackupStats backup={view} locationName={locationName} />
+      {finished ? (
+        <section className="card" aria-labelledby="backup-contents">
+          <h2 id="backup-contents">Contents</h2>
+          <BackupContents project={project} backup={view.name} />
+        </section>
+      ) : null}
+      <section className="card" aria-labelledby="backup-messages">
+        <h2 id="backup-messages">Errors and warnings</h2>
+        <BackupMessages backup={view} />
+      </section>
+      <section className="card" aria-labelledby="backup-logs">
+        <h2 id="backup-logs">Logs</h2>
+        <BackupLogs project={project} backup={view.name} />
+      </section>
+      {restoring ? <RestoreWizard backup={view} onClose={() => setRestoring(false)} /> : null}
+      {deleting ? (
+        <DeleteBackupDialog
+          project={project}
+          backup={view}
+          locationName={locationName}
+          onClose={() => setDeleting(false)}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function deleteBlocked(backup: BackupView): string | undefined {
+  if (backup.phase === 'Deleting') return 'The backup is being deleted';
+  if (isRunning(backup)) return `Wait for the backup to finish (it is ${backup.phase}), then delete it`;
+  return undefined;
+}
+
+function Stat(props: { label: string; children: ReactNode }) {
+  return (
+    <div className="stat">
+      <div className="label">{props.label}</div>
+      <div className="value">{props.children}</div>
+    </div>
+  );
+}
+
+function BackupStats(props: { backup: BackupView; locationName: string }) {
+  const project = useSession().project?.name ?? '';
+  const { backup } = props;
+  const { options } = backup;
+  return (
+    <div className="grid" style={{ marginBottom: 16 }}>
+      <Stat label="Cluster">
+        {backup.cluster.name ? (
+          <Link to={['p', project, 'clusters', backup.cluster.name]}>{backup.cluster.name}</Link>
+        ) : (
+          <span className="muted">unknown (removed)</span>
+        )}
+      </Stat>
+      <Stat label="Trigger">{triggerLabel[backup.trigger]}</Stat>
+      <Stat label="Location">{props.locationName}</Stat>
+      <Stat label="Created">{formatTime(backup.createdAt)}</Stat>
+      <Stat label="Completed">{formatTime(backup.completedAt)}</Stat>
+      <Stat label="Expires">
+        {formatTime(backup.expiresAt)}
+        {backup.expiresAt ? (
+          <div className="muted">
+            {relative(backup.expiresAt)} · kept {expiryLabel(options.ttlHours)}
+          </div>
+        ) : null}
+      </Stat>
+      <Stat label="Items">
+        {backup.progress.itemsDone} / {backup.progress.itemsTotal}
+      </Stat>
+      <Stat label="Size">{formatBytes(backup.bytes)}</Stat>
+      <Stat label="Errors">{backup.errorCount}</Stat>
+      <Stat label="Warnings">{backup.warningCount}</Stat>
+      <Stat label="Namespaces">
+        {options.includeNamespaces.length > 0 ? options.includeNamespaces.join(', ') : 'All'}
+        {options.excludeNamespaces.length > 0 ? (
+          <div className="muted">except {options.excludeNamespaces.join(', ')}</div>
+        ) : null}
+        <div className="muted">
+          Cluster resources: {options.clusterResources}
+          {options.includeDisks ? ' · disks asked for' : ''}
+        </div>
+      </Stat>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+/** A list of backups: what each is, how far it got, and when it goes away. */
+import type { BackupView } from '../../../src/api/types.ts';
+import { Badge, ProgressBar } from '../components/ui.tsx';
+import { formatBytes, formatTime, relative } from '../format.ts';
+import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { isRunning, triggerLabel } from './backup-queries.ts';
+
+export function BackupTable(props: { backups: BackupView[] }) {
+  const project = useSession().project?.name ?? '';
+  if (props.backups.length === 0) return <p className="muted">No backups to show.</p>;
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Trigger</th>
+            <th scope="col">Phase</th>
+            <th scope="col">Items</th>
+            <th scope="col">Size</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.backups.map((backup) => (
+            <tr key={backup.id}>
+              <td>
+                <Link to={['p', project, 'backups', backup.name]}>{backup.name}</Link>
+              </td>
+              <td>{triggerLabel[backup.trigger]}</td>
+              <td>
+                <PhaseCell backup={backup} />
+              </td>
+              <td>
+                {backup.progress.itemsDone} / {backup.progress.itemsTotal}
+              </td>
+              <td>{formatBytes(backup.bytes)}</td>
+              <td>{formatTime(backup.createdAt)}</td>
+              <td>
+                {formatTime(backup.expiresAt)}
+                {backup.expiresAt ? <div className="muted">{relative(backup.expiresAt)}</div> : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function PhaseCell(props: { backup: BackupView }) {
+  const { backup } = props;
+  const failed = backup.phase === 'Failed';
+  return (
+    <>
+      <Badge value={backup.phase} title={failed ? backup.failureReason : undefined} />
+      {isRunning(backup) ? (
+        <div style={{ marginTop: 6 }}>
+          <ProgressBar percent={backup.progress.percent} label={`Progress of ${backup.name}`} />
+        </div>
+      ) : null}
+      {failed && backup.failureReason ? (
+        <div className="muted" style={{ marginTop: 4, maxWidth: 360 }}>
+          {backup.failureReason}
+        </div>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,242 @@
+/** Starts an on-demand backup of a cluster, or of every cluster of a workspace as one group. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import type { BackupInput, BackupView, GroupView } from '../../../src/api/types.ts';
+import { ApiError, api } from '../api.ts';
+import { Dialog, ErrorNote, Field, splitList } from '../components/ui.tsx';
+import { Link, navigate } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { backupsKey, projectPath, useLocations } from './backup-queries.ts';
+import { NamespacePicker } from './NamespacePicker.tsx';
+
+type Target = { kind: 'cluster' | 'workspace'; name: string };
+type ClusterResources = NonNullable<BackupInput['includeClusterResources']>;
+
+const expiries = [
+  { hours: 24, label: '1 day' },
+  { hours: 24 * 7, label: '7 days' },
+  { hours: 24 * 30, label: '30 days' },
+  { hours: 24 * 90, label: '90 days' },
+  { hours: 24 * 365, label: '1 year' },
+];
+
+const clusterResourceChoices: { value: ClusterResources; label: string }[] = [
+  {
+    value: 'auto',
+    label: 'Auto — all when every namespace is backed up, else only those the namespaces use',
+  },
+  { value: 'always', label: 'Always — every cluster-scoped object (CRDs, cluster roles, storage classes…)' },
+  { value: 'never', label: 'Never — namespaced objects only' },
+];
+
+export function CreateBackupDialog(props: { target: Target; onClose: () => void }) {
+  const { target } = props;
+  const project = useSession().project?.name ?? '';
+  const queryClient = useQueryClient();
+  const locations = useLocations(project);
+  const [name, setName] = useState('');
+  const [location, setLocation] = useState('');
+  const [expiryHours, setExpiryHours] = useState(24 * 30);
+  const [includeDisks, setIncludeDisks] = useState(false);
+  const [clusterResources, setClusterResources] = useState<ClusterResources>('auto');
+  const [namespaces, setNamespaces] = useState<string[]>([]);
+  const [namespaceText, setNamespaceText] = useState('');
+  const disksHint = useId();
+
+  const choices = locations.data ?? [];
+  // Preselect a location that passed validation, else the first: most projects have one.
+  const chosen = location || (choices.find((l) => l.status === 'Valid') ?? choices[0])?.name || '';
+  const chosenView = choices.find((l) => l.name === chosen);
+
+  const create = useMutation({
+    mutationFn: (body: BackupInput) =>
+      api<BackupView | GroupView>(
+        'POST',
+        `${projectPath(project)}/${target.kind}s/${encodeURIComponent(target.name)}/backups`,
+        body,
+      ),
+    onSuccess: async (created) => {
+      if (target.kind === 'cluster' && 'name' in created) {
+        // Show the new backup (with its progress bar) at once, before the list is fetched again.
+        queryClient.setQueryData<BackupView[]>(backupsKey(project, { cluster: target.name }), (list) =>
+          list && !list.some((b) => b.id === created.id) ? [created, ...list] : list,
+        );
+      }
+      props.onClose();
+      if (target.kind === 'cluster') navigate(['p', project, 'clusters', target.name], { tab: 'backups' });
+      await queryClient.invalidateQueries({ queryKey: ['p', project] });
+    },
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const body: BackupInput = {
+      location: chosen,
+      expiryHours,
+      includeDisks,
+      includeClusterResources: clusterResources,
+      namespaces: target.kind === 'cluster' ? namespaces : splitList(namespaceText),
+      excludeNamespaces: [],
+      includeResources: [],
+      excludeResources: [],
+      ...(name.trim() ? { name: name.trim() } : {}),
+    };
+    create.mutate(body);
+  };
+
+  const error = create.error;
+  const issue = (path: string) => (error instanceof ApiError ? error.issue(path) : undefined);
+  const fieldPaths = ['name', 'location', 'expiryHours', 'includeClusterResources', 'namespaces'];
+  const shownAtField = error instanceof ApiError && fieldPaths.some((path) => error.issue(path));
+  const noLocations = locations.isSuccess && choices.length === 0;
+
+  return (
+    <Dialog title="Create Backup" onClose={props.onClose}>
+      <form onSubmit={submit}>
+        <p className="muted">
+          {target.kind === 'cluster'
+            ? `Back up cluster ${target.name} now.`
+            : `Back up every cluster of workspace ${target.name} now, as one group (unhealthy clusters are skipped and say why).`}
+        </p>
+        <Field
+          label="Backup name"
+          error={issue('name')}
+          hint={target.kind === 'workspace' ? 'Each cluster’s backup is named <name>-<cluster>.' : undefined}
+        >
+          {(id) => (
+            <input
+              id={id}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              placeholder={
+                target.kind === 'cluster'
+                  ? 'Leave empty for a generated name (manual-<date and time>)'
+                  : `Leave empty for a generated name (${target.name}-<date and time>)`
+              }
+              autoComplete="off"
+            />
+          )}
+        </Field>
+        {noLocations ? (
+          <div className="error-note" role="alert">
+            This project has no backup location yet, so there is nowhere to write a backup.{' '}
+            <Link to={['p', project, 'settings']}>Add one in Project Settings</Link> first.
+          </div>
+        ) : (
+          <Field
+            label="Location"
+            error={issue('location') ?? (locations.error ? locations.error.message : undefined)}
+            hint={
+              chosenView && chosenView.status !== 'Valid'
+                ? `This location is ${chosenView.status}${chosenView.problems.length ? `: ${chosenView.problems.join('; ')}` : ''}. Fix it in Project Settings, or the backup may fail.`
+                : undefined
+            }
+          >
+            {(id) => (
+              <select
+                id={id}
+                value={chosen}
+                onChange={(event) => setLocation(event.target.value)}
+                disabled={!locations.data}
+              >
+                {locations.isPending ? <option value="">Loading…</option> : null}
+                {choices.map((l) => (
+                  <option key={l.id} value={l.name}>
+                    {l.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        <div className="row">
+          <Field label="Expiry" error={issue('expiryHours')} hint="The backup is deleted after this.">
+            {(id) => (
+              <select
+                id={id}
+                value={String(expiryHours)}
+                onChange={(event) => setExpiryHours(Number(event.target.value))}
+              >
+                {expiries.map((expiry) => (
+                  <option key={expiry.hours} value={String(expiry.hours)}>
+                    {expiry.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Include cluster resources" error={issue('includeClusterResources')}>
+            {(id) => (
+              <select
+                id={id}
+                value={clusterResources}
+                onChange={(event) => setClusterResources(event.target.value as ClusterResources)}
+              >
+                {clusterResourceChoices.map((choice) => (
+                  <option key={choice.value} value={choice.value}>
+                    {choice.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+        <div className="field">
+          <label className="check" style={{ marginBottom: 0 }}>
+            <input
+              type="checkbox"
+              checked={includeDisks}
+              onChange={(event) => setIncludeDisks(event.target.checked)}
+              aria-describedby={disksHint}
+            />
+            Include all disks
+          </label>
+          <div className="hint" id={disksHint}>
+            Volume data is not backed up yet: the volumes and their claims are, the data on them is not. With
+            this checked the backup says so as a warning.
+          </div>
+        </div>
+        {target.kind === 'cluster' ? (
+          <NamespacePicker
+            project={project}
+            cluster={target.name}
+            selected={namespaces}
+            onChange={setNamespaces}
+            error={issue('namespaces')}
+          />
+        ) : (
+          <Field
+            label="Namespaces"
+            error={issue('namespaces')}
+            hint="Comma separated. Empty: the namespaces the workspace is set to back up."
+          >
+            {(id) => (
+              <input
+                id={id}
+                value={namespaceText}
+                onChange={(event) => setNamespaceText(event.target.value)}
+                placeholder="shop, payments"
+                autoComplete="off"
+              />
+            )}
+          </Field>
+        )}
+        {error && !shownAtField ? <ErrorNote error={error} title={errorTitle(error)} /> : null}
+        <div className="form-actions">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={create.isPending || !chosen || noLocations}>
+            Create Backup
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function errorTitle(error: Error): string {
+  if (error instanceof ApiError && error.status === 422) return 'The backup cannot start';
+  if (error instanceof ApiError && error.status === 409) return 'Name taken';
+  return 'The backup was not created';
+}

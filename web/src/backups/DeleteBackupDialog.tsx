@@ -1,0 +1,53 @@
+/** Asks before deleting a backup: it is removed from its location, so it can never be restored again. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { BackupView } from '../../../src/api/types.ts';
+import { api } from '../api.ts';
+import { Dialog, ErrorNote } from '../components/ui.tsx';
+import { navigate } from '../router.tsx';
+import { backupPath } from './backup-queries.ts';
+
+export function DeleteBackupDialog(props: {
+  project: string;
+  backup: BackupView;
+  locationName: string;
+  onClose: () => void;
+}) {
+  const { project, backup } = props;
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: () => api<BackupView>('DELETE', backupPath(project, backup.name)),
+    onSuccess: async (deleting) => {
+      queryClient.setQueryData(['p', project, 'backup', backup.name], deleting);
+      props.onClose();
+      const cluster = backup.cluster.name;
+      navigate(cluster ? ['p', project, 'clusters', cluster] : ['p', project, 'clusters'], {
+        tab: 'backups',
+      });
+      await queryClient.invalidateQueries({ queryKey: ['p', project] });
+    },
+  });
+  return (
+    <Dialog title="Delete backup" onClose={props.onClose}>
+      <div>
+        <p>
+          Delete backup <strong>{backup.name}</strong>? Its files are removed from location{' '}
+          <strong>{props.locationName}</strong>, and it can no longer be restored.
+        </p>
+        <ErrorNote error={remove.error} title="Not deleted" />
+        <div className="form-actions">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => remove.mutate()}
+            disabled={remove.isPending}
+          >
+            Delete backup
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}

@@ -1,0 +1,200 @@
+/** One cluster: its health and latest backup at a glance, its backups, restores and backup schedule. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ClusterView, PolicyView } from '../../../src/api/types.ts';
+import { ApiError, api } from '../api.ts';
+import { BackupsTab } from '../backups/BackupsTab.tsx';
+import { useBackups } from '../backups/backup-queries.ts';
+import { Badge, ErrorNote, Tabs } from '../components/ui.tsx';
+import { formatTime, relative } from '../format.ts';
+import { PolicyEditor } from '../policies/PolicyEditor.tsx';
+import { RestoresTab } from '../restores/RestoresTab.tsx';
+import { Link, navigate } from '../router.tsx';
+import { useSession } from '../session.tsx';
+
+const tabs = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'backups', label: 'Backups' },
+  { id: 'restores', label: 'Restores' },
+  { id: 'settings', label: 'Settings' },
+];
+
+function clusterPath(project: string, cluster: string): string {
+  return `/projects/${encodeURIComponent(project)}/clusters/${encodeURIComponent(cluster)}`;
+}
+
+export function ClusterPage(props: { cluster: string; tab: string }) {
+  const project = useSession().project?.name ?? '';
+  const cluster = useQuery({
+    queryKey: ['p', project, 'cluster', props.cluster],
+    queryFn: () => api<ClusterView>('GET', clusterPath(project, props.cluster)),
+  });
+  const tab = tabs.some((t) => t.id === props.tab) ? props.tab : 'overview';
+
+  if (cluster.isPending) return <p className="loading">Loading cluster…</p>;
+  if (cluster.error)
+    return (
+      <>
+        <ErrorNote error={cluster.error} title={`Cannot show cluster ${props.cluster}`} />
+        <Link to={['p', project, 'clusters']}>Back to the clusters</Link>
+      </>
+    );
+  const view = cluster.data;
+  return (
+    <>
+      <div className="page-head">
+        <h1>{view.name}</h1>
+        <Badge value={view.health} title={view.healthReason} />
+      </div>
+      <Tabs
+        tabs={tabs}
+        current={tab}
+        onSelect={(id) => navigate(['p', project, 'clusters', props.cluster], { tab: id })}
+      />
+      {tab === 'overview' ? <Overview cluster={view} /> : null}
+      {tab === 'backups' ? <BackupsTab cluster={view} /> : null}
+      {tab === 'restores' ? <RestoresTab cluster={view} /> : null}
+      {tab === 'settings' ? (
+        <section className="card" aria-labelledby="schedule-backups">
+          <h2 id="schedule-backups">Schedule Backups</h2>
+          <PolicyEditor owner={{ kind: 'cluster', name: view.name }} />
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+function Overview(props: { cluster: ClusterView }) {
+  const { cluster } = props;
+  return (
+    <div className="grid">
+      <HealthStat cluster={cluster} />
+      <div className="stat">
+        <div className="label">Server</div>
+        <div className="value">
+          <code>{cluster.server ?? '—'}</code>
+        </div>
+        {cluster.context ? <div className="muted">Context {cluster.context}</div> : null}
+      </div>
+      <LastBackupStat cluster={cluster.name} />
+      <NextBackupStat cluster={cluster.name} />
+    </div>
+  );
+}
+
+function HealthStat(props: { cluster: ClusterView }) {
+  const session = useSession();
+  const project = session.project?.name ?? '';
+  const queryClient = useQueryClient();
+  const { cluster } = props;
+  const check = useMutation({
+    mutationFn: () => api<ClusterView>('POST', `${clusterPath(project, cluster.name)}/health-check`),
+    onSuccess: async (checked) => {
+      queryClient.setQueryData(['p', project, 'cluster', cluster.name], checked);
+      await queryClient.invalidateQueries({ queryKey: ['p', project] });
+    },
+  });
+  return (
+    <div className="stat">
+      <div className="label">Health</div>
+      <div className="value">
+        <Badge value={cluster.health} />
+      </div>
+      {cluster.health === 'Unhealthy' && cluster.healthReason ? <p>{cluster.healthReason}</p> : null}
+      <div className="muted">
+        {cluster.healthCheckedAt
+          ? `Checked ${formatTime(cluster.healthCheckedAt)} (${relative(cluster.healthCheckedAt)})`
+          : 'Not checked yet'}
+      </div>
+      {session.can('operator') ? (
+        <div style={{ marginTop: 8 }}>
+          <button type="button" onClick={() => check.mutate()} disabled={check.isPending}>
+            {check.isPending ? 'Checking…' : 'Check now'}
+          </button>
+        </div>
+      ) : null}
+      <ErrorNote error={check.error} title="The check could not run" />
+    </div>
+  );
+}
+
+function LastBackupStat(props: { cluster: string }) {
+  const project = useSession().project?.name ?? '';
+  const backups = useBackups(project, { cluster: props.cluster });
+  // The list is newest first.
+  const last = backups.data?.[0];
+  return (
+    <div className="stat">
+      <div className="label">Last backup</div>
+      {backups.isPending ? <div className="muted">Loading…</div> : null}
+      <ErrorNote error={backups.error} />
+      {backups.data && !last ? (
+        <div className="value">
+          None yet —{' '}
+          <Link to={['p', project, 'clusters', props.cluster]} query={{ tab: 'backups' }}>
+            see Backups
+          </Link>
+        </div>
+      ) : null}
+      {last ? (
+        <>
+          <div className="value">
+            <Link to={['p', project, 'backups', last.name]}>{last.name}</Link> <Badge value={last.phase} />
+          </div>
+          <div className="muted">
+            {formatTime(last.createdAt)} ({relative(last.createdAt)})
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function NextBackupStat(props: { cluster: string }) {
+  const project = useSession().project?.name ?? '';
+  const policy = useQuery({
+    queryKey: ['p', project, 'policy', 'cluster', props.cluster],
+    // No policy is an answer, not an error: the stat says how to set one.
+    queryFn: async () => {
+      try {
+        return await api<PolicyView>('GET', `${clusterPath(project, props.cluster)}/policy`);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+  const missing = policy.data === null || (policy.error instanceof ApiError && policy.error.status === 404);
+  const next = policy.data?.nextRunAt;
+  return (
+    <div className="stat">
+      <div className="label">Next scheduled backup</div>
+      {policy.isPending ? <div className="muted">Loading…</div> : null}
+      {missing ? (
+        <div className="value">
+          No schedule — set one in{' '}
+          <Link to={['p', project, 'clusters', props.cluster]} query={{ tab: 'settings' }}>
+            Settings
+          </Link>
+        </div>
+      ) : (
+        <ErrorNote error={policy.error} />
+      )}
+      {policy.data && next ? (
+        <>
+          <div className="value">{formatTime(next)}</div>
+          <div className="muted">
+            {relative(next)}, to {policy.data.location.name}
+          </div>
+        </>
+      ) : null}
+      {policy.data && !next ? (
+        <div className="value">
+          Not scheduled (the schedule is set to never) —{' '}
+          <Link to={['p', project, 'clusters', props.cluster]} query={{ tab: 'settings' }}>
+            change it in Settings
+          </Link>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,238 @@
+/** Step 2 of the location wizard: the fields of the chosen provider. */
+import type { ChangeEvent, ReactNode } from 'react';
+import { Field } from '../components/ui.tsx';
+import { AwsRoleSetup } from './AwsRoleSetup.tsx';
+import {
+  type AwsAuth,
+  type AzureAuth,
+  fieldLabels,
+  isOptional,
+  type LocationForm,
+  pathOf,
+  secretKeys,
+  type TextKey,
+} from './location-form.ts';
+
+export interface FieldsProps {
+  form: LocationForm;
+  editing: boolean;
+  onChange: (patch: Partial<LocationForm>) => void;
+  errorFor: (path: string) => string | undefined;
+}
+
+const hints: Partial<Record<TextKey, string>> = {
+  name: "Lower-case letters, digits and '-'; policies and backups refer to the location by it.",
+  prefix: "Optional: a folder inside the bucket, without leading or trailing '/'.",
+  caCert: 'Optional: the certificate authority of a server with a private certificate.',
+  serviceAccountKey:
+    "Optional: the service account's whole JSON key file. Without it, the server's Application Default Credentials are used.",
+  subscriptionId: 'Optional.',
+  resourceGroup: 'Optional.',
+};
+
+function hintOf(key: TextKey, form: LocationForm): string | undefined {
+  if (key === 'endpoint')
+    return form.provider === 'minio'
+      ? 'Such as https://minio.example.com:9000'
+      : form.provider === 'gcp'
+        ? 'Optional: default Google Cloud Storage.'
+        : 'Optional: default https://<account>.blob.core.windows.net';
+  if (key === 'region' && form.provider === 'minio') return 'Optional: default us-east-1.';
+  return hints[key];
+}
+
+function TextField(props: FieldsProps & { field: TextKey; multiline?: boolean; upload?: string }) {
+  const { form, field } = props;
+  const secret = secretKeys.has(field);
+  const placeholder = secret && props.editing ? 'unchanged — leave empty to keep' : undefined;
+  const common = {
+    value: form[field],
+    placeholder,
+    'aria-required': !isOptional(field, form.provider),
+    autoComplete: 'off',
+    spellCheck: false,
+    onChange: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) =>
+      props.onChange({ [field]: event.target.value }),
+  };
+  const readFile = (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    if (file)
+      file.text().then(
+        (text) => props.onChange({ [field]: text }),
+        () => props.onChange({ [field]: '' }),
+      );
+  };
+  return (
+    <>
+      <Field
+        label={fieldLabels[field]}
+        hint={hintOf(field, form)}
+        error={props.errorFor(pathOf(field, form.provider))}
+      >
+        {(id) =>
+          props.multiline ? (
+            <textarea id={id} rows={6} {...common} />
+          ) : (
+            <input id={id} type={secret ? 'password' : 'text'} {...common} />
+          )
+        }
+      </Field>
+      {props.upload ? (
+        <Field label={props.upload}>
+          {(id) => (
+            <input
+              id={id}
+              type="file"
+              accept={field === 'caCert' ? '.pem,.crt,.cer' : '.json'}
+              onChange={readFile}
+            />
+          )}
+        </Field>
+      ) : null}
+    </>
+  );
+}
+
+function Choice<T extends string>(props: {
+  legend: string;
+  name: string;
+  value: T;
+  options: { value: T; label: string }[];
+  onChange: (value: T) => void;
+}): ReactNode {
+  return (
+    <fieldset className="field">
+      <legend>{props.legend}</legend>
+      {props.options.map((option) => (
+        <label key={option.value} className="check">
+          <input
+            type="radio"
+            name={props.name}
+            checked={props.value === option.value}
+            onChange={() => props.onChange(option.value)}
+          />
+          {option.label}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function AwsFields(props: FieldsProps) {
+  const { form } = props;
+  return (
+    <>
+      <TextField {...props} field="name" />
+      <TextField {...props} field="bucket" />
+      <TextField {...props} field="region" />
+      <TextField {...props} field="prefix" />
+      <Choice<AwsAuth>
+        legend="How Lifeboat signs in to AWS"
+        name="aws-auth"
+        value={form.awsAuth}
+        options={[
+          { value: 'keys', label: 'Credentials' },
+          { value: 'sts', label: 'STS role' },
+        ]}
+        onChange={(awsAuth) => props.onChange({ awsAuth })}
+      />
+      {form.awsAuth === 'keys' ? (
+        <>
+          <TextField {...props} field="accessKeyId" />
+          <TextField {...props} field="secretAccessKey" />
+        </>
+      ) : (
+        <>
+          <TextField {...props} field="roleArn" />
+          <AwsRoleSetup
+            bucket={form.bucket}
+            externalId={form.externalId}
+            error={props.errorFor(pathOf('externalId', 'aws'))}
+          />
+        </>
+      )}
+    </>
+  );
+}
+
+function MinioFields(props: FieldsProps) {
+  return (
+    <>
+      <TextField {...props} field="name" />
+      <TextField {...props} field="endpoint" />
+      <TextField {...props} field="bucket" />
+      <TextField {...props} field="region" />
+      <TextField {...props} field="prefix" />
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={props.form.forcePathStyle}
+          onChange={(event) => props.onChange({ forcePathStyle: event.target.checked })}
+        />
+        Path-style addressing
+      </label>
+      <TextField {...props} field="caCert" multiline upload="Upload CA certificate" />
+      <TextField {...props} field="accessKeyId" />
+      <TextField {...props} field="secretAccessKey" />
+    </>
+  );
+}
+
+function GcpFields(props: FieldsProps) {
+  return (
+    <>
+      <TextField {...props} field="name" />
+      <TextField {...props} field="bucket" />
+      <TextField {...props} field="prefix" />
+      <TextField {...props} field="serviceAccountKey" multiline upload="Upload key file" />
+      <TextField {...props} field="endpoint" />
+    </>
+  );
+}
+
+function AzureFields(props: FieldsProps) {
+  const { form } = props;
+  return (
+    <>
+      <TextField {...props} field="name" />
+      <TextField {...props} field="storageAccount" />
+      <TextField {...props} field="container" />
+      <TextField {...props} field="prefix" />
+      <TextField {...props} field="endpoint" />
+      <Choice<AzureAuth>
+        legend="How Lifeboat signs in to Azure"
+        name="azure-auth"
+        value={form.azureAuth}
+        options={[
+          { value: 'servicePrincipal', label: 'Service principal' },
+          { value: 'sharedKey', label: 'Account key' },
+        ]}
+        onChange={(azureAuth) => props.onChange({ azureAuth })}
+      />
+      {form.azureAuth === 'servicePrincipal' ? (
+        <>
+          <TextField {...props} field="tenantId" />
+          <TextField {...props} field="clientId" />
+          <TextField {...props} field="clientSecret" />
+          <TextField {...props} field="subscriptionId" />
+          <TextField {...props} field="resourceGroup" />
+        </>
+      ) : (
+        <TextField {...props} field="accountKey" />
+      )}
+    </>
+  );
+}
+
+export function ProviderFields(props: FieldsProps) {
+  switch (props.form.provider) {
+    case 'aws':
+      return <AwsFields {...props} />;
+    case 'minio':
+      return <MinioFields {...props} />;
+    case 'gcp':
+      return <GcpFields {...props} />;
+    case 'azure':
+      return <AzureFields {...props} />;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The backup-location wizard's form: which fields each provider shows, and how they become the request body
+ * (`locationInput` in src/control/schemas.ts). The schemas are strict, so empty fields are left out.
+ */
+import type { LocationView } from '../../../src/api/types.ts';
+
+export type Provider = LocationView['provider'];
+export type AwsAuth = 'keys' | 'sts';
+export type AzureAuth = 'servicePrincipal' | 'sharedKey';
+
+export interface LocationForm {
+  provider: Provider;
+  awsAuth: AwsAuth;
+  azureAuth: AzureAuth;
+  forcePathStyle: boolean;
+  name: string;
+  bucket: string;
+  region: string;
+  prefix: string;
+  endpoint: string;
+  caCert: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  roleArn: string;
+  externalId: string;
+  serviceAccountKey: string;
+  storageAccount: string;
+  container: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  accountKey: string;
+}
+
+/** The form's text fields (everything but the provider, the two auth choices and the path-style switch). */
+export type TextKey = Exclude<keyof LocationForm, 'provider' | 'awsAuth' | 'azureAuth' | 'forcePathStyle'>;
+
+export const providerLabels: Record<Provider, string> = {
+  aws: 'AWS S3',
+  gcp: 'Google Cloud Storage',
+  minio: 'MinIO',
+  azure: 'Azure Blob',
+};
+
+export const fieldLabels: Record<TextKey, string> = {
+  name: 'Name',
+  bucket: 'Bucket',
+  region: 'Region',
+  prefix: 'Prefix',
+  endpoint: 'Endpoint',
+  caCert: 'CA certificate (PEM)',
+  accessKeyId: 'Access key ID',
+  secretAccessKey: 'Secret access key',
+  roleArn: 'Role ARN',
+  externalId: 'External ID',
+  serviceAccountKey: 'Service account key (JSON)',
+  storageAccount: 'Storage account',
+  container: 'Container',
+  tenantId: 'Tenant ID',
+  clientId: 'Client ID',
+  clientSecret: 'Client secret',
+  subscriptionId: 'Subscription ID',
+  resourceGroup: 'Resource group',
+  accountKey: 'Account key',
+};
+
+/** Fields written only: never returned by the server, so an edit starts them empty. */
+export const secretKeys = new Set<TextKey>([
+  'secretAccessKey',
+  'serviceAccountKey',
+  'clientSecret',
+  'accountKey',
+]);
+
+const credentialKeys = new Set<TextKey>([
+  'accessKeyId',
+  'secretAccessKey',
+  'roleArn',
+  'externalId',
+  'tenantId',
+  'clientId',
+  'clientSecret',
+  'subscriptionId',
+  'resourceGroup',
+  'accountKey',
+]);
+
+/** Fields a location may go without (MinIO's region defaults to us-east-1, GCP falls back to ADC). */
+export function isOptional(key: TextKey, provider: Provider): boolean {
+  switch (key) {
+    case 'prefix':
+    case 'caCert':
+    case 'serviceAccountKey':
+    case 'subscriptionId':
+    case 'resourceGroup':
+      return true;
+    case 'endpoint':
+      return provider !== 'minio';
+    case 'region':
+      return provider === 'minio';
+    default:
+      return false;
+  }
+}
+
+/** Where a field sits in the request body (and so in the server's issue paths). */
+export function pathOf(key: TextKey, provider: Provider): string {
+  return credentialKeys.has(key) && (provider === 'aws' || provider === 'azure') ? `credentials.${key}` : key;
+}
+
+/** The text fields the form shows for its provider and credential kind, in order. */
+export function shownKeys(form: LocationForm): TextKey[] {
+  switch (form.provider) {
+    case 'aws':
+      return [
+        'name',
+        'bucket',
+        'region',
+        'prefix',
+        ...(form.awsAuth === 'keys'
+          ? (['accessKeyId', 'secretAccessKey'] as const)
+          : (['roleArn', 'externalId'] as const)),
+      ];
+    case 'minio':
+      return ['name', 'endpoint', 'bucket', 'region', 'prefix', 'caCert', 'accessKeyId', 'secretAccessKey'];
+    case 'gcp':
+      return ['name', 'bucket', 'prefix', 'serviceAccountKey', 'endpoint'];
+    case 'azure':
+      return [
+        'name',
+        'storageAccount',
+        'container',
+        'prefix',
+        'endpoint',
+        ...(form.azureAuth === 'servicePrincipal'
+          ? (['tenantId', 'clientId', 'clientSecret', 'subscriptionId', 'resourceGroup'] as const)
+          : (['accountKey'] as const)),
+      ];
+  }
+}
+
+/** A fresh external ID for an STS role's trust policy, the way the server makes one. */
+export function newExternalId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `lifeboat-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export function emptyForm(provider: Provider): LocationForm {
+  return {
+    provider,
+    awsAuth: 'keys',
+    azureAuth: 'servicePrincipal',
+    forcePathStyle: true,
+    name: '',
+    bucket: '',
+    region: '',
+    prefix: '',
+    endpoint: '',
+    caCert: '',
+    accessKeyId: '',
+    secretAccessKey: '',
+    roleArn: '',
+    externalId: newExternalId(),
+    serviceAccountKey: '',
+    storageAccount: '',
+    container: '',
+    tenantId: '',
+    clientId: '',
+    clientSecret: '',
+    subscriptionId: '',
+    resourceGroup: '',
+    accountKey: '',
+  };
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The form of a saved location: its shown fields filled in, its secrets empty. */
+export function formFromView(location: LocationView): LocationForm {
+  const config = location.config;
+  const credentials = (config.credentials ?? {}) as Record<string, unknown>;
+  const form = emptyForm(location.provider);
+  form.name = location.name;
+  for (const key of Object.keys(fieldLabels) as TextKey[]) {
+    if (secretKeys.has(key)) continue;
+    const value = pathOf(key, location.provider).startsWith('credentials.') ? credentials[key] : config[key];
+    if (typeof value === 'string') form[key] = value;
+  }
+  if (location.provider === 'aws' && credentials.kind === 'sts') form.awsAuth = 'sts';
+  if (location.provider === 'azure' && credentials.kind === 'sharedKey') form.azureAuth = 'sharedKey';
+  if (config.forcePathStyle === false) form.forcePathStyle = false;
+  form.externalId = text(credentials.externalId) || form.externalId;
+  return form;
+}
+
+export type Body = Record<string, unknown>;
+
+function isObject(value: unknown): value is Body {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The whole request body of the form, empty fields left out. */
+export function toBody(form: LocationForm): Body {
+  const body: Body = { provider: form.provider };
+  const credentials: Body = {};
+  if (form.provider === 'aws') credentials.kind = form.awsAuth;
+  if (form.provider === 'azure') credentials.kind = form.azureAuth;
+  if (form.provider === 'minio') body.forcePathStyle = form.forcePathStyle;
+  for (const key of shownKeys(form)) {
+    const value = form[key].trim();
+    if (!value) continue;
+    const path = pathOf(key, form.provider);
+    if (path.startsWith('credentials.')) credentials[key] = value;
+    else body[key] = value;
+  }
+  if (form.provider === 'aws' || form.provider === 'azure') body.credentials = credentials;
+  return body;
+}
+
+/**
+ * What an edit sends: only the fields that changed. A changed credential kind sends the credentials whole
+ * (the server replaces them rather than mixing two kinds); an emptied prefix is sent as "".
+ */
+export function changedFields(before: Body, after: Body): Body {
+  const changes: Body = {};
+  for (const [key, value] of Object.entries(after)) {
+    const old = before[key];
+    if (isObject(value) && isObject(old)) {
+      if (value.kind !== old.kind) changes[key] = value;
+      else {
+        const inner = changedFields(old, value);
+        if (Object.keys(inner).length > 0) changes[key] = { kind: value.kind, ...inner };
+      }
+    } else if (value !== old) changes[key] = value;
+  }
+  if (before.prefix !== undefined && after.prefix === undefined) changes.prefix = '';
+  return changes;
+}
+
+/**
+ * Problems the browser can tell before asking the server: required fields left empty, and optional fields
+ * emptied in an edit (a change keeps what it leaves out, so an emptied field could not be removed).
+ */
+export function localIssues(form: LocationForm, initial: LocationForm | undefined): Map<string, string> {
+  const issues = new Map<string, string>();
+  const sameCredentials =
+    initial !== undefined && initial.awsAuth === form.awsAuth && initial.azureAuth === form.azureAuth;
+  for (const key of shownKeys(form)) {
+    const path = pathOf(key, form.provider);
+    if (form[key].trim()) continue;
+    const keptAsIs = !credentialKeys.has(key) || sameCredentials;
+    if (initial && !secretKeys.has(key) && key !== 'prefix' && initial[key].trim() && keptAsIs)
+      issues.set(path, 'this field cannot be emptied once saved: enter a value, or create a new location');
+    else if (isOptional(key, form.provider)) continue;
+    else if (secretKeys.has(key) && sameCredentials) continue;
+    else issues.set(path, `fill in the ${fieldLabels[key].toLowerCase()}`);
+  }
+  return issues;
+}
+
+/** Secret fields a saved location holds that the form leaves empty (so it cannot be validated unsaved). */
+export function missingSecrets(location: LocationView, body: Body): string[] {
+  return location.secretFields.filter((path) => {
+    let value: unknown = body;
+    for (const part of path.split('.')) value = isObject(value) ? value[part] : undefined;
+    return value === undefined;
+  });
+}

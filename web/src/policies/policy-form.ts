@@ -1,0 +1,104 @@
+/** The schedule form's values, how a saved policy fills them, and the request body they become. */
+import type { PolicyInput, PolicyView, Schedule } from '../../../src/api/types.ts';
+import { splitList } from '../components/ui.tsx';
+import { userTimeZone } from '../format.ts';
+
+export type ScheduleKind = Schedule['kind'];
+export type ClusterResources = PolicyInput['includeClusterResources'];
+
+export const scheduleOptions: { kind: ScheduleKind; label: string }[] = [
+  { kind: 'never', label: 'Never' },
+  { kind: 'weekly', label: 'Every week on Sunday at midnight' },
+  { kind: 'biweekly', label: 'Every two weeks at midnight' },
+  { kind: 'monthly', label: 'Every month on the 1st at midnight' },
+  { kind: 'bimonthly', label: 'Every two months on the 1st at midnight' },
+  { kind: 'custom', label: 'Custom' },
+];
+
+export const expiryOptions: { hours: number; label: string }[] = [
+  { hours: 24, label: '1 day' },
+  { hours: 24 * 7, label: '7 days' },
+  { hours: 24 * 30, label: '30 days' },
+  { hours: 24 * 90, label: '90 days' },
+  { hours: 24 * 365, label: '1 year' },
+];
+
+/** Cron fields of a custom schedule, as typed. */
+export interface CronFields {
+  month: string;
+  day: string;
+  hour: string;
+  minute: string;
+}
+
+export interface PolicyForm {
+  prefix: string;
+  /** Location name; empty until the project's locations are known. */
+  location: string;
+  scheduleKind: ScheduleKind;
+  cron: CronFields;
+  timeZone: string;
+  expiryHours: number;
+  includeDisks: boolean;
+  includeClusterResources: ClusterResources;
+  /** Comma separated, as typed; empty for all. */
+  namespaces: string;
+}
+
+const defaultCron: CronFields = { month: '*', day: '*', hour: '0', minute: '0' };
+
+/** A prefix the API accepts, made from the owner's name: at most 40 characters, not ending in '-'. */
+function prefixFor(owner: string): string {
+  return owner.slice(0, 40).replace(/-+$/, '');
+}
+
+export function newForm(ownerName: string): PolicyForm {
+  return {
+    prefix: prefixFor(ownerName),
+    location: '',
+    scheduleKind: 'weekly',
+    cron: defaultCron,
+    timeZone: userTimeZone,
+    expiryHours: 720,
+    includeDisks: false,
+    includeClusterResources: 'auto',
+    namespaces: '',
+  };
+}
+
+export function formOf(policy: PolicyView): PolicyForm {
+  const { schedule } = policy;
+  return {
+    prefix: policy.prefix,
+    location: policy.location.name,
+    scheduleKind: schedule.kind,
+    cron:
+      schedule.kind === 'custom'
+        ? { month: schedule.month, day: schedule.day, hour: schedule.hour, minute: schedule.minute }
+        : defaultCron,
+    timeZone: policy.timeZone,
+    expiryHours: policy.expiryHours,
+    includeDisks: policy.includeDisks,
+    includeClusterResources: policy.includeClusterResources,
+    namespaces: policy.namespaces.join(', '),
+  };
+}
+
+export function scheduleOf(form: Pick<PolicyForm, 'scheduleKind' | 'cron'>): Schedule {
+  if (form.scheduleKind !== 'custom') return { kind: form.scheduleKind };
+  const { month, day, hour, minute } = form.cron;
+  return { kind: 'custom', month: month.trim(), day: day.trim(), hour: hour.trim(), minute: minute.trim() };
+}
+
+export function inputOf(form: PolicyForm): PolicyInput {
+  return {
+    prefix: form.prefix.trim(),
+    location: form.location,
+    schedule: scheduleOf(form),
+    timeZone: form.timeZone.trim(),
+    expiryHours: form.expiryHours,
+    includeDisks: form.includeDisks,
+    includeClusterResources: form.includeClusterResources,
+    namespaces: splitList(form.namespaces),
+  };
+}

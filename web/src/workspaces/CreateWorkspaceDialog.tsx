@@ -1,0 +1,119 @@
+/** Creating a workspace: a name, the clusters backed up together, and the namespaces backed up in each. */
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import type { ClusterView, WorkspaceView } from '../../../src/api/types.ts';
+import { ApiError, api } from '../api.ts';
+import { Badge, Dialog, ErrorNote, Field, splitList } from '../components/ui.tsx';
+import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
+
+export function CreateWorkspaceDialog(props: { onClose: () => void }) {
+  const session = useSession();
+  const projectName = session.project?.name ?? '';
+  const projectPath = `/projects/${encodeURIComponent(projectName)}`;
+  const queryClient = useQueryClient();
+  const clusters = useQuery({
+    queryKey: ['p', projectName, 'clusters'],
+    queryFn: () => api<ClusterView[]>('GET', `${projectPath}/clusters`),
+  });
+  const [name, setName] = useState('');
+  const [picked, setPicked] = useState<string[]>([]);
+  const [namespaces, setNamespaces] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const fieldError = (path: string) =>
+    error instanceof ApiError && error.status === 400 ? error.issue(path) : undefined;
+  const placed = ['name', 'clusters', 'namespaces'].some((path) => fieldError(path));
+
+  const toggle = (cluster: string, on: boolean) =>
+    setPicked((current) => (on ? [...current, cluster] : current.filter((name) => name !== cluster)));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = { name: name.trim(), clusters: picked, namespaces: splitList(namespaces) };
+      await api<WorkspaceView>('POST', `${projectPath}/workspaces`, body);
+      await queryClient.invalidateQueries({ queryKey: ['p', projectName] });
+      props.onClose();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const clusterError = fieldError('clusters');
+  return (
+    <Dialog title="Create Workspace" onClose={props.onClose}>
+      <form onSubmit={submit}>
+        <p className="muted">A workspace groups clusters of this project, so they are backed up together.</p>
+        <Field label="Name" error={fieldError('name')} hint="Lower-case letters, digits and '-'.">
+          {(id) => (
+            <input
+              id={id}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              autoComplete="off"
+              required
+            />
+          )}
+        </Field>
+        <fieldset className={`field${clusterError ? ' field-invalid' : ''}`}>
+          <legend>Clusters</legend>
+          {clusters.isPending ? <p className="loading">Loading…</p> : null}
+          {clusters.error ? <ErrorNote error={clusters.error} title="Cannot load the clusters" /> : null}
+          {clusters.data?.length === 0 ? (
+            <p>
+              This project has no clusters yet: <Link to={['p', projectName, 'clusters']}>register one</Link>{' '}
+              first.
+            </p>
+          ) : null}
+          {clusters.data?.map((cluster) => (
+            <div key={cluster.id} className="check">
+              <label className="check" style={{ margin: 0 }}>
+                <input
+                  type="checkbox"
+                  checked={picked.includes(cluster.name)}
+                  onChange={(event) => toggle(cluster.name, event.target.checked)}
+                />
+                {cluster.name}
+              </label>
+              <Badge value={cluster.health} />
+            </div>
+          ))}
+          {clusterError ? (
+            <div className="field-error" role="alert">
+              {clusterError}
+            </div>
+          ) : null}
+        </fieldset>
+        <Field
+          label="Namespaces"
+          error={fieldError('namespaces')}
+          hint="Separated by commas or spaces: backed up in every cluster of the workspace. Leave empty for all."
+        >
+          {(id) => (
+            <input
+              id={id}
+              value={namespaces}
+              onChange={(event) => setNamespaces(event.target.value)}
+              placeholder="all namespaces"
+              autoComplete="off"
+            />
+          )}
+        </Field>
+        {error && !placed ? <ErrorNote error={error} /> : null}
+        <div className="form-actions">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy || !name.trim() || picked.length === 0}>
+            Create Workspace
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
