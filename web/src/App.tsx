@@ -85,16 +85,14 @@ function SignedIn(props: { signOut: () => void }) {
   const me = useMe();
   const location = useLocation();
   const [section, projectName] = location.path;
+  const first = me.data?.projects[0];
+  const atProject = section === 'p' && Boolean(projectName);
+  useEffect(() => {
+    if (!atProject && first) navigate(['p', first.name, 'clusters']);
+  }, [atProject, first]);
   if (me.isPending) return <p className="loading">Loading…</p>;
   if (me.error) return <ErrorNote error={me.error} title="Cannot load your account" />;
-  const projects = me.data.projects;
-  if (section !== 'p' || !projectName) {
-    const first = projects[0];
-    if (first) {
-      navigate(['p', first.name, 'clusters']);
-      return null;
-    }
-  }
+  if (!atProject && first) return null;
   return (
     <SessionProvider
       me={me.data}
@@ -205,8 +203,9 @@ function NoProject() {
     event.preventDefault();
     try {
       await api('POST', '/projects', { name });
-      await queryClient.invalidateQueries({ queryKey: ['me'] });
+      // First the place to go (a new project starts with its backup locations), then the new project list.
       navigate(['p', name, 'settings']);
+      await queryClient.invalidateQueries({ queryKey: ['me'] });
     } catch (caught) {
       setError(caught);
     }
