@@ -15,7 +15,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { type RunningServer, serve } from '../../src/api/index.ts';
 import { createUser, setMember } from '../../src/control/index.ts';
 import { kubeconfigText, testMasterKey } from '../support/control.ts';
-import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { apply, kubectl, uniqueName } from '../support/kube.ts';
 import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 const shots = join('test-results', 'console');
