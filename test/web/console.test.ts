@@ -198,6 +198,33 @@ describe('the web console', () => {
     assert.equal(theme, 'dark');
   });
 
+  test('the keyboard alone signs in, moves between screens and opens and closes a dialog', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const keys = await context.newPage();
+    await keys.goto(server.url);
+    await keys.getByLabel('API token').focus();
+    await keys.keyboard.type(server.plane.firstAdminToken ?? '');
+    await keys.keyboard.press('Enter');
+    await keys.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    // Tab through the header to "Project Settings" and follow it.
+    for (let i = 0; i < 12; i++) {
+      await keys.keyboard.press('Tab');
+      const focused = await keys.locator(':focus').textContent();
+      if (focused === 'Project Settings') break;
+    }
+    await keys.keyboard.press('Enter');
+    await keys.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
+    await keys.getByRole('button', { name: 'Add New Backup Location' }).focus();
+    await keys.keyboard.press('Enter');
+    const wizard = keys.getByRole('dialog', { name: 'Add New Backup Location' });
+    await wizard.waitFor();
+    assert.equal(await wizard.locator(':focus').count(), 1, 'focus moved into the dialog');
+    await shot('keyboard-dialog', keys);
+    await keys.keyboard.press('Escape');
+    await wizard.waitFor({ state: 'hidden' });
+    await context.close();
+  });
+
   test('a viewer sees no button that would start a backup or a restore', async () => {
     const ctx = server.plane.ctx;
     const [admin] = await ctx.db.query<{ id: string; name: string; created_at: Date }>(
