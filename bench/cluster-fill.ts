@@ -141,3 +141,25 @@ export async function fillCluster(
   log(`  created ${missing.length} objects in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return namespaces;
 }
+
+/**
+ * Waits until the cluster's controllers have digested a fill (a ReplicaSet per Deployment): restoring or
+ * backing up meanwhile would time their work, not ours.
+ */
+export async function waitForSettled(kube: KubeClient, print: (line: string) => void): Promise<void> {
+  const settleStart = Date.now();
+  const count = async (path: string) => {
+    const body = (await kube.request({ method: 'GET', path, query: { limit: '1' } })).body.toString();
+    const list = JSON.parse(body) as { items: unknown[]; metadata?: { remainingItemCount?: number } };
+    return list.items.length + (list.metadata?.remainingItemCount ?? 0);
+  };
+  for (;;) {
+    const [deployments, replicaSets] = await Promise.all([
+      count('/apis/apps/v1/deployments'),
+      count('/apis/apps/v1/replicasets'),
+    ]);
+    if (replicaSets >= deployments || Date.now() - settleStart > 300_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  print(`  source cluster settled after ${((Date.now() - settleStart) / 1000).toFixed(0)} s`);
+}

@@ -8,14 +8,15 @@ import { parseArgs } from 'node:util';
 import { processIo } from '../src/cli/index.ts';
 import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/testbed.ts';
 import { benchBackup } from './backup.ts';
+import { benchControl } from './control.ts';
 import { benchRestore } from './restore.ts';
 
-const usage = 'usage: npm run bench -- backup|restore [--objects N]';
+const usage = 'usage: npm run bench -- backup|restore|control [--objects N] [--store embedded|postgres]';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { objects: { type: 'string' } },
+    options: { objects: { type: 'string' }, store: { type: 'string' } },
   });
   const [which] = positionals;
   const objects = Number(values.objects ?? 10_000);
@@ -23,7 +24,11 @@ async function main(): Promise<number> {
     processIo.stderr(`--objects must be a positive whole number\n${usage}\n`);
     return 2;
   }
-  if (which !== 'backup' && which !== 'restore') {
+  const store = values.store ?? 'embedded';
+  if (
+    (which !== 'backup' && which !== 'restore' && which !== 'control') ||
+    (store !== 'embedded' && store !== 'postgres')
+  ) {
     processIo.stderr(`${usage}\n`);
     return 2;
   }
@@ -35,7 +40,8 @@ async function main(): Promise<number> {
       (await up({ dir, clusters: 2, log: (l) => processIo.stderr(`${l}\n`) }));
     const env: TestbedEnv = await readEnv(envFile);
     if (which === 'backup') await benchBackup(env, objects, (line) => processIo.stdout(`${line}\n`));
-    else await benchRestore(env, objects, (line) => processIo.stdout(`${line}\n`));
+    else if (which === 'restore') await benchRestore(env, objects, (line) => processIo.stdout(`${line}\n`));
+    else await benchControl(env, objects, store, (line) => processIo.stdout(`${line}\n`));
     return 0;
   } finally {
     if (own) await down({ dir });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { nodeFlags } from '../src/cli/runtime.ts';
 import { HttpKubeClient, loadConnection } from '../src/kube/index.ts';
 import { minioLocationUrl, type TestbedEnv } from '../test/testbed/testbed.ts';
-import { fillCluster } from './cluster-fill.ts';
+import { fillCluster, waitForSettled } from './cluster-fill.ts';
 
 const run = promisify(execFile);
 
@@ -23,23 +23,7 @@ export async function benchRestore(
     `restore benchmark: ${objects} objects (ConfigMaps and Secrets of ~1 KiB, Deployments) in 100 namespaces`,
   );
   await fillCluster(kube, objects, 'bench', print);
-  // The source cluster's controllers digest the fill (a ReplicaSet per Deployment) for a while; restoring
-  // meanwhile would time their work, not the restore's: wait until they are done.
-  const settleStart = Date.now();
-  for (;;) {
-    const count = async (path: string) => {
-      const body = (await kube.request({ method: 'GET', path, query: { limit: '1' } })).body.toString();
-      const list = JSON.parse(body) as { items: unknown[]; metadata?: { remainingItemCount?: number } };
-      return list.items.length + (list.metadata?.remainingItemCount ?? 0);
-    };
-    const [deployments, replicaSets] = await Promise.all([
-      count('/apis/apps/v1/deployments'),
-      count('/apis/apps/v1/replicasets'),
-    ]);
-    if (replicaSets >= deployments || Date.now() - settleStart > 300_000) break;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  print(`  source cluster settled after ${((Date.now() - settleStart) / 1000).toFixed(0)} s`);
+  await waitForSettled(kube, print);
   await kube.close();
   const location = minioLocationUrl(env, 'bench-restore');
   const childEnv = {

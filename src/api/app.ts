@@ -3,6 +3,7 @@
  * the routes, the OpenAPI document and one error handler.
  */
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import * as control from '../control/index.ts';
 import { errorResponse } from './errors.ts';
 import { type Env, openApiDocument, register } from './route.ts';
@@ -21,6 +22,18 @@ export function createApi(ctx: control.ControlContext): Hono<Env> {
   });
   app.get('/api/v1/openapi.json', (c) => c.json(document));
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // Kubeconfigs and CA certificates are the largest bodies: a few KiB to a few hundred.
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: 4 * 1024 * 1024,
+      onError: (c) =>
+        c.json(
+          { error: { name: 'InputError', message: 'the request body is larger than 4 MiB: send less' } },
+          413,
+        ),
+    }),
+  );
   app.use('/api/v1/*', async (c, next) => {
     const header = c.req.header('authorization');
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];

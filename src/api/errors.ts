@@ -3,11 +3,20 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   AuthenticationError,
+  BackupMetadataError,
+  BackupNotFoundError,
   ConflictError,
   InputError,
+  isUniqueViolation,
+  KubeApiError,
+  KubeConnectionError,
+  KubeconfigError,
+  LocationError,
   NotAllowedError,
   NotFoundError,
+  ObjectNotFoundError,
   PreconditionError,
+  StorageError,
   VaultError,
 } from '../control/index.ts';
 
@@ -26,8 +35,22 @@ export interface ErrorBody {
 /** Raised by the HTTP layer itself (a body that is not JSON). */
 export class RequestBodyError extends InputError {}
 
+/** A cluster, a store or a bucket's contents failed us: not the caller's fault, not ours either. */
+function isUpstream(error: unknown): boolean {
+  return (
+    error instanceof KubeConnectionError ||
+    error instanceof KubeApiError ||
+    error instanceof StorageError ||
+    error instanceof BackupMetadataError
+  );
+}
+
 function statusOf(error: unknown): ContentfulStatusCode {
-  if (error instanceof InputError) return 400;
+  if (error instanceof InputError || error instanceof KubeconfigError || error instanceof LocationError)
+    return 400;
+  if (error instanceof BackupNotFoundError || error instanceof ObjectNotFoundError) return 404;
+  if (isUniqueViolation(error)) return 409;
+  if (isUpstream(error)) return 502;
   if (error instanceof AuthenticationError) return 401;
   if (error instanceof NotAllowedError) return 403;
   if (error instanceof NotFoundError) return 404;
@@ -38,14 +61,21 @@ function statusOf(error: unknown): ContentfulStatusCode {
 
 export function errorResponse(error: unknown, c: Context): Response {
   const status = statusOf(error);
-  const known = status !== 500 || error instanceof VaultError;
+  const known = (status !== 500 && !isUniqueViolation(error)) || error instanceof VaultError;
+  let message = 'the server failed to handle the request; the server log has the details';
+  if (isUniqueViolation(error))
+    message = 'something of that name was just created by another request: pick another name';
+  else if (error instanceof KubeApiError)
+    message = `the cluster's API server refused: ${error.reason}: ${error.message}`;
+  else if (known && error instanceof Error) message = error.message;
   const body: ErrorBody = {
     error: {
-      name: known && error instanceof Error ? error.name : 'InternalError',
-      message:
-        known && error instanceof Error
-          ? error.message
-          : 'the server failed to handle the request; the server log has the details',
+      name: isUniqueViolation(error)
+        ? 'ConflictError'
+        : known && error instanceof Error
+          ? error.name
+          : 'InternalError',
+      message,
     },
   };
   if (error instanceof InputError && error.issues.length > 0) body.error.issues = error.issues;

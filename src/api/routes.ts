@@ -327,6 +327,18 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
     }),
     route({
       method: 'get',
+      path: '/projects/:project/locations/aws-external-id',
+      tag: 'locations',
+      summary: "The external ID this project's AWS roles must require (chosen by Lifeboat)",
+      access: 'viewer',
+      returns: '{ externalId }',
+      handler: async ({ caller, params }) => {
+        const { project } = await control.authorize(ctx, caller, String(params.project), 'viewer');
+        return { externalId: control.projectExternalId(ctx, project.id) };
+      },
+    }),
+    route({
+      method: 'get',
       path: '/projects/:project/locations/:location',
       tag: 'locations',
       summary: 'A location',

@@ -47,6 +47,13 @@ export function addServeCommand(program: Command, io: CliIo): void {
         dataDir,
         env: io.env,
         ...(databaseUrl ? { databaseUrl } : {}),
+        jobs: {
+          onLivenessLost: (reason) => {
+            // Other replicas may already be taking over this one's jobs: stop at once, be restarted clean.
+            io.stderr(`lost the database session that marks this replica alive (${reason}): exiting\n`);
+            process.exit(1);
+          },
+        },
       });
       const store = databaseUrl
         ? `PostgreSQL at ${redactUrl(databaseUrl)}`

@@ -30,6 +30,18 @@ import { resolveWorkspace } from './workspaces.ts';
 /** Labels on every backup the control plane makes, so a rebuilt server can attribute synced backups. */
 export const clusterIdLabel = 'lifeboat.io/cluster-id';
 export const projectIdLabel = 'lifeboat.io/project-id';
+/** The control plane's row of a backup: only files carrying it (or synced from that very file) are ours. */
+export const backupIdLabel = 'lifeboat.io/backup-id';
+
+/**
+ * Whether the backup files under this name in the bucket are the ones this row stands for. Another writer
+ * (the CLI, Velero, another project on the same bucket) may own a backup of the same name; a row whose own
+ * run failed before writing anything must never delete or claim that.
+ */
+function ownsFiles(backup: BackupRecord, labels: Record<string, string> | undefined): boolean {
+  // A synced row was made from the very file in the location.
+  return backup.trigger === 'sync' || labels?.[backupIdLabel] === backup.id;
+}
 
 export interface BackupView {
   id: string;
@@ -452,6 +464,11 @@ export async function deleteBackup(
 
 export async function scheduleDeletion(ctx: ControlContext, backup: BackupRecord): Promise<void> {
   await ctx.db.transaction(async (tx) => {
+    const restoring = await db.activeRestoresOf(tx, backup.id);
+    if (restoring.length > 0)
+      throw new ConflictError(
+        `backup "${backup.name}" is being restored (${restoring.join(', ')}): delete it once the restore has finished`,
+      );
     if (!(await db.markBackupDeleting(tx, backup.id)))
       throw new ConflictError(
         `backup "${backup.name}" is ${backup.phase}: wait for it to finish, then delete it`,
@@ -465,16 +482,27 @@ export async function scheduleDeletion(ctx: ControlContext, backup: BackupRecord
 export async function executeDeletion(ctx: ControlContext, backupId: string): Promise<string> {
   const backup = await db.backupById(ctx.db, backupId);
   if (!backup) return 'already deleted';
-  await withStore(ctx, backup.locationId, async (store) => {
+  const outcome = await withStore(ctx, backup.locationId, async (store) => {
+    let labels: Record<string, string> | undefined;
+    try {
+      labels = (await readBackupDescription(store, backup.name)).labels;
+    } catch (error) {
+      // Nothing complete under this name: the engine removed its own partial files when it failed.
+      if (error instanceof BackupNotFoundError) return 'deleted (no files in the location)';
+      throw error;
+    }
+    if (!ownsFiles(backup, labels))
+      return 'deleted; the files of that name in the location belong to another backup and were kept';
     try {
       await deleteStoredBackup(store, backup.name);
     } catch (error) {
       if (!(error instanceof BackupNotFoundError)) throw error;
     }
+    return 'deleted';
   });
   await db.deleteBackupRecord(ctx.db, backup.id);
-  ctx.log.info({ backup: backup.name }, 'backup deleted');
-  return 'deleted';
+  ctx.log.info({ backup: backup.name, outcome }, 'backup deleted');
+  return outcome;
 }
 
 /** The backup job: runs the engine, saving progress every half second, and records how it ended. */
@@ -527,7 +555,11 @@ export async function executeBackup(ctx: ControlContext, backupId: string): Prom
       ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
       ttlMs: options.ttlHours * 3600_000,
       includeDisks: options.includeDisks,
-      labels: { [clusterIdLabel]: cluster.id, [projectIdLabel]: backup.projectId },
+      labels: {
+        [clusterIdLabel]: cluster.id,
+        [projectIdLabel]: backup.projectId,
+        [backupIdLabel]: backup.id,
+      },
       onProgress: (progress) =>
         saver.update({
           itemsDone: progress.itemsBackedUp,
@@ -570,6 +602,22 @@ export async function recoverBackup(ctx: ControlContext, backupId: string): Prom
   return withStore(ctx, backup.locationId, async (store) => {
     try {
       const d = await readBackupDescription(store, backup.name);
+      if (!ownsFiles(backup, d.labels)) {
+        const reason = `interrupted before it wrote anything; a backup named "${backup.name}" in the location belongs to another writer and was left alone`;
+        await db.setBackupEnded(ctx.db, backup.id, {
+          phase: 'Failed',
+          itemsDone: 0,
+          itemsTotal: 0,
+          bytes: 0,
+          errors: { velero: [reason] },
+          warnings: {},
+          errorCount: 1,
+          warningCount: 0,
+          failureReason: reason,
+          completedAt: ctx.clock.now(),
+        });
+        return 'Failed (interrupted; files of another writer kept)';
+      }
       const details = await describeBackup(store, backup.name);
       await db.setBackupEnded(ctx.db, backup.id, {
         phase: d.phase === 'Completed' || d.phase === 'PartiallyFailed' ? d.phase : 'Failed',

@@ -54,13 +54,17 @@ export async function openClusterClient(
   options: { maxInFlight?: number; timeoutMs?: number; maxAttempts?: number } = {},
 ): Promise<KubeClient> {
   const text = ctx.vault.open(cluster.kubeconfigSecret, secretContext(cluster.id));
-  const connection = await loadConnection(cluster.context ? { text, context: cluster.context } : { text });
+  const connection = await loadConnection(
+    cluster.context ? { text, context: cluster.context, inlineOnly: true } : { text, inlineOnly: true },
+  );
   return new HttpKubeClient(connection, { maxInFlight: options.maxInFlight ?? 8, ...options });
 }
 
 async function checkKubeconfig(kubeconfig: string, context: string | undefined): Promise<string> {
   try {
-    const connection = await loadConnection(context ? { text: kubeconfig, context } : { text: kubeconfig });
+    const connection = await loadConnection(
+      context ? { text: kubeconfig, context, inlineOnly: true } : { text: kubeconfig, inlineOnly: true },
+    );
     return connection.server;
   } catch (error) {
     if (error instanceof KubeconfigError)

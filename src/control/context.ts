@@ -9,4 +9,9 @@ export interface ControlContext {
   vault: Vault;
   clock: Clock;
   log: Logger;
+  /**
+   * Whether locations may use the server's own cloud identity (GCS without a key, an AWS role assumed without
+   * keys). Off unless LIFEBOAT_ALLOW_SERVER_IDENTITY=true: that identity may reach other projects' buckets.
+   */
+  allowServerIdentity: boolean;
 }

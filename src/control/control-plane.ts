@@ -73,7 +73,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const applied = await migrate(database);
     if (applied.length > 0) log.info({ migrations: applied }, 'database schema migrated');
     const { vault, source } = openVault({ env, keyFile: options.keyFile ?? join(dataDir, 'master.key') });
-    const ctx: ControlContext = { db: database, vault, clock: options.clock ?? systemClock, log };
+    const ctx: ControlContext = {
+      db: database,
+      vault,
+      clock: options.clock ?? systemClock,
+      log,
+      allowServerIdentity: env.LIFEBOAT_ALLOW_SERVER_IDENTITY === 'true',
+    };
     const first = await bootstrapAdmin(ctx);
     const runner = new JobRunner(ctx, options.jobs);
     await runner.start();

@@ -52,3 +52,9 @@ export class PreconditionError extends Error {
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23505';
 }
+
+/** Errors of the layers below that reach the API: mapped there to statuses, never to a bare 500. */
+export { BackupMetadataError } from '../archive/index.ts';
+export { BackupNotFoundError } from '../backup/index.ts';
+export { KubeApiError, KubeConnectionError, KubeconfigError } from '../kube/index.ts';
+export { LocationError, ObjectNotFoundError, StorageError } from '../storage/index.ts';

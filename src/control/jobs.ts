@@ -20,6 +20,11 @@ export interface JobRunnerOptions {
   pollMs?: number;
   /** How often to look for interrupted jobs of dead replicas, in ms. Default 10 000. */
   sweepMs?: number;
+  /**
+   * Called when this replica's liveness lock is lost (its database session died): others may now take over
+   * its jobs, so it stops claiming. A server exits here and is restarted clean.
+   */
+  onLivenessLost?: (reason: string) => void;
 }
 
 const handlers: Record<JobKind, (ctx: ControlContext, subjectId: string) => Promise<string>> = {
@@ -33,6 +38,7 @@ export class JobRunner {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly sweepMs: number;
+  private readonly onLivenessLost: ((reason: string) => void) | undefined;
   private replica: { id: string; lockKey: number } | undefined;
   private readonly running = new Set<Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
@@ -44,6 +50,7 @@ export class JobRunner {
     this.concurrency = options.concurrency ?? 2;
     this.pollMs = options.pollMs ?? 1000;
     this.sweepMs = options.sweepMs ?? 10_000;
+    this.onLivenessLost = options.onLivenessLost;
   }
 
   get replicaId(): string | undefined {
@@ -57,6 +64,15 @@ export class JobRunner {
     const session = await ctx.db.lockSession();
     if (!(await session.tryLock(db.replicaLockSpace, this.replica.lockKey)))
       throw new Error(`replica lock ${this.replica.lockKey} is already held`);
+    session.onLost((reason) => {
+      if (this.stopped) return;
+      this.stopped = true;
+      ctx.log.error(
+        { reason },
+        'lost the database session that proves this replica alive: no more jobs are claimed',
+      );
+      this.onLivenessLost?.(reason);
+    });
     await this.sweep();
     this.timers.push(
       setInterval(() => void this.poll(), this.pollMs),
@@ -114,7 +130,7 @@ export class JobRunner {
       this.warn(`${job.kind} job failed`, error);
     }
     try {
-      await db.finishJob(ctx.db, job.id, outcome, ctx.clock.now());
+      await db.finishJob(ctx.db, job.id, this.replica?.id ?? '', outcome, ctx.clock.now());
       ctx.log.info({ job: job.id, kind: job.kind, outcome }, 'job finished');
     } catch (error) {
       // Left running: the sweep of the next start recovers it from its subject's state.
@@ -164,7 +180,7 @@ export class JobRunner {
       this.warn('recovering an interrupted job failed', error);
       return;
     }
-    await db.finishJob(ctx.db, job.id, `interrupted; ${outcome}`, ctx.clock.now());
+    await db.finishJob(ctx.db, job.id, this.replica?.id ?? '', `interrupted; ${outcome}`, ctx.clock.now());
     ctx.log.warn(
       { job: job.id, kind: job.kind, subject: job.subjectId, outcome },
       'recovered an interrupted job',

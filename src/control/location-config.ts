@@ -2,7 +2,6 @@
  * From a stored location (non-secret config + sealed secret fields) to an open `ObjectStore`, and back:
  * splitting what a user typed into the part that may be shown and the part that is sealed in the vault.
  */
-import { randomBytes } from 'node:crypto';
 import type { LocationProvider, LocationRecord } from '../db/index.ts';
 import {
   type AzureCredentials,
@@ -58,11 +57,6 @@ export function secretPaths(secrets: Fields, prefix = ''): string[] {
   return Object.entries(secrets).flatMap(([key, value]) =>
     isObject(value) ? secretPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`],
   );
-}
-
-/** A fresh external ID for an STS role's trust policy. */
-export function newExternalId(): string {
-  return `lifeboat-${randomBytes(12).toString('hex')}`;
 }
 
 /** The whole input of a stored location, secrets opened: what an edit is merged onto. */

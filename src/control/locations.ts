@@ -8,11 +8,10 @@ import * as db from '../db/index.ts';
 import { type ObjectStore, type ValidationResult, validateLocation } from '../storage/index.ts';
 import { authorize, type Caller } from './access.ts';
 import type { ControlContext } from './context.ts';
-import { ConflictError, isUniqueViolation, NotFoundError, PreconditionError } from './errors.ts';
+import { ConflictError, InputError, isUniqueViolation, NotFoundError, PreconditionError } from './errors.ts';
 import {
   describeLocation,
   mergeFields,
-  newExternalId,
   openLocationStore,
   secretPaths,
   splitSecrets,
@@ -65,10 +64,40 @@ export function viewLocation(ctx: ControlContext, location: LocationRecord): Loc
   };
 }
 
-/** Fills what the server chooses (an STS external ID) into a new location's input. */
-function completeInput(input: LocationInput): LocationInput {
-  if (input.provider === 'aws' && input.credentials.kind === 'sts' && !input.credentials.externalId)
-    return { ...input, credentials: { ...input.credentials, externalId: newExternalId() } };
+/**
+ * The external ID of a project's AWS roles: chosen by Lifeboat, never by the caller, so one project cannot
+ * name another's role and ID and have the server assume it (the confused deputy external IDs exist to stop).
+ */
+export function projectExternalId(ctx: ControlContext, projectId: string): string {
+  return `lifeboat-${ctx.vault.derive(`aws-external-id:${projectId}`).slice(0, 32)}`;
+}
+
+/** Fills what the server chooses and refuses what it must not lend (its own cloud identity). */
+function completeInput(ctx: ControlContext, projectId: string, input: LocationInput): LocationInput {
+  const borrowsIdentity =
+    (input.provider === 'gcp' && !input.serviceAccountKey) ||
+    (input.provider === 'aws' && input.credentials.kind === 'sts' && !input.credentials.secretAccessKey);
+  if (borrowsIdentity && !ctx.allowServerIdentity)
+    throw new InputError(
+      input.provider === 'gcp'
+        ? "give the service account's JSON key: this server does not lend its own Google identity to projects (an administrator can allow it with LIFEBOAT_ALLOW_SERVER_IDENTITY=true)"
+        : 'give the access keys that assume the role: this server does not lend its own AWS identity to projects (an administrator can allow it with LIFEBOAT_ALLOW_SERVER_IDENTITY=true)',
+      [
+        {
+          path: input.provider === 'gcp' ? 'serviceAccountKey' : 'credentials.secretAccessKey',
+          message: 'required on this server',
+        },
+      ],
+    );
+  if (input.provider === 'aws' && input.credentials.kind === 'sts') {
+    const externalId = projectExternalId(ctx, projectId);
+    if (input.credentials.externalId && input.credentials.externalId !== externalId)
+      throw new InputError(
+        `the external ID of this project's roles is chosen by Lifeboat: put "${externalId}" in the role's trust policy`,
+        [{ path: 'credentials.externalId', message: `use ${externalId}` }],
+      );
+    return { ...input, credentials: { ...input.credentials, externalId } };
+  }
   return input;
 }
 
@@ -96,8 +125,8 @@ export async function validateUnsaved(
   projectRef: string,
   body: unknown,
 ): Promise<ValidationView> {
-  await authorize(ctx, caller, projectRef, 'operator');
-  return probe(parseInput(locationInput, body));
+  const { project } = await authorize(ctx, caller, projectRef, 'operator');
+  return probe(completeInput(ctx, project.id, parseInput(locationInput, body)));
 }
 
 function refuseInvalid(result: ValidationView): void {
@@ -115,7 +144,7 @@ export async function createLocation(
   body: unknown,
 ): Promise<LocationView> {
   const { project } = await authorize(ctx, caller, projectRef, 'admin');
-  const input = completeInput(parseInput(locationInput, body));
+  const input = completeInput(ctx, project.id, parseInput(locationInput, body));
   if (await db.findLocation(ctx.db, project.id, input.name))
     throw new ConflictError(
       `project "${project.name}" already has a location named "${input.name}": pick another name`,
@@ -175,6 +204,8 @@ export async function updateLocation(
       `a location's provider cannot change (${location.provider} → ${String(changes.provider)}): create a new location`,
     );
   const input = completeInput(
+    ctx,
+    project.id,
     parseInput(locationInput, mergeFields(storedInput(location, ctx.vault), changes)),
   );
   const result = await probe(input);
@@ -182,6 +213,14 @@ export async function updateLocation(
   const { config, secrets } = splitSecrets(input);
   delete config.name;
   delete config.provider;
+  const where = describeLocation(location.provider, config);
+  if (where !== describeLocation(location.provider, location.config)) {
+    const users = await db.locationUsers(ctx.db, location.id);
+    if (users.backups > 0)
+      throw new ConflictError(
+        `location "${location.name}" holds ${users.backups} backup(s) at ${describeLocation(location.provider, location.config)}: it cannot point elsewhere (${where}); create a new location instead`,
+      );
+  }
   const record: LocationRecord = {
     ...location,
     name: input.name,

@@ -8,7 +8,7 @@ import * as db from '../db/index.ts';
 import { authorize, type Caller } from './access.ts';
 import { resolveCluster } from './clusters.ts';
 import type { ControlContext } from './context.ts';
-import { NotFoundError } from './errors.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import { resolveLocation } from './locations.ts';
 import { checkSchedule, firstMidnightAfter, nextRun, nextRuns, type ZonedSchedule } from './schedule.ts';
 import type { PolicyInput } from './schemas.ts';
@@ -92,6 +92,15 @@ export async function putPolicy(
   checkSchedule(schedule);
   const now = ctx.clock.now();
   const existing = await db.findPolicy(ctx.db, ownerIds);
+  // Scheduled backups are named <prefix>-<time>: two policies writing the same names to one location would
+  // take each other's slots.
+  const clash = (await db.listPolicies(ctx.db, project.id)).find(
+    (other) => other.id !== existing?.id && other.locationId === location.id && other.prefix === input.prefix,
+  );
+  if (clash)
+    throw new ConflictError(
+      `another backup policy already writes backups named "${input.prefix}-<time>" to location "${location.name}": pick another prefix`,
+    );
   const sameSchedule = existing && JSON.stringify(existing.schedule) === JSON.stringify(schedule);
   const anchorAt = sameSchedule ? existing.anchorAt : firstMidnightAfter(now, input.timeZone);
   const policy: PolicyRecord = {

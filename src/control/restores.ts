@@ -265,7 +265,7 @@ export async function restoreLogs(
   restoreRef: string,
 ) {
   const restore = await resolveRestore(ctx, caller, projectRef, restoreRef);
-  const location = await db.locationById(ctx.db, restore.locationId);
+  const location = restore.locationId ? await db.locationById(ctx.db, restore.locationId) : undefined;
   if (!location) return '';
   const store = openStoredLocation(ctx, location);
   try {
@@ -301,15 +301,23 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
     });
     return 'Failed';
   };
+  const source = restore.backupId ? await db.backupById(ctx.db, restore.backupId) : undefined;
+  if (source?.phase !== 'Completed' && source?.phase !== 'PartiallyFailed')
+    return fail('the backup was deleted (or is being deleted) before the restore started');
   const target = restore.targetClusterId ? await db.clusterById(ctx.db, restore.targetClusterId) : undefined;
   if (!target) return fail('the target cluster was deleted before the restore started');
-  const location = await db.locationById(ctx.db, restore.locationId);
+  const location = restore.locationId ? await db.locationById(ctx.db, restore.locationId) : undefined;
   if (!location) return fail('the location was deleted before the restore started');
   const tally: Tally = { itemsDone: 0, itemsTotal: 0, counts: {} };
   const pending: RestoreItemRecord[] = [];
   let seq = 0;
   const saver = new ProgressSaver<Tally>(
-    (value) => db.saveRestoreProgress(ctx.db, restore.id, value, pending.splice(0)),
+    async (value) => {
+      // Items leave the queue only once saved: a failed save is retried with the next one.
+      const batch = pending.slice(0);
+      await db.saveRestoreProgress(ctx.db, restore.id, value, batch);
+      pending.splice(0, batch.length);
+    },
     (error) => ctx.log.warn({ restore: restore.name, err: describeError(error) }, 'saving progress failed'),
   );
   try {

@@ -29,11 +29,15 @@ export async function expireBackups(ctx: ControlContext): Promise<number> {
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const expired = await db.claimExpiredBackups(tx, now);
+    let queued = 0;
     for (const backup of expired) {
+      // A backup being restored expires once the restore has finished (the next pass).
+      if ((await db.activeRestoresOf(tx, backup.id)).length > 0) continue;
+      queued += 1;
       await db.markBackupDeleting(tx, backup.id);
       if (!(await db.hasOpenJob(tx, 'delete-backup', backup.id)))
         await db.enqueueJob(tx, 'delete-backup', backup.id, now);
     }
-    return expired.length;
+    return queued;
   });
 }

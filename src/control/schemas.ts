@@ -12,6 +12,10 @@ export const nameSchema = z
   .regex(
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
     "use lower-case letters, digits and '-', starting and ending with a letter or digit",
+  )
+  .refine(
+    (name) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(name),
+    'a name may not look like an id (a UUID): paths take either, so pick a name that reads as one',
   );
 
 function isServiceAccountKey(text: string): boolean {
@@ -157,6 +161,11 @@ export const locationInput = z.discriminatedUnion('provider', [
 ]);
 export type LocationInput = z.infer<typeof locationInput>;
 
+/** One field of a cron pattern: a value, range, list or step, without spaces (a space would shift fields). */
+const cronField = z
+  .string()
+  .regex(/^[0-9*,/-]+$/, 'use digits, *, ranges (1-5), lists (1,15) or steps (*/2), without spaces');
+
 export const scheduleInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('never') }),
   z.object({ kind: z.literal('weekly') }).describe('every week on Sunday at midnight'),
@@ -165,10 +174,10 @@ export const scheduleInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bimonthly') }).describe('every two months on the 1st at midnight'),
   z.object({
     kind: z.literal('custom'),
-    month: z.string().default('*'),
-    day: z.string().default('*'),
-    hour: z.string().min(1),
-    minute: z.string().min(1),
+    month: cronField.default('*'),
+    day: cronField.default('*'),
+    hour: cronField,
+    minute: cronField,
   }),
 ]);
 

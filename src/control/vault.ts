@@ -4,7 +4,7 @@
  * to another record does not open. The master key comes from `LIFEBOAT_MASTER_KEY` (32 bytes, base64) or a
  * key file the server creates with mode 0600; replicas sharing a database must share the key.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -20,6 +20,11 @@ export class Vault {
     if (key.length !== 32)
       throw new VaultError('the master key must be 32 bytes (base64 of 32 random bytes)');
     this.key = key;
+  }
+
+  /** A value derived from the master key for `label`: stable, and unguessable without the key. */
+  derive(label: string): string {
+    return createHmac('sha256', this.key).update(label).digest('hex');
   }
 
   /** Seals `plain`, bound to `context` (for example `location:<id>`). */

@@ -85,7 +85,8 @@ export async function findBackup(
   idOrName: string,
 ): Promise<BackupRecord | undefined> {
   const rows = await q.query(
-    'select * from backups where project_id = $1 and (id = $2 or name = $2) order by created_at desc limit 1',
+    // An id wins over a name; among backups of one name (in several locations) the newest.
+    'select * from backups where project_id = $1 and (id = $2 or name = $2) order by (id = $2) desc, created_at desc limit 1',
     [projectId, idOrName],
   );
   return rows[0] ? toRecord<BackupRecord>(rows[0]) : undefined;
@@ -178,6 +179,15 @@ export async function claimExpiredBackups(q: Queryable, now: Date, limit = 50): 
   ).map((row) => toRecord<BackupRecord>(row));
 }
 
+/** Restores still queued or running from a backup. */
+export async function activeRestoresOf(q: Queryable, backupId: string): Promise<string[]> {
+  const rows = await q.query<{ name: string }>(
+    "select name from restores where backup_id = $1 and phase in ('Queued', 'InProgress')",
+    [backupId],
+  );
+  return rows.map((row) => row.name);
+}
+
 export async function deleteBackupRecord(q: Queryable, id: string): Promise<number> {
   return q.execute('delete from backups where id = $1', [id]);
 }
@@ -255,10 +265,11 @@ export async function saveRestoreProgress(
   progress: { itemsDone: number; itemsTotal: number; counts: Record<string, number> },
   items: RestoreItemRecord[],
 ): Promise<void> {
-  if (items.length > 0) {
+  // In chunks: one statement takes at most 65,535 parameters (7 per item).
+  for (let start = 0; start < items.length; start += 1000) {
     const values: string[] = [];
     const params: unknown[] = [id];
-    for (const item of items) {
+    for (const item of items.slice(start, start + 1000)) {
       const base = params.length;
       values.push(`($1, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6})`);
       params.push(item.seq, item.groupResource, item.namespace, item.name, item.action, item.detail);

@@ -18,6 +18,8 @@ export interface LockSession {
   /** Takes the lock `(space, key)` without waiting; true when this session now holds it. */
   tryLock(space: number, key: number): Promise<boolean>;
   unlock(space: number, key: number): Promise<void>;
+  /** Calls `handler` if the session is lost (its locks are then gone). */
+  onLost(handler: (reason: string) => void): void;
 }
 
 export interface Database extends Queryable {

@@ -16,11 +16,15 @@ export async function enqueueJob(q: Queryable, kind: JobKind, subjectId: string,
   return id;
 }
 
-/** Claims the oldest queued job for `replicaId`, or returns undefined. */
+/**
+ * Claims a queued job for `replicaId` — restores first (someone is waiting on them; a midnight burst of
+ * scheduled backups must not hold up a recovery), then the oldest — or returns undefined.
+ */
 export async function claimJob(q: Queryable, replicaId: string, now: Date): Promise<JobRecord | undefined> {
   const rows = await q.query(
     `update jobs set state = 'running', replica_id = $1, claimed_at = $2, heartbeat_at = $2
-     where id = (select id from jobs where state = 'queued' order by created_at limit 1 for update skip locked)
+     where id = (select id from jobs where state = 'queued'
+       order by (kind = 'restore') desc, created_at limit 1 for update skip locked)
      returning *`,
     [replicaId, now],
   );
@@ -34,12 +38,18 @@ export async function heartbeatJobs(q: Queryable, replicaId: string, now: Date):
   ]);
 }
 
-export async function finishJob(q: Queryable, id: string, outcome: string, now: Date): Promise<void> {
-  await q.execute("update jobs set state = 'finished', outcome = $2, finished_at = $3 where id = $1", [
-    id,
-    outcome,
-    now,
-  ]);
+/** Records the end of a job — only if `replicaId` still holds it (another may have taken it over). */
+export async function finishJob(
+  q: Queryable,
+  id: string,
+  replicaId: string,
+  outcome: string,
+  now: Date,
+): Promise<void> {
+  await q.execute(
+    "update jobs set state = 'finished', outcome = $3, finished_at = $4 where id = $1 and replica_id = $2",
+    [id, replicaId, outcome, now],
+  );
 }
 
 /** True when a job for this subject is queued or running. */

@@ -185,6 +185,16 @@ create table jobs (
 create index jobs_queue on jobs (state, created_at);
 `,
   },
+  {
+    version: 2,
+    name: 'restores outlive their location',
+    sql: `
+alter table restores alter column location_id drop not null;
+alter table restores drop constraint restores_location_id_fkey;
+alter table restores add constraint restores_location_id_fkey foreign key (location_id)
+  references locations(id) on delete set null
+`,
+  },
 ];
 
 /** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */

@@ -39,6 +39,8 @@ export async function openEmbeddedDatabase(dir: string): Promise<Database> {
     async unlock(space, key) {
       await serial(() => base.query('select pg_advisory_unlock($1::int, $2::int)', [space, key]));
     },
+    // In-process: the session lives exactly as long as this process.
+    onLost: () => undefined,
   };
   return {
     kind: 'embedded',

@@ -26,6 +26,7 @@ export async function openPostgresDatabase(url: string): Promise<Database> {
   const base = wrap(pool);
   let session: Promise<LockSession> | undefined;
   let lockClient: pg.Client | undefined;
+  let closeLocks: () => void = () => undefined;
   return {
     kind: 'postgres',
     query: base.query,
@@ -46,11 +47,31 @@ export async function openPostgresDatabase(url: string): Promise<Database> {
     },
     lockSession() {
       session ??= (async () => {
-        lockClient = new pg.Client({ connectionString: url, application_name: 'lifeboat-locks' });
-        lockClient.on('error', () => undefined);
+        // Kept alive by TCP keepalives: an idle connection dropped by a NAT or a proxy would silently free this
+        // replica's liveness lock and let others take over jobs it is still running.
+        lockClient = new pg.Client({
+          connectionString: url,
+          application_name: 'lifeboat-locks',
+          keepAlive: true,
+          keepAliveInitialDelayMillis: 10_000,
+        });
+        const lost: ((reason: string) => void)[] = [];
+        let closing = false;
+        const report = (reason: string) => {
+          if (closing) return;
+          for (const handler of lost.splice(0)) handler(reason);
+        };
+        lockClient.on('error', (error) => report(error.message));
+        lockClient.on('end', () => report('the connection ended'));
         await lockClient.connect();
         const client = lockClient;
+        closeLocks = () => {
+          closing = true;
+        };
         return {
+          onLost(handler: (reason: string) => void) {
+            lost.push(handler);
+          },
           async tryLock(space: number, key: number) {
             const result = await client.query<{ locked: boolean }>(
               'select pg_try_advisory_lock($1::int, $2::int) as locked',
@@ -66,6 +87,7 @@ export async function openPostgresDatabase(url: string): Promise<Database> {
       return session;
     },
     async close() {
+      closeLocks();
       await lockClient?.end().catch(() => undefined);
       await pool.end();
     },

@@ -156,7 +156,8 @@ export interface RestoreRecord {
   projectId: string;
   backupId: string | null;
   backupName: string;
-  locationId: string;
+  /** Null once the location is deleted (the restore's history stays). */
+  locationId: string | null;
   sourceClusterId: string | null;
   targetClusterId: string | null;
   targetClusterName: string;

@@ -31,7 +31,17 @@ export interface KubeConnection {
 }
 
 /** Where the kubeconfig comes from: a file, or its text (as the control plane stores it). */
-export type KubeconfigSource = { file: string; context?: string } | { text: string; context?: string };
+export type KubeconfigSource =
+  | { file: string; context?: string }
+  | {
+      text: string;
+      context?: string;
+      /**
+       * Refuse what would make this process run a program or read its own files on the kubeconfig's behalf
+       * (exec plugins, auth providers, file paths): a server holding other people's kubeconfigs sets it.
+       */
+      inlineOnly?: boolean;
+    };
 
 interface NamedEntry<T> {
   name: string;
@@ -67,6 +77,21 @@ interface KubeconfigDocument {
   'current-context'?: string;
 }
 
+function refuseNonInline(contextName: string, cluster: ClusterFields, user: UserFields): void {
+  const found = [
+    user.exec ? 'an exec credential plugin (a program run on the server)' : '',
+    user['auth-provider'] ? 'an auth-provider' : '',
+    cluster['certificate-authority'] ? 'certificate-authority (a file path)' : '',
+    user['client-certificate'] ? 'client-certificate (a file path)' : '',
+    user['client-key'] ? 'client-key (a file path)' : '',
+    user.tokenFile ? 'tokenFile (a file path)' : '',
+  ].filter(Boolean);
+  if (found.length > 0)
+    throw new KubeconfigError(
+      `context "${contextName}" uses ${found.join(', ')}: the server accepts only self-contained kubeconfigs — embed certificates and keys as *-data fields and use a token or client certificate (for example a service account token: kubectl create token, or a long-lived token Secret)`,
+    );
+}
+
 /** Loads a kubeconfig and returns a connection for its (or the given) context. */
 export async function loadConnection(source: KubeconfigSource): Promise<KubeConnection> {
   const where = 'file' in source ? source.file : 'the kubeconfig given';
@@ -93,6 +118,7 @@ export async function loadConnection(source: KubeconfigSource): Promise<KubeConn
     throw new KubeconfigError(`context "${contextName}" in ${where} names no cluster with a server URL`);
   }
   const user = doc.users?.find((u) => u.name === context.context?.user)?.user ?? {};
+  if ('inlineOnly' in source && source.inlineOnly) refuseNonInline(contextName, cluster, user);
   if (user.exec || user['auth-provider']) return viaClientNode(text, contextName, where);
 
   const file = (path: string) => readFileSync(isAbsolute(path) ? path : resolve(baseDir, path));

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import { lifeboat } from '../support/cli.ts';
 import {
   kubeconfigText,
   minioLocationBody,
@@ -14,7 +16,7 @@ import {
   type TestPlane,
 } from '../support/control.ts';
 import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import { minioCredentials, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 type Json = Record<string, unknown>;
 
@@ -146,6 +148,33 @@ for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
       });
       assert.equal(garbage.status, 400);
       assert.match(String((garbage.body.error as Json).message), /kubeconfig/);
+      // The server runs no programs and reads no files of its own for a kubeconfig.
+      const execConfig = JSON.parse(kubeconfigText(a)) as { users: { user: Json }[] };
+      const firstUser = execConfig.users[0];
+      assert.ok(firstUser);
+      firstUser.user = {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: 'sh',
+          args: ['-c', 'cat data/master.key'],
+        },
+      };
+      const exec = await call('POST', `/projects/${project}/clusters`, admin, {
+        name: 'exec',
+        kubeconfig: JSON.stringify(execConfig),
+      });
+      assert.equal(exec.status, 400);
+      assert.match(
+        String((exec.body.error as Json).message),
+        /exec credential plugin.*self-contained kubeconfigs/,
+      );
+      firstUser.user = { tokenFile: '/etc/passwd' };
+      const tokenFile = await call('POST', `/projects/${project}/clusters`, admin, {
+        name: 'tf',
+        kubeconfig: JSON.stringify(execConfig),
+      });
+      assert.equal(tokenFile.status, 400);
+      assert.match(String((tokenFile.body.error as Json).message), /tokenFile \(a file path\)/);
       // A cluster whose API server is gone is kept, Unhealthy, with the reason.
       const dead = kubeconfigText(a).replace(/https:\/\/127\.0\.0\.1:\d+/, 'https://127.0.0.1:1');
       assert.notEqual(dead, kubeconfigText(a));
@@ -205,6 +234,37 @@ for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
         endpoint: env.gcs.endpoint,
       });
       assert.equal(gcs.status, 201, gcs.text);
+      // Without the administrator's consent a location cannot borrow the server's own cloud identity.
+      t.plane.ctx.allowServerIdentity = false;
+      const borrowing = await call('POST', `/projects/${project}/locations/validate`, admin, {
+        provider: 'gcp',
+        name: 'gcs3',
+        bucket: env.gcs.bucket,
+        endpoint: env.gcs.endpoint,
+      });
+      t.plane.ctx.allowServerIdentity = true;
+      assert.equal(borrowing.status, 400);
+      assert.match(String((borrowing.body.error as Json).message), /does not lend its own Google identity/);
+      const externalId = await call('GET', `/projects/${project}/locations/aws-external-id`, viewer);
+      assert.match(String(externalId.body.externalId), /^lifeboat-[0-9a-f]{32}$/);
+      const foreignId = await call('POST', `/projects/${project}/locations/validate`, admin, {
+        provider: 'aws',
+        name: 'role',
+        bucket: 'b',
+        region: 'us-east-1',
+        credentials: {
+          kind: 'sts',
+          roleArn: 'arn:aws:iam::123456789012:role/x',
+          externalId: 'someone-elses',
+          accessKeyId: 'k',
+          secretAccessKey: 's',
+        },
+      });
+      assert.equal(foreignId.status, 400);
+      assert.match(
+        String((foreignId.body.error as Json).message),
+        /external ID of this project's roles is chosen by Lifeboat/,
+      );
       const badKey = await call('POST', `/projects/${project}/locations/validate`, admin, {
         provider: 'gcp',
         name: 'gcs2',
@@ -431,6 +491,60 @@ for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
         !sync.body.added.includes(backupName),
         'deleted from the bucket too, so sync does not bring it back',
       );
+    });
+
+    test("another writer's backup of the same name is never deleted by Lifeboat, and sync brings it in", async () => {
+      const [a] = env.clusters;
+      assert.ok(a);
+      const name = uniqueName('foreign');
+      // Written straight to the bucket by the CLI in local mode, unknown to the control plane.
+      const local = await lifeboat(
+        [
+          'backup',
+          'create',
+          name,
+          '--kubeconfig',
+          a.kubeconfig,
+          '--location',
+          minioLocationUrl(env, prefix),
+          '--include-namespaces',
+          ns,
+        ],
+        { AWS_ACCESS_KEY_ID: env.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey },
+      );
+      assert.equal(local.code, 0, local.stderr);
+      const clash = await call('POST', `/projects/${project}/clusters/prod/backups`, operator, {
+        name,
+        location: 'minio',
+      });
+      assert.equal(clash.status, 202);
+      const failed = await waitFor(`/projects/${project}/backups/${name}`, ['Completed', 'Failed']);
+      assert.equal(failed.phase, 'Failed');
+      assert.match(String(failed.failureReason), /already/);
+      assert.equal((await call('DELETE', `/projects/${project}/backups/${name}`, admin)).status, 202);
+      await eventually('the failed row to go', async () =>
+        (await call('GET', `/projects/${project}/backups/${name}`, admin)).status === 404 ? true : undefined,
+      );
+      const store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
+        s3Credentials: minioCredentials(env),
+      });
+      try {
+        assert.ok(
+          await store.head(`backups/${name}/velero-backup.json`),
+          "the other writer's backup is still there",
+        );
+      } finally {
+        await store.close();
+      }
+      const sync = await call<{ added: string[] }>(
+        'POST',
+        `/projects/${project}/locations/minio/sync`,
+        operator,
+      );
+      assert.deepEqual(sync.body.added, [name]);
+      const synced = await call('GET', `/projects/${project}/backups/${name}`, viewer);
+      assert.equal(synced.body.trigger, 'sync');
+      assert.equal(synced.body.phase, 'Completed');
     });
 
     test('a viewer cannot change anything', async () => {

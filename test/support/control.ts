@@ -87,7 +87,8 @@ export async function startTestPlane(
   const plane = await startControlPlane({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
-    env: { LIFEBOAT_MASTER_KEY: testMasterKey },
+    // The emulators (fake-gcs-server) take no key: these tests let locations use the server's identity.
+    env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_ALLOW_SERVER_IDENTITY: 'true' },
     log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
     jobs: { pollMs: options.pollMs ?? 100, sweepMs: 500 },

@@ -2,8 +2,8 @@
  * Adding or editing a backup location: pick the provider, fill in its fields, validate them against the real
  * store, save. The server validates again before saving and refuses (422) a location that fails.
  */
-import { useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useEffect, useState } from 'react';
 import type { LocationView, ValidationView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
 import { Dialog, ErrorNote } from '../components/ui.tsx';
@@ -41,6 +41,20 @@ export function LocationWizard(props: { location?: LocationView | undefined; onC
   const [issues, setIssues] = useState<Map<string, string>>(new Map());
   const [outcome, setOutcome] = useState<Outcome>();
   const [busy, setBusy] = useState(false);
+  // The external ID of this project's AWS roles is chosen by the server (one per project), never here.
+  const externalId = useQuery({
+    queryKey: ['p', projectName, 'aws-external-id'],
+    queryFn: () =>
+      api<{ externalId: string }>(
+        'GET',
+        `/projects/${encodeURIComponent(projectName)}/locations/aws-external-id`,
+      ),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  useEffect(() => {
+    const id = externalId.data?.externalId;
+    if (id) setForm((current) => (current.externalId === id ? current : { ...current, externalId: id }));
+  }, [externalId.data]);
   const base = `/projects/${encodeURIComponent(projectName)}/locations`;
 
   const change = (patch: Partial<LocationForm>) => {

@@ -141,12 +141,6 @@ export function shownKeys(form: LocationForm): TextKey[] {
   }
 }
 
-/** A fresh external ID for an STS role's trust policy, the way the server makes one. */
-export function newExternalId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `lifeboat-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
-}
-
 export function emptyForm(provider: Provider): LocationForm {
   return {
     provider,
@@ -162,7 +156,8 @@ export function emptyForm(provider: Provider): LocationForm {
     accessKeyId: '',
     secretAccessKey: '',
     roleArn: '',
-    externalId: newExternalId(),
+    // Filled from the server (GET .../locations/aws-external-id): one per project, chosen by Lifeboat.
+    externalId: '',
     serviceAccountKey: '',
     storageAccount: '',
     container: '',
