@@ -32,9 +32,15 @@ export async function readBackupDescription(store: ObjectStore, name: string): P
   }
 }
 
-/** Every backup in the location, newest first. Folders without `velero-backup.json` (unfinished) are left out. */
-export async function listBackups(store: ObjectStore): Promise<StoredBackup[]> {
-  const names = await store.listPrefixes(backupsDir);
+/**
+ * Every backup in the location (or those `wanted` accepts by name, which saves reading the others'
+ * descriptions), newest first. Folders without `velero-backup.json` (unfinished) are left out.
+ */
+export async function listBackups(
+  store: ObjectStore,
+  wanted: (name: string) => boolean = () => true,
+): Promise<StoredBackup[]> {
+  const names = (await store.listPrefixes(backupsDir)).filter(wanted);
   const found = await mapLimit(names, 16, async (name): Promise<StoredBackup | undefined> => {
     try {
       return { name, description: await readBackupDescription(store, name) };

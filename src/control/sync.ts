@@ -19,8 +19,9 @@ export async function syncLocation(ctx: ControlContext, location: LocationRecord
     const known = await db.backupNamesIn(ctx.db, location.id);
     const clusters = new Map((await db.listClusters(ctx.db, location.projectId)).map((c) => [c.id, c]));
     const added: string[] = [];
-    for (const stored of await listStoredBackups(store)) {
-      if (known.has(stored.name) || !('description' in stored)) continue;
+    // Only the names not known yet are read: a sync pass over a location of thousands of backups is one list.
+    for (const stored of await listStoredBackups(store, (name) => !known.has(name))) {
+      if (!('description' in stored)) continue;
       const d = stored.description;
       const cluster = clusters.get(d.labels?.[clusterIdLabel] ?? '');
       const record: BackupRecord = {

@@ -491,6 +491,28 @@ for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
         !sync.body.added.includes(backupName),
         'deleted from the bucket too, so sync does not bring it back',
       );
+      // It still holds the workspace's backups: it cannot be pointed elsewhere.
+      const moved = await call('PATCH', `/projects/${project}/locations/minio`, admin, {
+        prefix: 'elsewhere',
+      });
+      assert.equal(moved.status, 409);
+      assert.match(
+        String((moved.body.error as Json).message),
+        /holds \d+ backup\(s\).*cannot point elsewhere/,
+      );
+      const spaced = await call('POST', '/schedule-preview', viewer, {
+        schedule: { kind: 'custom', minute: '* *', hour: '2' },
+      });
+      assert.equal(spaced.status, 400);
+      assert.match(
+        String((spaced.body.error as Json).message),
+        /schedule.minute: use digits.*without spaces/,
+      );
+      const huge = await call('POST', `/projects/${project}/clusters`, admin, {
+        name: 'big',
+        kubeconfig: 'x'.repeat(5 << 20),
+      });
+      assert.equal(huge.status, 413);
     });
 
     test("another writer's backup of the same name is never deleted by Lifeboat, and sync brings it in", async () => {

@@ -77,6 +77,18 @@ describe('a server killed mid-backup', () => {
 
   test('restarts with the backup Failed (interrupted), its partial files removed, and runs new backups', async () => {
     server = await startServer(dataDir);
+    // A second process on the same embedded store is refused (it would corrupt it).
+    const second = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--port', '0', '--data', dataDir], {
+      env: { ...process.env, LIFEBOAT_MASTER_KEY: testMasterKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let secondOutput = '';
+    second.stderr?.on('data', (d: Buffer) => {
+      secondOutput += d;
+    });
+    const secondExit = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    assert.equal(secondExit, 1);
+    assert.match(secondOutput, /embedded store in .* is in use by process \d+/);
     const token = server.output().match(/lbt_[A-Za-z0-9_-]+/)?.[0];
     assert.ok(token, server.output());
     const call = async (
