@@ -505,7 +505,7 @@ export async function executeDeletion(ctx: ControlContext, backupId: string): Pr
   return outcome;
 }
 
-/** The backup job: runs the engine, saving progress every half second, and records how it ended. */
+/** The backup job: runs the engine, saving progress every quarter second, and records how it ended. */
 export async function executeBackup(ctx: ControlContext, backupId: string): Promise<string> {
   const backup = await db.backupById(ctx.db, backupId);
   if (backup?.phase !== 'Queued') return 'not queued';

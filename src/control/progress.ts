@@ -7,7 +7,7 @@ export class ProgressSaver<T> {
   private readonly save: (value: T) => Promise<void>;
   private readonly onError: (error: unknown) => void;
 
-  constructor(save: (value: T) => Promise<void>, onError: (error: unknown) => void, intervalMs = 500) {
+  constructor(save: (value: T) => Promise<void>, onError: (error: unknown) => void, intervalMs = 250) {
     this.save = save;
     this.onError = onError;
     this.timer = setInterval(() => this.flush(), intervalMs);
