@@ -15,7 +15,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { type RunningServer, serve } from '../../src/api/index.ts';
 import { createUser, setMember } from '../../src/control/index.ts';
 import { kubeconfigText, testMasterKey } from '../support/control.ts';
-import { apply, kubectl, uniqueName } from '../support/kube.ts';
+import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 const shots = join('test-results', 'console');
@@ -196,6 +196,36 @@ describe('the web console', () => {
       'jsonpath={.data.theme}',
     ]);
     assert.equal(theme, 'dark');
+  });
+
+  test('schedule backups every two weeks, see the next runs; a location in use cannot be deleted', async () => {
+    await page.getByRole('link', { name: 'Clusters', exact: true }).click();
+    await page.getByRole('link', { name: 'prod' }).click();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Schedule Backups' }).waitFor();
+    await page.getByLabel('Backup prefix').fill('fortnightly');
+    await page.getByLabel('Schedule', { exact: true }).selectOption({ label: 'Every two weeks at midnight' });
+    const runs = page.getByRole('region', { name: 'Next runs' }).getByRole('listitem');
+    // The preview follows the choice (debounced): wait until it shows 14-day steps, local midnights.
+    const days = async () => {
+      const texts = await runs.allTextContents();
+      const times = texts.map((text) => Date.parse(text.replace(/\s/g, ' ')));
+      return { texts, steps: times.slice(1).map((t, k) => Math.round((t - (times[k] ?? 0)) / 86_400_000)) };
+    };
+    const preview = await eventually('a two-weekly preview', async () => {
+      const found = await days();
+      return found.texts.length === 5 && found.steps.every((step) => step === 14) ? found : undefined;
+    });
+    for (const text of preview.texts) assert.match(text, /12:00\s?AM/);
+    await shot('schedule');
+    await page.getByRole('button', { name: 'Save Schedule' }).click();
+    await page.getByText(/Schedule saved\. Next run:/).waitFor();
+    await page.getByRole('link', { name: 'Project Settings' }).click();
+    const row = page.getByRole('row', { name: /minio/ });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Yes, delete' }).click();
+    await row.getByText(/used by the backup policies of cluster prod/).waitFor();
+    await shot('location-delete-refused');
   });
 
   test('the keyboard alone signs in, moves between screens and opens and closes a dialog', async () => {
