@@ -4,6 +4,7 @@
  * what the engine wrote, and deleting a backup deletes it from the location first.
  */
 import { randomUUID } from 'node:crypto';
+import { BackupMetadataError } from '../archive/index.ts';
 import {
   BackupNotFoundError,
   checkBackupName,
@@ -17,7 +18,7 @@ import {
 import type { BackupOptions, BackupRecord, ClusterRecord, PolicyRecord, Queryable } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError, type KubeClient } from '../kube/index.ts';
-import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import { ObjectNotFoundError, type ObjectStore, StorageError } from '../storage/index.ts';
 import { authorize, type Caller } from './access.ts';
 import { checkClusterHealth, openClusterClient, resolveCluster } from './clusters.ts';
 import type { ControlContext } from './context.ts';
@@ -379,6 +380,19 @@ export async function getBackup(ctx: ControlContext, caller: Caller, projectRef:
   return viewBackup(await resolveBackup(ctx, project.id, backupRef));
 }
 
+/** Errors the API already maps to a status with a message of ours. */
+function isOurs(error: Error): boolean {
+  return [
+    BackupNotFoundError,
+    ObjectNotFoundError,
+    StorageError,
+    ConflictError,
+    NotFoundError,
+    InputError,
+    BackupMetadataError,
+  ].some((type) => error instanceof type);
+}
+
 async function withStore<T>(
   ctx: ControlContext,
   locationId: string,
@@ -389,6 +403,15 @@ async function withStore<T>(
   const store = openStoredLocation(ctx, location);
   try {
     return await work(store);
+  } catch (error) {
+    // What the cloud SDKs throw becomes a StorageError naming the location (the API answers 502 with it).
+    if (error instanceof Error && !isOurs(error))
+      throw new StorageError(`location "${location.name}" (${store.description}) failed: ${error.message}`, {
+        operation: 'read',
+        retryable: false,
+        cause: error,
+      });
+    throw error;
   } finally {
     await store.close().catch(() => undefined);
   }

@@ -4,7 +4,14 @@
  */
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
-import { type Database, migrate, openEmbeddedDatabase, openPostgresDatabase } from '../db/index.ts';
+import {
+  type Database,
+  leaderLockKey,
+  migrate,
+  openEmbeddedDatabase,
+  openPostgresDatabase,
+  replicaLockSpace,
+} from '../db/index.ts';
 import { describeError } from '../kube/index.ts';
 import { bootstrapAdmin } from './accounts.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -103,8 +110,24 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     };
     every(loops.scheduler, 'scheduler', () => runDuePolicies(ctx));
     every(loops.expiry, 'expiry', () => expireBackups(ctx));
-    every(loops.sync, 'sync', () => syncAllLocations(ctx));
-    every(loops.health, 'cluster health check', () => checkAllClusters(ctx));
+    // Sync and health checks read every location and cluster: one replica (the holder of the leader lock,
+    // taken for life, passed on when it dies) runs them for the fleet.
+    const session = await database.lockSession();
+    let leader = false;
+    const asLeader = (work: () => Promise<unknown>) => async () => {
+      leader ||= await session.tryLock(replicaLockSpace, leaderLockKey);
+      if (leader) await work();
+    };
+    every(
+      loops.sync,
+      'sync',
+      asLeader(() => syncAllLocations(ctx)),
+    );
+    every(
+      loops.health,
+      'cluster health check',
+      asLeader(() => checkAllClusters(ctx)),
+    );
     return {
       ctx,
       runner,

@@ -201,6 +201,8 @@ alter table restores add constraint restores_location_id_fkey foreign key (locat
 const lockSpace = 0x4c42;
 /** The advisory lock space of replica liveness locks, keyed by replica lock key: 'LR'. */
 export const replicaLockSpace = 0x4c52;
+/** In that space, the key of the replica that runs the fleet-wide loops (replica keys start at 1). */
+export const leaderLockKey = 0;
 const migrationLockKey = 1;
 
 /** Brings the schema up to date; safe to call from several replicas at once. */

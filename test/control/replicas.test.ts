@@ -16,6 +16,7 @@ import {
   enqueueJob,
   findJobs,
   insertBackup,
+  leaderLockKey,
   listLocations,
   registerReplica,
   replicaLockSpace,
@@ -254,6 +255,43 @@ describe('two replicas on one PostgreSQL database', () => {
     const [job] = await findJobs(ctx.db, backup.id);
     assert.equal(job?.state, 'finished');
     assert.match(String(job?.outcome), /^interrupted; Failed \(interrupted\)/);
+  });
+});
+
+describe('fleet-wide loops on replicas sharing a database', () => {
+  test('sync and health checks run on one replica at a time, and move on when it stops', async () => {
+    await useTestbed();
+    const database = await freshDatabase();
+    const loops = { sync: 100, health: 100 };
+    const first = await startTestPlane('postgres', { databaseUrl: database.url, loops });
+    const holders = async (plane: TestPlane) =>
+      (
+        await plane.plane.ctx.db.query<{ pid: number }>(
+          "select pid from pg_locks where locktype = 'advisory' and classid = $1 and objid = $2 and granted and database = (select oid from pg_database where datname = current_database())",
+          [replicaLockSpace, leaderLockKey],
+        )
+      ).map((row) => row.pid);
+    // The first replica alone takes the role...
+    const [leader] = await eventually('a leader', async () => {
+      const found = await holders(first);
+      return found.length > 0 ? found : undefined;
+    });
+    const second = await startTestPlane('postgres', { databaseUrl: database.url, loops });
+    try {
+      // ...keeps it while a second replica runs the same loops...
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(await holders(second), [leader], 'one holder, the first');
+      // ...and the second takes it over when the first stops.
+      await first.close();
+      const [next] = await eventually('the second replica to lead', async () => {
+        const found = await holders(second);
+        return found.length === 1 && found[0] !== leader ? found : undefined;
+      });
+      assert.ok(next);
+    } finally {
+      await second.close();
+      await database.drop();
+    }
   });
 });
 

@@ -75,7 +75,12 @@ export async function freshDatabase(): Promise<{ url: string; drop: () => Promis
 
 export async function startTestPlane(
   store: StoreKind,
-  options: { clock?: Clock; databaseUrl?: string; pollMs?: number } = {},
+  options: {
+    clock?: Clock;
+    databaseUrl?: string;
+    pollMs?: number;
+    loops?: Partial<Record<'scheduler' | 'expiry' | 'sync' | 'health', number>>;
+  } = {},
 ): Promise<TestPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-plane-'));
   let database: { url: string; drop: () => Promise<void> } | undefined;
@@ -92,7 +97,7 @@ export async function startTestPlane(
     log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
     jobs: { pollMs: options.pollMs ?? 100, sweepMs: 500 },
-    loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
+    loops: { scheduler: 0, expiry: 0, sync: 0, health: 0, ...options.loops },
   });
   const api = new ApiClient(createApi(plane.ctx));
   return {
