@@ -79,11 +79,17 @@ export function addServeCommand(program: Command, io: CliIo): void {
       await new Promise<void>((done) => {
         const stop = (signal: string) => {
           io.stderr(
-            `${signal}: stopping (running jobs get 30 s to finish; the rest resume as interrupted)\n`,
+            `${signal}: stopping (running jobs get 30 s to finish; any still running then are recovered as interrupted)\n`,
           );
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
-          server.close(30_000).then(done, done);
+          // Jobs still running after the grace period must not go on writing once the database session
+          // that marks them ours is closed (another replica recovers them): the process ends here.
+          const exit = () => {
+            done();
+            setImmediate(() => process.exit(process.exitCode ?? 0));
+          };
+          server.close(30_000).then(exit, exit);
         };
         const onInt = () => stop('SIGINT');
         const onTerm = () => stop('SIGTERM');
