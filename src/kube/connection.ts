@@ -106,7 +106,14 @@ export async function loadConnection(source: KubeconfigSource): Promise<KubeConn
   const baseDir = 'file' in source ? dirname(resolve(source.file)) : process.cwd();
   const contexts = doc.contexts ?? [];
   const contextName = source.context ?? doc['current-context'];
-  if (!contextName) throw new KubeconfigError(`${where} has no current-context: pass --context`);
+  if (!doc.clusters?.length && !contexts.length)
+    throw new KubeconfigError(
+      `${where} is not a kubeconfig: it has no clusters and no contexts (give the whole file kubectl uses, such as ~/.kube/config)`,
+    );
+  if (!contextName)
+    throw new KubeconfigError(
+      `${where} has no current-context: name the context to use (--context, or the Context field)`,
+    );
   const context = contexts.find((c) => c.name === contextName);
   if (!context) {
     throw new KubeconfigError(

@@ -121,6 +121,10 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
   const message = redact(String(e.message ?? ''));
   switch (target.provider) {
     case 's3': {
+      if (code === 'CredentialsProviderError')
+        return target.roleArn
+          ? `no AWS credentials to assume role ${target.roleArn} with: give access keys allowed to call sts:AssumeRole on it (or run the server with an AWS identity that may)`
+          : 'no AWS credentials were given or found: give an access key ID and secret access key';
       if (code === 'NoSuchBucket')
         return `bucket "${target.bucket}" does not exist at ${where(target)}: create it, or correct the bucket name`;
       if (code === 'InvalidAccessKeyId')

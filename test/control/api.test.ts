@@ -148,6 +148,15 @@ for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
       });
       assert.equal(garbage.status, 400);
       assert.match(String((garbage.body.error as Json).message), /kubeconfig/);
+      const notOne = await call('POST', `/projects/${project}/clusters`, admin, {
+        name: 'y',
+        kubeconfig: 'foo: bar',
+      });
+      assert.equal(notOne.status, 400);
+      assert.match(
+        String((notOne.body.error as Json).message),
+        /is not a kubeconfig: it has no clusters and no contexts/,
+      );
       // The server runs no programs and reads no files of its own for a kubeconfig.
       const execConfig = JSON.parse(kubeconfigText(a)) as { users: { user: Json }[] };
       const firstUser = execConfig.users[0];

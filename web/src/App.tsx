@@ -140,7 +140,7 @@ function Frame(props: { children: React.ReactNode }) {
           </label>
         ) : null}
         {project ? (
-          <nav aria-label="Project">
+          <nav aria-label="Project sections">
             {nav.map((item) => (
               <Link
                 key={item.id}
@@ -170,7 +170,7 @@ function Frame(props: { children: React.ReactNode }) {
 function Screen() {
   const session = useSession();
   const { path, query } = useLocation();
-  if (!session.project) return <NoProject />;
+  if (!session.project) return session.projects.length > 0 ? <UnknownProject /> : <NoProject />;
   const [, , section, id, sub] = path;
   switch (section) {
     case 'clusters':
@@ -186,6 +186,24 @@ function Screen() {
     default:
       return <ClustersPage />;
   }
+}
+
+/** A URL naming a project the user is not in (or that does not exist): say so, offer theirs. */
+function UnknownProject() {
+  const session = useSession();
+  const { path } = useLocation();
+  return (
+    <EmptyState title={`No project "${path[1] ?? ''}" for you`}>
+      <p>It does not exist, or you are not one of its members. Your projects:</p>
+      <ul className="plain">
+        {session.projects.map((project) => (
+          <li key={project.id}>
+            <Link to={['p', project.name, 'clusters']}>{project.name}</Link> ({project.role})
+          </li>
+        ))}
+      </ul>
+    </EmptyState>
+  );
 }
 
 function NoProject() {

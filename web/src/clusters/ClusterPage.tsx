@@ -1,6 +1,6 @@
 /** One cluster: its health and latest backup at a glance, its backups, restores and backup schedule. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ClusterView, PolicyView } from '../../../src/api/types.ts';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ClusterView, PolicyView, WorkspaceView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
 import { BackupsTab } from '../backups/BackupsTab.tsx';
 import { useBackups } from '../backups/backup-queries.ts';
@@ -149,52 +149,65 @@ function LastBackupStat(props: { cluster: string }) {
   );
 }
 
+/** A policy, or null when there is none (404 is an answer here, not an error). */
+async function policyOrNull(path: string): Promise<PolicyView | null> {
+  try {
+    return await api<PolicyView>('GET', `${path}/policy`);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * The next scheduled backup of this cluster: its own policy's, or a workspace's that includes it — whichever
+ * comes first.
+ */
 function NextBackupStat(props: { cluster: string }) {
   const project = useSession().project?.name ?? '';
   const policy = useQuery({
     queryKey: ['p', project, 'policy', 'cluster', props.cluster],
-    // No policy is an answer, not an error: the stat says how to set one.
-    queryFn: async () => {
-      try {
-        return await api<PolicyView>('GET', `${clusterPath(project, props.cluster)}/policy`);
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
+    queryFn: () => policyOrNull(clusterPath(project, props.cluster)),
   });
-  const missing = policy.data === null || (policy.error instanceof ApiError && policy.error.status === 404);
-  const next = policy.data?.nextRunAt;
+  const workspaces = useQuery({
+    queryKey: ['p', project, 'workspaces'],
+    queryFn: () => api<WorkspaceView[]>('GET', `/projects/${encodeURIComponent(project)}/workspaces`),
+  });
+  const mine = (workspaces.data ?? []).filter((w) => w.clusters.some((c) => c.name === props.cluster));
+  const workspacePolicies = useQueries({
+    queries: mine.map((w) => ({
+      queryKey: ['p', project, 'policy', 'workspace', w.name],
+      queryFn: () =>
+        policyOrNull(`/projects/${encodeURIComponent(project)}/workspaces/${encodeURIComponent(w.name)}`),
+    })),
+  });
+  const candidates = [
+    ...(policy.data?.nextRunAt ? [{ at: policy.data.nextRunAt, by: `to ${policy.data.location.name}` }] : []),
+    ...workspacePolicies.flatMap((query, k) =>
+      query.data?.nextRunAt ? [{ at: query.data.nextRunAt, by: `by workspace ${mine[k]?.name ?? ''}` }] : [],
+    ),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+  const next = candidates[0];
   return (
     <div className="stat">
       <div className="label">Next scheduled backup</div>
       {policy.isPending ? <div className="muted">Loading…</div> : null}
-      {missing ? (
+      <ErrorNote error={policy.error} />
+      {next ? (
+        <>
+          <div className="value">{formatTime(next.at)}</div>
+          <div className="muted">
+            {relative(next.at)}, {next.by}
+          </div>
+        </>
+      ) : policy.isPending ? null : (
         <div className="value">
           No schedule — set one in{' '}
           <Link to={['p', project, 'clusters', props.cluster]} query={{ tab: 'settings' }}>
             Settings
           </Link>
         </div>
-      ) : (
-        <ErrorNote error={policy.error} />
       )}
-      {policy.data && next ? (
-        <>
-          <div className="value">{formatTime(next)}</div>
-          <div className="muted">
-            {relative(next)}, to {policy.data.location.name}
-          </div>
-        </>
-      ) : null}
-      {policy.data && !next ? (
-        <div className="value">
-          Not scheduled (the schedule is set to never) —{' '}
-          <Link to={['p', project, 'clusters', props.cluster]} query={{ tab: 'settings' }}>
-            change it in Settings
-          </Link>
-        </div>
-      ) : null}
     </div>
   );
 }

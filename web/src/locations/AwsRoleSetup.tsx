@@ -53,7 +53,7 @@ export function AwsRoleSetup(props: { bucket: string; externalId: string; error:
       <Field
         label="External ID"
         error={props.error}
-        hint="Made for this location: the role's trust policy must require it, so no one else can use the role through Lifeboat."
+        hint="Chosen by Lifeboat for this project: the role's trust policy must require it, so no other project can use the role through Lifeboat."
       >
         {(id) => (
           <div className="row">

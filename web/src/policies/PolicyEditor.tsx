@@ -206,7 +206,11 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
         <Field
           label="Namespaces"
           error={issue('namespaces')}
-          hint="Comma separated; empty backs up every namespace."
+          hint={
+            props.owner.kind === 'workspace'
+              ? "Comma separated; empty backs up the workspace's namespaces."
+              : 'Comma separated; empty backs up every namespace.'
+          }
         >
           {(id) => (
             <input

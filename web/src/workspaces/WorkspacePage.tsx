@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { BackupView, WorkspaceView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
 import { BackupTable } from '../backups/BackupTable.tsx';
+import { triggerLabel } from '../backups/backup-queries.ts';
 import { CreateBackupDialog } from '../backups/CreateBackupDialog.tsx';
 import { Badge, EmptyState, ErrorNote } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
@@ -164,7 +165,7 @@ export function WorkspacePage(props: { workspace: string }) {
                 <h3>
                   {formatTime(first?.createdAt)}{' '}
                   <span className="muted">
-                    {first?.trigger} · {groupSummary(group.backups)}
+                    {first ? triggerLabel[first.trigger] : ''} · {groupSummary(group.backups)}
                   </span>
                 </h3>
                 <BackupTable backups={group.backups} />
