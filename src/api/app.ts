@@ -17,8 +17,9 @@ export function createApi(ctx: control.ControlContext): Hono<Env> {
   const routes = apiRoutes(ctx);
   const document = openApiDocument(routes, apiVersion);
   app.onError((error, c) => {
-    if (errorResponse(error, c).status === 500) ctx.log.error({ err: error }, 'request failed');
-    return errorResponse(error, c);
+    const response = errorResponse(error, c);
+    if (response.status === 500) ctx.log.error({ err: error }, 'request failed');
+    return response;
   });
   app.get('/api/v1/openapi.json', (c) => c.json(document));
   app.get('/healthz', (c) => c.json({ ok: true }));

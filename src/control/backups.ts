@@ -4,7 +4,7 @@
  * what the engine wrote, and deleting a backup deletes it from the location first.
  */
 import { randomUUID } from 'node:crypto';
-import { BackupMetadataError } from '../archive/index.ts';
+import { type BackupDescription, BackupMetadataError, type ResultGroup } from '../archive/index.ts';
 import {
   BackupNotFoundError,
   checkBackupName,
@@ -24,7 +24,7 @@ import { checkClusterHealth, openClusterClient, resolveCluster } from './cluster
 import type { ControlContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError, PreconditionError } from './errors.ts';
 import { openStoredLocation, resolveLocation } from './locations.ts';
-import { ProgressSaver } from './progress.ts';
+import { ProgressSaver, progressOf } from './progress.ts';
 import type { BackupInput } from './schemas.ts';
 import { resolveWorkspace } from './workspaces.ts';
 
@@ -69,12 +69,7 @@ export interface BackupView {
 }
 
 export function viewBackup(backup: BackupRecord): BackupView {
-  const done = backup.phase === 'Completed' || backup.phase === 'PartiallyFailed';
-  const percent = done
-    ? 100
-    : backup.itemsTotal > 0
-      ? Math.min(99, Math.floor((backup.itemsDone / backup.itemsTotal) * 100))
-      : 0;
+  const finished = backup.phase === 'Completed' || backup.phase === 'PartiallyFailed';
   return {
     id: backup.id,
     projectId: backup.projectId,
@@ -85,7 +80,7 @@ export function viewBackup(backup: BackupRecord): BackupView {
     groupId: backup.groupId,
     trigger: backup.trigger,
     phase: backup.phase,
-    progress: { itemsDone: backup.itemsDone, itemsTotal: backup.itemsTotal, percent },
+    progress: progressOf(finished, backup.itemsDone, backup.itemsTotal),
     bytes: backup.bytes,
     errorCount: backup.errorCount,
     warningCount: backup.warningCount,
@@ -528,6 +523,42 @@ export async function executeDeletion(ctx: ControlContext, backupId: string): Pr
   return outcome;
 }
 
+/** How a backup that failed (or was interrupted) ends: the reason as its one error. */
+function failedEnd(reason: string, at: Date, progress = { itemsDone: 0, itemsTotal: 0 }): db.BackupEnd {
+  return {
+    phase: 'Failed',
+    ...progress,
+    bytes: 0,
+    errors: { velero: [reason] },
+    warnings: {},
+    errorCount: 1,
+    warningCount: 0,
+    failureReason: reason,
+    completedAt: at,
+  };
+}
+
+/** How a backup ends, from the `velero-backup.json` the engine wrote and its results. */
+function endFromDescription(
+  d: BackupDescription,
+  results: { errors: ResultGroup; warnings: ResultGroup },
+  at: Date,
+): db.BackupEnd {
+  return {
+    phase: d.phase === 'Completed' || d.phase === 'PartiallyFailed' ? d.phase : 'Failed',
+    itemsDone: d.itemsBackedUp,
+    itemsTotal: d.totalItems,
+    bytes: d.sizeBytes,
+    errors: results.errors,
+    warnings: results.warnings,
+    errorCount: d.errors,
+    warningCount: d.warnings,
+    failureReason: d.failureReason ?? null,
+    completedAt: d.completionTimestamp ?? at,
+    expiresAt: d.expiration,
+  };
+}
+
 /** The backup job: runs the engine, saving progress every quarter second, and records how it ended. */
 export async function executeBackup(ctx: ControlContext, backupId: string): Promise<string> {
   const backup = await db.backupById(ctx.db, backupId);
@@ -536,18 +567,7 @@ export async function executeBackup(ctx: ControlContext, backupId: string): Prom
   await db.setBackupStarted(ctx.db, backup.id, started);
   const cluster = backup.clusterId ? await db.clusterById(ctx.db, backup.clusterId) : undefined;
   const fail = async (reason: string) => {
-    await db.setBackupEnded(ctx.db, backup.id, {
-      phase: 'Failed',
-      itemsDone: 0,
-      itemsTotal: 0,
-      bytes: 0,
-      errors: { velero: [reason] },
-      warnings: {},
-      errorCount: 1,
-      warningCount: 0,
-      failureReason: reason,
-      completedAt: ctx.clock.now(),
-    });
+    await db.setBackupEnded(ctx.db, backup.id, failedEnd(reason, ctx.clock.now()));
     return 'Failed';
   };
   if (!cluster) return fail('the cluster was deleted before the backup started');
@@ -591,21 +611,12 @@ export async function executeBackup(ctx: ControlContext, backupId: string): Prom
         }),
     });
     await saver.stop();
-    const d = outcome.description;
-    await db.setBackupEnded(ctx.db, backup.id, {
-      phase: d.phase === 'Completed' || d.phase === 'PartiallyFailed' ? d.phase : 'Failed',
-      itemsDone: d.itemsBackedUp,
-      itemsTotal: d.totalItems,
-      bytes: d.sizeBytes,
-      errors: outcome.errors,
-      warnings: outcome.warnings,
-      errorCount: d.errors,
-      warningCount: d.warnings,
-      failureReason: d.failureReason ?? null,
-      completedAt: d.completionTimestamp ?? ctx.clock.now(),
-      expiresAt: d.expiration,
-    });
-    return d.phase;
+    await db.setBackupEnded(
+      ctx.db,
+      backup.id,
+      endFromDescription(outcome.description, outcome, ctx.clock.now()),
+    );
+    return outcome.description.phase;
   } catch (error) {
     await saver.stop();
     return fail(describeError(error));
@@ -624,37 +635,14 @@ export async function recoverBackup(ctx: ControlContext, backupId: string): Prom
   if (!backup) return 'gone';
   return withStore(ctx, backup.locationId, async (store) => {
     try {
-      const d = await readBackupDescription(store, backup.name);
+      const details = await describeBackup(store, backup.name);
+      const d = details.description;
       if (!ownsFiles(backup, d.labels)) {
         const reason = `interrupted before it wrote anything; a backup named "${backup.name}" in the location belongs to another writer and was left alone`;
-        await db.setBackupEnded(ctx.db, backup.id, {
-          phase: 'Failed',
-          itemsDone: 0,
-          itemsTotal: 0,
-          bytes: 0,
-          errors: { velero: [reason] },
-          warnings: {},
-          errorCount: 1,
-          warningCount: 0,
-          failureReason: reason,
-          completedAt: ctx.clock.now(),
-        });
+        await db.setBackupEnded(ctx.db, backup.id, failedEnd(reason, ctx.clock.now()));
         return 'Failed (interrupted; files of another writer kept)';
       }
-      const details = await describeBackup(store, backup.name);
-      await db.setBackupEnded(ctx.db, backup.id, {
-        phase: d.phase === 'Completed' || d.phase === 'PartiallyFailed' ? d.phase : 'Failed',
-        itemsDone: d.itemsBackedUp,
-        itemsTotal: d.totalItems,
-        bytes: d.sizeBytes,
-        errors: details.errors,
-        warnings: details.warnings,
-        errorCount: d.errors,
-        warningCount: d.warnings,
-        failureReason: d.failureReason ?? null,
-        completedAt: d.completionTimestamp ?? ctx.clock.now(),
-        expiresAt: d.expiration,
-      });
+      await db.setBackupEnded(ctx.db, backup.id, endFromDescription(d, details, ctx.clock.now()));
       return `recovered as ${d.phase}`;
     } catch (error) {
       if (!(error instanceof BackupNotFoundError) && !(error instanceof ObjectNotFoundError)) throw error;
@@ -662,18 +650,11 @@ export async function recoverBackup(ctx: ControlContext, backupId: string): Prom
     await removeBackupFiles(store, backup.name);
     const reason =
       'interrupted: the server running this backup stopped before it finished; its partial files were removed — run it again';
-    await db.setBackupEnded(ctx.db, backup.id, {
-      phase: 'Failed',
-      itemsDone: backup.itemsDone,
-      itemsTotal: backup.itemsTotal,
-      bytes: 0,
-      errors: { velero: [reason] },
-      warnings: {},
-      errorCount: 1,
-      warningCount: 0,
-      failureReason: reason,
-      completedAt: ctx.clock.now(),
-    });
+    await db.setBackupEnded(
+      ctx.db,
+      backup.id,
+      failedEnd(reason, ctx.clock.now(), { itemsDone: backup.itemsDone, itemsTotal: backup.itemsTotal }),
+    );
     return 'Failed (interrupted)';
   });
 }

@@ -137,6 +137,43 @@ function refuseInvalid(result: ValidationView): void {
     );
 }
 
+/** A location's fields as stored: the shown part, and the secret part sealed to this location's id. */
+function storedFields(ctx: ControlContext, id: string, input: LocationInput) {
+  const { config, secrets } = splitSecrets(input);
+  delete config.name;
+  delete config.provider;
+  const secret =
+    Object.keys(secrets).length > 0 ? ctx.vault.seal(JSON.stringify(secrets), `location:${id}`) : null;
+  return { config, secret };
+}
+
+/** Saves a location that has just validated, with the validation as its status. */
+async function saveValidated(
+  ctx: ControlContext,
+  base: Pick<LocationRecord, 'id' | 'projectId' | 'createdAt'>,
+  input: LocationInput,
+  stored: { config: Record<string, unknown>; secret: string | null },
+  result: ValidationView,
+): Promise<LocationView> {
+  const record: LocationRecord = {
+    ...base,
+    name: input.name,
+    provider: input.provider,
+    ...stored,
+    status: 'Valid',
+    statusChecks: result.checks,
+    statusProblems: [],
+    validatedAt: ctx.clock.now(),
+  };
+  try {
+    await db.saveLocation(ctx.db, record);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(`a location named "${input.name}" already exists`);
+    throw error;
+  }
+  return viewLocation(ctx, record);
+}
+
 export async function createLocation(
   ctx: ControlContext,
   caller: Caller,
@@ -152,30 +189,13 @@ export async function createLocation(
   const result = await probe(input);
   refuseInvalid(result);
   const id = randomUUID();
-  const { config, secrets } = splitSecrets(input);
-  delete config.name;
-  delete config.provider;
-  const record: LocationRecord = {
-    id,
-    projectId: project.id,
-    name: input.name,
-    provider: input.provider,
-    config,
-    secret:
-      Object.keys(secrets).length > 0 ? ctx.vault.seal(JSON.stringify(secrets), `location:${id}`) : null,
-    status: 'Valid',
-    statusChecks: result.checks,
-    statusProblems: [],
-    validatedAt: ctx.clock.now(),
-    createdAt: ctx.clock.now(),
-  };
-  try {
-    await db.saveLocation(ctx.db, record);
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(`a location named "${input.name}" already exists`);
-    throw error;
-  }
-  return viewLocation(ctx, record);
+  return saveValidated(
+    ctx,
+    { id, projectId: project.id, createdAt: ctx.clock.now() },
+    input,
+    storedFields(ctx, id, input),
+    result,
+  );
 }
 
 export async function resolveLocation(
@@ -208,12 +228,8 @@ export async function updateLocation(
     project.id,
     parseInput(locationInput, mergeFields(storedInput(location, ctx.vault), changes)),
   );
-  const result = await probe(input);
-  refuseInvalid(result);
-  const { config, secrets } = splitSecrets(input);
-  delete config.name;
-  delete config.provider;
-  const where = describeLocation(location.provider, config);
+  const stored = storedFields(ctx, location.id, input);
+  const where = describeLocation(location.provider, stored.config);
   if (where !== describeLocation(location.provider, location.config)) {
     const users = await db.locationUsers(ctx.db, location.id);
     if (users.backups > 0)
@@ -221,26 +237,9 @@ export async function updateLocation(
         `location "${location.name}" holds ${users.backups} backup(s) at ${describeLocation(location.provider, location.config)}: it cannot point elsewhere (${where}); create a new location instead`,
       );
   }
-  const record: LocationRecord = {
-    ...location,
-    name: input.name,
-    config,
-    secret:
-      Object.keys(secrets).length > 0
-        ? ctx.vault.seal(JSON.stringify(secrets), `location:${location.id}`)
-        : null,
-    status: 'Valid',
-    statusChecks: result.checks,
-    statusProblems: [],
-    validatedAt: ctx.clock.now(),
-  };
-  try {
-    await db.saveLocation(ctx.db, record);
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(`a location named "${input.name}" already exists`);
-    throw error;
-  }
-  return viewLocation(ctx, record);
+  const result = await probe(input);
+  refuseInvalid(result);
+  return saveValidated(ctx, location, input, stored, result);
 }
 
 /** Validates a saved location again and records the result as its status. */

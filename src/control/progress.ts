@@ -32,3 +32,17 @@ export class ProgressSaver<T> {
     await this.flush();
   }
 }
+
+/** What a view shows of a job's progress: 100% only once it has finished well, at most 99% before. */
+export function progressOf(
+  finished: boolean,
+  itemsDone: number,
+  itemsTotal: number,
+): { itemsDone: number; itemsTotal: number; percent: number } {
+  const percent = finished
+    ? 100
+    : itemsTotal > 0
+      ? Math.min(99, Math.floor((itemsDone / itemsTotal) * 100))
+      : 0;
+  return { itemsDone, itemsTotal, percent };
+}

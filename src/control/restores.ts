@@ -4,17 +4,12 @@
  * the database (and streamed from there to every replica's clients).
  */
 import { randomUUID } from 'node:crypto';
+import { Results } from '../archive/index.ts';
 import { readRestoreLogs } from '../backup/index.ts';
 import type { RestoreItemRecord, RestoreOptionsRecord, RestoreRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError, type KubeClient } from '../kube/index.ts';
-import {
-  type ItemAction,
-  planRestore,
-  RestoreInputError,
-  type RestorePlan,
-  runRestore,
-} from '../restore/index.ts';
+import { planRestore, RestoreInputError, type RestorePlan, runRestore } from '../restore/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { authorize, type Caller } from './access.ts';
 import { resolveBackup } from './backups.ts';
@@ -22,7 +17,7 @@ import { checkClusterHealth, openClusterClient, resolveCluster } from './cluster
 import type { ControlContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError, PreconditionError } from './errors.ts';
 import { openStoredLocation } from './locations.ts';
-import { ProgressSaver } from './progress.ts';
+import { ProgressSaver, progressOf } from './progress.ts';
 import type { RestoreInput } from './schemas.ts';
 
 export interface RestoreView {
@@ -48,11 +43,6 @@ export interface RestoreView {
 
 export function viewRestore(restore: RestoreRecord): RestoreView {
   const finished = restore.phase === 'Completed' || restore.phase === 'PartiallyFailed';
-  const percent = finished
-    ? 100
-    : restore.itemsTotal > 0
-      ? Math.min(99, Math.floor((restore.itemsDone / restore.itemsTotal) * 100))
-      : 0;
   return {
     id: restore.id,
     projectId: restore.projectId,
@@ -62,7 +52,7 @@ export function viewRestore(restore: RestoreRecord): RestoreView {
     targetCluster: { id: restore.targetClusterId, name: restore.targetClusterName },
     options: restore.options,
     phase: restore.phase,
-    progress: { itemsDone: restore.itemsDone, itemsTotal: restore.itemsTotal, percent },
+    progress: progressOf(finished, restore.itemsDone, restore.itemsTotal),
     counts: restore.counts,
     errorCount: restore.errorCount,
     warningCount: restore.warningCount,
@@ -281,24 +271,27 @@ interface Tally {
   counts: Record<string, number>;
 }
 
+/** How a restore that failed (or was interrupted) ends: the reason as its one error, progress kept. */
+function failedEnd(reason: string, at: Date, tally: Tally = { itemsDone: 0, itemsTotal: 0, counts: {} }) {
+  return {
+    phase: 'Failed' as const,
+    ...tally,
+    errors: { velero: [reason] },
+    warnings: {},
+    errorCount: 1,
+    warningCount: 0,
+    failureReason: reason,
+    completedAt: at,
+  };
+}
+
 /** The restore job. */
 export async function executeRestore(ctx: ControlContext, restoreId: string): Promise<string> {
   const restore = await db.restoreById(ctx.db, restoreId);
   if (restore?.phase !== 'Queued') return 'not queued';
   await db.setRestoreStarted(ctx.db, restore.id, ctx.clock.now());
   const fail = async (reason: string, tally?: Tally) => {
-    await db.setRestoreEnded(ctx.db, restore.id, {
-      phase: 'Failed',
-      itemsDone: tally?.itemsDone ?? 0,
-      itemsTotal: tally?.itemsTotal ?? 0,
-      counts: tally?.counts ?? {},
-      errors: { velero: [reason] },
-      warnings: {},
-      errorCount: 1,
-      warningCount: 0,
-      failureReason: reason,
-      completedAt: ctx.clock.now(),
-    });
+    await db.setRestoreEnded(ctx.db, restore.id, failedEnd(reason, ctx.clock.now(), tally));
     return 'Failed';
   };
   const source = restore.backupId ? await db.backupById(ctx.db, restore.backupId) : undefined;
@@ -350,19 +343,15 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
     );
     saver.update({ itemsDone: tally.itemsDone, itemsTotal: outcome.totalItems, counts: outcome.counts });
     await saver.stop();
-    const count = (group: typeof outcome.errors) =>
-      (group.velero?.length ?? 0) +
-      (group.cluster?.length ?? 0) +
-      Object.values(group.namespaces ?? {}).reduce((sum, list) => sum + list.length, 0);
     await db.setRestoreEnded(ctx.db, restore.id, {
       phase: outcome.phase,
       itemsDone: tally.itemsDone,
       itemsTotal: outcome.totalItems,
-      counts: outcome.counts as Record<ItemAction, number>,
+      counts: outcome.counts,
       errors: outcome.errors,
       warnings: outcome.warnings,
-      errorCount: count(outcome.errors),
-      warningCount: count(outcome.warnings),
+      errorCount: Results.count(outcome.errors),
+      warningCount: Results.count(outcome.warnings),
       failureReason: outcome.failureReason ?? null,
       completedAt: outcome.completionTimestamp,
     });
@@ -378,17 +367,11 @@ export async function recoverRestore(ctx: ControlContext, restoreId: string): Pr
   const restore = await db.restoreById(ctx.db, restoreId);
   if (!restore) return 'gone';
   const reason = `interrupted: the server running this restore stopped before it finished; objects it created carry the label lifeboat.io/restore-name=${restore.name} — run the restore again (with existing-resource policy "update" to bring them in line)`;
-  await db.setRestoreEnded(ctx.db, restore.id, {
-    phase: 'Failed',
-    itemsDone: restore.itemsDone,
-    itemsTotal: restore.itemsTotal,
-    counts: restore.counts,
-    errors: { velero: [reason] },
-    warnings: {},
-    errorCount: 1,
-    warningCount: 0,
-    failureReason: reason,
-    completedAt: ctx.clock.now(),
-  });
+  const { itemsDone, itemsTotal, counts } = restore;
+  await db.setRestoreEnded(
+    ctx.db,
+    restore.id,
+    failedEnd(reason, ctx.clock.now(), { itemsDone, itemsTotal, counts }),
+  );
   return 'Failed (interrupted)';
 }
