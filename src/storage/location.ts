@@ -6,7 +6,8 @@
  *   gs://bucket/prefix?endpoint=URL&keyFile=FILE
  *   azblob://account/container/prefix?endpoint=URL
  * Secrets never go in the URL: they come from `StoreOptions` (the control plane's vault) or, in local
- * mode, from each cloud's usual environment variables.
+ * mode, from each cloud's usual environment variables. Paths are taken literally: a `.`, `..` or empty
+ * segment is refused, never resolved, so a location always names the folder it shows.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import {
   azureAccountNameProblem,
   azureContainerNameProblem,
   gcsBucketNameProblem,
+  prefixProblem,
   s3BucketNameProblem,
 } from './names.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -92,13 +94,49 @@ function endpointParam(url: URL, text: string): string | undefined {
   return endpoint;
 }
 
+/** The path part of a location as written, before a URL parser resolves its `.` and `..` segments. */
+function rawPath(text: string): string {
+  let rest = text.replace(/^[a-z][a-z0-9+.-]*:/i, '');
+  if (rest.startsWith('//')) {
+    rest = rest.slice(2);
+    const slash = rest.search(/[/\\?#]/);
+    rest = slash < 0 ? '' : rest.slice(slash);
+  }
+  return rest.replace(/[?#].*$/s, '');
+}
+
+/**
+ * Refuses `.`, `..` and empty segments in a location's path (also percent-encoded or with backslashes):
+ * a URL parser or `path.resolve` would quietly make them name another folder than the one written.
+ * `leadingDots` lets a relative local path start with `./` or `../`.
+ */
+function checkSegments(text: string, path: string, leadingDots = false): void {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw new LocationError(`the location "${redact(text)}" has a malformed %-escape in its path`);
+  }
+  let checked = decoded;
+  if (leadingDots) checked = checked.replace(/^(\.\.?([/\\]+|$))+/, '');
+  const problem = prefixProblem(checked);
+  if (!problem) return;
+  throw new LocationError(
+    `the location "${redact(text)}" ${problem} in its path: location paths are taken literally, never resolved — write the folder itself, without ".", ".." or empty segments`,
+  );
+}
+
 /** Parses a location URL; the error says what is wrong and what a valid one looks like. */
 export function parseLocation(text: string): Location {
   if (!text)
     throw new LocationError(
       'no location given: pass --location file:///dir, s3://bucket/prefix, gs://bucket/prefix or azblob://account/container/prefix',
     );
-  if (text.startsWith('/') || text.startsWith('.')) return { provider: 'file', dir: resolve(text) };
+  if (text.startsWith('/') || text.startsWith('.')) {
+    checkSegments(text, text, text.startsWith('.'));
+    return { provider: 'file', dir: resolve(text) };
+  }
+  checkSegments(text, rawPath(text));
   let url: URL;
   try {
     url = new URL(text);
@@ -205,6 +243,60 @@ export function parseLocation(text: string): Location {
         `unsupported location scheme "${url.protocol}" in "${redact(text)}": use file://, s3://, gs:// or azblob://`,
       );
   }
+}
+
+/** An endpoint URL reduced to what names a server: scheme, host, port (defaults made explicit), path. */
+function normalEndpoint(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    const port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+    return `${url.protocol}//${url.hostname.toLowerCase()}:${port}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return endpoint.trim().toLowerCase();
+  }
+}
+
+/** AWS's own S3 endpoints (global, regional, dual-stack, FIPS) are one service: buckets are global. */
+const awsS3Host = /^s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
+
+/** Which store (provider, server, bucket or account/container, or file tree) and the folder inside it. */
+function storageFolder(location: Location): { store: string; folder: string } {
+  switch (location.provider) {
+    case 'file':
+      return { store: 'file', folder: resolve(location.dir) };
+    case 's3': {
+      const host = location.endpoint ? URL.parse(location.endpoint)?.hostname.toLowerCase() : undefined;
+      const server =
+        location.endpoint && !awsS3Host.test(host ?? '') ? normalEndpoint(location.endpoint) : 'aws';
+      return { store: `s3 ${server} ${location.bucket}`, folder: location.prefix };
+    }
+    case 'gcs': {
+      const server = normalEndpoint(location.endpoint ?? 'https://storage.googleapis.com');
+      return { store: `gcs ${server} ${location.bucket}`, folder: location.prefix };
+    }
+    case 'azure': {
+      const server = normalEndpoint(location.endpoint ?? `https://${location.account}.blob.core.windows.net`);
+      return { store: `azure ${server} ${location.account} ${location.container}`, folder: location.prefix };
+    }
+  }
+}
+
+/**
+ * Whether two locations cover a common bucket folder: same provider, same server (endpoint compared by
+ * scheme, host and port, default endpoints made explicit), same bucket — or account and container, or
+ * directory tree — and one prefix equal to or inside the other at `/` boundaries (`a/b` covers `a/b/c`,
+ * not `a/bc`). Two such locations would list, sync and expire each other's backups.
+ */
+export function locationsOverlap(a: Location, b: Location): boolean {
+  const first = storageFolder(a);
+  const second = storageFolder(b);
+  if (first.store !== second.store) return false;
+  const segments = (folder: string) => folder.split('/').filter((segment) => segment !== '');
+  const x = segments(first.folder);
+  const y = segments(second.folder);
+  const shorter = x.length <= y.length ? x : y;
+  const longer = shorter === x ? y : x;
+  return shorter.every((segment, i) => segment === longer[i]);
 }
 
 /** Credentials a caller supplies (the control plane's vault, tests); without them, the environment's. */

@@ -47,3 +47,17 @@ export function azureContainerNameProblem(name: string): string | undefined {
   if (name.includes('--')) return 'must not contain two hyphens in a row';
   return undefined;
 }
+
+/**
+ * Why a bucket prefix (or a folder path) is not usable as written, or undefined: a `.`, `..` or empty
+ * segment would be resolved by a URL parser, a path library or a store into another folder than the one
+ * shown, so it is refused rather than normalised. One leading and one trailing `/` are allowed.
+ */
+export function prefixProblem(prefix: string): string | undefined {
+  const segments = prefix.split(/[/\\]/);
+  if (segments[0] === '') segments.shift();
+  if (segments.at(-1) === '') segments.pop();
+  const bad = segments.find((segment) => segment === '' || segment === '.' || segment === '..');
+  if (bad === undefined) return undefined;
+  return `has ${bad === '' ? 'an empty segment ("//")' : `a "${bad}" segment`}`;
+}
