@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { readTarball, TarballWriter } from './tarball.ts';
+import { tarball, tarballBomb } from '../../test/support/hostile.ts';
+import { ArchiveLimitError } from './errors.ts';
+import { maxObjectBytes, readTarball, TarballWriter } from './tarball.ts';
 
 test('a tarball written entry by entry reads back the same, long names included', async () => {
   const writer = new TarballWriter({ mtime: new Date('2026-01-02T03:04:05Z') });
@@ -18,7 +20,10 @@ test('a tarball written entry by entry reads back the same, long names included'
   const bytes = await collected;
   assert.ok(writer.bytes > 0 && writer.bytes === bytes.length);
   const read = new Map<string, Buffer>();
-  for await (const entry of readTarball(Readable.from([bytes]))) read.set(entry.name, entry.data);
+  for await (const entry of readTarball(Readable.from([bytes]))) {
+    assert.ok('data' in entry, entry.name);
+    read.set(entry.name, entry.data);
+  }
   assert.equal(read.get('metadata/version')?.toString(), '1.1.0\n');
   for (const [name, data] of files) assert.ok(read.get(name)?.equals(data), name);
   assert.equal(read.size, 3);
@@ -40,7 +45,80 @@ test('an entry given in parts reads back joined', async () => {
   const read = [];
   for await (const entry of readTarball(Readable.from([await collected]))) read.push(entry);
   assert.deepEqual(
-    read.map((e) => [e.name, e.data.toString()]),
+    read.map((e) => [e.name, 'data' in e ? e.data.toString() : 'too large']),
     [['a.json', '{"kind":"X","b":1}']],
   );
+});
+
+test('an entry over the cap is drained without being held: its name and size only, and reading goes on', async () => {
+  const gib = 2 ** 30;
+  const bomb = tarballBomb('resources/configmaps/namespaces/a/huge.json', gib, [
+    { name: 'resources/configmaps/namespaces/a/small.json', data: '{"kind":"ConfigMap"}' },
+  ]);
+  assert.ok(bomb.length < 2 * 2 ** 20, `the bomb is ${bomb.length} bytes on the wire`);
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
+  const seen: unknown[] = [];
+  try {
+    for await (const entry of readTarball(Readable.from([bomb]))) {
+      seen.push('data' in entry ? [entry.name, entry.data.toString()] : [entry.name, entry.size]);
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  peak = Math.max(peak, process.memoryUsage().rss);
+  assert.deepEqual(seen, [
+    ['resources/configmaps/namespaces/a/small.json', '{"kind":"ConfigMap"}'],
+    ['resources/configmaps/namespaces/a/huge.json', gib],
+  ]);
+  const growth = peak - before;
+  assert.ok(growth < 100 * 2 ** 20, `RSS grew by ${(growth / 2 ** 20).toFixed(0)} MiB reading a 1 GiB entry`);
+});
+
+test("entries within the cap are read whole; the cap is the caller's to choose", async () => {
+  const bytes = tarball([
+    { name: 'a.json', data: Buffer.alloc(1000, 'a') },
+    { name: 'b.json', data: Buffer.alloc(1001, 'b') },
+  ]);
+  const read = [];
+  for await (const entry of readTarball(Readable.from([bytes]), { maxEntryBytes: 1000 })) read.push(entry);
+  assert.deepEqual(
+    read.map((e) => ('data' in e ? [e.name, e.data.length] : [e.name, 'too large', e.size])),
+    [
+      ['a.json', 1000],
+      ['b.json', 'too large', 1001],
+    ],
+  );
+  assert.equal(maxObjectBytes, 8 * 2 ** 20);
+});
+
+test('a tarball of many entries within the cap stops at the total inflated limit', async () => {
+  const files = Array.from({ length: 40 }, (_, i) => ({ name: `e${i}.json`, data: Buffer.alloc(64 * 1024) }));
+  let entries = 0;
+  await assert.rejects(
+    async () => {
+      const source = Readable.from([tarball(files)]);
+      for await (const _ of readTarball(source, { maxInflatedBytes: 2 ** 20, file: 'backups/b/b.tar.gz' }))
+        entries++;
+    },
+    (error: unknown) =>
+      error instanceof ArchiveLimitError &&
+      error.limit === 2 ** 20 &&
+      /^backups\/b\/b.tar.gz is larger than 1 MiB once decompressed/.test(error.message),
+  );
+  assert.ok(entries < 16, `${entries} entries read before the limit`);
+});
+
+test('a reader that stops early ends the source', async () => {
+  const source = Readable.from([
+    tarball([
+      { name: 'a.json', data: '{}' },
+      { name: 'b.json', data: '{}' },
+    ]),
+  ]);
+  for await (const _ of readTarball(source)) break;
+  assert.ok(source.destroyed);
 });

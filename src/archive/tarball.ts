@@ -6,6 +6,7 @@
 import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { constants, createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { ArchiveLimitError } from './errors.ts';
 import { formatVersion, tarballPaths } from './layout.ts';
 
 /**
@@ -116,24 +117,104 @@ export class TarballWriter {
   }
 }
 
-/** One file read from a tarball. */
-export interface TarballEntry {
+/**
+ * The most one object's entry may hold. The API server refuses a request body over 3 MiB (and etcd a value
+ * over 1.5 MiB by default), so no restorable object comes near it; a larger entry is drained, never held.
+ */
+export const maxObjectBytes = 8 * 2 ** 20;
+
+/**
+ * The most a tarball may inflate to in all. etcd's suggested largest database is 8 GiB and a backup stores
+ * each object twice (its plain and preferred-version paths); past this the tarball is a decompression bomb,
+ * and the cap bounds the time one spends inflating (about a minute), not the memory (see `maxObjectBytes`).
+ */
+export const maxTarballInflatedBytes = 16 * 2 ** 30;
+
+/**
+ * tar-stream holds a pax or GNU long-name header in memory before applying it, refusing any over 4 MiB
+ * ("Header exceeds max size"): that is the bound on header memory, and such a tarball fails as a whole.
+ */
+export const maxTarHeaderBytes = 4 * 2 ** 20;
+
+/** One file read from a tarball: its bytes, or — over the entry cap — only its size. */
+export type TarballEntry = { name: string; data: Buffer } | OversizedTarballEntry;
+
+/** An entry larger than `maxEntryBytes`: drained without being held in memory. */
+export interface OversizedTarballEntry {
   name: string;
-  data: Buffer;
+  tooLarge: true;
+  /** The size its header claims, in bytes. */
+  size: number;
 }
 
-/** Reads a gzipped tarball entry by entry (regular files only), streaming. */
-export async function* readTarball(source: Readable): AsyncGenerator<TarballEntry> {
+/** Limits of `readTarball`. */
+export interface ReadTarballOptions {
+  /** Entries over this size are yielded as `tooLarge`, their bytes drained. Default `maxObjectBytes`. */
+  maxEntryBytes?: number;
+  /** Reading fails with `ArchiveLimitError` once the tarball has inflated past this. Default `maxTarballInflatedBytes`. */
+  maxInflatedBytes?: number;
+  /** The tarball's key, to name it in errors. */
+  file?: string;
+}
+
+/** Counts inflated bytes and fails the stream past `limit`. */
+class InflatedLimit extends Transform {
+  private seen = 0;
+  private readonly limit: number;
+  private readonly file: string;
+
+  constructor(limit: number, file: string) {
+    super();
+    this.limit = limit;
+    this.file = file;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) done(new ArchiveLimitError(this.file, this.limit, true));
+    else done(null, chunk);
+  }
+}
+
+/**
+ * Reads a gzipped tarball entry by entry (regular files only), streaming: memory holds at most one entry
+ * within `maxEntryBytes` (plus tar-stream's header bound, `maxTarHeaderBytes`) whatever the tarball inflates to.
+ */
+export async function* readTarball(
+  source: Readable,
+  options: ReadTarballOptions = {},
+): AsyncGenerator<TarballEntry> {
+  const maxEntryBytes = options.maxEntryBytes ?? maxObjectBytes;
   const extract = tar.extract();
   const gunzip = createGunzip();
+  const limit = new InflatedLimit(
+    options.maxInflatedBytes ?? maxTarballInflatedBytes,
+    options.file ?? 'the tarball',
+  );
   source.on('error', (error) => gunzip.destroy(error));
-  gunzip.on('error', (error) => extract.destroy(error));
-  source.pipe(gunzip).pipe(extract);
-  for await (const entry of extract) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
-    if (entry.header.type === 'file' || entry.header.type === 'contiguous-file') {
-      yield { name: entry.header.name, data: Buffer.concat(chunks) };
+  gunzip.on('error', (error) => limit.destroy(error));
+  limit.on('error', (error) => extract.destroy(error));
+  source.pipe(gunzip).pipe(limit).pipe(extract);
+  try {
+    for await (const entry of extract) {
+      const { name, size = 0, type } = entry.header;
+      const isFile = type === 'file' || type === 'contiguous-file';
+      if (!isFile || size > maxEntryBytes) {
+        // Drained chunk by chunk: never held, whatever its header claims.
+        for await (const _ of entry) {
+          // discard
+        }
+        if (isFile) yield { name, tooLarge: true, size };
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      // Copied even when whole in one chunk: a chunk is a slice of a larger inflated buffer it would pin.
+      yield { name, data: Buffer.concat(chunks) };
     }
+  } finally {
+    // A reader that stops early (or fails) must not leave the download and inflater running.
+    source.destroy();
+    gunzip.destroy();
   }
 }

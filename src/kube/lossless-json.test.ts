@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { changedPaths, jsonEqual, mergePatch, parseLossless } from './lossless-json.ts';
+import {
+  changedPaths,
+  JsonDepthError,
+  jsonEqual,
+  maxJsonDepth,
+  mergePatch,
+  parseLossless,
+} from './lossless-json.ts';
 
 test('numbers survive a parse and stringify round trip exactly', () => {
   const text =
@@ -23,4 +30,23 @@ test('changed paths and merge patches', () => {
   const to = { spec: { replicas: 3, template: { x: 1 } }, data: { a: '1', b: '2' } };
   assert.deepEqual(changedPaths(from, to).sort(), ['data.b', 'spec.paused', 'spec.replicas']);
   assert.deepEqual(mergePatch(from, to), { spec: { paused: null, replicas: 3 }, data: { b: '2' } });
+});
+
+test('nesting past the depth limit is refused with a clear error instead of overflowing the stack', () => {
+  const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  assert.throws(
+    () => parseLossless(deep(200_000)),
+    (error: unknown) =>
+      error instanceof JsonDepthError &&
+      error.limit === maxJsonDepth &&
+      /nested more than 512/.test(error.message),
+  );
+  assert.throws(() => parseLossless(Buffer.from(`{"a":${deep(maxJsonDepth)}}`)), JsonDepthError);
+  // At the limit it parses, and walks over the result do not overflow either.
+  const atLimit = parseLossless(deep(maxJsonDepth));
+  assert.equal(JSON.stringify(atLimit), deep(maxJsonDepth));
+  assert.deepEqual(changedPaths(atLimit, atLimit), []);
+  // Brackets inside strings (escaped quotes included) do not count.
+  const text = `{"s":"${'['.repeat(2000)}\\"${'{'.repeat(2000)}"}`;
+  assert.equal((parseLossless(text) as { s: string }).s.length, 4001);
 });

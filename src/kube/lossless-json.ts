@@ -23,8 +23,65 @@ export type LosslessValue =
   | LosslessValue[]
   | { [key: string]: LosslessValue };
 
-/** Parses JSON, keeping every number that would change on a round trip as raw text. */
+/**
+ * The deepest nesting of arrays and objects `parseLossless` accepts. Kubernetes objects nest a few dozen
+ * levels at most; the parse's reviver (and every walk over the result) recurses once per level, and a few
+ * thousand levels already overflow the stack.
+ */
+export const maxJsonDepth = 512;
+
+/** JSON nested deeper than `maxJsonDepth`: refused before parsing. */
+export class JsonDepthError extends Error {
+  override readonly name = 'JsonDepthError';
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`JSON nested more than ${limit} levels deep (the most accepted): not parsed`);
+    this.limit = limit;
+  }
+}
+
+const quote = 0x22;
+const backslash = 0x5c;
+const openBrace = 0x7b;
+const openBracket = 0x5b;
+const closeBrace = 0x7d;
+const closeBracket = 0x5d;
+
+/** Occurrences of `byte` in `bytes`, counting no further than `stop`. */
+function countUpTo(bytes: Buffer, byte: number, stop: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(byte); at !== -1 && count < stop; at = bytes.indexOf(byte, at + 1)) count++;
+  return count;
+}
+
+/** Whether brackets and braces outside strings nest deeper than `limit` (a byte scan, no parse). */
+function nestsDeeper(bytes: Buffer, limit: number): boolean {
+  // Most objects have fewer opening brackets in all than the limit: counted natively, no scan needed.
+  if (countUpTo(bytes, openBrace, limit + 1) + countUpTo(bytes, openBracket, limit + 1) <= limit)
+    return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === backslash) i++;
+      else if (byte === quote) inString = false;
+    } else if (byte === quote) inString = true;
+    else if (byte === openBrace || byte === openBracket) {
+      if (++depth > limit) return true;
+    } else if (byte === closeBrace || byte === closeBracket) depth--;
+  }
+  return false;
+}
+
+/**
+ * Parses JSON, keeping every number that would change on a round trip as raw text. Throws `SyntaxError`
+ * for malformed JSON and `JsonDepthError` past `maxJsonDepth` levels.
+ */
 export function parseLossless(text: string | Buffer): unknown {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  if (nestsDeeper(bytes, maxJsonDepth)) throw new JsonDepthError(maxJsonDepth);
   const source = typeof text === 'string' ? text : text.toString('utf8');
   return JSON.parse(source, function reviver(
     this: unknown,
