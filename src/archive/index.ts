@@ -1,5 +1,36 @@
 /** The on-bucket backup format (Velero 1.1.0 plus Lifeboat's index): keys, tarball, metadata files. */
 export {
+  type BackupDescription,
+  type BackupPhase,
+  backupFolderProblem,
+  type ClusterResourcesMode,
+  decodeBackupDescription,
+  encodeBackupDescription,
+  goDuration,
+  isBackupName,
+  type LabelSelector,
+  maxTtlMs,
+  parseGoDuration,
+} from './backup-description.ts';
+export {
+  gunzipBounded,
+  gunzipHead,
+  maxDescriptionBytes,
+  maxIndexBytes,
+  maxLogBytes,
+  maxResourceListBytes,
+  maxResultsBytes,
+  readBounded,
+} from './bounded.ts';
+export {
+  type ContentIndex,
+  decodeIndex,
+  encodeIndex,
+  encodeResourceList,
+  type IndexEntry,
+} from './content-index.ts';
+export { ArchiveLimitError, BackupMetadataError, mebibytes } from './errors.ts';
+export {
   backupKeys,
   backupsDir,
   formatVersion,
@@ -11,22 +42,13 @@ export {
   tarballPaths,
   topLevelDirs,
 } from './layout.ts';
+export { type ResultGroup, Results } from './results.ts';
 export {
-  type BackupDescription,
-  BackupMetadataError,
-  type BackupPhase,
-  type ClusterResourcesMode,
-  type ContentIndex,
-  decodeBackupDescription,
-  decodeIndex,
-  encodeBackupDescription,
-  encodeIndex,
-  encodeResourceList,
-  goDuration,
-  type IndexEntry,
-  type LabelSelector,
-  parseGoDuration,
-  type ResultGroup,
-  Results,
-} from './metadata.ts';
-export { readTarball, type TarballEntry, TarballWriter } from './tarball.ts';
+  maxObjectBytes,
+  maxTarballInflatedBytes,
+  type OversizedTarballEntry,
+  type ReadTarballOptions,
+  readTarball,
+  type TarballEntry,
+  TarballWriter,
+} from './tarball.ts';

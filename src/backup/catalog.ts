@@ -1,40 +1,59 @@
 /**
  * Reading what a location holds: the backups in it (a backup exists when its `velero-backup.json` does —
  * the bucket is the source of truth), one backup's description, results and contents, and deletion.
+ *
+ * What is read is untrusted: another writer may have put anything there. Every file is read bounded (see
+ * `archive/bounded.ts`), a backup is known by its folder, and a bad backup fails alone.
  */
-
-import { gunzipSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import {
   type BackupDescription,
+  BackupMetadataError,
+  backupFolderProblem,
   backupKeys,
   backupsDir,
   type ContentIndex,
   decodeBackupDescription,
   decodeIndex,
+  gunzipHead,
+  maxDescriptionBytes,
+  maxLogBytes,
+  mebibytes,
   type ResultGroup,
   Results,
+  readBounded,
   restoreKeys,
 } from '../archive/index.ts';
-import { getBuffer, ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { BackupNotFoundError } from './errors.ts';
 
-/** A backup found in a location, or the reason its description could not be read. */
+/** A backup found in a location, or the reason its files could not be read (`name` is its folder). */
 export type StoredBackup = { name: string; description: BackupDescription } | { name: string; error: string };
 
-/** A backup's `velero-backup.json`, decoded; `BackupNotFoundError` when the backup does not exist (or did not finish). */
-export async function readBackupDescription(store: ObjectStore, name: string): Promise<BackupDescription> {
+/**
+ * The description of the backup in folder `backups/<folder>/`; `BackupNotFoundError` when there is none (or
+ * it did not finish). `BackupMetadataError` (or `ArchiveLimitError`) when the folder is not a backup name or
+ * the file is oversized, malformed, impossible, or names another backup than its folder.
+ */
+export async function readBackupDescription(store: ObjectStore, folder: string): Promise<BackupDescription> {
+  // Checked before any key is built from it.
+  const problem = backupFolderProblem(folder);
+  if (problem) throw new BackupMetadataError(problem);
   try {
-    return decodeBackupDescription(await getBuffer(store, backupKeys(name).metadata));
+    const bytes = await readBounded(store, backupKeys(folder).metadata, maxDescriptionBytes);
+    return decodeBackupDescription(bytes, folder);
   } catch (error) {
-    if (error instanceof ObjectNotFoundError) throw new BackupNotFoundError(name, store.description);
+    if (error instanceof ObjectNotFoundError) throw new BackupNotFoundError(folder, store.description);
     throw error;
   }
 }
 
 /**
- * Every backup in the location (or those `wanted` accepts by name, which saves reading the others'
- * descriptions), newest first. Folders without `velero-backup.json` (unfinished) are left out.
+ * Every backup in the location (or those `wanted` accepts by folder name, which saves reading the others'
+ * descriptions), newest first, then the unreadable ones with their reason. Folders without
+ * `velero-backup.json` (unfinished) are left out. Never fails for one backup: any error of its own files
+ * (oversized, malformed, a decoy, a storage error reading it) makes that one `{ name, error }`.
  */
 export async function listBackups(
   store: ObjectStore,
@@ -42,11 +61,13 @@ export async function listBackups(
 ): Promise<StoredBackup[]> {
   const names = (await store.listPrefixes(backupsDir)).filter(wanted);
   const found = await mapLimit(names, 16, async (name): Promise<StoredBackup | undefined> => {
+    const problem = backupFolderProblem(name);
+    if (problem) return { name, error: problem };
     try {
       return { name, description: await readBackupDescription(store, name) };
     } catch (error) {
       if (error instanceof BackupNotFoundError) return undefined;
-      return { name, error: (error as Error).message };
+      return { name, error: error instanceof Error ? error.message : String(error) };
     }
   });
   const start = (b: StoredBackup) => ('description' in b ? b.description.startTimestamp.getTime() : 0);
@@ -63,6 +84,11 @@ export interface BackupDetails {
   index?: ContentIndex;
 }
 
+/**
+ * A backup's description, results and (with `details`) index, each read bounded. A description refused by
+ * `readBackupDescription`, or an oversized or malformed results file or index, fails the call with the
+ * reason (`BackupMetadataError`, `ArchiveLimitError`).
+ */
 export async function describeBackup(
   store: ObjectStore,
   name: string,
@@ -71,22 +97,39 @@ export async function describeBackup(
   const keys = backupKeys(name);
   const description = await readBackupDescription(store, name);
   const details: BackupDetails = { description, errors: {}, warnings: {} };
-  try {
-    const results = Results.decode(await getBuffer(store, keys.results));
+  const results = await readIfPresent(store, keys.results, (stream) => Results.decode(stream, keys.results));
+  if (results) {
     details.errors = results.errors;
     details.warnings = results.warnings;
-  } catch (error) {
-    if (!(error instanceof ObjectNotFoundError)) throw error;
   }
   if (options.details) {
-    try {
-      details.index = decodeIndex(await getBuffer(store, keys.index));
-    } catch (error) {
-      if (!(error instanceof ObjectNotFoundError)) throw error;
-      // A Velero-made backup has no Lifeboat index: nothing to list from.
-    }
+    // A Velero-made backup has no Lifeboat index: nothing to list from.
+    const index = await readIfPresent(store, keys.index, (stream) =>
+      decodeIndex(stream, { file: keys.index, backup: name }),
+    );
+    if (index) details.index = index;
   }
   return details;
+}
+
+/** `read` of the object at `key` as a stream, or undefined when there is no such object. */
+async function readIfPresent<T>(
+  store: ObjectStore,
+  key: string,
+  read: (stream: Readable) => Promise<T>,
+): Promise<T | undefined> {
+  let stream: Readable;
+  try {
+    stream = await store.get(key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    throw error;
+  }
+  try {
+    return await read(stream);
+  } finally {
+    stream.destroy();
+  }
 }
 
 /**
@@ -103,22 +146,26 @@ export async function deleteBackup(store: ObjectStore, name: string): Promise<{ 
   return { deletedObjects: all.length };
 }
 
-/** The log of a backup (logrus text), or undefined when the backup has none yet. */
+/**
+ * The log of a backup (logrus text), or undefined when the backup has none yet. At most `maxLogBytes` of
+ * it: a longer log is cut at a line's end, with a last line saying so.
+ */
 export async function readBackupLogs(store: ObjectStore, name: string): Promise<string | undefined> {
-  try {
-    return gunzipSync(await getBuffer(store, backupKeys(name).logs)).toString('utf8');
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
+  return readLog(store, backupKeys(name).logs);
 }
 
-/** The log of a restore, or undefined when it has none (yet). */
+/** The log of a restore, or undefined when it has none (yet); cut as a backup's is. */
 export async function readRestoreLogs(store: ObjectStore, name: string): Promise<string | undefined> {
-  try {
-    return gunzipSync(await getBuffer(store, restoreKeys(name).logs)).toString('utf8');
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    throw error;
-  }
+  return readLog(store, restoreKeys(name).logs);
+}
+
+async function readLog(store: ObjectStore, key: string): Promise<string | undefined> {
+  const head = await readIfPresent(store, key, (stream) => gunzipHead(stream, maxLogBytes, key));
+  if (!head) return undefined;
+  if (!head.truncated) return head.data.toString('utf8');
+  // Cut at the last whole line, so no line (nor character) is shown half.
+  const end = head.data.lastIndexOf(0x0a);
+  const text = head.data.subarray(0, end >= 0 ? end + 1 : head.data.length).toString('utf8');
+  const stored = (await store.head(key).catch(() => undefined))?.size;
+  return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}[lifeboat] this log was cut here: it is larger than ${mebibytes(maxLogBytes)} once decompressed${stored === undefined ? '' : ` (${mebibytes(stored)} compressed in the location)`}, and Lifeboat shows at most ${mebibytes(maxLogBytes)} of a log\n`;
 }

@@ -227,3 +227,15 @@ export function itemPaths(
     `resources/${groupResource}/${version}-preferredversion/${scope}/${name}.json`,
   ];
 }
+
+/**
+ * A gzip stream of `head` then `unit` repeated to at least `uncompressedBytes`: a bomb that stays well formed
+ * as it inflates (an index's entries, a log's lines), so only a size limit stops it. Tens of KiB per 16 MiB.
+ */
+export function repeatBomb(unit: string, uncompressedBytes: number, head = ''): Buffer {
+  const memberBytes = 16 << 20;
+  const member = gzipSync(unit.repeat(Math.ceil(memberBytes / unit.length)), { level: 9 });
+  const parts: Buffer[] = head ? [gzipSync(head)] : [];
+  for (let i = 0; i < Math.ceil(uncompressedBytes / memberBytes); i++) parts.push(member);
+  return Buffer.concat(parts);
+}

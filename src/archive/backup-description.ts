@@ -1,12 +1,11 @@
 /**
- * The metadata files of a backup: `velero-backup.json` (Velero's Backup resource), the results and
- * resource-list files, and Lifeboat's content index. Writers follow Velero's encodings; readers validate
- * with zod and tolerate Velero's extra fields.
+ * `velero-backup.json`: Velero's Backup resource, which makes a folder of a location a backup. Written as
+ * Velero writes it; read back as untrusted input — validated with zod, every value checked to be possible,
+ * and the backup's identity taken from its folder, never from the name written inside.
  */
-import { Readable } from 'node:stream';
-import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { formatVersion, resourceListKey } from './layout.ts';
+import { BackupMetadataError, issuesLine } from './errors.ts';
+import { backupKeys, formatVersion } from './layout.ts';
 
 /** Phases a finished backup can be in (Velero's names). */
 export type BackupPhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
@@ -53,6 +52,27 @@ export interface BackupDescription {
   /** Lifeboat labels (schedule name, cluster id) carried on the Backup's metadata. */
   labels?: Record<string, string>;
 }
+
+/** What a backup name is: a Kubernetes name that is also a label value (Velero's rule). */
+const backupNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** Whether `name` can be a backup's name, hence a backup folder's: at most 63 characters of the pattern. */
+export function isBackupName(name: string): boolean {
+  return name.length <= 63 && backupNamePattern.test(name);
+}
+
+/** Why folder `folder` of `backups/` cannot be a backup, or undefined when its name can be one. */
+export function backupFolderProblem(folder: string): string | undefined {
+  if (isBackupName(folder)) return undefined;
+  return `backups/${quote(folder)}/ is not a backup Lifeboat reads: ${quote(folder)} is not a valid backup name (at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit); rename or delete the folder`;
+}
+
+/** The longest TTL read back: a century. Longer ones (or their expirations) cannot be real. */
+export const maxTtlMs = 100 * 365 * 24 * 3600 * 1000;
+
+/** Timestamps read back must fall in this range; outside it they are corrupt or hostile. */
+const earliest = Date.UTC(2000, 0, 1);
+const latest = Date.UTC(3000, 0, 1);
 
 /** Go's `time.Duration.String()` for whole seconds, e.g. 720h0m0s — what Velero writes for `ttl`. */
 export function goDuration(ms: number): string {
@@ -151,12 +171,59 @@ const stringList = z
   .nullish()
   .transform((v) => v ?? []);
 
+/** A count: a whole number a JavaScript number holds exactly (JSON's 1e400 is Infinity, refused). */
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish();
+
+/** metav1.Time as Velero writes it (RFC 3339), in a plausible range. */
+const timestamp = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'not an RFC 3339 time')
+  .transform((text, ctx) => {
+    const date = new Date(text);
+    const time = date.getTime();
+    if (Number.isNaN(time)) ctx.addIssue({ code: 'custom', message: `${quote(text)} is not a date` });
+    else if (time < earliest || time >= latest)
+      ctx.addIssue({ code: 'custom', message: `${quote(text)} is not between the years 2000 and 3000` });
+    return date;
+  })
+  .nullish();
+
+const labelSelectorSchema = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).nullish(),
+    matchExpressions: z
+      .array(
+        z.object({
+          key: z.string(),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.array(z.string()).nullish(),
+        }),
+      )
+      .nullish(),
+  })
+  .nullish();
+
+/** Velero's phases of a Backup; those a stored backup cannot end in read as the closest of Lifeboat's. */
+const veleroPhases: Record<string, BackupPhase> = {
+  New: 'InProgress',
+  InProgress: 'InProgress',
+  WaitingForPluginOperations: 'InProgress',
+  WaitingForPluginOperationsPartiallyFailed: 'InProgress',
+  Finalizing: 'InProgress',
+  FinalizingPartiallyFailed: 'InProgress',
+  Completed: 'Completed',
+  PartiallyFailed: 'PartiallyFailed',
+  Failed: 'Failed',
+  FailedValidation: 'Failed',
+};
+
 /** The parts of a Backup resource Lifeboat reads back (Velero's or its own). Unknown fields are allowed. */
 const backupDocumentSchema = z.object({
   apiVersion: z.literal('velero.io/v1'),
   kind: z.literal('Backup'),
   metadata: z.object({
-    name: z.string().min(1),
+    name: z.string().min(1).max(253),
     labels: z.record(z.string(), z.string()).nullish(),
     annotations: z.record(z.string(), z.string()).nullish(),
   }),
@@ -167,10 +234,10 @@ const backupDocumentSchema = z.object({
       includedResources: stringList,
       excludedResources: stringList,
       includeClusterResources: z.boolean().nullish(),
-      labelSelector: z.unknown().optional(),
+      labelSelector: labelSelectorSchema,
       snapshotVolumes: z.boolean().nullish(),
-      ttl: z.string().nullish(),
-      storageLocation: z.string().nullish(),
+      ttl: z.string().max(64).nullish(),
+      storageLocation: z.string().max(253).nullish(),
     })
     .default({
       includedNamespaces: [],
@@ -180,48 +247,71 @@ const backupDocumentSchema = z.object({
     }),
   status: z
     .object({
-      formatVersion: z.string().nullish(),
-      phase: z.string().nullish(),
-      startTimestamp: z.string().nullish(),
-      completionTimestamp: z.string().nullish(),
-      expiration: z.string().nullish(),
+      formatVersion: z.string().max(32).nullish(),
+      phase: z
+        .string()
+        .refine((phase) => Object.hasOwn(veleroPhases, phase), 'not a phase of a Velero Backup')
+        .nullish(),
+      startTimestamp: timestamp,
+      completionTimestamp: timestamp,
+      expiration: timestamp,
       failureReason: z.string().nullish(),
-      errors: z.number().nullish(),
-      warnings: z.number().nullish(),
-      progress: z.object({ totalItems: z.number().nullish(), itemsBackedUp: z.number().nullish() }).nullish(),
+      errors: count,
+      warnings: count,
+      progress: z.object({ totalItems: count, itemsBackedUp: count }).nullish(),
     })
     .default({}),
 });
 
-/** Raised when `velero-backup.json` is not a Backup this version can read. */
-export class BackupMetadataError extends Error {
-  override readonly name = 'BackupMetadataError';
-}
-
-/** Decodes `velero-backup.json` (written by Lifeboat or Velero). */
-export function decodeBackupDescription(bytes: Buffer): BackupDescription {
+/**
+ * Decodes `backups/<folder>/velero-backup.json` (written by Lifeboat or Velero). Refuses, with
+ * `BackupMetadataError` saying why and what to do: a folder that is not a backup name, a file that is not a
+ * Backup, impossible values (dates, TTL, counts), and a description naming another backup than its folder —
+ * a decoy or a copy, which must never be taken for the backup it names.
+ */
+export function decodeBackupDescription(bytes: Buffer, folder: string): BackupDescription {
+  const folderProblem = backupFolderProblem(folder);
+  if (folderProblem) throw new BackupMetadataError(folderProblem);
+  const file = backupKeys(folder).metadata;
+  const refuse = (reason: string, cause?: unknown) =>
+    new BackupMetadataError(
+      `${file} ${reason}: Lifeboat will not read, restore or delete it as "${folder}" — put back a good copy of the file or delete the folder`,
+      { file, cause },
+    );
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new BackupMetadataError(`velero-backup.json is not JSON: ${(error as Error).message}`);
+    throw refuse('is not JSON', error);
   }
   const parsed = backupDocumentSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new BackupMetadataError(
-      `velero-backup.json is not a Velero Backup: ${z.prettifyError(parsed.error)}`,
-    );
-  }
+  if (!parsed.success) throw refuse(`is not a Velero Backup Lifeboat can read (${issuesLine(parsed.error)})`);
   const { metadata, spec, status } = parsed.data;
-  const major = (status.formatVersion ?? formatVersion).split('.')[0];
-  if (major !== '1') {
+  if (metadata.name !== folder)
     throw new BackupMetadataError(
-      `backup format ${status.formatVersion} is not supported (this Lifeboat reads 1.x)`,
+      `${file} describes a backup named ${quote(metadata.name)}: a backup's name is its folder, so this description was copied or altered — Lifeboat will not read, restore or delete it as "${folder}"; delete the folder or put it back under its own name`,
+      { file },
     );
-  }
+  const major = (status.formatVersion ?? formatVersion).split('.')[0];
+  if (major !== '1')
+    throw new BackupMetadataError(
+      `${file}: backup format ${quote(status.formatVersion ?? '')} is not supported (this Lifeboat reads 1.x)`,
+      { file },
+    );
   const annotations = metadata.annotations ?? {};
-  const start = status.startTimestamp ? new Date(status.startTimestamp) : new Date(0);
-  const ttlMs = spec.ttl ? parseGoDuration(spec.ttl) : 30 * 24 * 3600 * 1000;
+  let ttlMs = 30 * 24 * 3600 * 1000;
+  if (spec.ttl) {
+    try {
+      ttlMs = parseGoDuration(spec.ttl);
+    } catch (error) {
+      throw refuse(`has a TTL that is not a duration (${quote(spec.ttl)})`, error);
+    }
+    if (ttlMs > maxTtlMs) throw refuse(`has a TTL of more than a century (${quote(spec.ttl)})`);
+  }
+  const sizeText = annotations[annotation.sizeBytes];
+  if (sizeText !== undefined && !/^\d{1,15}$/.test(sizeText))
+    throw refuse(`has a size that is not a number of bytes (${quote(sizeText)})`);
+  const start = status.startTimestamp ?? new Date(0);
   const mode = annotations[annotation.clusterResources];
   const clusterResources: ClusterResourcesMode =
     mode === 'auto' || mode === 'always' || mode === 'never'
@@ -231,9 +321,8 @@ export function decodeBackupDescription(bytes: Buffer): BackupDescription {
         : spec.includeClusterResources === false
           ? 'never'
           : 'auto';
-  const phase = (status.phase ?? 'InProgress') as BackupPhase;
   const description: BackupDescription = {
-    name: metadata.name,
+    name: folder,
     storageLocation: spec.storageLocation ?? 'default',
     includedNamespaces: spec.includedNamespaces,
     excludedNamespaces: spec.excludedNamespaces,
@@ -242,173 +331,34 @@ export function decodeBackupDescription(bytes: Buffer): BackupDescription {
     clusterResources,
     ttlMs,
     includeDisks: annotations[annotation.includeDisks] === 'true' || spec.snapshotVolumes === true,
-    phase,
+    phase: veleroPhases[status.phase ?? 'InProgress'] ?? 'InProgress',
     startTimestamp: start,
-    expiration: status.expiration ? new Date(status.expiration) : new Date(start.getTime() + ttlMs),
+    expiration: status.expiration ?? new Date(start.getTime() + ttlMs),
     totalItems: status.progress?.totalItems ?? 0,
     itemsBackedUp: status.progress?.itemsBackedUp ?? 0,
     errors: status.errors ?? 0,
     warnings: status.warnings ?? 0,
-    sizeBytes: Number(annotations[annotation.sizeBytes] ?? 0),
+    sizeBytes: Number(sizeText ?? 0),
   };
-  if (status.completionTimestamp) description.completionTimestamp = new Date(status.completionTimestamp);
+  if (status.completionTimestamp) description.completionTimestamp = status.completionTimestamp;
   if (status.failureReason) description.failureReason = status.failureReason;
-  if (spec.labelSelector) description.labelSelector = spec.labelSelector as LabelSelector;
+  if (spec.labelSelector) description.labelSelector = labelSelector(spec.labelSelector);
   if (metadata.labels) description.labels = metadata.labels;
   return description;
 }
 
-/** Velero's results.Result: messages grouped as Velero's own, cluster-wide, and per namespace. */
-export interface ResultGroup {
-  velero?: string[];
-  cluster?: string[];
-  namespaces?: Record<string, string[]>;
-}
-
-/** Collects errors and warnings of a run, grouped as Velero groups them. */
-export class Results {
-  readonly errors: ResultGroup = {};
-  readonly warnings: ResultGroup = {};
-
-  private static add(group: ResultGroup, message: string, namespace?: string, clusterScoped?: boolean): void {
-    if (namespace) {
-      group.namespaces ??= {};
-      group.namespaces[namespace] ??= [];
-      group.namespaces[namespace].push(message);
-    } else if (clusterScoped) {
-      group.cluster ??= [];
-      group.cluster.push(message);
-    } else {
-      group.velero ??= [];
-      group.velero.push(message);
-    }
-  }
-
-  error(message: string, where: { namespace?: string; cluster?: boolean } = {}): void {
-    Results.add(this.errors, message, where.namespace, where.cluster);
-  }
-
-  warning(message: string, where: { namespace?: string; cluster?: boolean } = {}): void {
-    Results.add(this.warnings, message, where.namespace, where.cluster);
-  }
-
-  static count(group: ResultGroup): number {
-    return (
-      (group.velero?.length ?? 0) +
-      (group.cluster?.length ?? 0) +
-      Object.values(group.namespaces ?? {}).reduce((sum, list) => sum + list.length, 0)
+/** A validated selector without Velero's nulls. */
+function labelSelector(read: NonNullable<z.infer<typeof labelSelectorSchema>>): LabelSelector {
+  const selector: LabelSelector = {};
+  if (read.matchLabels) selector.matchLabels = read.matchLabels;
+  if (read.matchExpressions)
+    selector.matchExpressions = read.matchExpressions.map(({ key, operator, values }) =>
+      values ? { key, operator, values } : { key, operator },
     );
-  }
-
-  get errorCount(): number {
-    return Results.count(this.errors);
-  }
-
-  get warningCount(): number {
-    return Results.count(this.warnings);
-  }
-
-  /** `<name>-results.gz`: gzipped `{"errors":{...},"warnings":{...}}` plus a newline, as Velero writes it. */
-  encode(): Buffer {
-    return gzipSync(`${JSON.stringify({ errors: this.errors, warnings: this.warnings })}\n`);
-  }
-
-  static decode(bytes: Buffer): { errors: ResultGroup; warnings: ResultGroup } {
-    const parsed = JSON.parse(gunzipSync(bytes).toString('utf8')) as {
-      errors?: ResultGroup;
-      warnings?: ResultGroup;
-    };
-    return { errors: parsed.errors ?? {}, warnings: parsed.warnings ?? {} };
-  }
+  return selector;
 }
 
-/** One object in Lifeboat's content index. */
-export interface IndexEntry {
-  group: string;
-  version: string;
-  kind: string;
-  resource: string;
-  namespace?: string;
-  name: string;
-  /** SHA-256 (hex) of the object's stored JSON bytes. */
-  sha256: string;
-  size: number;
-}
-
-/** `lifeboat-index.json.gz`. */
-export interface ContentIndex {
-  lifeboatIndexVersion: 1;
-  backup: string;
-  items: IndexEntry[];
-}
-
-const indexSchema = z.object({
-  lifeboatIndexVersion: z.literal(1),
-  backup: z.string(),
-  items: z.array(
-    z.object({
-      group: z.string(),
-      version: z.string(),
-      kind: z.string(),
-      resource: z.string(),
-      namespace: z.string().optional(),
-      name: z.string(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      size: z.number(),
-    }),
-  ),
-});
-
-/**
- * `lifeboat-index.json.gz` as a gzip stream, written a thousand entries at a time: the index of a large
- * backup is never held as one string.
- */
-export function encodeIndex(index: ContentIndex): Readable {
-  function* chunks(): Generator<string> {
-    yield `{"lifeboatIndexVersion":1,"backup":${JSON.stringify(index.backup)},"items":[`;
-    for (let i = 0; i < index.items.length; i += 1000) {
-      const batch = index.items.slice(i, i + 1000).map((item) => JSON.stringify(item));
-      yield `${i > 0 ? ',' : ''}${batch.join(',')}`;
-    }
-    yield ']}\n';
-  }
-  return Readable.from(chunks(), { objectMode: false }).pipe(createGzip());
-}
-
-export function decodeIndex(bytes: Buffer): ContentIndex {
-  const parsed = indexSchema.safeParse(JSON.parse(gunzipSync(bytes).toString('utf8')));
-  if (!parsed.success)
-    throw new BackupMetadataError(`lifeboat-index.json.gz is malformed: ${z.prettifyError(parsed.error)}`);
-  const items = parsed.data.items.map((item) => {
-    const { namespace, ...rest } = item;
-    return namespace === undefined ? rest : { ...rest, namespace };
-  });
-  return { lifeboatIndexVersion: 1, backup: parsed.data.backup, items };
-}
-
-/**
- * `<name>-resource-list.json.gz`: `{"apps/v1/Deployment":["ns/name",...],...}`, keys and entries sorted as
- * Velero (Go's sort.Strings) sorts them. Streamed one type at a time.
- */
-export function encodeResourceList(items: readonly IndexEntry[]): Readable {
-  const byType = new Map<string, IndexEntry[]>();
-  for (const item of items) {
-    const key = resourceListKey(item.group ? `${item.group}/${item.version}` : item.version, item.kind);
-    const list = byType.get(key) ?? [];
-    list.push(item);
-    byType.set(key, list);
-  }
-  function* chunks(): Generator<string> {
-    yield '{';
-    let first = true;
-    for (const key of [...byType.keys()].sort()) {
-      const entries = (byType.get(key) as IndexEntry[])
-        .map((e) => (e.namespace ? `${e.namespace}/${e.name}` : e.name))
-        .sort();
-      yield `${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entries)}`;
-      first = false;
-    }
-    yield '}\n';
-  }
-  return Readable.from(chunks(), { objectMode: false }).pipe(createGzip());
+/** A string from a file, for a message: JSON-quoted (control characters escaped) and at most ~80 characters. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }

@@ -1,0 +1,134 @@
+/**
+ * Lifeboat's content index (`lifeboat-index.json.gz`: every object with its checksum) and Velero's resource
+ * list (`<name>-resource-list.json.gz`). Both are written as streams, a thousand entries at a time, and the
+ * index is read back bounded, entry by entry as it inflates, so neither is ever one huge step.
+ */
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { z } from 'zod';
+import { gunzipEach, maxIndexBytes } from './bounded.ts';
+import { BackupMetadataError, issuesLine } from './errors.ts';
+import { JsonArrayStream } from './json-array-stream.ts';
+import { resourceListKey } from './layout.ts';
+
+/** One object in Lifeboat's content index. */
+export interface IndexEntry {
+  group: string;
+  version: string;
+  kind: string;
+  resource: string;
+  namespace?: string;
+  name: string;
+  /** SHA-256 (hex) of the object's stored JSON bytes. */
+  sha256: string;
+  size: number;
+}
+
+/** `lifeboat-index.json.gz`. */
+export interface ContentIndex {
+  lifeboatIndexVersion: 1;
+  backup: string;
+  items: IndexEntry[];
+}
+
+const indexHeaderSchema = z.object({
+  lifeboatIndexVersion: z.literal(1),
+  backup: z.string().max(253),
+  // The entries were read one by one as the file streamed in (see JsonArrayStream).
+  items: z.array(z.unknown()).length(0),
+});
+
+const indexEntrySchema = z.object({
+  group: z.string().max(253),
+  version: z.string().max(63),
+  kind: z.string().max(253),
+  resource: z.string().max(253),
+  namespace: z.string().max(253).optional(),
+  name: z.string().max(253),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+
+/**
+ * `lifeboat-index.json.gz` as a gzip stream, written a thousand entries at a time: the index of a large
+ * backup is never held as one string.
+ */
+export function encodeIndex(index: ContentIndex): Readable {
+  function* chunks(): Generator<string> {
+    yield `{"lifeboatIndexVersion":1,"backup":${JSON.stringify(index.backup)},"items":[`;
+    for (let i = 0; i < index.items.length; i += 1000) {
+      const batch = index.items.slice(i, i + 1000).map((item) => JSON.stringify(item));
+      yield `${i > 0 ? ',' : ''}${batch.join(',')}`;
+    }
+    yield ']}\n';
+  }
+  return Readable.from(chunks(), { objectMode: false }).pipe(createGzip());
+}
+
+/**
+ * Reads an index back (a buffer, or a stream from the location) as it inflates, at most `maxIndexBytes`
+ * (`ArchiveLimitError` past it), entry by entry: never one huge string nor one long `JSON.parse`.
+ * `BackupMetadataError` names the first bad entry, or an index of another backup than `backup` (when
+ * given): an index copied from elsewhere does not vouch for this backup's objects.
+ */
+export async function decodeIndex(
+  input: Buffer | Readable,
+  options: { file?: string; backup?: string } = {},
+): Promise<ContentIndex> {
+  const file = options.file ?? 'lifeboat-index.json.gz';
+  const reader = new JsonArrayStream('items', file, {
+    maxHeaderBytes: 64 * 1024,
+    maxElementBytes: 16 * 1024,
+  });
+  const items: IndexEntry[] = [];
+  await gunzipEach(input, maxIndexBytes, file, (chunk) => {
+    for (const raw of reader.push(chunk)) items.push(indexEntry(raw, items.length, file));
+  });
+  const header = indexHeaderSchema.safeParse(reader.end());
+  if (!header.success)
+    throw new BackupMetadataError(`${file} is malformed (${issuesLine(header.error)})`, { file });
+  const { backup } = header.data;
+  if (options.backup !== undefined && backup !== options.backup)
+    throw new BackupMetadataError(
+      `${file} is the index of backup ${JSON.stringify(backup.slice(0, 80))}, not of "${options.backup}": it was copied or altered`,
+      { file },
+    );
+  return { lifeboatIndexVersion: 1, backup, items };
+}
+
+function indexEntry(raw: unknown, position: number, file: string): IndexEntry {
+  const entry = indexEntrySchema.safeParse(raw);
+  if (!entry.success)
+    throw new BackupMetadataError(`${file} is malformed at item ${position} (${issuesLine(entry.error)})`, {
+      file,
+    });
+  const { namespace, ...rest } = entry.data;
+  return namespace === undefined ? rest : { ...rest, namespace };
+}
+
+/**
+ * `<name>-resource-list.json.gz`: `{"apps/v1/Deployment":["ns/name",...],...}`, keys and entries sorted as
+ * Velero (Go's sort.Strings) sorts them. Streamed one type at a time.
+ */
+export function encodeResourceList(items: readonly IndexEntry[]): Readable {
+  const byType = new Map<string, IndexEntry[]>();
+  for (const item of items) {
+    const key = resourceListKey(item.group ? `${item.group}/${item.version}` : item.version, item.kind);
+    const list = byType.get(key) ?? [];
+    list.push(item);
+    byType.set(key, list);
+  }
+  function* chunks(): Generator<string> {
+    yield '{';
+    let first = true;
+    for (const key of [...byType.keys()].sort()) {
+      const entries = (byType.get(key) as IndexEntry[])
+        .map((e) => (e.namespace ? `${e.namespace}/${e.name}` : e.name))
+        .sort();
+      yield `${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entries)}`;
+      first = false;
+    }
+    yield '}\n';
+  }
+  return Readable.from(chunks(), { objectMode: false }).pipe(createGzip());
+}
