@@ -23,14 +23,14 @@ export function createApi(ctx: control.ControlContext): Hono<Env> {
   });
   app.get('/api/v1/openapi.json', (c) => c.json(document));
   app.get('/healthz', (c) => c.json({ ok: true }));
-  // Kubeconfigs and CA certificates are the largest bodies: a few KiB to a few hundred.
+  // Kubeconfigs (at most 128 KiB) and CA certificates (at most 256 KiB) are the largest bodies.
   app.use(
     '/api/v1/*',
     bodyLimit({
-      maxSize: 4 * 1024 * 1024,
+      maxSize: 1024 * 1024,
       onError: (c) =>
         c.json(
-          { error: { name: 'InputError', message: 'the request body is larger than 4 MiB: send less' } },
+          { error: { name: 'InputError', message: 'the request body is larger than 1 MiB: send less' } },
           413,
         ),
     }),

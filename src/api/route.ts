@@ -6,8 +6,10 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import {
   authorize,
+  backupRef,
   type Caller,
   type ControlContext,
+  idOrName,
   parseInput,
   requireGlobalAdmin,
 } from '../control/index.ts';
@@ -69,14 +71,25 @@ async function readBody(c: Context): Promise<unknown> {
   }
 }
 
+/** What each path parameter may hold: a name or an id, bounded like the names themselves. */
+const pathParameters: Record<string, z.ZodType<string>> = { backup: backupRef, restore: backupRef };
+
+/** The schema of a route's path parameters (`:project`, `:backup`...). */
+function pathSchema(path: string): z.ZodType<Record<string, string>> {
+  const names = [...path.matchAll(/:(\w+)/g)].map((match) => match[1] as string);
+  return z.object(Object.fromEntries(names.map((name) => [name, pathParameters[name] ?? idOrName])));
+}
+
 export function register(
   app: Hono<Env>,
   ctx: ControlContext,
   routes: readonly Route<unknown, unknown>[],
 ): void {
   for (const definition of routes) {
+    const paramsSchema = pathSchema(definition.path);
     app.on(definition.method.toUpperCase(), `/api/v1${definition.path}`, async (c) => {
-      const project = c.req.param('project');
+      const params = parseInput(paramsSchema, c.req.param());
+      const project = params.project;
       if (definition.access === 'administrator')
         requireGlobalAdmin(c.get('caller'), definition.summary.replace(/\s*\(.*\)$/, '').toLowerCase());
       else if (definition.access && project)
@@ -85,7 +98,7 @@ export function register(
       const query = definition.query ? parseInput(definition.query, c.req.query()) : undefined;
       const result = await definition.handler({
         caller: c.get('caller'),
-        params: c.req.param() as Record<string, string>,
+        params,
         body,
         query,
         c,
@@ -106,7 +119,7 @@ export function openApiDocument(routes: readonly Route<unknown, unknown>[], vers
       name: match[1],
       in: 'path',
       required: true,
-      schema: { type: 'string' },
+      schema: z.toJSONSchema(pathParameters[match[1] as string] ?? idOrName) as { type: string },
       description: 'id or name',
     }));
     if (definition.query) {

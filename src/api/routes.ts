@@ -6,13 +6,15 @@ import { type Route, route } from './route.ts';
 
 const backupFilter = z
   .object({
-    cluster: z.string().optional(),
-    workspace: z.string().optional(),
-    group: z.string().optional(),
-    location: z.string().optional(),
+    cluster: control.idOrName.optional(),
+    workspace: control.idOrName.optional(),
+    group: control.idOrName.optional(),
+    location: control.idOrName.optional(),
   })
   .strict();
-const restoreFilter = z.object({ cluster: z.string().optional(), backup: z.string().optional() }).strict();
+const restoreFilter = z
+  .object({ cluster: control.idOrName.optional(), backup: control.backupRef.optional() })
+  .strict();
 const itemsQuery = z
   .object({
     after: z.coerce.number().int().min(0).default(0),
@@ -383,13 +385,14 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       method: 'post',
       path: '/projects/:project/locations/:location/sync',
       tag: 'locations',
-      summary: 'Record the backups in the location that Lifeboat does not know yet',
+      summary:
+        'Record the backups in the location that Lifeboat does not know yet (each under its folder name), mark Missing those whose folder is gone, and list the folders that cannot be read as backups',
       access: 'operator',
-      returns: 'names of the backups added',
+      returns: 'folders added, backups now Missing, and problems (folder, reason, seenAt)',
       handler: async ({ caller, params }) => {
         const { project } = await control.authorize(ctx, caller, String(params.project), 'operator');
         const location = await control.resolveLocation(ctx, project.id, String(params.location));
-        return { added: await control.syncLocation(ctx, location) };
+        return control.syncLocation(ctx, location);
       },
     }),
     // Policies and schedules
@@ -483,7 +486,8 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       method: 'get',
       path: '/projects/:project/backups/:backup',
       tag: 'backups',
-      summary: 'A backup: phase, progress, counts, size, expiry, errors and warnings',
+      summary:
+        'A backup (by id, or by a name unambiguous in the project): phase (Missing once its folder is gone from the location), progress, counts, size, expiry, errors and warnings',
       access: 'viewer',
       returns: 'the backup',
       handler: ({ caller, params }) =>
