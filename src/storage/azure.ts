@@ -2,11 +2,13 @@
  * Azure Blob Storage (and Azurite in tests) through @azure/storage-blob. Credentials: a shared key, a
  * connection string, a SAS token, or a service principal (tenant, client id, secret) through
  * @azure/identity — which, when subscription and resource group are given and no key, is used as Velero's
- * Azure plugin does: to fetch the account key from Azure Resource Manager.
+ * Azure plugin does: to fetch the account key from Azure Resource Manager. A conditional create sends
+ * `If-None-Match: *` on Put Blob or on the Put Block List that commits a streamed blob; Azure refuses it
+ * with 409 BlobAlreadyExists or 412 ConditionNotMet.
  */
 import type { Readable } from 'node:stream';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { LocationError, ObjectNotFoundError } from './errors.ts';
+import { LocationError, ObjectExistsError, ObjectNotFoundError } from './errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
 /** How to sign in to a storage account. */
@@ -139,10 +141,21 @@ export class AzureObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
     const blob = (await this.client()).getBlockBlobClient(this.key(key));
-    const headers = options.contentType ? { blobHTTPHeaders: { blobContentType: options.contentType } } : {};
-    if (Buffer.isBuffer(body)) await blob.uploadData(body, headers);
-    // Staged blocks (8 MiB, 4 at a time) committed at the end: readers never see a partial blob.
-    else await blob.uploadStream(body, 8 * 1024 * 1024, 4, headers);
+    const headers = {
+      ...(options.contentType ? { blobHTTPHeaders: { blobContentType: options.contentType } } : {}),
+      // On Put Blob, or on the Put Block List that commits staged blocks: the blob appears only if absent.
+      ...(options.ifAbsent ? { conditions: { ifNoneMatch: '*' } } : {}),
+    };
+    try {
+      if (Buffer.isBuffer(body)) await blob.uploadData(body, headers);
+      // Staged blocks (8 MiB, 4 at a time) committed at the end: readers never see a partial blob.
+      else await blob.uploadStream(body, 8 * 1024 * 1024, 4, headers);
+    } catch (error) {
+      const code = statusOf(error);
+      if (options.ifAbsent && (code === 409 || code === 412))
+        throw new ObjectExistsError(key, this.description, { cause: error });
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Readable> {

@@ -10,6 +10,21 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
+/**
+ * `put(key, body, { ifAbsent: true })` found an object under that key already: another writer created it
+ * first. Nothing was overwritten.
+ */
+export class ObjectExistsError extends Error {
+  override readonly name = 'ObjectExistsError';
+  readonly key: string;
+  readonly location: string;
+  constructor(key: string, location: string, options?: { cause?: unknown }) {
+    super(`an object "${key}" already exists in ${location}; it was left as it is`, options);
+    this.key = key;
+    this.location = location;
+  }
+}
+
 /** A location URL or its options are not usable; the message says what to fix. */
 export class LocationError extends Error {
   override readonly name = 'LocationError';

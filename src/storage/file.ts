@@ -1,15 +1,20 @@
 /**
- * `file://` locations: a directory. Writes go to a temporary file renamed into place, so a reader never sees
- * half an object, as with a real object store.
+ * `file://` locations: a directory. Writes go to a temporary file (`<key>.partial-<random>`, never listed)
+ * renamed into place, so a reader never sees half an object, as with a real object store; a conditional
+ * create links the temporary file instead, which fails when the name is taken. A process killed mid-write
+ * leaves its temporary file behind: deleting the last objects of a folder removes those too.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LocationError, ObjectNotFoundError } from './errors.ts';
-import type { ObjectInfo, ObjectStore } from './object-store.ts';
+import { LocationError, ObjectExistsError, ObjectNotFoundError } from './errors.ts';
+import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+
+/** The name of a temporary file of a write in progress (or of one killed mid-way): `<key>.partial-<12 hex>`. */
+const partialName = /\.partial-[0-9a-f]{12}$/;
 
 export class FileObjectStore implements ObjectStore {
   readonly description: string;
@@ -23,13 +28,16 @@ export class FileObjectStore implements ObjectStore {
   }
 
   private path(key: string): string {
-    if (key.split('/').some((part) => part === '..' || part === '')) {
+    if (
+      key.split('/').some((part) => part === '..' || part === '.' || part === '') ||
+      partialName.test(key)
+    ) {
       throw new LocationError(`invalid object key "${key}"`);
     }
     return join(this.root, ...key.split('/'));
   }
 
-  async put(key: string, body: Buffer | Readable): Promise<void> {
+  async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = `${target}.partial-${randomBytes(6).toString('hex')}`;
@@ -43,7 +51,19 @@ export class FileObjectStore implements ObjectStore {
       } else {
         await pipeline(body, out);
       }
-      await rename(temp, target);
+      if (!options.ifAbsent) {
+        await rename(temp, target);
+        return;
+      }
+      // link(2) creates the name only if it is free, atomically: of two writers exactly one succeeds.
+      try {
+        await link(temp, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new ObjectExistsError(key, this.description, { cause: error });
+        throw error;
+      }
+      await unlink(temp);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -67,7 +87,7 @@ export class FileObjectStore implements ObjectStore {
     const start = base ? join(this.root, ...base.split('/')) : this.root;
     const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(() => []);
     const keys = entries
-      .filter((entry) => entry.isFile() && !entry.name.includes('.partial-'))
+      .filter((entry) => entry.isFile() && !partialName.test(entry.name))
       .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep).join('/'))
       .filter((key) => key.startsWith(prefix))
       .sort();
@@ -93,6 +113,7 @@ export class FileObjectStore implements ObjectStore {
     // Remove directories left empty, as an object store has no empty folders.
     const dirs = new Set(keys.map((key) => dirname(this.path(key))));
     for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+      await this.removeOrphanedPartials(dir);
       let current = dir;
       while (current.startsWith(this.root) && current !== this.root) {
         try {
@@ -103,6 +124,19 @@ export class FileObjectStore implements ObjectStore {
         current = dirname(current);
       }
     }
+  }
+
+  /**
+   * Once a folder holds no object any more (its backup was deleted), the temporary files of writes killed
+   * mid-way in it go too: they are invisible to `list` and would otherwise stay forever, like an
+   * incomplete multipart upload without a lifecycle rule. A folder that still holds an object is left as
+   * it is, so a write in progress beside other objects is not disturbed.
+   */
+  private async removeOrphanedPartials(dir: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    if (entries.length === 0) return;
+    if (!entries.every((entry) => entry.isFile() && partialName.test(entry.name))) return;
+    await Promise.all(entries.map((entry) => rm(join(dir, entry.name), { force: true })));
   }
 
   async close(): Promise<void> {}

@@ -1,8 +1,11 @@
-/** Google Cloud Storage (and fake-gcs-server in tests) through @google-cloud/storage. */
+/**
+ * Google Cloud Storage (and fake-gcs-server in tests) through @google-cloud/storage. A conditional create
+ * sends the precondition `ifGenerationMatch=0` ("no live object of that name"), which GCS refuses with 412.
+ */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Bucket, StorageOptions } from '@google-cloud/storage';
-import { ObjectNotFoundError } from './errors.ts';
+import { ObjectExistsError, ObjectNotFoundError } from './errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
 export interface GcsOptions {
@@ -65,12 +68,19 @@ export class GcsObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
     const file = (await this.bucket()).file(this.key(key));
     const meta = options.contentType ? { contentType: options.contentType } : {};
-    if (Buffer.isBuffer(body)) {
-      await file.save(body, { resumable: false, metadata: meta });
-      return;
+    const condition = options.ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {};
+    try {
+      if (Buffer.isBuffer(body)) {
+        await file.save(body, { resumable: false, metadata: meta, ...condition });
+        return;
+      }
+      // Resumable uploads stream in chunks and are committed only when complete.
+      await pipeline(body, file.createWriteStream({ resumable: true, metadata: meta, ...condition }));
+    } catch (error) {
+      if (options.ifAbsent && status(error) === 412)
+        throw new ObjectExistsError(key, this.description, { cause: error });
+      throw error;
     }
-    // Resumable uploads stream in chunks and are committed only when complete.
-    await pipeline(body, file.createWriteStream({ resumable: true, metadata: meta }));
   }
 
   async get(key: string): Promise<Readable> {

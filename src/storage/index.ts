@@ -1,13 +1,14 @@
 /** The storage layer: the `ObjectStore` port, its providers and location URLs. */
 
 export { type AzureCredentials, AzureObjectStore } from './azure.ts';
-export { LocationError, ObjectNotFoundError, StorageError } from './errors.ts';
+export { LocationError, ObjectExistsError, ObjectNotFoundError, StorageError } from './errors.ts';
 export { FileObjectStore } from './file.ts';
 export { GcsObjectStore } from './gcs.ts';
 export {
   type AzureLocation,
   type GcsLocation,
   type Location,
+  locationsOverlap,
   openObjectStore,
   parseLocation,
   redact,
@@ -18,6 +19,7 @@ export {
   azureAccountNameProblem,
   azureContainerNameProblem,
   gcsBucketNameProblem,
+  prefixProblem,
   s3BucketNameProblem,
 } from './names.ts';
 export { getBuffer, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';

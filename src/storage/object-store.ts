@@ -15,13 +15,22 @@ export interface PutOptions {
   contentType?: string;
   /** Known size of a streamed body, when known (lets providers skip multipart for small bodies). */
   contentLength?: number;
+  /**
+   * Create the object only if no object has that key, atomically (S3 `If-None-Match: *`, GCS
+   * `ifGenerationMatch=0`, Azure `If-None-Match: *`, an exclusive link on file://); otherwise throw
+   * `ObjectExistsError` and leave the existing object as it is. Of two writers racing, exactly one wins.
+   */
+  ifAbsent?: boolean;
 }
 
 /** A backup location's storage. */
 export interface ObjectStore {
   /** Where this is, for messages: provider URL without credentials. */
   readonly description: string;
-  /** Writes an object whole: readers never see a partly written object. */
+  /**
+   * Writes an object whole: readers never see a partly written object. With `ifAbsent`, throws
+   * `ObjectExistsError` when the key is taken.
+   */
   put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void>;
   /** Streams an object. Throws `ObjectNotFoundError` when there is none. */
   get(key: string): Promise<Readable>;

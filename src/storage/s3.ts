@@ -1,9 +1,13 @@
 /**
  * AWS S3 and S3-compatible stores (MinIO). Large and streamed bodies go through multipart upload
- * (@aws-sdk/lib-storage); a custom CA is trusted for this endpoint only.
+ * (@aws-sdk/lib-storage); a custom CA is trusted for this endpoint only. A conditional create sends
+ * `If-None-Match: *` on PutObject, or on CompleteMultipartUpload for a multipart upload (lib-storage passes
+ * the parameter there); S3 and MinIO refuse it with 412 when the key exists, and with 409 when another
+ * conditional write of the key is completing at the same moment.
  */
 import { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -16,7 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ObjectNotFoundError } from './errors.ts';
+import { ObjectExistsError, ObjectNotFoundError } from './errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
 /** What an S3 location needs. */
@@ -42,6 +46,20 @@ export interface S3Options {
 }
 
 const partSize = 5 * 1024 * 1024;
+
+/**
+ * How S3 answers a lost `If-None-Match: *`: 412 when the key exists; 409 when another conditional write of
+ * the key was in flight at the same moment (AWS says to try again: the other may still fail).
+ */
+function conditionOutcome(error: unknown): 'exists' | 'conflict' | undefined {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412) return 'exists';
+  if (name === 'ConditionalRequestConflict' || $metadata?.httpStatusCode === 409) return 'conflict';
+  return undefined;
+}
+
+/** Tries of a conditional write of a buffer answered 409 (a stream cannot be sent again). */
+const conflictTries = 4;
 
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
@@ -107,6 +125,24 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.upload(key, body, options);
+        return;
+      } catch (error) {
+        const outcome = options.ifAbsent ? conditionOutcome(error) : undefined;
+        if (outcome === 'conflict' && Buffer.isBuffer(body) && attempt < conflictTries) {
+          await sleep(50 * attempt + Math.random() * 100);
+          continue;
+        }
+        // A conflict that persists is reported as taken: the other writer is the one still going.
+        if (outcome) throw new ObjectExistsError(key, this.description, { cause: error });
+        throw error;
+      }
+    }
+  }
+
+  private async upload(key: string, body: Buffer | Readable, options: PutOptions): Promise<void> {
     const upload = new Upload({
       client: this.client,
       params: {
@@ -115,6 +151,7 @@ export class S3ObjectStore implements ObjectStore {
         Body: body,
         ...this.encryption,
         ...(options.contentType ? { ContentType: options.contentType } : {}),
+        ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
       },
       partSize,
       queueSize: 2,
