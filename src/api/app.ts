@@ -1,6 +1,6 @@
 /**
- * The HTTP face of the control plane (Hono on web-standard Request/Response): bearer-token authentication,
- * the routes, the OpenAPI document and one error handler.
+ * The HTTP face of the control plane (Hono on web-standard Request/Response): security headers, bearer-token
+ * authentication with a limit on failures, the routes, the OpenAPI document and one error handler.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -8,12 +8,20 @@ import * as control from '../control/index.ts';
 import { errorResponse } from './errors.ts';
 import { type Env, openApiDocument, register } from './route.ts';
 import { apiRoutes } from './routes.ts';
+import { clientAddress, FailureLimit, securityHeaders } from './security.ts';
 
 export const apiVersion = '1.0.0';
 
+export interface ApiOptions {
+  /** The limit on failed authentications per client address (default 10 a minute). */
+  failureLimit?: FailureLimit;
+}
+
 /** Builds the API of a control plane; `app.fetch` serves it, `app.request()` tests it without sockets. */
-export function createApi(ctx: control.ControlContext): Hono<Env> {
+export function createApi(ctx: control.ControlContext, options: ApiOptions = {}): Hono<Env> {
   const app = new Hono<Env>();
+  const failures = options.failureLimit ?? new FailureLimit();
+  app.use('*', securityHeaders());
   const routes = apiRoutes(ctx);
   const document = openApiDocument(routes, apiVersion);
   app.onError((error, c) => {
@@ -38,7 +46,26 @@ export function createApi(ctx: control.ControlContext): Hono<Env> {
   app.use('/api/v1/*', async (c, next) => {
     const header = c.req.header('authorization');
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    c.set('caller', await control.authenticate(ctx, token));
+    try {
+      c.set('caller', await control.authenticate(ctx, token));
+    } catch (error) {
+      // A request without credentials is no guess; one with wrong credentials counts against its address.
+      const waitSeconds =
+        header !== undefined && error instanceof control.AuthenticationError
+          ? failures.fail(clientAddress(c))
+          : undefined;
+      if (waitSeconds === undefined) throw error;
+      return c.json(
+        {
+          error: {
+            name: 'TooManyRequestsError',
+            message: `too many failed sign-ins from your address (more than ${failures.describe()}): wait ${waitSeconds} s, then sign in with a current token`,
+          },
+        },
+        429,
+        { 'Retry-After': String(waitSeconds) },
+      );
+    }
     await next();
   });
   register(app, ctx, routes);
