@@ -1,7 +1,7 @@
 /** Every route of the REST API, declared once (see route.ts). */
 import { z } from 'zod';
 import * as control from '../control/index.ts';
-import { backupEvents, restoreEvents } from './events.ts';
+import { accessChanged, backupEvents, restoreEvents } from './events.ts';
 import { type Route, route } from './route.ts';
 
 const backupFilter = z
@@ -66,7 +66,10 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       access: 'administrator',
       status: 204,
       returns: 'nothing',
-      handler: ({ caller, params }) => control.deleteUser(ctx, caller, String(params.user)),
+      handler: async ({ caller, params }) => {
+        await control.deleteUser(ctx, caller, String(params.user));
+        accessChanged(ctx);
+      },
     }),
     route({
       method: 'get',
@@ -93,7 +96,10 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       summary: 'Revoke one of the caller’s tokens',
       status: 204,
       returns: 'nothing',
-      handler: ({ caller, params }) => control.revokeToken(ctx, caller, String(params.token)),
+      handler: async ({ caller, params }) => {
+        await control.revokeToken(ctx, caller, String(params.token));
+        accessChanged(ctx);
+      },
     }),
     // Projects
     route({
@@ -132,7 +138,10 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       access: 'administrator',
       status: 204,
       returns: 'nothing',
-      handler: ({ caller, params }) => control.deleteProject(ctx, caller, String(params.project)),
+      handler: async ({ caller, params }) => {
+        await control.deleteProject(ctx, caller, String(params.project));
+        accessChanged(ctx);
+      },
     }),
     route({
       method: 'get',
@@ -152,8 +161,10 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       body: control.memberInput,
       status: 204,
       returns: 'nothing',
-      handler: ({ caller, params, body }) =>
-        control.setMember(ctx, caller, String(params.project), String(params.user), body.role),
+      handler: async ({ caller, params, body }) => {
+        await control.setMember(ctx, caller, String(params.project), String(params.user), body.role);
+        accessChanged(ctx);
+      },
     }),
     route({
       method: 'delete',
@@ -163,8 +174,10 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       access: 'admin',
       status: 204,
       returns: 'nothing',
-      handler: ({ caller, params }) =>
-        control.removeMember(ctx, caller, String(params.project), String(params.user)),
+      handler: async ({ caller, params }) => {
+        await control.removeMember(ctx, caller, String(params.project), String(params.user));
+        accessChanged(ctx);
+      },
     }),
     // Clusters
     route({
@@ -502,6 +515,16 @@ export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[
       returns: 'the contents',
       handler: ({ caller, params }) =>
         control.backupContents(ctx, caller, String(params.project), String(params.backup)),
+    }),
+    route({
+      method: 'post',
+      path: '/projects/:project/backups/:backup/verify',
+      tag: 'backups',
+      summary: 'Check every object of a backup against its content index and its path (writes nothing)',
+      access: 'operator',
+      returns: 'the problems found, per object',
+      handler: ({ caller, params }) =>
+        control.verifyStoredBackup(ctx, caller, String(params.project), String(params.backup)),
     }),
     route({
       method: 'get',

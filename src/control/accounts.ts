@@ -100,6 +100,18 @@ export async function authenticate(ctx: ControlContext, token: string | undefine
   return { user: found.user, tokenId: found.tokenId };
 }
 
+/**
+ * Throws `AuthenticationError` when the caller's token was revoked (or its user deleted) after the request
+ * that carried it signed in: long requests (event streams) ask again as they go.
+ */
+export async function checkStillSignedIn(ctx: ControlContext, caller: Caller): Promise<void> {
+  const tokens = await db.listTokens(ctx.db, caller.user.id);
+  if (!tokens.some((token) => token.id === caller.tokenId))
+    throw new AuthenticationError(
+      'the token was revoked (or its user deleted): sign in with a current token',
+    );
+}
+
 export async function createUser(
   ctx: ControlContext,
   caller: Caller,
