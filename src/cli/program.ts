@@ -17,6 +17,7 @@ import {
 } from './remote/index.ts';
 import { addRestoreCommands } from './restore-commands.ts';
 import { addServeCommand } from './serve-command.ts';
+import { addVerifyCommand } from './verify-command.ts';
 
 /** Runs `lifeboat` with `argv` (without the node and script paths) and resolves to the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -34,6 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     exit = code;
   };
   addBackupCommands(program, io, setExit);
+  addVerifyCommand(program, io, setExit);
   addRestoreCommands(program, io, setExit);
   addLocationCommands(program, io, setExit);
   addProjectCommands(program, io);

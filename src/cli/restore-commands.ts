@@ -8,8 +8,9 @@ import { readRestoreLogs } from '../backup/index.ts';
 import { planRestore, runRestore } from '../restore/index.ts';
 import { openKube, openStore, outputFormat, printJson } from './context.ts';
 import { existingResourcePolicy, list, parseMappings } from './flags.ts';
-import { type CliIo, exitCodes, phaseExitCode, UsageError } from './io.ts';
+import { type CliIo, phaseExitCode, UsageError } from './io.ts';
 import { formatTime, ProgressReporter, printRestorePlan, resultLines } from './output.ts';
+import { planExitCode, printPlanChecks } from './plan-output.ts';
 import {
   needsServer,
   type RestoreCreateFlags,
@@ -101,8 +102,11 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
         if (options.dryRun) {
           const plan = await planRestore({ ...common, store, kube });
           if (format === 'json') printJson(io, plan);
-          else printRestorePlan(io, plan);
-          setExit(plan.counts.rejected > 0 ? exitCodes.partiallyFailed : exitCodes.completed);
+          else {
+            printRestorePlan(io, plan);
+            printPlanChecks(io, plan);
+          }
+          setExit(planExitCode(plan));
           return;
         }
         const progress = new ProgressReporter(io);

@@ -1,5 +1,6 @@
-/** The restore engine: restores and dry-run plans of a backup into a target cluster. */
+/** The restore engine: restores and dry-run plans of a backup into a target cluster, and backup verification. */
 export { RestoreInputError } from './errors.ts';
+export { noIndexWarning } from './object-checks.ts';
 export {
   type NamespaceState,
   type PlanAction,
@@ -10,6 +11,7 @@ export {
   type StorageClassNeed,
 } from './plan.ts';
 export type { PreparedItem, RestoreOptions } from './prepare.ts';
+export { broadGroups, type RbacGrant } from './rbac.ts';
 export {
   type ItemAction,
   type ItemResult,
@@ -19,3 +21,9 @@ export {
   type RestoreRequest,
   runRestore,
 } from './restore.ts';
+export {
+  type BackupVerification,
+  maxListedProblems,
+  type VerifyProblem,
+  verifyBackup,
+} from './verify.ts';

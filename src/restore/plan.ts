@@ -1,6 +1,8 @@
 /**
  * The dry run: what a restore would do against the live target, without writing anything. For each object:
- * create, unchanged, differs (with the changed fields), update (with `update`), or skip (with the reason);
+ * create, unchanged, differs (with the changed fields), update (with `update`), skip (with the reason), or
+ * refuse (a bad or tampered object, named by its tarball path; the restore would fail it); what each RBAC
+ * object would grant;
  * and for every create, the API server's own verdict through a server-side dry run, so validation and
  * admission errors show before anything is written. Plus the storage classes the restored volumes need
  * and how the mappings resolve them, and the target namespaces' state.
@@ -17,10 +19,11 @@ import {
   parseLossless,
 } from '../kube/index.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
+import { type RbacGrant, rbacGrant } from './rbac.ts';
 import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { TargetApi } from './target.ts';
 
-export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip';
+export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip' | 'refuse';
 
 export interface PlanItem {
   action: PlanAction;
@@ -29,11 +32,13 @@ export interface PlanItem {
   kind: string;
   namespace?: string;
   name: string;
-  /** Why it is skipped, or a note on the verdict. */
+  /** Why it is skipped or refused, or a note on the verdict. */
   reason?: string;
   changedFields?: string[];
   /** For creates and updates: `accepted`, the server's rejection, or why it could not be asked. */
   serverVerdict?: string;
+  /** For RBAC objects that grant rights: the role and subjects, or far-reaching rules, and flags. */
+  grants?: RbacGrant;
 }
 
 export interface StorageClassNeed {
@@ -57,6 +62,8 @@ export interface RestorePlan {
   storageClasses: StorageClassNeed[];
   namespaces: NamespaceState[];
   counts: Record<PlanAction, number> & { rejected: number };
+  /** About the whole backup, e.g. that its integrity could not be checked. */
+  warnings: string[];
 }
 
 export interface PlanRequest extends RestoreOptions {
@@ -66,10 +73,10 @@ export interface PlanRequest extends RestoreOptions {
 
 /** Plans a restore against the live target. Writes nothing, to the cluster or the location. */
 export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
-  const prepared = await prepareRestore(request);
   const { kube } = request;
   const target = new TargetApi(kube);
   await target.refresh();
+  const prepared = await prepareRestore(request, target);
 
   const namespaceStates = new Map<string, NamespaceState>();
   for (const ns of prepared.namespaces) {
@@ -104,7 +111,10 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
       name: item.name,
     };
     if (item.targetNamespace !== undefined) base.namespace = item.targetNamespace;
+    if (item.refused) return { ...base, action: 'refuse', reason: item.refused };
     if (item.skip || !item.object) return { ...base, action: 'skip', reason: item.skip ?? 'not restorable' };
+    const grants = rbacGrant(item.groupResource, item.object);
+    if (grants) base.grants = grants;
     const api = target.resolve(item.apiVersion, item.groupResource);
     if (!api) {
       if (crdsInBackup.has(item.groupResource)) {
@@ -187,7 +197,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     }
   }
 
-  const counts = { create: 0, unchanged: 0, differs: 0, update: 0, skip: 0, rejected: 0 };
+  const counts = { create: 0, unchanged: 0, differs: 0, update: 0, skip: 0, refuse: 0, rejected: 0 };
   for (const item of items) {
     counts[item.action]++;
     if (item.serverVerdict?.startsWith('rejected')) counts.rejected++;
@@ -199,6 +209,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     storageClasses: [...needs.values()].sort((a, b) => a.name.localeCompare(b.name)),
     namespaces: [...namespaceStates.values()].sort((a, b) => a.name.localeCompare(b.name)),
     counts,
+    warnings: prepared.warnings,
   };
 }
 

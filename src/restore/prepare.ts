@@ -1,14 +1,10 @@
 /**
  * The first half of a restore and of a dry run: read the backup, choose what to restore (the filters apply
- * to what is in the backup), and turn each object into what would be created — or a skip with its reason.
+ * to what is in the backup), check each object (size, checksum, JSON, identity: see object-checks.ts), and
+ * turn each into what would be created — or a skip with its reason, or a refusal naming its path. Every
+ * object's name, namespace and type come from its tarball path; a body that disagrees is refused.
  */
-import {
-  type BackupDescription,
-  backupKeys,
-  type ClusterResourcesMode,
-  parseItemPath,
-  readTarball,
-} from '../archive/index.ts';
+import { type BackupDescription, BackupMetadataError, type ClusterResourcesMode } from '../archive/index.ts';
 import {
   IncludeExclude,
   isObjectName,
@@ -16,12 +12,22 @@ import {
   parseLabelSelector,
   readBackupDescription,
 } from '../backup/index.ts';
-import { parseLossless } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import { IndexLookup, readContentIndex } from './content-index.ts';
 import { RestoreInputError } from './errors.ts';
 import { matchesSelector } from './label-match.ts';
-import { crdResource, nonRestorable } from './order.ts';
+import {
+  type ExpectedType,
+  identityProblem,
+  noIndexWarning,
+  parseObject,
+  typeFromIndex,
+  unknownTypeProblem,
+} from './object-checks.ts';
+import { crdResource } from './order.ts';
+import { type RawItem, readItems } from './read-items.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
+import type { TargetApi, TypeInfo } from './target.ts';
 
 /** The choices a restore (or a dry run) is made with. */
 export interface RestoreOptions {
@@ -46,15 +52,17 @@ export interface RestoreOptions {
 /** One object of the backup as the restore will treat it. */
 export interface PreparedItem {
   groupResource: string;
-  /** API group and version from the stored object. */
+  /** API group and version from the stored object (empty when it could not be read). */
   apiVersion: string;
   kind: string;
   name: string;
   sourceNamespace?: string;
   targetNamespace?: string;
-  /** What will be sent to the API server; absent when skipped. */
+  /** What will be sent to the API server; absent when skipped or refused. */
   object?: KubeJson;
   skip?: string;
+  /** Why the object is refused (a sentence naming its tarball path): it fails, the restore goes on. */
+  refused?: string;
 }
 
 export interface PreparedRestore {
@@ -66,6 +74,8 @@ export interface PreparedRestore {
   namespaceObjects: Map<string, KubeJson>;
   namespaceMapping: Map<string, string>;
   storageClassMapping: Map<string, string>;
+  /** Said once for the whole restore (e.g. that integrity could not be checked). */
+  warnings: string[];
 }
 
 function parseMappings(what: string, mappings: Record<string, string> | undefined): Map<string, string> {
@@ -79,36 +89,43 @@ function parseMappings(what: string, mappings: Record<string, string> | undefine
   return map;
 }
 
-interface RawItem {
-  groupResource: string;
-  namespace?: string;
-  name: string;
-  raw: Buffer;
-}
-
-/** Reads every object of a backup's tarball (the plain paths Velero's restore reads; the others as fallback). */
-async function readItems(store: ObjectStore, backupName: string): Promise<RawItem[]> {
-  const plain = new Map<string, RawItem>();
-  const versioned = new Map<string, RawItem>();
-  for await (const entry of readTarball(await store.get(backupKeys(backupName).tarball))) {
-    const parts = parseItemPath(entry.name);
-    if (!parts) continue;
-    const key = `${parts.groupResource}/${parts.namespace ?? ''}/${parts.name}`;
-    const item: RawItem = { groupResource: parts.groupResource, name: parts.name, raw: entry.data };
-    if (parts.namespace !== undefined) item.namespace = parts.namespace;
-    // Lifeboat and Velero write the plain path first: a preferred-version copy is kept only while no
-    // plain one has been seen (so a backup is not held in memory twice).
-    if (!parts.versionDir) {
-      plain.set(key, item);
-      versioned.delete(key);
-    } else if (parts.versionDir.endsWith('-preferredversion') && !plain.has(key)) versioned.set(key, item);
+/** Refuses two source namespaces mapped onto one target: their objects would mix (and clash by name). */
+function checkOneSourcePerTarget(sources: Iterable<string>, mapping: ReadonlyMap<string, string>): void {
+  const byTarget = new Map<string, string>();
+  for (const source of sources) {
+    const target = mapping.get(source) ?? source;
+    const other = byTarget.get(target);
+    if (other !== undefined && other !== source) {
+      const [a, b] = [other, source].sort() as [string, string];
+      const how = [a, b].filter((ns) => mapping.has(ns)).map((ns) => `${ns} is mapped to it`);
+      throw new RestoreInputError(
+        `namespaces "${a}" and "${b}" would both be restored into namespace "${target}" (${how.join(', ') || 'mapped'}): map one of them to another namespace, or leave one out with --exclude-namespaces`,
+      );
+    }
+    byTarget.set(target, source);
   }
-  for (const [key, item] of versioned) if (!plain.has(key)) plain.set(key, item);
-  return [...plain.values()];
 }
 
-/** Reads and filters a backup and sanitizes every object to restore. */
-export async function prepareRestore(options: RestoreOptions): Promise<PreparedRestore> {
+/** The types the backup's own CustomResourceDefinitions define (for a backup without an index). */
+function typesFromCrds(items: readonly Parsed[]): Map<string, TypeInfo> {
+  const types = new Map<string, TypeInfo>();
+  for (const item of items) {
+    if (item.groupResource !== crdResource || !item.object) continue;
+    const spec = asRecord(item.object.spec);
+    const names = asRecord(spec?.names);
+    const [group, plural, kind] = [spec?.group, names?.plural, names?.kind];
+    // The API server insists a CRD is named <plural>.<group>: one that is not defines nothing here.
+    if (typeof group !== 'string' || typeof plural !== 'string' || typeof kind !== 'string') continue;
+    if (item.name !== `${plural}.${group}`) continue;
+    types.set(item.name, { kind, namespaced: spec?.scope === 'Namespaced' });
+  }
+  return types;
+}
+
+type Parsed = RawItem & { object?: KubeJson; kind: string };
+
+/** Reads and filters a backup, checks every object and sanitizes every one to restore. */
+export async function prepareRestore(options: RestoreOptions, target: TargetApi): Promise<PreparedRestore> {
   if (!isObjectName(options.name)) {
     throw new RestoreInputError(
       `invalid restore name "${options.name}": use at most 63 lower-case letters, digits, '-' and '.'`,
@@ -121,6 +138,7 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
     throw new RestoreInputError((error as Error).message);
   }
   const namespaceMapping = parseMappings('namespace', options.namespaceMappings);
+  checkOneSourcePerTarget(namespaceMapping.keys(), namespaceMapping);
   const storageClassMapping = parseMappings('storage class', options.storageClassMappings);
   const description = await readBackupDescription(options.store, options.backupName);
   if (description.phase !== 'Completed' && description.phase !== 'PartiallyFailed') {
@@ -128,37 +146,82 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
       `backup "${options.backupName}" is ${description.phase}${description.failureReason ? ` (${description.failureReason})` : ''}: only Completed or PartiallyFailed backups can be restored`,
     );
   }
-  const raw = await readItems(options.store, options.backupName);
+  let index: IndexLookup | undefined;
+  try {
+    const contentIndex = await readContentIndex(options.store, options.backupName);
+    if (contentIndex) index = new IndexLookup(contentIndex);
+  } catch (error) {
+    if (!(error instanceof BackupMetadataError)) throw error;
+    throw new RestoreInputError(
+      `backup "${options.backupName}" cannot be restored: ${error.message}; without its index its objects cannot be checked`,
+    );
+  }
+  const warnings = index ? [] : [noIndexWarning];
   const namespaceFilter = new IncludeExclude(
     options.includeNamespaces ?? [],
     options.excludeNamespaces ?? [],
   );
+  const raw = await readItems(options.store, options.backupName, {
+    includeNamespace: (ns) => namespaceFilter.matches(ns),
+    ...(index ? { index } : {}),
+  });
   const resourceFilter = new IncludeExclude(options.includeResources ?? [], options.excludeResources ?? []);
   const allNamespaces = namespaceFilter.includesAll && !namespaceFilter.hasExcludes;
   const mode = options.clusterResources ?? 'auto';
 
-  // Parse and filter by namespace, resource and labels.
-  type Parsed = RawItem & { object: KubeJson };
+  // Parse every object the tarball holds intact; the backup's CRDs type custom resources it lacks an index for.
+  const parsed = raw.map((item): Parsed => {
+    // Each object's bytes are let go once parsed: the backup is not held twice.
+    const bytes = item.raw;
+    delete item.raw;
+    const out: Parsed = Object.assign(item, { kind: '' });
+    if (out.problem || !bytes) return out;
+    const result = parseObject(item, bytes);
+    if ('problem' in result) out.problem = result.problem;
+    else out.object = result.object;
+    return out;
+  });
+  const crdTypes = index ? new Map<string, TypeInfo>() : typesFromCrds(parsed);
+  const expectedType = (item: Parsed): ExpectedType | undefined => {
+    const served = target.typeOf(item.groupResource);
+    if (index) {
+      const entry = index.entry(item.groupResource, item.namespace, item.name);
+      if (!entry) return undefined;
+      // The index gives kind and version; the scope objects are created in is the target's own.
+      return { ...typeFromIndex(entry), ...(served ? { namespaced: served.namespaced } : {}) };
+    }
+    return served ?? crdTypes.get(item.groupResource);
+  };
+
+  // Check identity, then filter by resource and labels (a refused object is kept to be named).
   const chosen: Parsed[] = [];
   const namespaceItems = new Map<string, Parsed>();
-  for (const item of raw) {
-    if (nonRestorable.has(item.groupResource)) continue;
-    const object = parseLossless(item.raw) as KubeJson;
-    if (!asRecord(object.metadata)) continue;
-    const kind = String(object.kind ?? '');
-    const resource = item.groupResource.split('.')[0] ?? '';
+  for (const item of parsed) {
+    const type = expectedType(item);
+    item.kind = type?.kind ?? '';
+    if (!item.problem && item.object) {
+      const problem = type ? identityProblem(item, item.object, type) : unknownTypeProblem(item);
+      if (problem) {
+        item.problem = problem;
+        delete item.object;
+      } else if (item.namespace !== undefined) item.object.metadata.namespace = item.namespace;
+    }
     if (item.groupResource === 'namespaces') {
-      if (namespaceFilter.matches(item.name)) namespaceItems.set(item.name, { ...item, object });
+      if (item.problem) chosen.push(item);
+      else namespaceItems.set(item.name, item);
       continue;
     }
-    if (!resourceFilter.matches(item.groupResource, resource, kind, kind.toLowerCase())) continue;
-    if (item.namespace !== undefined && !namespaceFilter.matches(item.namespace)) continue;
+    const resource = item.groupResource.split('.')[0] ?? '';
+    const kind = item.kind;
+    if (!resourceFilter.matches(item.groupResource, resource, ...(kind ? [kind, kind.toLowerCase()] : [])))
+      continue;
     if (
+      item.object &&
       selector &&
-      !matchesSelector(selector, asRecord(object.metadata.labels) as Record<string, string> | undefined)
+      !matchesSelector(selector, asRecord(item.object.metadata.labels) as Record<string, string> | undefined)
     )
       continue;
-    chosen.push({ ...item, object });
+    chosen.push(item);
   }
 
   // Cluster-scoped objects: all of them, none, or (auto, some namespaces) only those the rest depends on.
@@ -168,19 +231,27 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
   const customTypes = new Set<string>();
   for (const item of namespaced) {
     if (item.groupResource === 'persistentvolumeclaims') {
-      const volume = asRecord(item.object.spec)?.volumeName;
+      const volume = asRecord(item.object?.spec)?.volumeName;
       if (typeof volume === 'string') claimedVolumes.add(volume);
     }
     if (item.groupResource.split('.').length > 2) customTypes.add(item.groupResource);
   }
   const selected = chosen.filter((item) => {
     if (item.namespace !== undefined) return true;
+    if (item.groupResource === 'namespaces') return true;
     if (mode === 'never') return false;
     if (takeAllCluster) return true;
     if (item.groupResource === 'persistentvolumes') return claimedVolumes.has(item.name);
     if (item.groupResource === crdResource) return customTypes.has(item.name);
     return false;
   });
+  checkOneSourcePerTarget(
+    new Set([
+      ...namespaceItems.keys(),
+      ...selected.flatMap((item) => (item.namespace !== undefined && item.object ? [item.namespace] : [])),
+    ]),
+    namespaceMapping,
+  );
 
   // Volumes restored without data: a Delete-policy volume is provisioned again rather than recreated.
   const skippedVolumes = new Set(
@@ -188,7 +259,7 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
       .filter(
         (item) =>
           item.groupResource === 'persistentvolumes' &&
-          asRecord(item.object.spec)?.persistentVolumeReclaimPolicy === 'Delete',
+          asRecord(item.object?.spec)?.persistentVolumeReclaimPolicy === 'Delete',
       )
       .map((item) => item.name),
   );
@@ -203,28 +274,35 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
 
   // Objects whose controller is restored too are recreated by it (ReplicaSets of a Deployment, Pods...).
   const present = new Set(
-    selected.map((item) => `${String(item.object.kind)}/${item.namespace ?? ''}/${item.name}`),
+    selected.filter((item) => item.object).map((item) => `${item.kind}/${item.namespace ?? ''}/${item.name}`),
   );
   const items: PreparedItem[] = [];
   const namespaces = new Set<string>();
   for (const item of selected) {
     const prepared: PreparedItem = {
       groupResource: item.groupResource,
-      apiVersion: String(item.object.apiVersion ?? ''),
-      kind: String(item.object.kind ?? ''),
+      apiVersion: typeof item.object?.apiVersion === 'string' ? item.object.apiVersion : '',
+      kind: item.kind,
       name: item.name,
     };
     if (item.namespace !== undefined) {
       prepared.sourceNamespace = item.namespace;
       prepared.targetNamespace = namespaceMapping.get(item.namespace) ?? item.namespace;
     }
+    items.push(prepared);
+    if (item.problem || !item.object) {
+      prepared.refused = item.problem ?? `${item.path} could not be read: not restored`;
+      continue;
+    }
     const owners =
       (item.object.metadata.ownerReferences as
         | { kind?: string; name?: string; controller?: boolean }[]
         | undefined) ?? [];
-    const owner = owners.find(
-      (ref) => ref.controller && present.has(`${ref.kind}/${item.namespace ?? ''}/${ref.name}`),
-    );
+    const owner = Array.isArray(owners)
+      ? owners.find(
+          (ref) => ref?.controller && present.has(`${ref.kind}/${item.namespace ?? ''}/${ref.name}`),
+        )
+      : undefined;
     if (owner) prepared.skip = `recreated by its owner ${owner.kind}/${owner.name}`;
     else {
       const result = sanitizeForRestore(item.groupResource, item.object, ctx);
@@ -232,18 +310,25 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
       else prepared.object = result.object;
     }
     if (prepared.object && prepared.targetNamespace !== undefined) namespaces.add(prepared.targetNamespace);
-    items.push(prepared);
   }
   // Namespaces in the backup are restored even when nothing else in them is.
   for (const source of namespaceItems.keys()) namespaces.add(namespaceMapping.get(source) ?? source);
   const namespaceObjects = new Map<string, KubeJson>();
-  for (const target of namespaces) {
-    const source = [...namespaceMapping].find(([, to]) => to === target)?.[0] ?? target;
+  for (const targetNs of namespaces) {
+    const source = [...namespaceMapping].find(([, to]) => to === targetNs)?.[0] ?? targetNs;
     const nsItem = namespaceItems.get(source);
-    if (nsItem) {
+    if (nsItem?.object) {
       const result = sanitizeForRestore('namespaces', nsItem.object, ctx);
-      if ('object' in result) namespaceObjects.set(target, result.object);
+      if ('object' in result) namespaceObjects.set(targetNs, result.object);
     }
   }
-  return { description, items, namespaces, namespaceObjects, namespaceMapping, storageClassMapping };
+  return {
+    description,
+    items,
+    namespaces,
+    namespaceObjects,
+    namespaceMapping,
+    storageClassMapping,
+    warnings,
+  };
 }

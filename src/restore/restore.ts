@@ -2,10 +2,10 @@
  * The restore engine: creates a backup's objects in a target cluster — CRDs first (waiting until each is
  * Established), then Velero's priority order, webhooks last — with bounded parallelism inside each step.
  * A failed object is named in the results with the API server's reason and the restore goes on
- * (PartiallyFailed); warnings never change the phase. Logs, results and the resource list are written to
+ * (PartiallyFailed), as is an object refused before it was sent (bad, tampered or spoofed: see
+ * object-checks.ts); warnings never change the phase. Logs, results and the resource list are written to
  * `restores/<name>/` in the location, as Velero does.
  */
-import { gzipSync } from 'node:zlib';
 import { type ResultGroup, Results, restoreKeys } from '../archive/index.ts';
 import { mapLimit, RunLog } from '../backup/index.ts';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../kube/index.ts';
 import { crdResource, restoreSteps } from './order.ts';
 import { type PreparedItem, type PreparedRestore, prepareRestore, type RestoreOptions } from './prepare.ts';
+import { encodeRestoreResourceList } from './resource-list.ts';
 import { comparable, type KubeJson } from './sanitize.ts';
 import { TargetApi } from './target.ts';
 
@@ -78,8 +79,10 @@ const metadataOnly = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=
 
 /** Runs a restore to completion. Throws only for bad input (RestoreInputError, BackupNotFoundError). */
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
-  const prepared = await prepareRestore(request);
-  const run = new RestoreRun(request, prepared);
+  const target = new TargetApi(request.kube);
+  await target.refresh();
+  const prepared = await prepareRestore(request, target);
+  const run = new RestoreRun(request, prepared, target);
   return run.execute();
 }
 
@@ -96,20 +99,26 @@ class RestoreRun {
   private currentResource: string | undefined;
   private readonly terminating = new Set<string>();
 
-  constructor(request: RestoreRequest, prepared: PreparedRestore) {
+  constructor(request: RestoreRequest, prepared: PreparedRestore, target: TargetApi) {
     this.request = request;
     this.prepared = prepared;
     this.log = new RunLog({ restore: request.name, backup: request.backupName }, request.onLog);
-    this.target = new TargetApi(request.kube);
+    this.target = target;
   }
 
   async execute(): Promise<RestoreOutcome> {
     const { prepared, request } = this;
     let failureReason: string | undefined;
     this.log.info('starting restore', { cluster: request.kube.server, location: request.store.description });
+    for (const warning of prepared.warnings) {
+      this.results.warning(warning);
+      this.log.warn(warning);
+    }
     try {
-      await this.target.refresh();
-      for (const item of prepared.items) if (item.skip) this.record(item, 'skipped', item.skip);
+      for (const item of prepared.items) {
+        if (item.refused) this.record(item, 'failed', item.refused);
+        else if (item.skip) this.record(item, 'skipped', item.skip);
+      }
       const toCreate = prepared.items.filter((item) => item.object);
       const byType = new Map<string, PreparedItem[]>();
       for (const item of toCreate) {
@@ -278,6 +287,16 @@ class RestoreRun {
       );
       return;
     }
+    if (api.namespaced !== (item.targetNamespace !== undefined)) {
+      // The path was checked against the type when the restore was prepared; a CRD restored since may differ.
+      const scope = api.namespaced ? 'live in namespaces' : 'are cluster-wide';
+      this.record(
+        item,
+        'failed',
+        `${item.kind} objects ${scope} in the target cluster, unlike in the backup`,
+      );
+      return;
+    }
     const path = collectionPath(api, item.targetNamespace);
     try {
       await kube.request({ method: 'POST', path, body: JSON.stringify(item.object), accept: metadataOnly });
@@ -365,27 +384,10 @@ class RestoreRun {
   /** `restores/<name>/`: logs, results and the resource list with each object's fate, as Velero writes them. */
   private async writeArtifacts(): Promise<void> {
     const keys = restoreKeys(this.request.name);
-    const list: Record<string, string[]> = {};
-    const fate: Record<ItemAction, string> = {
-      created: 'created',
-      updated: 'updated',
-      unchanged: 'skipped',
-      exists: 'skipped',
-      skipped: 'skipped',
-      failed: 'failed',
-    };
-    for (const item of this.items) {
-      const key = `${item.apiVersion}/${item.kind}`;
-      const entries = list[key] ?? [];
-      entries.push(`${item.namespace ? `${item.namespace}/` : ''}${item.name}(${fate[item.action]})`);
-      list[key] = entries;
-    }
-    for (const entries of Object.values(list)) entries.sort();
-    const sorted = Object.fromEntries(Object.entries(list).sort(([a], [b]) => (a < b ? -1 : 1)));
     try {
       await Promise.all([
         this.request.store.put(keys.results, this.results.encode(), { contentType: 'application/gzip' }),
-        this.request.store.put(keys.resourceList, gzipSync(`${JSON.stringify(sorted)}\n`), {
+        this.request.store.put(keys.resourceList, encodeRestoreResourceList(this.items), {
           contentType: 'application/gzip',
         }),
         this.request.store.put(keys.logs, this.log.encode(), { contentType: 'application/gzip' }),

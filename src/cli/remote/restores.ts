@@ -2,8 +2,9 @@
 import type { RestoreItemView, RestoreRequest, RestoreView } from '../api-client.ts';
 import { outputFormat, printJson } from '../context.ts';
 import { clusterResourcesMode, existingResourcePolicy, list, parseMappings } from '../flags.ts';
-import { exitCodes, UsageError } from '../io.ts';
+import { UsageError } from '../io.ts';
 import { formatIsoTime, printRestorePlan, resultLines, table } from '../output.ts';
+import { planExitCode, printPlanChecks } from '../plan-output.ts';
 import type { Remote } from './context.ts';
 import { localOnly, refuseFlags } from './context.ts';
 import { follow, runsExitCode } from './follow.ts';
@@ -83,8 +84,11 @@ export async function remoteRestoreCreate(
   if (flags.dryRun) {
     const plan = await api.planRestore(project, body);
     if (format === 'json') printJson(io, plan);
-    else printRestorePlan(io, plan);
-    setExit(plan.counts.rejected > 0 ? exitCodes.partiallyFailed : exitCodes.completed);
+    else {
+      printRestorePlan(io, plan);
+      printPlanChecks(io, plan);
+    }
+    setExit(planExitCode(plan));
     return;
   }
   const started = await api.createRestore(project, body);

@@ -1,4 +1,7 @@
-/** The dry run of a restore: what it would do to each object, and what in the target needs attention first. */
+/**
+ * The dry run of a restore: what it would do to each object, what in the target needs attention first, the
+ * objects refused (bad, tampered, or not what their path names), and the rights each RBAC object would grant.
+ */
 import { useDeferredValue, useState } from 'react';
 import type { PlanItem, RestorePlan } from '../../../src/api/types.ts';
 import { Field } from '../components/ui.tsx';
@@ -13,11 +16,15 @@ const countLabels: [keyof RestorePlan['counts'], string][] = [
   ['differs', 'Differs'],
   ['update', 'Update'],
   ['skip', 'Skip'],
+  ['refuse', 'Refused'],
   ['rejected', 'Rejected by the server'],
 ];
 
+/** Counts shown as problems when not zero. */
+const problemCounts = new Set<keyof RestorePlan['counts']>(['rejected', 'refuse']);
+
 function isRejected(item: PlanItem): boolean {
-  return item.serverVerdict?.startsWith('rejected') ?? false;
+  return item.action === 'refuse' || (item.serverVerdict?.startsWith('rejected') ?? false);
 }
 
 function notesOf(item: PlanItem): string[] {
@@ -25,6 +32,7 @@ function notesOf(item: PlanItem): string[] {
   if (item.reason) notes.push(item.reason);
   if (item.changedFields?.length) notes.push(`changed: ${item.changedFields.join(', ')}`);
   if (item.serverVerdict && item.serverVerdict !== 'accepted') notes.push(item.serverVerdict);
+  if (item.grants?.flags.length) notes.push(`grants: ${item.grants.flags.join('; ')}`);
   return notes;
 }
 
@@ -32,6 +40,7 @@ export function PlanView(props: { plan: RestorePlan }) {
   const { plan } = props;
   const missingClasses = plan.storageClasses.filter((sc) => !sc.exists);
   const terminating = plan.namespaces.filter((ns) => ns.state === 'terminating');
+  const refused = plan.counts.refuse ?? 0;
   return (
     <div>
       <div className="grid">
@@ -39,10 +48,10 @@ export function PlanView(props: { plan: RestorePlan }) {
           <div
             key={key}
             className="stat"
-            style={key === 'rejected' && plan.counts.rejected > 0 ? problemStyle : undefined}
+            style={problemCounts.has(key) && (plan.counts[key] ?? 0) > 0 ? problemStyle : undefined}
           >
             <div className="label">{label}</div>
-            <div className="value">{plan.counts[key]}</div>
+            <div className="value">{plan.counts[key] ?? 0}</div>
           </div>
         ))}
       </div>
@@ -57,6 +66,18 @@ export function PlanView(props: { plan: RestorePlan }) {
           target or leave those namespaces out before restoring.
         </div>
       ) : null}
+      {refused > 0 ? (
+        <div className="error-note" role="alert">
+          {refused === 1 ? '1 object is' : `${refused} objects are`} refused: bad, changed since the backup
+          was made, or not the object their path in the backup names. A restore would fail{' '}
+          {refused === 1 ? 'it' : 'them'} and go on; the Notes column says what is wrong with each.
+        </div>
+      ) : null}
+      {(plan.warnings ?? []).map((warning) => (
+        <div key={warning} className="error-note" role="alert">
+          Warning: {warning}
+        </div>
+      ))}
       {missingClasses.length > 0 ? (
         <div className="error-note" role="alert">
           Storage classes missing in the target cluster: {missingClasses.map((sc) => sc.name).join(', ')}.
@@ -74,6 +95,7 @@ export function PlanView(props: { plan: RestorePlan }) {
         <NamespaceStates plan={plan} />
         <StorageClassNeeds plan={plan} />
       </div>
+      <RbacGrants items={plan.items} />
       <PlanItems items={plan.items} />
     </div>
   );
@@ -143,6 +165,62 @@ function StorageClassNeeds(props: { plan: RestorePlan }) {
           </table>
         </div>
       )}
+    </section>
+  );
+}
+
+/** What each RBAC object would grant once restored; flagged ones (broad groups, cluster-admin) stand out. */
+function RbacGrants(props: { items: PlanItem[] }) {
+  const granting = props.items.filter((item) => item.grants);
+  if (granting.length === 0) return null;
+  const flagged = granting.filter((item) => item.grants?.flags.length).length;
+  return (
+    <section>
+      <h3>Rights granted</h3>
+      <p className="muted">
+        What each role binding and far-reaching role of the plan would grant once restored.
+        {flagged > 0
+          ? ` ${flagged === 1 ? '1 is' : `${flagged} are`} flagged: check ${flagged === 1 ? 'it' : 'them'} before restoring.`
+          : ''}
+      </p>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Kind</th>
+              <th>Namespace</th>
+              <th>Name</th>
+              <th>Grants</th>
+              <th>Flags</th>
+            </tr>
+          </thead>
+          <tbody>
+            {granting.slice(0, shownRows).map((item) => {
+              const grant = item.grants as NonNullable<PlanItem['grants']>;
+              return (
+                <tr
+                  key={`${item.groupResource}/${item.namespace ?? ''}/${item.name}`}
+                  style={grant.flags.length ? problemStyle : undefined}
+                >
+                  <td>{item.kind}</td>
+                  <td>{item.namespace ?? '—'}</td>
+                  <td>{item.name}</td>
+                  <td>
+                    {grant.role ? (
+                      <>
+                        {grant.role} to {grant.subjects?.join(', ') || 'no one'}
+                      </>
+                    ) : (
+                      (grant.rules ?? []).join('; ')
+                    )}
+                  </td>
+                  <td>{grant.flags.length ? <strong>{grant.flags.join('; ')}</strong> : '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

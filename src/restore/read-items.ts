@@ -1,0 +1,66 @@
+/**
+ * Reads the objects of a backup's tarball for a restore: the plain paths Velero's restore reads (a
+ * preferred-version copy only where no plain one exists), each entry bounded in size and, when the backup
+ * has Lifeboat's content index, checked against its checksum. A bad entry becomes an item with its problem,
+ * so it fails alone, named.
+ */
+import { backupKeys, parseItemPath, readTarball } from '../archive/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import { type IndexLookup, objectKey } from './content-index.ts';
+import { type ItemRef, integrityProblem, pathProblem, tooLargeProblem } from './object-checks.ts';
+import { nonRestorable } from './order.ts';
+
+/** One object of the tarball: its bytes, or why it cannot be restored (then its bytes are not kept). */
+export interface RawItem extends ItemRef {
+  raw?: Buffer;
+  problem?: string;
+}
+
+export interface ReadItemsOptions {
+  /** Only objects in namespaces it accepts are kept (namespace objects by their name). */
+  includeNamespace: (namespace: string) => boolean;
+  /** The content index, when the backup has one: every kept entry is checked against it. */
+  index?: IndexLookup;
+}
+
+/** Reads every object of a backup's tarball a restore could take. */
+export async function readItems(
+  store: ObjectStore,
+  backupName: string,
+  options: ReadItemsOptions,
+): Promise<RawItem[]> {
+  const plain = new Map<string, RawItem>();
+  const versioned = new Map<string, RawItem>();
+  for await (const entry of readTarball(await store.get(backupKeys(backupName).tarball))) {
+    const parts = parseItemPath(entry.name);
+    if (!parts || nonRestorable.has(parts.groupResource)) continue;
+    const scope = parts.groupResource === 'namespaces' ? parts.name : parts.namespace;
+    if (scope !== undefined && !options.includeNamespace(scope)) continue;
+    const key = objectKey(parts.groupResource, parts.namespace, parts.name);
+    // Lifeboat and Velero write the plain path first: a preferred-version copy is kept only while no
+    // plain one has been seen (so a backup is not held in memory, or hashed, twice).
+    const isPlain = !parts.versionDir;
+    if (!isPlain && (!parts.versionDir?.endsWith('-preferredversion') || plain.has(key))) continue;
+    const item: RawItem = { ...parts, path: entry.name };
+    if ('tooLarge' in entry) item.problem = tooLargeProblem(item, entry.size);
+    else {
+      const problem =
+        pathProblem(item) ??
+        (options.index
+          ? integrityProblem(
+              item,
+              entry.data,
+              options.index.entry(parts.groupResource, parts.namespace, parts.name),
+            )
+          : undefined);
+      if (problem) item.problem = problem;
+      else item.raw = entry.data;
+    }
+    if (isPlain) {
+      plain.set(key, item);
+      versioned.delete(key);
+    } else versioned.set(key, item);
+  }
+  for (const [key, item] of versioned) if (!plain.has(key)) plain.set(key, item);
+  return [...plain.values()];
+}
