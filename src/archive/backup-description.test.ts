@@ -123,7 +123,7 @@ test('a description naming another backup than its folder is refused, whatever e
 });
 
 test('folders that cannot be backup names are refused before anything is read', () => {
-  for (const folder of ['..', 'a/b', 'Nightly', 'x'.repeat(64), '-a', '', 'a\nb']) {
+  for (const folder of ['..', 'a..b', 'a.-b', 'a/b', 'Nightly', 'x'.repeat(64), '-a', '', 'a\nb']) {
     assert.ok(backupFolderProblem(folder), folder);
     assert.throws(
       () => decodeBackupDescription(encodeBackupDescription({ ...description, name: folder }), folder),

@@ -53,18 +53,23 @@ export interface BackupDescription {
   labels?: Record<string, string>;
 }
 
-/** What a backup name is: a Kubernetes name that is also a label value (Velero's rule). */
-const backupNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/**
+ * What a backup name is: a Backup's metadata.name for Kubernetes (an RFC 1123 subdomain: dot-separated parts
+ * of lower-case letters, digits and '-', each starting and ending with a letter or digit) that is also a
+ * label value (at most 63 characters), as Velero requires.
+ */
+const backupNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Whether `name` can be a backup's name, hence a backup folder's: at most 63 characters of the pattern. */
+/** Whether `name` can be a backup's name, hence a backup folder's. */
 export function isBackupName(name: string): boolean {
+  // The length first: the pattern is only ever run on short strings.
   return name.length <= 63 && backupNamePattern.test(name);
 }
 
 /** Why folder `folder` of `backups/` cannot be a backup, or undefined when its name can be one. */
 export function backupFolderProblem(folder: string): string | undefined {
   if (isBackupName(folder)) return undefined;
-  return `backups/${quote(folder)}/ is not a backup Lifeboat reads: ${quote(folder)} is not a valid backup name (at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit); rename or delete the folder`;
+  return `backups/${quote(folder)}/ is not a backup Lifeboat reads: ${quote(folder)} is not a valid backup name (at most 63 lower-case letters, digits, '-' and '.', with a letter or digit at each end and on each side of every '.'); rename or delete the folder`;
 }
 
 /** The longest TTL read back: a century. Longer ones (or their expirations) cannot be real. */

@@ -167,6 +167,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           io.stdout(`No backups in ${store.description}\n`);
           return;
         }
+        // An unreadable backup is listed with the reason, and the others with it: one bad folder fails alone.
         const rows = backups.map((b) =>
           'description' in b
             ? [
@@ -178,12 +179,12 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
                 formatBytes(b.description.sizeBytes),
                 formatTime(b.description.startTimestamp),
                 formatTime(b.description.expiration),
+                '',
               ]
-            : [b.name, 'Unreadable', '-', '-', '-', '-', '-', b.error],
+            : [b.name, 'Unreadable', '-', '-', '-', '-', '-', '-', b.error],
         );
-        io.stdout(
-          table(['NAME', 'STATUS', 'ITEMS', 'ERRORS', 'WARNINGS', 'SIZE', 'CREATED', 'EXPIRES'], rows),
-        );
+        const headers = ['NAME', 'STATUS', 'ITEMS', 'ERRORS', 'WARNINGS', 'SIZE', 'CREATED', 'EXPIRES'];
+        io.stdout(table(backups.some((b) => 'error' in b) ? [...headers, 'PROBLEM'] : headers, rows));
       } finally {
         await store.close();
       }

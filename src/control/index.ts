@@ -2,6 +2,7 @@
 export * from './access.ts';
 export * from './accounts.ts';
 export * from './backup-verify.ts';
+export { executeBackup, executeDeletion, recoverBackup } from './backup-jobs.ts';
 export * from './backups.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export * from './clusters.ts';
@@ -15,7 +16,7 @@ export * from './restores.ts';
 export * from './schedule.ts';
 export { expireBackups, runDuePolicies } from './scheduler.ts';
 export * from './schemas.ts';
-export { syncAllLocations, syncLocation } from './sync.ts';
+export { type SyncResult, syncAllLocations, syncLocation, syncProblemLimit } from './sync.ts';
 export { parseInput } from './validation.ts';
 export { openVault, Vault, VaultError } from './vault.ts';
 export * from './workspaces.ts';
