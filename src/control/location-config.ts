@@ -7,6 +7,7 @@ import {
   type AzureCredentials,
   AzureObjectStore,
   GcsObjectStore,
+  type Location,
   type ObjectStore,
   S3ObjectStore,
   type S3Options,
@@ -148,5 +149,36 @@ export function describeLocation(provider: LocationProvider, config: Fields): st
       return `gs://${String(config.bucket)}${prefix}`;
     case 'azure':
       return `azblob://${String(config.storageAccount)}/${String(config.container)}${prefix}`;
+  }
+}
+
+/**
+ * Where a location's fields point, as the storage layer names a place (provider, endpoint, bucket or
+ * account and container, prefix): what `locationsOverlap` compares.
+ */
+export function storageLocationOf(provider: LocationProvider, config: Fields): Location {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+  const prefix = text(config.prefix) ?? '';
+  const endpoint = text(config.endpoint);
+  switch (provider) {
+    case 'aws':
+    case 'minio':
+      return {
+        provider: 's3',
+        bucket: String(config.bucket),
+        prefix,
+        region: String(config.region),
+        ...(provider === 'minio' && endpoint ? { endpoint } : {}),
+      };
+    case 'gcp':
+      return { provider: 'gcs', bucket: String(config.bucket), prefix, ...(endpoint ? { endpoint } : {}) };
+    case 'azure':
+      return {
+        provider: 'azure',
+        account: String(config.storageAccount),
+        container: String(config.container),
+        prefix,
+        ...(endpoint ? { endpoint } : {}),
+      };
   }
 }

@@ -3,9 +3,14 @@
  * secret fields are sealed in the vault and never returned.
  */
 import { randomUUID } from 'node:crypto';
-import type { LocationRecord } from '../db/index.ts';
+import type { LocationRecord, SyncProblem } from '../db/index.ts';
 import * as db from '../db/index.ts';
-import { type ObjectStore, type ValidationResult, validateLocation } from '../storage/index.ts';
+import {
+  locationsOverlap,
+  type ObjectStore,
+  type ValidationResult,
+  validateLocation,
+} from '../storage/index.ts';
 import { authorize, type Caller } from './access.ts';
 import type { ControlContext } from './context.ts';
 import { ConflictError, InputError, isUniqueViolation, NotFoundError, PreconditionError } from './errors.ts';
@@ -15,6 +20,7 @@ import {
   openLocationStore,
   secretPaths,
   splitSecrets,
+  storageLocationOf,
   storedInput,
 } from './location-config.ts';
 import { type LocationInput, locationInput } from './schemas.ts';
@@ -34,6 +40,12 @@ export interface LocationView {
   checks: string[];
   problems: string[];
   validatedAt: string | null;
+  /**
+   * Folders under `backups/` the last sync could not record as backups, with the reason (a description
+   * naming another backup, malformed, oversized...): at most 50 shown, `total` counts them all.
+   */
+  syncProblems: { total: number; folders: SyncProblem[] };
+  syncedAt: string | null;
   createdAt: string;
 }
 
@@ -60,8 +72,30 @@ export function viewLocation(ctx: ControlContext, location: LocationRecord): Loc
     checks: location.statusChecks,
     problems: location.statusProblems,
     validatedAt: location.validatedAt?.toISOString() ?? null,
+    syncProblems: { total: location.syncProblemCount, folders: location.syncProblems },
+    syncedAt: location.syncedAt?.toISOString() ?? null,
     createdAt: location.createdAt.toISOString(),
   };
+}
+
+/**
+ * Refuses a location that would cover a bucket folder another location of the project covers (the same
+ * bucket, one prefix equal to or inside the other): each would record, expire and delete the other's
+ * backups as its own.
+ */
+async function refuseOverlap(
+  ctx: ControlContext,
+  projectId: string,
+  self: { id?: string; provider: LocationRecord['provider']; config: Record<string, unknown> },
+): Promise<void> {
+  const place = storageLocationOf(self.provider, self.config);
+  for (const other of await db.listLocations(ctx.db, projectId)) {
+    if (other.id === self.id) continue;
+    if (locationsOverlap(place, storageLocationOf(other.provider, other.config)))
+      throw new ConflictError(
+        `location "${other.name}" already covers ${describeLocation(other.provider, other.config)}, which overlaps ${describeLocation(self.provider, self.config)}: two locations of a project may not share a bucket folder — use another prefix, one beside it rather than inside it`,
+      );
+  }
 }
 
 /**
@@ -150,7 +184,10 @@ function storedFields(ctx: ControlContext, id: string, input: LocationInput) {
 /** Saves a location that has just validated, with the validation as its status. */
 async function saveValidated(
   ctx: ControlContext,
-  base: Pick<LocationRecord, 'id' | 'projectId' | 'createdAt'>,
+  base: Pick<
+    LocationRecord,
+    'id' | 'projectId' | 'createdAt' | 'syncProblems' | 'syncProblemCount' | 'syncedAt'
+  >,
   input: LocationInput,
   stored: { config: Record<string, unknown>; secret: string | null },
   result: ValidationView,
@@ -186,14 +223,23 @@ export async function createLocation(
     throw new ConflictError(
       `project "${project.name}" already has a location named "${input.name}": pick another name`,
     );
+  const id = randomUUID();
+  const stored = storedFields(ctx, id, input);
+  await refuseOverlap(ctx, project.id, { provider: input.provider, config: stored.config });
   const result = await probe(input);
   refuseInvalid(result);
-  const id = randomUUID();
   return saveValidated(
     ctx,
-    { id, projectId: project.id, createdAt: ctx.clock.now() },
+    {
+      id,
+      projectId: project.id,
+      createdAt: ctx.clock.now(),
+      syncProblems: [],
+      syncProblemCount: 0,
+      syncedAt: null,
+    },
     input,
-    storedFields(ctx, id, input),
+    stored,
     result,
   );
 }
@@ -237,6 +283,11 @@ export async function updateLocation(
         `location "${location.name}" holds ${users.backups} backup(s) at ${describeLocation(location.provider, location.config)}: it cannot point elsewhere (${where}); create a new location instead`,
       );
   }
+  await refuseOverlap(ctx, project.id, {
+    id: location.id,
+    provider: location.provider,
+    config: stored.config,
+  });
   const result = await probe(input);
   refuseInvalid(result);
   return saveValidated(ctx, location, input, stored, result);

@@ -1,4 +1,10 @@
-/** Saves a job's progress to the database at most every `intervalMs` and at least once per interval. */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Saves a job's progress to the database at most every `intervalMs` and at least once per interval. A save
+ * that fails (a lost connection) is tried again at the next interval with the latest value, and `stop` tries
+ * the last one a few times more: what was not saved is never silently dropped.
+ */
 export class ProgressSaver<T> {
   private latest: T | undefined;
   private dirty = false;
@@ -10,7 +16,7 @@ export class ProgressSaver<T> {
   constructor(save: (value: T) => Promise<void>, onError: (error: unknown) => void, intervalMs = 250) {
     this.save = save;
     this.onError = onError;
-    this.timer = setInterval(() => this.flush(), intervalMs);
+    this.timer = setInterval(() => void this.flush(), intervalMs);
   }
 
   update(value: T): void {
@@ -22,14 +28,40 @@ export class ProgressSaver<T> {
     if (!this.dirty || this.latest === undefined) return this.saving;
     const value = this.latest;
     this.dirty = false;
-    this.saving = this.saving.then(() => this.save(value)).catch(this.onError);
+    this.saving = this.saving
+      .then(() => this.save(value))
+      .catch((error: unknown) => {
+        // Saved again with the latest value (this one, or a newer one) at the next try.
+        this.dirty = true;
+        this.onError(error);
+      });
     return this.saving;
   }
 
-  /** Stops the timer and writes what is pending. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and writes what is pending, trying a failed write again `retries` times (waiting
+   * `delayMs`, doubling); resolves to whether everything was saved.
+   */
+  async stop(retries = 5, delayMs = 250): Promise<boolean> {
     clearInterval(this.timer);
-    await this.flush();
+    for (let attempt = 0; ; attempt++) {
+      await this.flush();
+      if (!this.dirty) return true;
+      if (attempt >= retries) return false;
+      await sleep(delayMs * 2 ** attempt);
+    }
+  }
+}
+
+/** Runs `work`, trying again after a failure (a lost database connection) up to `retries` times. */
+export async function withRetries<T>(work: () => Promise<T>, retries = 5, delayMs = 250): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= retries) throw error;
+      await sleep(delayMs * 2 ** attempt);
+    }
   }
 }
 

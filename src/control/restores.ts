@@ -17,7 +17,7 @@ import { checkClusterHealth, openClusterClient, resolveCluster } from './cluster
 import type { ControlContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError, PreconditionError } from './errors.ts';
 import { openStoredLocation } from './locations.ts';
-import { ProgressSaver, progressOf } from './progress.ts';
+import { ProgressSaver, progressOf, withRetries } from './progress.ts';
 import type { RestoreInput } from './schemas.ts';
 
 export interface RestoreView {
@@ -194,7 +194,7 @@ export async function createRestore(
     startedAt: null,
     completedAt: null,
   };
-  if (await db.findRestore(ctx.db, project.id, record.name))
+  if ((await db.findRestores(ctx.db, project.id, record.name)).length > 0)
     throw new ConflictError(`a restore named "${record.name}" already exists: pick another name`);
   await ctx.db.transaction(async (tx) => {
     await db.insertRestore(tx, record);
@@ -217,6 +217,10 @@ export async function listRestores(
   return (await db.listRestoreRecords(ctx.db, project.id, dbFilter)).map(viewRestore);
 }
 
+/**
+ * The restore `ref` names in the project: the one with that id, else the one of that name (restore names are
+ * unique in a project; should several ever match, a 409 names each rather than a guess).
+ */
 export async function resolveRestore(
   ctx: ControlContext,
   caller: Caller,
@@ -224,9 +228,15 @@ export async function resolveRestore(
   restoreRef: string,
 ) {
   const { project } = await authorize(ctx, caller, projectRef, 'viewer');
-  const restore = await db.findRestore(ctx.db, project.id, restoreRef);
-  if (!restore) throw new NotFoundError('restore', restoreRef);
-  return restore;
+  const found = await db.findRestores(ctx.db, project.id, restoreRef);
+  const [first] = found;
+  if (!first) throw new NotFoundError('restore', restoreRef);
+  if (first.id === restoreRef || found.length === 1) return first;
+  throw new ConflictError(
+    `"${restoreRef}" names ${found.length} restores of this project: ${found
+      .map((r) => `"${r.name}" into cluster "${r.targetClusterName}", id ${r.id}`)
+      .join('; ')} — address the restore by its id`,
+  );
 }
 
 export async function getRestore(
@@ -265,17 +275,11 @@ export async function restoreLogs(
   }
 }
 
-interface Tally {
-  itemsDone: number;
-  itemsTotal: number;
-  counts: Record<string, number>;
-}
-
-/** How a restore that failed (or was interrupted) ends: the reason as its one error, progress kept. */
-function failedEnd(reason: string, at: Date, tally: Tally = { itemsDone: 0, itemsTotal: 0, counts: {} }) {
+/** How a restore that failed (or was interrupted) ends: the reason as its one error. */
+function failedEnd(reason: string, at: Date, itemsTotal = 0): db.RestoreEnd {
   return {
-    phase: 'Failed' as const,
-    ...tally,
+    phase: 'Failed',
+    itemsTotal,
     errors: { velero: [reason] },
     warnings: {},
     errorCount: 1,
@@ -285,15 +289,26 @@ function failedEnd(reason: string, at: Date, tally: Tally = { itemsDone: 0, item
   };
 }
 
-/** The restore job. */
+/** Records how a restore ended (retried over a lost connection); says whether another end came first. */
+async function recordEnd(ctx: ControlContext, restoreId: string, end: db.RestoreEnd): Promise<string> {
+  if (await withRetries(() => db.setRestoreEnded(ctx.db, restoreId, end))) return end.phase;
+  // Already ended: by a try whose answer was lost, or by another replica's recovery (whose end stands).
+  const now = await db.restoreById(ctx.db, restoreId);
+  if (now?.phase === end.phase && now.completedAt?.getTime() === end.completedAt.getTime()) return end.phase;
+  return `${end.phase}, not recorded: the restore had already ended as ${now?.phase ?? 'deleted'}`;
+}
+
+/**
+ * The restore job. Each object's result is queued as the engine reports it and saved with the counts in one
+ * transaction (saveRestoreProgress): a save that fails is retried with the next one, and the last ones are
+ * retried before the end is recorded, so the restore's counts always equal the items it shows.
+ */
 export async function executeRestore(ctx: ControlContext, restoreId: string): Promise<string> {
   const restore = await db.restoreById(ctx.db, restoreId);
   if (restore?.phase !== 'Queued') return 'not queued';
   await db.setRestoreStarted(ctx.db, restore.id, ctx.clock.now());
-  const fail = async (reason: string, tally?: Tally) => {
-    await db.setRestoreEnded(ctx.db, restore.id, failedEnd(reason, ctx.clock.now(), tally));
-    return 'Failed';
-  };
+  const fail = (reason: string, itemsTotal?: number) =>
+    recordEnd(ctx, restore.id, failedEnd(reason, ctx.clock.now(), itemsTotal));
   const source = restore.backupId ? await db.backupById(ctx.db, restore.backupId) : undefined;
   if (source?.phase !== 'Completed' && source?.phase !== 'PartiallyFailed')
     return fail('the backup was deleted (or is being deleted) before the restore started');
@@ -301,18 +316,25 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
   if (!target) return fail('the target cluster was deleted before the restore started');
   const location = restore.locationId ? await db.locationById(ctx.db, restore.locationId) : undefined;
   if (!location) return fail('the location was deleted before the restore started');
-  const tally: Tally = { itemsDone: 0, itemsTotal: 0, counts: {} };
   const pending: RestoreItemRecord[] = [];
+  let itemsTotal = 0;
   let seq = 0;
-  const saver = new ProgressSaver<Tally>(
-    async (value) => {
+  const saver = new ProgressSaver<number>(
+    async (total) => {
       // Items leave the queue only once saved: a failed save is retried with the next one.
       const batch = pending.slice(0);
-      await db.saveRestoreProgress(ctx.db, restore.id, value, batch);
+      await db.saveRestoreProgress(ctx.db, restore.id, total, batch);
       pending.splice(0, batch.length);
     },
     (error) => ctx.log.warn({ restore: restore.name, err: describeError(error) }, 'saving progress failed'),
   );
+  const flush = async () => {
+    if (!(await saver.stop()))
+      ctx.log.error(
+        { restore: restore.name, unsaved: pending.length },
+        'the last results of a restore could not be saved: its counts show only the items saved',
+      );
+  };
   try {
     const outcome = await withKubeAndStore(ctx, target, location, (kube, store) =>
       runRestore({
@@ -322,13 +344,11 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
         kube,
         ...engineOptions(restore.options),
         onProgress: (progress) => {
-          tally.itemsTotal = progress.totalItems;
-          saver.update({ ...tally, counts: { ...tally.counts } });
+          itemsTotal = progress.totalItems;
+          saver.update(itemsTotal);
         },
         onItem: (item) => {
           seq += 1;
-          tally.itemsDone += 1;
-          tally.counts[item.action] = (tally.counts[item.action] ?? 0) + 1;
           pending.push({
             seq,
             groupResource: item.groupResource,
@@ -337,17 +357,15 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
             action: item.action,
             detail: item.detail ?? null,
           });
-          saver.update({ ...tally, counts: { ...tally.counts } });
+          saver.update(itemsTotal);
         },
       }),
     );
-    saver.update({ itemsDone: tally.itemsDone, itemsTotal: outcome.totalItems, counts: outcome.counts });
-    await saver.stop();
-    await db.setRestoreEnded(ctx.db, restore.id, {
+    saver.update(outcome.totalItems);
+    await flush();
+    return await recordEnd(ctx, restore.id, {
       phase: outcome.phase,
-      itemsDone: tally.itemsDone,
       itemsTotal: outcome.totalItems,
-      counts: outcome.counts,
       errors: outcome.errors,
       warnings: outcome.warnings,
       errorCount: Results.count(outcome.errors),
@@ -355,10 +373,9 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
       failureReason: outcome.failureReason ?? null,
       completedAt: outcome.completionTimestamp,
     });
-    return outcome.phase;
   } catch (error) {
-    await saver.stop();
-    return fail(describeError(error), tally);
+    await flush();
+    return fail(describeError(error), itemsTotal);
   }
 }
 
@@ -367,11 +384,6 @@ export async function recoverRestore(ctx: ControlContext, restoreId: string): Pr
   const restore = await db.restoreById(ctx.db, restoreId);
   if (!restore) return 'gone';
   const reason = `interrupted: the server running this restore stopped before it finished; objects it created carry the label lifeboat.io/restore-name=${restore.name} — run the restore again (with existing-resource policy "update" to bring them in line)`;
-  const { itemsDone, itemsTotal, counts } = restore;
-  await db.setRestoreEnded(
-    ctx.db,
-    restore.id,
-    failedEnd(reason, ctx.clock.now(), { itemsDone, itemsTotal, counts }),
-  );
-  return 'Failed (interrupted)';
+  const outcome = await recordEnd(ctx, restore.id, failedEnd(reason, ctx.clock.now(), restore.itemsTotal));
+  return outcome === 'Failed' ? 'Failed (interrupted)' : outcome;
 }

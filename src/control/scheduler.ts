@@ -2,10 +2,11 @@
  * The scheduler: each policy's next run is persisted. A tick locks the due policies (skipping those another
  * replica holds), records their backups and moves each policy to its next run after *now* — so after
  * downtime a missed run happens once, and with several replicas each scheduled backup happens once (the
- * backup's name is derived from the slot and unique in its location, a second guard).
+ * backup's name is derived from the slot, and a row of that policy under it means the slot ran: a second
+ * guard). Expiry is in expiry.ts.
  */
 import * as db from '../db/index.ts';
-import { startPolicyRun } from './backups.ts';
+import { startPolicyRun } from './backup-runs.ts';
 import type { ControlContext } from './context.ts';
 import { nextRun, scheduledBackupName } from './schedule.ts';
 
@@ -24,20 +25,4 @@ export async function runDuePolicies(ctx: ControlContext): Promise<number> {
   });
 }
 
-/** Queues the deletion of every backup past its expiry; resolves to how many. */
-export async function expireBackups(ctx: ControlContext): Promise<number> {
-  const now = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    const expired = await db.claimExpiredBackups(tx, now);
-    let queued = 0;
-    for (const backup of expired) {
-      // A backup being restored expires once the restore has finished (the next pass).
-      if ((await db.activeRestoresOf(tx, backup.id)).length > 0) continue;
-      queued += 1;
-      await db.markBackupDeleting(tx, backup.id);
-      if (!(await db.hasOpenJob(tx, 'delete-backup', backup.id)))
-        await db.enqueueJob(tx, 'delete-backup', backup.id, now);
-    }
-    return queued;
-  });
-}
+export { expireBackups } from './expiry.ts';

@@ -1,14 +1,6 @@
-/** Backups, restores and the per-item progress of restores. */
+/** Backups: their rows, from queued to deleted (restores and their items are in restores.ts). */
 import type { Queryable } from './database.ts';
-import {
-  type BackupPhase,
-  type BackupRecord,
-  type RestoreItemRecord,
-  type RestorePhase,
-  type RestoreRecord,
-  type ResultMessages,
-  toRecord,
-} from './records.ts';
+import { type BackupPhase, type BackupRecord, type ResultMessages, toRecord } from './records.ts';
 
 /** Inserts a backup unless one of that name is already in its location; true when inserted. */
 export async function insertBackup(q: Queryable, backup: BackupRecord): Promise<boolean> {
@@ -79,17 +71,20 @@ export async function listBackupRecords(
   ).map((row) => toRecord<BackupRecord>(row));
 }
 
-export async function findBackup(
-  q: Queryable,
-  projectId: string,
-  idOrName: string,
-): Promise<BackupRecord | undefined> {
+/** A backup with the name of its location, as a choice between backups of one name is shown. */
+export type BackupCandidate = BackupRecord & { locationName: string };
+
+/**
+ * The backups of a project `ref` may mean: the one with that id, else every one of that name (one per
+ * location at most; the caller decides what several mean). Newest first.
+ */
+export async function findBackups(q: Queryable, projectId: string, ref: string): Promise<BackupCandidate[]> {
   const rows = await q.query(
-    // An id wins over a name; among backups of one name (in several locations) the newest.
-    'select * from backups where project_id = $1 and (id = $2 or name = $2) order by (id = $2) desc, created_at desc limit 1',
-    [projectId, idOrName],
+    `select b.*, l.name as location_name from backups b join locations l on l.id = b.location_id
+     where b.project_id = $1 and (b.id = $2 or b.name = $2) order by (b.id = $2) desc, b.created_at desc`,
+    [projectId, ref],
   );
-  return rows[0] ? toRecord<BackupRecord>(rows[0]) : undefined;
+  return rows.map((row) => toRecord<BackupCandidate>(row));
 }
 
 export async function backupById(q: Queryable, id: string): Promise<BackupRecord | undefined> {
@@ -102,6 +97,80 @@ export async function backupNamesIn(q: Queryable, locationId: string): Promise<S
     locationId,
   ]);
   return new Set(rows.map((row) => row.name));
+}
+
+/** The Completed and PartiallyFailed backups of a location: those whose files must be in it. */
+export async function finishedBackupsIn(
+  q: Queryable,
+  locationId: string,
+): Promise<{ id: string; name: string }[]> {
+  return q.query<{ id: string; name: string }>(
+    "select id, name from backups where location_id = $1 and phase in ('Completed', 'PartiallyFailed')",
+    [locationId],
+  );
+}
+
+/** Marks finished backups whose folder is gone from their location as Missing; resolves to how many. */
+export async function markBackupsMissing(q: Queryable, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return q.execute(
+    "update backups set phase = 'Missing' where id = any($1::text[]) and phase in ('Completed', 'PartiallyFailed')",
+    [ids],
+  );
+}
+
+/**
+ * Removes the row of a backup Lifeboat has nothing left to delete of: Missing (its folder is gone), or Failed
+ * after a deletion that cannot succeed. False when the backup is in neither state.
+ */
+export async function forgetBackup(q: Queryable, id: string): Promise<boolean> {
+  return (
+    (await q.execute(
+      `delete from backups where id = $1
+         and (phase = 'Missing' or (phase = 'Failed' and delete_failed_at is not null))`,
+      [id],
+    )) === 1
+  );
+}
+
+/** True when a backup of that name is recorded in the location. */
+export async function backupNameTaken(q: Queryable, locationId: string, name: string): Promise<boolean> {
+  const rows = await q.query('select 1 from backups where location_id = $1 and name = $2', [
+    locationId,
+    name,
+  ]);
+  return rows.length > 0;
+}
+
+/** Renames a backup that has not written anything yet; false when the name is taken in its location. */
+export async function renameBackup(q: Queryable, id: string, name: string): Promise<boolean> {
+  try {
+    return (await q.execute('update backups set name = $2 where id = $1', [id, name])) === 1;
+  } catch (error) {
+    if ((error as { code?: string } | null)?.code === '23505') return false;
+    throw error;
+  }
+}
+
+/**
+ * A deletion that cannot succeed: the backup is Failed with the reason (its other errors kept after it), so
+ * it no longer looks like it is being deleted; `permanent` marks it for the next deletion to forget the row.
+ */
+export async function setBackupDeleteFailed(
+  q: Queryable,
+  id: string,
+  reason: string,
+  at: Date,
+  permanent: boolean,
+): Promise<void> {
+  const rows = await q.query<{ errors: ResultMessages }>('select errors from backups where id = $1', [id]);
+  const errors: ResultMessages = { ...(rows[0]?.errors ?? {}) };
+  errors.velero = [reason, ...(errors.velero ?? [])];
+  await q.execute(
+    `update backups set phase = 'Failed', failure_reason = $2, errors = $3, error_count = error_count + 1,
+       delete_failed_at = $4 where id = $1 and phase = 'Deleting'`,
+    [id, reason, JSON.stringify(errors), permanent ? at : null],
+  );
 }
 
 export async function setBackupProgress(
@@ -168,11 +237,15 @@ export async function markBackupDeleting(q: Queryable, id: string): Promise<bool
   );
 }
 
-/** Expired backups not yet being deleted, locked for this transaction. */
+/**
+ * Expired backups not yet being deleted, locked for this transaction. A backup whose deletion already failed
+ * for good is left alone (it waits for someone to read why and delete it again).
+ */
 export async function claimExpiredBackups(q: Queryable, now: Date, limit = 50): Promise<BackupRecord[]> {
   return (
     await q.query(
-      `select * from backups where expires_at <= $1 and phase in ('Completed', 'PartiallyFailed', 'Failed')
+      `select * from backups where expires_at <= $1 and phase in ('Completed', 'PartiallyFailed', 'Failed', 'Missing')
+         and delete_failed_at is null
        order by expires_at limit $2 for update skip locked`,
       [now, limit],
     )
@@ -190,148 +263,4 @@ export async function activeRestoresOf(q: Queryable, backupId: string): Promise<
 
 export async function deleteBackupRecord(q: Queryable, id: string): Promise<number> {
   return q.execute('delete from backups where id = $1', [id]);
-}
-
-export async function insertRestore(q: Queryable, restore: RestoreRecord): Promise<void> {
-  await q.execute(
-    `insert into restores (id, project_id, backup_id, backup_name, location_id, source_cluster_id,
-       target_cluster_id, target_cluster_name, name, options, phase, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      restore.id,
-      restore.projectId,
-      restore.backupId,
-      restore.backupName,
-      restore.locationId,
-      restore.sourceClusterId,
-      restore.targetClusterId,
-      restore.targetClusterName,
-      restore.name,
-      JSON.stringify(restore.options),
-      restore.phase,
-      restore.createdAt,
-    ],
-  );
-}
-
-export async function listRestoreRecords(
-  q: Queryable,
-  projectId: string,
-  filter: { clusterId?: string; backupId?: string } = {},
-): Promise<RestoreRecord[]> {
-  const where = ['project_id = $1'];
-  const params: unknown[] = [projectId];
-  if (filter.clusterId) {
-    params.push(filter.clusterId);
-    where.push(`(target_cluster_id = $${params.length} or source_cluster_id = $${params.length})`);
-  }
-  if (filter.backupId) {
-    params.push(filter.backupId);
-    where.push(`backup_id = $${params.length}`);
-  }
-  return (
-    await q.query(
-      `select * from restores where ${where.join(' and ')} order by created_at desc, name`,
-      params,
-    )
-  ).map((row) => toRecord<RestoreRecord>(row));
-}
-
-export async function findRestore(
-  q: Queryable,
-  projectId: string,
-  idOrName: string,
-): Promise<RestoreRecord | undefined> {
-  const rows = await q.query('select * from restores where project_id = $1 and (id = $2 or name = $2)', [
-    projectId,
-    idOrName,
-  ]);
-  return rows[0] ? toRecord<RestoreRecord>(rows[0]) : undefined;
-}
-
-export async function restoreById(q: Queryable, id: string): Promise<RestoreRecord | undefined> {
-  const rows = await q.query('select * from restores where id = $1', [id]);
-  return rows[0] ? toRecord<RestoreRecord>(rows[0]) : undefined;
-}
-
-export async function setRestoreStarted(q: Queryable, id: string, at: Date): Promise<void> {
-  await q.execute("update restores set phase = 'InProgress', started_at = $2 where id = $1", [id, at]);
-}
-
-/** Appends items and the progress counters in one statement pair (called at most a few times a second). */
-export async function saveRestoreProgress(
-  q: Queryable,
-  id: string,
-  progress: { itemsDone: number; itemsTotal: number; counts: Record<string, number> },
-  items: RestoreItemRecord[],
-): Promise<void> {
-  // In chunks: one statement takes at most 65,535 parameters (7 per item).
-  for (let start = 0; start < items.length; start += 1000) {
-    const values: string[] = [];
-    const params: unknown[] = [id];
-    for (const item of items.slice(start, start + 1000)) {
-      const base = params.length;
-      values.push(`($1, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6})`);
-      params.push(item.seq, item.groupResource, item.namespace, item.name, item.action, item.detail);
-    }
-    await q.execute(
-      `insert into restore_items (restore_id, seq, group_resource, namespace, name, action, detail)
-       values ${values.join(', ')} on conflict do nothing`,
-      params,
-    );
-  }
-  await q.execute(
-    "update restores set items_done = $2, items_total = $3, counts = $4 where id = $1 and phase = 'InProgress'",
-    [id, progress.itemsDone, progress.itemsTotal, JSON.stringify(progress.counts)],
-  );
-}
-
-export async function setRestoreEnded(
-  q: Queryable,
-  id: string,
-  end: {
-    phase: RestorePhase;
-    itemsDone: number;
-    itemsTotal: number;
-    counts: Record<string, number>;
-    errors: ResultMessages;
-    warnings: ResultMessages;
-    errorCount: number;
-    warningCount: number;
-    failureReason: string | null;
-    completedAt: Date;
-  },
-): Promise<void> {
-  await q.execute(
-    `update restores set phase = $2, items_done = $3, items_total = $4, counts = $5, errors = $6, warnings = $7,
-       error_count = $8, warning_count = $9, failure_reason = $10, completed_at = $11 where id = $1`,
-    [
-      id,
-      end.phase,
-      end.itemsDone,
-      end.itemsTotal,
-      JSON.stringify(end.counts),
-      JSON.stringify(end.errors),
-      JSON.stringify(end.warnings),
-      end.errorCount,
-      end.warningCount,
-      end.failureReason,
-      end.completedAt,
-    ],
-  );
-}
-
-export async function listRestoreItems(
-  q: Queryable,
-  restoreId: string,
-  afterSeq: number,
-  limit: number,
-): Promise<RestoreItemRecord[]> {
-  return (
-    await q.query(
-      `select seq, group_resource, namespace, name, action, detail from restore_items
-       where restore_id = $1 and seq > $2 order by seq limit $3`,
-      [restoreId, afterSeq, limit],
-    )
-  ).map((row) => toRecord<RestoreItemRecord>(row));
 }

@@ -9,3 +9,4 @@ export { leaderLockKey, migrate, replicaLockSpace } from './migrations.ts';
 export { openEmbeddedDatabase } from './pglite.ts';
 export { openPostgresDatabase } from './postgres.ts';
 export * from './records.ts';
+export * from './restores.ts';

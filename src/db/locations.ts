@@ -1,6 +1,12 @@
 /** Backup locations and backup policies. */
 import type { Queryable } from './database.ts';
-import { type LocationRecord, type LocationStatus, type PolicyRecord, toRecord } from './records.ts';
+import {
+  type LocationRecord,
+  type LocationStatus,
+  type PolicyRecord,
+  type SyncProblem,
+  toRecord,
+} from './records.ts';
 
 export async function saveLocation(q: Queryable, location: LocationRecord): Promise<void> {
   await q.execute(
@@ -38,6 +44,20 @@ export async function setLocationStatus(
   await q.execute(
     'update locations set status = $2, status_checks = $3, status_problems = $4, validated_at = $5 where id = $1',
     [id, status, JSON.stringify(checks), JSON.stringify(problems), at],
+  );
+}
+
+/** Records what the last sync of a location could not read (replacing the previous pass's list). */
+export async function setSyncResult(
+  q: Queryable,
+  id: string,
+  problems: readonly SyncProblem[],
+  problemCount: number,
+  at: Date,
+): Promise<void> {
+  await q.execute(
+    'update locations set sync_problems = $2, sync_problem_count = $3, synced_at = $4 where id = $1',
+    [id, JSON.stringify(problems), problemCount, at],
   );
 }
 

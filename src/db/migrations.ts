@@ -195,6 +195,16 @@ alter table restores add constraint restores_location_id_fkey foreign key (locat
   references locations(id) on delete set null
 `,
   },
+  {
+    version: 3,
+    name: 'backup identity: sync problems, missing backups, failed deletions',
+    sql: `
+alter table locations add column sync_problems jsonb not null default '[]';
+alter table locations add column sync_problem_count integer not null default 0;
+alter table locations add column synced_at timestamptz;
+alter table backups add column delete_failed_at timestamptz
+`,
+  },
 ];
 
 /** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */

@@ -5,7 +5,18 @@ export type Role = 'admin' | 'operator' | 'viewer';
 export type ClusterHealth = 'Unknown' | 'Healthy' | 'Unhealthy';
 export type LocationProvider = 'aws' | 'gcp' | 'minio' | 'azure';
 export type LocationStatus = 'Unknown' | 'Valid' | 'Invalid';
-export type BackupPhase = 'Queued' | 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed' | 'Deleting';
+/**
+ * `Missing`: the row's folder is gone from its location (found by sync); deleting or expiring it removes the
+ * row only.
+ */
+export type BackupPhase =
+  | 'Queued'
+  | 'InProgress'
+  | 'Completed'
+  | 'PartiallyFailed'
+  | 'Failed'
+  | 'Deleting'
+  | 'Missing';
 export type RestorePhase = 'Queued' | 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Failed';
 export type BackupTrigger = 'manual' | 'schedule' | 'sync';
 export type JobKind = 'backup' | 'restore' | 'delete-backup';
@@ -75,7 +86,19 @@ export interface LocationRecord {
   statusChecks: string[];
   statusProblems: string[];
   validatedAt: Date | null;
+  /** Folders of the location the last sync could not read (at most `syncProblemLimit` kept). */
+  syncProblems: SyncProblem[];
+  /** How many folders the last sync could not read (may exceed the problems kept). */
+  syncProblemCount: number;
+  syncedAt: Date | null;
   createdAt: Date;
+}
+/** A folder under `backups/` that sync could not record as a backup, and why. */
+export interface SyncProblem {
+  folder: string;
+  reason: string;
+  /** When sync first saw this problem (ISO 8601). */
+  seenAt: string;
 }
 /** A schedule as users pick it (DESIGN.md section 6). */
 export type Schedule =
@@ -138,6 +161,11 @@ export interface BackupRecord {
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /**
+   * Set when a deletion could not succeed for good (a name that is no valid key, a location that refuses):
+   * the row is Failed with the reason, and deleting it again forgets the row, leaving the location alone.
+   */
+  deleteFailedAt?: Date | null;
 }
 export interface RestoreOptionsRecord {
   includeNamespaces: string[];

@@ -9,7 +9,14 @@ import { useSession } from '../session.tsx';
 import { BackupContents } from './BackupContents.tsx';
 import { BackupLogs } from './BackupLogs.tsx';
 import { BackupMessages } from './BackupMessages.tsx';
-import { isFinished, isRunning, triggerLabel, useBackup, useLocations } from './backup-queries.ts';
+import {
+  isFinished,
+  isRunning,
+  missingNote,
+  triggerLabel,
+  useBackup,
+  useLocations,
+} from './backup-queries.ts';
 import { DeleteBackupDialog } from './DeleteBackupDialog.tsx';
 
 export function BackupPage(props: { backup: string }) {
@@ -65,7 +72,15 @@ export function BackupPage(props: { backup: string }) {
         </div>
       </div>
       {view.phase === 'Failed' && view.failureReason ? (
-        <ErrorNote error={view.failureReason} title="The backup failed" />
+        <ErrorNote
+          error={view.failureReason}
+          title={view.deleteFailedAt ? 'The backup could not be deleted' : 'The backup failed'}
+        />
+      ) : null}
+      {view.phase === 'Missing' ? (
+        <div className="error-note" role="alert">
+          <strong>{missingNote}</strong>
+        </div>
       ) : null}
       {isRunning(view) ? (
         <div className="card">
@@ -84,7 +99,7 @@ export function BackupPage(props: { backup: string }) {
       {finished ? (
         <section className="card" aria-labelledby="backup-contents">
           <h2 id="backup-contents">Contents</h2>
-          <BackupContents project={project} backup={view.name} />
+          <BackupContents project={project} backup={view.id} />
         </section>
       ) : null}
       <section className="card" aria-labelledby="backup-messages">
@@ -93,7 +108,11 @@ export function BackupPage(props: { backup: string }) {
       </section>
       <section className="card" aria-labelledby="backup-logs">
         <h2 id="backup-logs">Logs</h2>
-        <BackupLogs project={project} backup={view.name} />
+        {view.phase === 'Missing' ? (
+          <p className="muted">Its log went with its folder.</p>
+        ) : (
+          <BackupLogs project={project} backup={view.id} />
+        )}
       </section>
       {restoring ? <RestoreWizard backup={view} onClose={() => setRestoring(false)} /> : null}
       {deleting ? (

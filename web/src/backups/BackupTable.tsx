@@ -4,7 +4,7 @@ import { Badge, ProgressBar } from '../components/ui.tsx';
 import { formatBytes, formatTime, relative } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import { isRunning, triggerLabel } from './backup-queries.ts';
+import { isRunning, missingNote, triggerLabel } from './backup-queries.ts';
 
 export function BackupTable(props: { backups: BackupView[] }) {
   const project = useSession().project?.name ?? '';
@@ -27,7 +27,7 @@ export function BackupTable(props: { backups: BackupView[] }) {
           {props.backups.map((backup) => (
             <tr key={backup.id}>
               <td>
-                <Link to={['p', project, 'backups', backup.name]}>{backup.name}</Link>
+                <Link to={['p', project, 'backups', backup.id]}>{backup.name}</Link>
               </td>
               <td>{triggerLabel[backup.trigger]}</td>
               <td>
@@ -53,9 +53,15 @@ export function BackupTable(props: { backups: BackupView[] }) {
 function PhaseCell(props: { backup: BackupView }) {
   const { backup } = props;
   const failed = backup.phase === 'Failed';
+  const missing = backup.phase === 'Missing';
   return (
     <>
-      <Badge value={backup.phase} title={failed ? backup.failureReason : undefined} />
+      <Badge value={backup.phase} title={failed ? backup.failureReason : missing ? missingNote : undefined} />
+      {missing ? (
+        <div className="muted" style={{ marginTop: 4, maxWidth: 360 }}>
+          missing from location
+        </div>
+      ) : null}
       {isRunning(backup) ? (
         <div style={{ marginTop: 6 }}>
           <ProgressBar percent={backup.progress.percent} label={`Progress of ${backup.name}`} />

@@ -15,9 +15,9 @@ export function DeleteBackupDialog(props: {
   const { project, backup } = props;
   const queryClient = useQueryClient();
   const remove = useMutation({
-    mutationFn: () => api<BackupView>('DELETE', backupPath(project, backup.name)),
+    mutationFn: () => api<BackupView>('DELETE', backupPath(project, backup.id)),
     onSuccess: async (deleting) => {
-      queryClient.setQueryData(['p', project, 'backup', backup.name], deleting);
+      queryClient.setQueryData(['p', project, 'backup', backup.id], deleting);
       props.onClose();
       const cluster = backup.cluster.name;
       navigate(cluster ? ['p', project, 'clusters', cluster] : ['p', project, 'clusters'], {
@@ -29,10 +29,20 @@ export function DeleteBackupDialog(props: {
   return (
     <Dialog title="Delete backup" onClose={props.onClose}>
       <div>
-        <p>
-          Delete backup <strong>{backup.name}</strong>? Its files are removed from location{' '}
-          <strong>{props.locationName}</strong>, and it can no longer be restored.
-        </p>
+        {backup.phase === 'Missing' || backup.deleteFailedAt ? (
+          <p>
+            Remove backup <strong>{backup.name}</strong> from Lifeboat?{' '}
+            {backup.phase === 'Missing'
+              ? 'Its folder is already gone from location '
+              : 'Its files could not be deleted; whatever is left of them stays in location '}
+            <strong>{props.locationName}</strong>, untouched.
+          </p>
+        ) : (
+          <p>
+            Delete backup <strong>{backup.name}</strong>? Its files are removed from location{' '}
+            <strong>{props.locationName}</strong>, and it can no longer be restored.
+          </p>
+        )}
         <ErrorNote error={remove.error} title="Not deleted" />
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>

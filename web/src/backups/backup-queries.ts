@@ -14,6 +14,7 @@ export function projectPath(project: string): string {
   return `/projects/${encodeURIComponent(project)}`;
 }
 
+/** The API path of a backup, by id (a name is accepted only while it is unambiguous in the project). */
 export function backupPath(project: string, backup: string): string {
   return `${projectPath(project)}/backups/${encodeURIComponent(backup)}`;
 }
@@ -27,6 +28,10 @@ export function isBusy(backup: BackupView): boolean {
 export function isRunning(backup: BackupView): boolean {
   return backup.phase === 'Queued' || backup.phase === 'InProgress';
 }
+
+/** What a Missing backup is, in words (its folder is gone from the location). */
+export const missingNote =
+  'Missing from its location: its folder is gone from the bucket (found by sync). Deleting it removes it from Lifeboat only.';
 
 /** Phases whose files are complete in the location: they can be listed and restored. */
 export function isFinished(backup: BackupView): boolean {
@@ -53,19 +58,19 @@ export function useBackups(project: string, filter: BackupFilter) {
   });
 }
 
-/** One backup; polled every second while it is busy. */
-export function useBackup(project: string, name: string) {
+/** One backup, by id; polled every second while it is busy. */
+export function useBackup(project: string, id: string) {
   return useQuery({
-    queryKey: ['p', project, 'backup', name],
-    queryFn: () => api<BackupView>('GET', backupPath(project, name)),
+    queryKey: ['p', project, 'backup', id],
+    queryFn: () => api<BackupView>('GET', backupPath(project, id)),
     refetchInterval: (query) => (query.state.data && isBusy(query.state.data) ? 1000 : false),
   });
 }
 
-export function useBackupContents(project: string, name: string, enabled: boolean) {
+export function useBackupContents(project: string, id: string, enabled: boolean) {
   return useQuery({
-    queryKey: ['p', project, 'contents', name],
-    queryFn: () => api<ContentsView>('GET', `${backupPath(project, name)}/contents`),
+    queryKey: ['p', project, 'contents', id],
+    queryFn: () => api<ContentsView>('GET', `${backupPath(project, id)}/contents`),
     enabled,
   });
 }

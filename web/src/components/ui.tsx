@@ -66,6 +66,7 @@ const phaseClass: Record<string, string> = {
   InProgress: 'busy',
   Queued: 'busy',
   Deleting: 'busy',
+  Missing: 'bad',
 };
 
 export function Badge(props: { value: string; title?: string | null | undefined }) {

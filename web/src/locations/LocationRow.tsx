@@ -18,7 +18,7 @@ export function LocationRow(props: { location: LocationView; onEdit: () => void 
   const [note, setNote] = useState<RowNote>();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const path = `/projects/${encodeURIComponent(projectName)}/locations/${encodeURIComponent(location.name)}`;
+  const path = `/projects/${encodeURIComponent(projectName)}/locations/${encodeURIComponent(location.id)}`;
   const showActions = session.can('operator');
   const cancelRef = useRef<HTMLButtonElement>(null);
   // The Delete button gives way to the question: keep keyboard focus in the row, on the safe answer.
@@ -68,6 +68,7 @@ export function LocationRow(props: { location: LocationView; onEdit: () => void 
             ))}
           </ul>
         ) : null}
+        <SyncProblems location={location} />
       </td>
       <td>{formatTime(location.validatedAt)}</td>
       {showActions ? (
@@ -115,6 +116,28 @@ export function LocationRow(props: { location: LocationView; onEdit: () => void 
         </td>
       ) : null}
     </tr>
+  );
+}
+
+/** Folders of the bucket the last sync could not record as backups (a decoy, a malformed description...). */
+function SyncProblems(props: { location: LocationView }) {
+  const { total, folders } = props.location.syncProblems;
+  if (total === 0) return null;
+  return (
+    <div className="problems" role="note" style={{ marginTop: 6 }}>
+      <strong>
+        {total === 1 ? '1 folder' : `${total} folders`} of this location could not be read as{' '}
+        {total === 1 ? 'a backup' : 'backups'}
+        {folders.length < total ? ` (the first ${folders.length} shown)` : ''}:
+      </strong>
+      <ul className="problems">
+        {folders.map((problem) => (
+          <li key={problem.folder}>
+            <code>backups/{problem.folder}/</code>: {problem.reason}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

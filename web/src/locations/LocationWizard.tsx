@@ -104,7 +104,7 @@ export function LocationWizard(props: { location?: LocationView | undefined; onC
         // Nothing changed: validate the saved location, with the secrets the server holds.
         const saved = await api<{ result: ValidationView }>(
           'POST',
-          `${base}/${encodeURIComponent(editing.name)}/validate`,
+          `${base}/${encodeURIComponent(editing.id)}/validate`,
         );
         await queryClient.invalidateQueries({ queryKey: ['p', projectName] });
         return { kind: 'validated', result: saved.result };
@@ -126,7 +126,7 @@ export function LocationWizard(props: { location?: LocationView | undefined; onC
     if (editing) {
       const changes = changedFields(toBody(initial ?? form), toBody(form));
       if (Object.keys(changes).length === 0) return { kind: 'note', text: 'Nothing changed yet.' };
-      await api<LocationView>('PATCH', `${base}/${encodeURIComponent(editing.name)}`, changes);
+      await api<LocationView>('PATCH', `${base}/${encodeURIComponent(editing.id)}`, changes);
     } else await api<LocationView>('POST', base, toBody(form) satisfies Body);
     await queryClient.invalidateQueries({ queryKey: ['p', projectName] });
     props.onClose();

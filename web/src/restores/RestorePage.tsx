@@ -66,9 +66,9 @@ export function RestorePage(props: { restore: string }) {
       <ProgressBar percent={view.progress.percent} label="Restore progress" />
       <RestoreFacts view={view} project={project} />
       <RestoreItemLog
-        key={view.name}
+        key={view.id}
         project={project}
-        restore={view.name}
+        restore={view.id}
         running={running}
         itemsDone={view.progress.itemsDone}
       />
@@ -77,7 +77,7 @@ export function RestorePage(props: { restore: string }) {
       {!running && view.errorCount === 0 && view.warningCount === 0 && view.phase !== 'Failed' ? (
         <p className="ok-note">No errors or warnings.</p>
       ) : null}
-      <RestoreLogs project={project} restore={view.name} />
+      <RestoreLogs project={project} restore={view.id} />
     </>
   );
 }
@@ -90,7 +90,7 @@ function RestoreFacts(props: { view: RestoreView; project: string }) {
       <div className="grid" style={{ margin: '16px 0' }}>
         <Stat label="Backup">
           {view.backup.id ? (
-            <Link to={['p', project, 'backups', view.backup.name]}>{view.backup.name}</Link>
+            <Link to={['p', project, 'backups', view.backup.id]}>{view.backup.name}</Link>
           ) : (
             `${view.backup.name} (deleted)`
           )}

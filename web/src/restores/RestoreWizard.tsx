@@ -19,7 +19,7 @@ export function RestoreWizard(props: { backup: BackupView; onClose: () => void }
   const project = useProjectName();
   const queryClient = useQueryClient();
   const clusters = useClusters(project);
-  const contents = useContents(project, backup.name);
+  const contents = useContents(project, backup.id);
   const [choice, setChoice] = useState<RestoreChoice>(() => initialChoice(backup));
   const [plan, setPlan] = useState<RestorePlan>();
   const [error, setError] = useState<unknown>();
@@ -51,7 +51,7 @@ export function RestoreWizard(props: { backup: BackupView; onClose: () => void }
       const created = await api<RestoreView>('POST', `${projectPath(project)}/restores`, request);
       void queryClient.invalidateQueries({ queryKey: ['p', project] });
       props.onClose();
-      navigate(['p', project, 'restores', created.name]);
+      navigate(['p', project, 'restores', created.id]);
     } catch (caught) {
       setError(caught);
       setBusy(false);

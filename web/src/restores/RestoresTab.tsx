@@ -65,9 +65,15 @@ function RestoreRow(props: { restore: RestoreView; project: string }) {
   return (
     <tr>
       <td>
-        <Link to={['p', project, 'restores', restore.name]}>{restore.name}</Link>
+        <Link to={['p', project, 'restores', restore.id]}>{restore.name}</Link>
       </td>
-      <td>{restore.backup.name}</td>
+      <td>
+        {restore.backup.id ? (
+          <Link to={['p', project, 'backups', restore.backup.id]}>{restore.backup.name}</Link>
+        ) : (
+          `${restore.backup.name} (deleted)`
+        )}
+      </td>
       <td>{restore.targetCluster.name}</td>
       <td>
         <Badge value={restore.phase} title={restore.failureReason} />
@@ -130,7 +136,7 @@ function RestorableBackups(props: { cluster: string }) {
               {restorable.map((backup) => (
                 <tr key={backup.id}>
                   <td>
-                    <Link to={['p', project, 'backups', backup.name]}>{backup.name}</Link>
+                    <Link to={['p', project, 'backups', backup.id]}>{backup.name}</Link>
                   </td>
                   <td>
                     <Badge value={backup.phase} />

@@ -44,7 +44,8 @@ export function requestOf(backup: BackupView, choice: RestoreChoice): RestoreReq
   const namespaceMappings = realMappings(Object.entries(choice.namespaceMappings));
   const storageClassMappings = realMappings(choice.storageClassMappings.map((row) => [row.from, row.to]));
   return {
-    backup: backup.name,
+    // By id: another location (or another cluster's policy) may hold a backup of the same name.
+    backup: backup.id,
     targetCluster: choice.targetCluster,
     ...(choice.name.trim() ? { name: choice.name.trim() } : {}),
     ...(choice.includeNamespaces.length > 0 ? { includeNamespaces: choice.includeNamespaces } : {}),

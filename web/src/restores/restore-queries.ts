@@ -65,6 +65,7 @@ export function useBackupsOfCluster(project: string, cluster: string) {
   });
 }
 
+/** What a backup holds, by its id. */
 export function useContents(project: string, backup: string) {
   return useQuery({
     queryKey: ['p', project, 'contents', backup],
@@ -75,7 +76,7 @@ export function useContents(project: string, backup: string) {
   });
 }
 
-/** One restore; `poll` is for when its event stream is not there to keep it fresh. */
+/** One restore, by id; `poll` is for when its event stream is not there to keep it fresh. */
 export function useRestore(project: string, restore: string, poll: boolean) {
   return useQuery({
     queryKey: ['p', project, 'restore', restore],
