@@ -75,7 +75,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
   const database: Database = options.databaseUrl
     ? await openPostgresDatabase(options.databaseUrl)
-    : await openEmbeddedDatabase(join(dataDir, 'pglite'));
+    : await openEmbeddedDatabase(join(dataDir, 'pglite'), { onStaleLock: (message) => log.warn(message) });
   try {
     const applied = await migrate(database);
     if (applied.length > 0) log.info({ migrations: applied }, 'database schema migrated');
