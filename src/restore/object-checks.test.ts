@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { clusterRoleBinding, configMap, deeplyNested, sha256 } from '../../test/support/hostile.ts';
 import { parseItemPath } from '../archive/index.ts';
 import {
+  digestOf,
   type ItemRef,
   identityProblem,
   integrityProblem,
@@ -107,10 +108,17 @@ test('paths, sizes and checksums', () => {
     namespace: 'a',
     name: 'c',
   };
-  assert.equal(integrityProblem(r, data, { ...entry, sha256: sha256(data), size: data.length }), undefined);
+  assert.equal(
+    integrityProblem(r, digestOf(data), { ...entry, sha256: sha256(data), size: data.length }),
+    undefined,
+  );
   assert.match(
-    integrityProblem(r, Buffer.from('{"a":2}'), { ...entry, sha256: sha256(data), size: data.length }) ?? '',
+    integrityProblem(r, digestOf(Buffer.from('{"a":2}')), {
+      ...entry,
+      sha256: sha256(data),
+      size: data.length,
+    }) ?? '',
     /does not match its checksum in the backup's content index/,
   );
-  assert.match(integrityProblem(r, data, undefined) ?? '', /is not in the backup's content index/);
+  assert.match(integrityProblem(r, digestOf(data), undefined) ?? '', /is not in the backup's content index/);
 });

@@ -78,16 +78,27 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Checks stored bytes against the index entry of their path (absent: not in the index). */
+/** An object's stored bytes as the content index records them: their SHA-256 and size. */
+export interface Digest {
+  sha256: string;
+  size: number;
+}
+
+/** The digest of stored bytes. */
+export function digestOf(data: Buffer): Digest {
+  return { sha256: sha256(data), size: data.length };
+}
+
+/** Checks stored bytes (by their digest) against the index entry of their path (absent: not in the index). */
 export function integrityProblem(
   ref: ItemRef,
-  raw: Buffer,
+  digest: Digest,
   entry: IndexEntry | undefined,
 ): string | undefined {
   const path = shownPath(ref.path);
   if (!entry)
     return `${path} is not in the backup's content index: it was added after the backup was made, so it is not restored`;
-  if (entry.size !== raw.length || entry.sha256 !== sha256(raw))
+  if (entry.size !== digest.size || entry.sha256 !== digest.sha256)
     return `${path} does not match its checksum in the backup's content index: it was changed after the backup was made, so it is not restored`;
   return undefined;
 }

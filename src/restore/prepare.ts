@@ -19,6 +19,7 @@ import { matchesSelector } from './label-match.ts';
 import {
   type ExpectedType,
   identityProblem,
+  integrityProblem,
   noIndexWarning,
   parseObject,
   typeFromIndex,
@@ -124,6 +125,19 @@ function typesFromCrds(items: readonly Parsed[]): Map<string, TypeInfo> {
 
 type Parsed = RawItem & { object?: KubeJson; kind: string };
 
+/** The backup's content index, looked up by path; a restore is refused when one exists but cannot be read. */
+async function readIndex(store: ObjectStore, backupName: string): Promise<IndexLookup | undefined> {
+  try {
+    const contentIndex = await readContentIndex(store, backupName);
+    return contentIndex ? new IndexLookup(contentIndex) : undefined;
+  } catch (error) {
+    if (!(error instanceof BackupMetadataError)) throw error;
+    throw new RestoreInputError(
+      `backup "${backupName}" cannot be restored: ${error.message}; without its index its objects cannot be checked`,
+    );
+  }
+}
+
 /** Reads and filters a backup, checks every object and sanitizes every one to restore. */
 export async function prepareRestore(options: RestoreOptions, target: TargetApi): Promise<PreparedRestore> {
   if (!isObjectName(options.name)) {
@@ -146,25 +160,30 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       `backup "${options.backupName}" is ${description.phase}${description.failureReason ? ` (${description.failureReason})` : ''}: only Completed or PartiallyFailed backups can be restored`,
     );
   }
-  let index: IndexLookup | undefined;
-  try {
-    const contentIndex = await readContentIndex(options.store, options.backupName);
-    if (contentIndex) index = new IndexLookup(contentIndex);
-  } catch (error) {
-    if (!(error instanceof BackupMetadataError)) throw error;
-    throw new RestoreInputError(
-      `backup "${options.backupName}" cannot be restored: ${error.message}; without its index its objects cannot be checked`,
-    );
-  }
-  const warnings = index ? [] : [noIndexWarning];
   const namespaceFilter = new IncludeExclude(
     options.includeNamespaces ?? [],
     options.excludeNamespaces ?? [],
   );
-  const raw = await readItems(options.store, options.backupName, {
-    includeNamespace: (ns) => namespaceFilter.matches(ns),
-    ...(index ? { index } : {}),
-  });
+  // The index is read while the tarball streams in: each entry is digested now and checked against it after.
+  const [index, raw] = await Promise.all([
+    readIndex(options.store, options.backupName),
+    readItems(options.store, options.backupName, { includeNamespace: (ns) => namespaceFilter.matches(ns) }),
+  ]);
+  if (index) {
+    for (const item of raw) {
+      if (item.problem || !item.digest) continue;
+      const problem = integrityProblem(
+        item,
+        item.digest,
+        index.entry(item.groupResource, item.namespace, item.name),
+      );
+      if (problem) {
+        item.problem = problem;
+        delete item.raw;
+      }
+    }
+  }
+  const warnings = index ? [] : [noIndexWarning];
   const resourceFilter = new IncludeExclude(options.includeResources ?? [], options.excludeResources ?? []);
   const allNamespaces = namespaceFilter.includesAll && !namespaceFilter.hasExcludes;
   const mode = options.clusterResources ?? 'auto';

@@ -1,26 +1,26 @@
 /**
  * Reads the objects of a backup's tarball for a restore: the plain paths Velero's restore reads (a
- * preferred-version copy only where no plain one exists), each entry bounded in size and, when the backup
- * has Lifeboat's content index, checked against its checksum. A bad entry becomes an item with its problem,
- * so it fails alone, named.
+ * preferred-version copy only where no plain one exists), each entry bounded in size and digested for the
+ * check against Lifeboat's content index (read meanwhile). A bad entry becomes an item with its problem, so
+ * it fails alone, named.
  */
 import { backupKeys, parseItemPath, readTarball } from '../archive/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
-import { type IndexLookup, objectKey } from './content-index.ts';
-import { type ItemRef, integrityProblem, pathProblem, tooLargeProblem } from './object-checks.ts';
+import { objectKey } from './content-index.ts';
+import { type Digest, digestOf, type ItemRef, pathProblem, tooLargeProblem } from './object-checks.ts';
 import { nonRestorable } from './order.ts';
 
 /** One object of the tarball: its bytes, or why it cannot be restored (then its bytes are not kept). */
 export interface RawItem extends ItemRef {
   raw?: Buffer;
+  /** Of `raw`, for the content index's check. */
+  digest?: Digest;
   problem?: string;
 }
 
 export interface ReadItemsOptions {
   /** Only objects in namespaces it accepts are kept (namespace objects by their name). */
   includeNamespace: (namespace: string) => boolean;
-  /** The content index, when the backup has one: every kept entry is checked against it. */
-  index?: IndexLookup;
 }
 
 /** Reads every object of a backup's tarball a restore could take. */
@@ -44,17 +44,12 @@ export async function readItems(
     const item: RawItem = { ...parts, path: entry.name };
     if ('tooLarge' in entry) item.problem = tooLargeProblem(item, entry.size);
     else {
-      const problem =
-        pathProblem(item) ??
-        (options.index
-          ? integrityProblem(
-              item,
-              entry.data,
-              options.index.entry(parts.groupResource, parts.namespace, parts.name),
-            )
-          : undefined);
+      const problem = pathProblem(item);
       if (problem) item.problem = problem;
-      else item.raw = entry.data;
+      else {
+        item.raw = entry.data;
+        item.digest = digestOf(entry.data);
+      }
     }
     if (isPlain) {
       plain.set(key, item);

@@ -15,6 +15,7 @@ import { readBackupDescription } from '../backup/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { IndexLookup, objectKey, readContentIndex } from './content-index.ts';
 import {
+  digestOf,
   type ItemRef,
   identityProblem,
   integrityProblem,
@@ -117,7 +118,7 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
 /** The first problem of one entry within the size limit, if any. */
 function checkEntry(ref: ItemRef, data: Buffer, index: IndexLookup | undefined): string | undefined {
   const entry = index?.entry(ref.groupResource, ref.namespace, ref.name);
-  const problem = pathProblem(ref) ?? (index ? integrityProblem(ref, data, entry) : undefined);
+  const problem = pathProblem(ref) ?? (index ? integrityProblem(ref, digestOf(data), entry) : undefined);
   if (problem) return problem;
   const parsed = parseObject(ref, data);
   if ('problem' in parsed) return parsed.problem;
