@@ -98,7 +98,8 @@ function checkOneSourcePerTarget(sources: Iterable<string>, mapping: ReadonlyMap
     const other = byTarget.get(target);
     if (other !== undefined && other !== source) {
       const [a, b] = [other, source].sort() as [string, string];
-      const how = [a, b].filter((ns) => mapping.has(ns)).map((ns) => `${ns} is mapped to it`);
+      const mapped = [a, b].filter((ns) => mapping.has(ns));
+      const how = mapped.length === 2 ? ['both are mapped to it'] : mapped.map((ns) => `${ns} is mapped to it`);
       throw new RestoreInputError(
         `namespaces "${a}" and "${b}" would both be restored into namespace "${target}" (${how.join(', ') || 'mapped'}): map one of them to another namespace, or leave one out with --exclude-namespaces`,
       );
