@@ -41,6 +41,8 @@ export async function benchControl(
   const plane = await startControlPlane({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
+    // The test bed's stores are on 127.0.0.1.
+    env: { ...process.env, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
     log: pino({ level: 'warn' }),
     jobs: { pollMs: 100 },
     loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },

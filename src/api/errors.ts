@@ -6,6 +6,7 @@ import {
   BackupMetadataError,
   BackupNotFoundError,
   ConflictError,
+  explainKubeApiError,
   InputError,
   isUniqueViolation,
   KubeApiError,
@@ -65,8 +66,8 @@ export function errorResponse(error: unknown, c: Context): Response {
   let message = 'the server failed to handle the request; the server log has the details';
   if (isUniqueViolation(error))
     message = 'something of that name was just created by another request: pick another name';
-  else if (error instanceof KubeApiError)
-    message = `the cluster's API server refused: ${error.reason}: ${error.message}`;
+  // Never the body of what the cluster answered (a kubeconfig may point at any web page): a Status's words only.
+  else if (error instanceof KubeApiError) message = explainKubeApiError(error);
   else if (known && error instanceof Error) message = error.message;
   const body: ErrorBody = {
     error: {

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { serve } from '../api/index.ts';
+import { describeNetworkPolicy } from '../control/index.ts';
 import type { CliIo } from './io.ts';
 import { UsageError } from './io.ts';
 
@@ -64,6 +65,7 @@ export function addServeCommand(program: Command, io: CliIo): void {
         `  API:        ${server.url}/api/v1   (OpenAPI document: ${server.url}/api/v1/openapi.json)\n`,
       );
       io.stdout(`  store:      ${store}\n`);
+      io.stdout(`  targets:    ${describeNetworkPolicy(server.plane.ctx.networkPolicy)}\n`);
       io.stdout(
         `  master key: ${server.plane.keySource} (keep it safe: stored secrets cannot be read without it)\n`,
       );

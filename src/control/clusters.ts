@@ -17,6 +17,8 @@ import {
 import { authorize, type Caller } from './access.ts';
 import type { ControlContext } from './context.ts';
 import { ConflictError, InputError, isUniqueViolation, NotFoundError } from './errors.ts';
+import { explainKubeApiError, kubeJson, notKubernetes } from './kube-answers.ts';
+import { checkTarget, TargetRefusedError } from './network-policy.ts';
 import type { ClusterInput, ClusterUpdate } from './schemas.ts';
 
 export interface ClusterView {
@@ -47,7 +49,12 @@ export function viewCluster(cluster: ClusterRecord): ClusterView {
 
 const secretContext = (id: string) => `cluster:${id}`;
 
-/** Opens a Kubernetes client for a registered cluster. */
+const apiServer = (server: string) => `the kubeconfig's API server ${server}`;
+
+/**
+ * Opens a Kubernetes client for a registered cluster, once the network policy allows its API server's
+ * address (throws `TargetRefusedError` otherwise).
+ */
 export async function openClusterClient(
   ctx: ControlContext,
   cluster: ClusterRecord,
@@ -57,14 +64,20 @@ export async function openClusterClient(
   const connection = await loadConnection(
     cluster.context ? { text, context: cluster.context, inlineOnly: true } : { text, inlineOnly: true },
   );
+  await checkTarget(ctx.networkPolicy, 'cluster', connection.server, apiServer(connection.server));
   return new HttpKubeClient(connection, { maxInFlight: options.maxInFlight ?? 8, ...options });
 }
 
-async function checkKubeconfig(kubeconfig: string, context: string | undefined): Promise<string> {
+async function checkKubeconfig(
+  ctx: ControlContext,
+  kubeconfig: string,
+  context: string | undefined,
+): Promise<string> {
   try {
     const connection = await loadConnection(
       context ? { text: kubeconfig, context, inlineOnly: true } : { text: kubeconfig, inlineOnly: true },
     );
+    await checkTarget(ctx.networkPolicy, 'cluster', connection.server, apiServer(connection.server));
     return connection.server;
   } catch (error) {
     if (error instanceof KubeconfigError)
@@ -115,7 +128,7 @@ export async function registerCluster(
   input: ClusterInput,
 ): Promise<ClusterView> {
   const { project } = await authorize(ctx, caller, projectRef, 'admin');
-  const server = await checkKubeconfig(input.kubeconfig, input.context);
+  const server = await checkKubeconfig(ctx, input.kubeconfig, input.context);
   const id = randomUUID();
   const cluster: ClusterRecord = {
     id,
@@ -151,7 +164,7 @@ export async function updateCluster(
   const cluster = await resolveCluster(ctx, caller, projectRef, clusterRef, 'admin');
   const kubeconfig = input.kubeconfig ?? ctx.vault.open(cluster.kubeconfigSecret, secretContext(cluster.id));
   const context = input.context ?? (input.kubeconfig ? undefined : (cluster.context ?? undefined));
-  const server = await checkKubeconfig(kubeconfig, context);
+  const server = await checkKubeconfig(ctx, kubeconfig, context);
   const name = input.name ?? cluster.name;
   try {
     await db.updateClusterConfig(ctx.db, cluster.id, {
@@ -201,15 +214,32 @@ async function allowed(kube: KubeClient, verb: string): Promise<{ allowed: boole
     kind: 'SelfSubjectAccessReview',
     spec: { resourceAttributes: { verb, group: '*', resource: '*' } },
   };
+  const path = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
   const response = await kube.request({
     method: 'POST',
-    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    path,
     body: JSON.stringify(review),
     contentType: 'application/json',
   });
-  const status = (JSON.parse(response.body.toString()) as { status?: { allowed?: boolean; reason?: string } })
-    .status;
-  return { allowed: status?.allowed === true, ...(status?.reason ? { reason: status.reason } : {}) };
+  const answer = kubeJson<{ status?: { allowed?: unknown } }>(
+    kube.server,
+    `POST ${path}`,
+    response,
+    'an access review',
+  );
+  return { allowed: answer.status?.allowed === true };
+}
+
+/** Why a health check failed, in Lifeboat's words: never the body of what the server answered. */
+function unhealthyReason(ctx: ControlContext, cluster: ClusterRecord, error: unknown): string {
+  // These messages name the server and say what failed without quoting its answer.
+  if (error instanceof TargetRefusedError || error instanceof KubeConnectionError) return error.message;
+  if (error instanceof KubeApiError && error.status === 401)
+    return 'the API server refused the kubeconfig credentials (401): register the cluster again with a current kubeconfig';
+  if (error instanceof KubeApiError) return explainKubeApiError(error, cluster.server ?? undefined);
+  if (error instanceof KubeconfigError) return `the kubeconfig cannot be used: ${error.message}`;
+  ctx.log.warn({ cluster: cluster.id, err: describeError(error) }, 'cluster health check failed');
+  return 'the health check failed unexpectedly: the server log has the details';
 }
 
 /** Checks a cluster now and records the verdict. */
@@ -222,7 +252,18 @@ export async function checkClusterHealth(
   let kube: KubeClient | undefined;
   try {
     kube = await openClusterClient(ctx, cluster, { maxInFlight: 2, timeoutMs: 10_000, maxAttempts: 2 });
-    await kube.request({ method: 'GET', path: '/version' });
+    const version = kubeJson<{ gitVersion?: unknown }>(
+      kube.server,
+      'GET /version',
+      await kube.request({ method: 'GET', path: '/version' }),
+      'a Kubernetes version',
+    );
+    if (typeof version.gitVersion !== 'string')
+      throw new KubeConnectionError(
+        kube.server,
+        `the API server at ${kube.server} answered GET /version without a Kubernetes version: check that the kubeconfig's server URL is the cluster's API server`,
+        { retryable: false },
+      );
     const refused: string[] = [];
     for (const check of accessChecks) {
       const verdict = await allowed(kube, check.verb);
@@ -234,12 +275,7 @@ export async function checkClusterHealth(
     }
   } catch (error) {
     health = 'Unhealthy';
-    // The message names the server already.
-    if (error instanceof KubeConnectionError) reason = error.message;
-    else if (error instanceof KubeApiError && error.status === 401)
-      reason =
-        'the API server refused the kubeconfig credentials (401): register the cluster again with a current kubeconfig';
-    else reason = describeError(error);
+    reason = unhealthyReason(ctx, cluster, error);
   } finally {
     await kube?.close().catch(() => undefined);
   }
@@ -269,8 +305,18 @@ export async function listNamespaces(
   const kube = await openClusterClient(ctx, cluster, { maxInFlight: 2, timeoutMs: 10_000, maxAttempts: 2 });
   try {
     const response = await kube.request({ method: 'GET', path: '/api/v1/namespaces' });
-    const list = JSON.parse(response.body.toString()) as { items: { metadata: { name: string } }[] };
-    return list.items.map((item) => item.metadata.name).sort();
+    const list = kubeJson<{ items?: { metadata?: { name?: unknown } }[] }>(
+      kube.server,
+      'GET /api/v1/namespaces',
+      response,
+      'a list of namespaces',
+    );
+    if (!Array.isArray(list.items))
+      throw notKubernetes(kube.server, 'GET /api/v1/namespaces', response, 'a list of namespaces');
+    return list.items
+      .map((item) => item.metadata?.name)
+      .filter((name): name is string => typeof name === 'string')
+      .sort();
   } finally {
     await kube.close();
   }

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import type { Clock } from './clock.ts';
+import type { NetworkPolicy } from './network-policy.ts';
 import type { Vault } from './vault.ts';
 
 export interface ControlContext {
@@ -14,4 +15,6 @@ export interface ControlContext {
    * keys). Off unless LIFEBOAT_ALLOW_SERVER_IDENTITY=true: that identity may reach other projects' buckets.
    */
   allowServerIdentity: boolean;
+  /** Which addresses clusters and locations may be at (LIFEBOAT_PRIVATE_TARGETS, LIFEBOAT_LINK_LOCAL_TARGETS). */
+  networkPolicy: NetworkPolicy;
 }

@@ -18,6 +18,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { checkAllClusters } from './clusters.ts';
 import type { ControlContext } from './context.ts';
 import { JobRunner, type JobRunnerOptions } from './jobs.ts';
+import { networkPolicyFromEnv } from './network-policy.ts';
 import { expireBackups, runDuePolicies } from './scheduler.ts';
 import { syncAllLocations } from './sync.ts';
 import { openVault } from './vault.ts';
@@ -86,6 +87,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       clock: options.clock ?? systemClock,
       log,
       allowServerIdentity: env.LIFEBOAT_ALLOW_SERVER_IDENTITY === 'true',
+      networkPolicy: networkPolicyFromEnv(env),
     };
     const first = await bootstrapAdmin(ctx);
     const runner = new JobRunner(ctx, options.jobs);

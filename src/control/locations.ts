@@ -23,6 +23,7 @@ import {
   storageLocationOf,
   storedInput,
 } from './location-config.ts';
+import { checkLocationTargets, guardedStore, TargetRefusedError } from './network-policy.ts';
 import { type LocationInput, locationInput } from './schemas.ts';
 import { parseInput } from './validation.ts';
 
@@ -135,7 +136,14 @@ function completeInput(ctx: ControlContext, projectId: string, input: LocationIn
   return input;
 }
 
-async function probe(input: LocationInput): Promise<ValidationView> {
+async function probe(ctx: ControlContext, input: LocationInput): Promise<ValidationView> {
+  try {
+    await checkLocationTargets(ctx.networkPolicy, input);
+  } catch (error) {
+    if (!(error instanceof TargetRefusedError)) throw error;
+    const where = describeLocation(input.provider, splitSecrets(input).config);
+    return { ok: false, where, checks: [], problems: [error.message] };
+  }
   let store: ObjectStore | undefined;
   try {
     const opened = openLocationStore(input);
@@ -160,7 +168,7 @@ export async function validateUnsaved(
   body: unknown,
 ): Promise<ValidationView> {
   const { project } = await authorize(ctx, caller, projectRef, 'operator');
-  return probe(completeInput(ctx, project.id, parseInput(locationInput, body)));
+  return probe(ctx, completeInput(ctx, project.id, parseInput(locationInput, body)));
 }
 
 function refuseInvalid(result: ValidationView): void {
@@ -226,7 +234,7 @@ export async function createLocation(
   const id = randomUUID();
   const stored = storedFields(ctx, id, input);
   await refuseOverlap(ctx, project.id, { provider: input.provider, config: stored.config });
-  const result = await probe(input);
+  const result = await probe(ctx, input);
   refuseInvalid(result);
   return saveValidated(
     ctx,
@@ -288,7 +296,7 @@ export async function updateLocation(
     provider: location.provider,
     config: stored.config,
   });
-  const result = await probe(input);
+  const result = await probe(ctx, input);
   refuseInvalid(result);
   return saveValidated(ctx, location, input, stored, result);
 }
@@ -302,7 +310,7 @@ export async function revalidateLocation(
 ): Promise<LocationView & { result: ValidationView }> {
   const { project } = await authorize(ctx, caller, projectRef, 'operator');
   const location = await resolveLocation(ctx, project.id, locationRef);
-  const result = await probe(parseInput(locationInput, storedInput(location, ctx.vault)));
+  const result = await probe(ctx, parseInput(locationInput, storedInput(location, ctx.vault)));
   const at = ctx.clock.now();
   await db.setLocationStatus(
     ctx.db,
@@ -358,5 +366,7 @@ export async function deleteLocation(
 
 /** Opens the store of a saved location (jobs, sync, expiry). */
 export function openStoredLocation(ctx: ControlContext, location: LocationRecord): ObjectStore {
-  return openLocationStore(parseInput(locationInput, storedInput(location, ctx.vault))).store;
+  const input = parseInput(locationInput, storedInput(location, ctx.vault));
+  // Checked again before the first request: the policy may have changed since the location was saved.
+  return guardedStore(openLocationStore(input).store, () => checkLocationTargets(ctx.networkPolicy, input));
 }

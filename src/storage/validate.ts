@@ -2,7 +2,8 @@
  * Validation of a backup location against the real store: write, read back, list and delete a small probe
  * object. Every failure becomes one sentence that says what to fix (no such bucket, access denied for this
  * action, wrong region, untrusted certificate, unreachable endpoint, clock skew, bad keys). Credentials never
- * appear in the sentences.
+ * appear in the sentences, and neither does what a store answered: an endpoint can be any web server (an
+ * internal page, a metadata service), so an answer is named by its HTTP status and error code only.
  */
 import { randomBytes } from 'node:crypto';
 import { type Location, redact } from './location.ts';
@@ -49,11 +50,36 @@ interface ErrorShape {
   Code?: string;
   message?: string;
   statusCode?: number;
+  status?: number;
   Region?: string;
   $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string> };
+  response?: unknown;
   cause?: unknown;
   errors?: unknown[];
+}
+
+/** Class names of SDK errors: they say nothing about what failed. */
+const genericCodes = new Set([
+  'Error',
+  'RestError',
+  'TypeError',
+  'Unknown',
+  'UnknownError',
+  'GaxiosError',
+  'ApiError',
+]);
+
+/** An error code as a user may be shown it: an identifier, never free text from an answer. */
+function safeCode(code: string): string | undefined {
+  return /^[A-Za-z][A-Za-z0-9_.]{0,39}$/.test(code) && !genericCodes.has(code) ? code : undefined;
+}
+
+/** True when the error carries what a remote server answered (its message may quote the body). */
+function fromAnswer(e: ErrorShape, status: number | undefined): boolean {
+  return (
+    status !== undefined || e.$response !== undefined || e.response !== undefined || e.$metadata !== undefined
+  );
 }
 
 const tlsCodes = new Set([
@@ -115,7 +141,10 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
     return `this process may not ${step} in ${target.bucket} (${net}): give it write access to the directory`;
   }
   const status =
-    e.$metadata?.httpStatusCode ?? e.statusCode ?? (typeof e.code === 'number' ? e.code : undefined);
+    e.$metadata?.httpStatusCode ??
+    e.statusCode ??
+    (typeof e.code === 'number' ? e.code : undefined) ??
+    (typeof e.status === 'number' ? e.status : undefined);
   // AWS puts the error code in `name` (and sometimes `Code`), Azure in `code` beside name RestError.
   const code = e.Code ?? (typeof e.code === 'string' ? e.code : undefined) ?? e.name ?? '';
   const message = redact(String(e.message ?? ''));
@@ -139,7 +168,9 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
         code === 'IllegalLocationConstraintException' ||
         status === 301
       ) {
-        const right = e.Region ?? e.$response?.headers?.['x-amz-bucket-region'];
+        const named = e.Region ?? e.$response?.headers?.['x-amz-bucket-region'];
+        // The region comes from the answer: only a region-shaped one is repeated.
+        const right = named && /^[a-z0-9-]{2,32}$/.test(named) ? named : undefined;
         return right
           ? `bucket "${target.bucket}" is in region ${right}, not ${target.region}: set the region to ${right}`
           : `bucket "${target.bucket}" is not in region ${target.region}: set the bucket's region`;
@@ -185,8 +216,20 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
     case 'file':
       break;
   }
-  return `${step} failed: ${code ? `${code}: ` : ''}${message || 'unknown error'}`;
+  const shownCode = safeCode(code);
+  if (fromAnswer(e, status))
+    return `${step} failed: ${host || where(target)} answered ${status !== undefined ? `HTTP ${status}` : 'with an error'}${shownCode ? ` (${shownCode})` : ''}, not what ${storeKind[target.provider]} answers: check the endpoint and the credentials`;
+  // Raised here, not by the store: its message is ours or the SDK's.
+  const local = message.length > 300 ? `${message.slice(0, 300)}…` : message;
+  return `${step} failed: ${shownCode ? `${shownCode}: ` : ''}${local || 'unknown error'}`;
 }
+
+const storeKind: Record<Provider, string> = {
+  s3: 'an S3 store',
+  gcs: 'the Google Cloud Storage API',
+  azure: 'the Azure Blob Storage API',
+  file: 'a folder',
+};
 
 /** Writes, reads back, lists and deletes a probe object. Never throws for a store failure. */
 export async function validateLocation(

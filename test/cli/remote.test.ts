@@ -61,7 +61,8 @@ describe('lifeboat through the control plane (--server)', () => {
     server = await serve({
       port: 0,
       dataDir: join(dir, 'plane'),
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey },
+      // The test bed's MinIO is on 127.0.0.1.
+      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
       log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
       jobs: { pollMs: 100, sweepMs: 500 },
       loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },

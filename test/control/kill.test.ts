@@ -24,7 +24,13 @@ interface Server {
 
 function startServer(dataDir: string): Promise<Server> {
   const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--port', '0', '--data', dataDir], {
-    env: { ...process.env, LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      LIFEBOAT_MASTER_KEY: testMasterKey,
+      LIFEBOAT_LOG_LEVEL: 'warn',
+      // The test bed's MinIO is on 127.0.0.1.
+      LIFEBOAT_PRIVATE_TARGETS: 'allow',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -93,7 +93,12 @@ export async function startTestPlane(
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
     // The emulators (fake-gcs-server) take no key: these tests let locations use the server's identity.
-    env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_ALLOW_SERVER_IDENTITY: 'true' },
+    // The test bed's stores listen on 127.0.0.1: locations may be at private addresses here.
+    env: {
+      LIFEBOAT_MASTER_KEY: testMasterKey,
+      LIFEBOAT_ALLOW_SERVER_IDENTITY: 'true',
+      LIFEBOAT_PRIVATE_TARGETS: 'allow',
+    },
     log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
     jobs: { pollMs: options.pollMs ?? 100, sweepMs: 500 },

@@ -54,7 +54,8 @@ describe('the web console', () => {
     server = await serve({
       port: 0,
       dataDir,
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey },
+      // The test bed's MinIO is on 127.0.0.1.
+      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
       log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
       jobs: { pollMs: 200 },
       loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
