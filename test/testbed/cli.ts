@@ -1,15 +1,23 @@
 /**
- * `npm run testbed -- up [--clusters N] [--dir DIR]` and `npm run testbed -- down [--dir DIR]`.
+ * `npm run testbed -- up [--clusters N] [--dir DIR] [--no-nodes]` and `npm run testbed -- down [--dir DIR]`.
  */
 import { parseArgs } from 'node:util';
 import { down, up } from './testbed.ts';
 
-const usage = 'usage: npm run testbed -- up [--clusters N] [--dir DIR] | down [--dir DIR]';
+const usage =
+  'usage: npm run testbed -- up [--clusters N] [--dir DIR] [--nodes | --no-nodes] | down [--dir DIR]';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { clusters: { type: 'string' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowNegative: true,
+    options: {
+      clusters: { type: 'string' },
+      dir: { type: 'string' },
+      // A real node and CSI storage per cluster; --no-nodes leaves them out (a faster up, for suites that need no pods).
+      nodes: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command] = positionals;
   if (values.help || positionals.length !== 1) {
@@ -22,14 +30,15 @@ async function main(): Promise<number> {
     const envFile = await up({
       ...(dir === undefined ? {} : { dir }),
       clusters,
+      ...(values.nodes === undefined ? {} : { nodes: values.nodes }),
       log: (line) => console.error(line),
     });
     console.log(envFile);
     return 0;
   }
   if (command === 'down') {
-    if (values.clusters !== undefined) {
-      console.error(`--clusters is for up only\n${usage}`);
+    if (values.clusters !== undefined || values.nodes !== undefined) {
+      console.error(`--clusters and --nodes are for up only\n${usage}`);
       return 2;
     }
     await down(dir === undefined ? {} : { dir });

@@ -4,16 +4,28 @@
  * one that is torn down when the file ends.
  */
 
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { defaultDir, down, readEnv, type TestbedEnv, up } from './testbed.ts';
 
+export type { StorageEnv } from './csi.ts';
 export type { ClusterEnv } from './kube.ts';
 export type { AzureEnv, GcsEnv, PostgresEnv, S3Env } from './stores.ts';
 export { createDatabase, dropDatabase } from './stores.ts';
-export { down, minioCredentials, minioLocationUrl, readEnv, type TestbedEnv, up } from './testbed.ts';
+export {
+  down,
+  images,
+  minioCredentials,
+  minioLocationUrl,
+  type NodeEnv,
+  readEnv,
+  type TestbedCluster,
+  type TestbedEnv,
+  up,
+} from './testbed.ts';
 
 let shared: Promise<TestbedEnv> | undefined;
+let withNodes: Promise<TestbedEnv> | undefined;
 
 /** The test bed of this run (started on first use when the file runs on its own). */
 export function useTestbed(): Promise<TestbedEnv> {
@@ -21,16 +33,36 @@ export function useTestbed(): Promise<TestbedEnv> {
   return shared;
 }
 
+/**
+ * A test bed whose clusters have nodes and CSI storage: this run's when it has them, else a private one
+ * (started on first use, torn down when the file ends).
+ */
+export function useTestbedWithNodes(): Promise<TestbedEnv> {
+  withNodes ??= (async () => {
+    const envFile = process.env.LIFEBOAT_TESTBED_ENV;
+    const env = envFile ? await readEnv(envFile) : undefined;
+    return env?.images ? env : privateTestbed('nodes', true);
+  })();
+  return withNodes;
+}
+
 async function load(): Promise<TestbedEnv> {
   const envFile = process.env.LIFEBOAT_TESTBED_ENV;
   if (envFile) return readEnv(envFile);
-  const dir = join(defaultDir, `file-${process.pid}`);
-  const teardown = () => down({ dir });
-  after(teardown);
+  return privateTestbed('file');
+}
+
+async function privateTestbed(kind: string, nodes?: boolean): Promise<TestbedEnv> {
+  const dir = join(defaultDir, `${kind}-${process.pid}`);
+  // A private test bed's folder goes too (its nodes' image stores are large).
+  const teardown = () => down({ dir }).then(() => rm(dir, { recursive: true, force: true }));
+  // When the file's tests are done (node:test's after() called from a before hook would run at once).
+  process.once('beforeExit', () => void teardown());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void teardown().finally(() => process.exit(130));
     });
   }
-  return readEnv(await up({ dir, clusters: 2, log: (line) => process.stderr.write(`${line}\n`) }));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  return readEnv(await up({ dir, clusters: 2, ...(nodes === undefined ? {} : { nodes }), log }));
 }

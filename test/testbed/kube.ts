@@ -2,7 +2,8 @@
  * One Kubernetes control plane as plain processes: etcd, kube-apiserver and kube-controller-manager, each
  * with generated certificates, and a cluster-admin kubeconfig — the way controller-runtime's envtest runs it,
  * plus the controller manager so namespaces finish deleting, service accounts appear and Deployments get
- * ReplicaSets. No scheduler and no nodes: pods stay Pending.
+ * ReplicaSets. With addresses (when the test bed has nodes) it also runs kube-scheduler and listens where
+ * pods reach it; without, no scheduler: pods stay Pending.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,8 +18,14 @@ export interface ClusterEnv {
   server: string;
 }
 
-const serviceRange = '10.96.0.0/16';
-const firstServiceIp = '10.96.0.1';
+/** Where a cluster's API server listens when pods must reach it (see host.ts). */
+export interface ClusterAddresses {
+  /** The API server listens here on 443; it is also the `kubernetes` service's cluster IP. */
+  apiAddress: string;
+  serviceRange: string;
+}
+
+const loopbackServiceRange = '10.96.0.0/16';
 
 function kubeconfig(name: string, server: string, ca: Issued, user: Issued, userName: string): string {
   const b64 = (pem: string) => Buffer.from(pem).toString('base64');
@@ -48,11 +55,17 @@ export async function startCluster(
   bin: string,
   dir: string,
   name: string,
+  /** With addresses: on them (pods reach it as in-cluster config says), with a scheduler; else on loopback. */
+  addresses?: ClusterAddresses,
 ): Promise<ClusterEnv> {
   await mkdir(join(dir, 'pki'), { recursive: true });
   const pki = (file: string) => join(dir, 'pki', file);
-  const [etcdPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
-  const server = `https://127.0.0.1:${apiPort}`;
+  const [etcdPort, peerPort, loopbackPort] = (await freePorts(3)) as [number, number, number];
+  const bindAddress = addresses?.apiAddress ?? '127.0.0.1';
+  const apiPort = addresses ? 443 : loopbackPort;
+  const serviceRange = addresses?.serviceRange ?? loopbackServiceRange;
+  const firstServiceIp = addresses?.apiAddress ?? '10.96.0.1';
+  const server = `https://${bindAddress}:${apiPort}`;
 
   const ca = await createCa(`lifeboat-testbed-${name}-ca`);
   const serving = await issue(ca, {
@@ -65,7 +78,7 @@ export async function startCluster(
         'kubernetes.default.svc',
         'kubernetes.default.svc.cluster.local',
       ],
-      ips: ['127.0.0.1', firstServiceIp],
+      ips: [...new Set(['127.0.0.1', firstServiceIp, bindAddress])],
     },
   });
   const admin = await issue(ca, { subject: 'CN=lifeboat-testbed-admin, O=system:masters', client: true });
@@ -125,8 +138,10 @@ export async function startCluster(
     log: join(dir, 'kube-apiserver.log'),
     args: [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${bindAddress}`,
+      `--advertise-address=${bindAddress}`,
+      // Nodes are named after their cluster, not a resolvable host: reach kubelets on their node IP.
+      '--kubelet-preferred-address-types=InternalIP',
       `--secure-port=${apiPort}`,
       `--tls-cert-file=${pki('apiserver.crt')}`,
       `--tls-private-key-file=${pki('apiserver.key')}`,
@@ -176,5 +191,26 @@ export async function startCluster(
       (await httpCall(`${server}/api/v1/namespaces/default/serviceaccounts/default`, { tls })).status === 200,
     { proc: kcm, timeoutMs: 120_000 },
   );
+  if (addresses) {
+    const schedulerKubeconfig = join(dir, 'scheduler.kubeconfig');
+    const scheduler = await issue(ca, { subject: 'CN=system:kube-scheduler', client: true });
+    await writeFile(schedulerKubeconfig, kubeconfig(name, server, ca, scheduler, 'scheduler'), {
+      mode: 0o600,
+    });
+    await registry.start({
+      name: `${name}-kube-scheduler`,
+      executable: join(bin, 'kube-scheduler'),
+      log: join(dir, 'kube-scheduler.log'),
+      args: [
+        `--kubeconfig=${schedulerKubeconfig}`,
+        `--authentication-kubeconfig=${schedulerKubeconfig}`,
+        `--authorization-kubeconfig=${schedulerKubeconfig}`,
+        '--bind-address=127.0.0.1',
+        '--secure-port=0',
+        '--leader-elect=false',
+        '--v=0',
+      ],
+    });
+  }
   return { name, kubeconfig: adminKubeconfig, server };
 }

@@ -40,14 +40,22 @@ export interface PostgresEnv {
   url: string;
 }
 
-/** Starts MinIO serving TLS with a certificate signed by a fresh CA, and creates the bucket. */
-export async function startMinio(registry: ProcessRegistry, bin: string, dir: string): Promise<S3Env> {
+/**
+ * Starts MinIO serving TLS with a certificate signed by a fresh CA, and creates the bucket. It listens on
+ * `address` (loopback unless pods must reach it), which its certificate names.
+ */
+export async function startMinio(
+  registry: ProcessRegistry,
+  bin: string,
+  dir: string,
+  address = '127.0.0.1',
+): Promise<S3Env> {
   const certsDir = join(dir, 'certs');
   await mkdir(certsDir, { recursive: true });
   const ca = await createCa('lifeboat-testbed-stores-ca');
   const serving = await issue(ca, {
     subject: 'CN=minio',
-    server: { dns: ['localhost'], ips: ['127.0.0.1'] },
+    server: { dns: ['localhost'], ips: [...new Set(['127.0.0.1', address])] },
   });
   const caCert = join(dir, 'ca.pem');
   await writeFile(caCert, ca.certPem);
@@ -55,7 +63,7 @@ export async function startMinio(registry: ProcessRegistry, bin: string, dir: st
   await writeFile(join(certsDir, 'private.key'), serving.keyPem, { mode: 0o600 });
 
   const [port, consolePort] = (await freePorts(2)) as [number, number];
-  const endpoint = `https://127.0.0.1:${port}`;
+  const endpoint = `https://${address}:${port}`;
   const accessKeyId = 'lifeboat-testbed';
   const secretAccessKey = randomBytes(18).toString('hex');
   const minio = await registry.start({
@@ -75,7 +83,7 @@ export async function startMinio(registry: ProcessRegistry, bin: string, dir: st
       'server',
       join(dir, 'data'),
       '--address',
-      `127.0.0.1:${port}`,
+      `${address}:${port}`,
       '--console-address',
       `127.0.0.1:${consolePort}`,
       '--certs-dir',

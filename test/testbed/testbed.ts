@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerDriver, type StorageEnv, startCsi } from './csi.ts';
+import { acquireHost, addAddress, clusterAddresses, type HostNetwork, releaseHost } from './host.ts';
 import { type ClusterEnv, startCluster } from './kube.ts';
+import { type NodeRecord, nodeRecord, startNode, stopNode, unmountBelow } from './node.ts';
 import { ProcessRegistry, stopAll } from './processes.ts';
 import {
   type AzureEnv,
@@ -21,12 +24,33 @@ import {
   startMinio,
 } from './stores.ts';
 
+/** A cluster's node and storage (when the test bed runs nodes). */
+export interface NodeEnv extends StorageEnv {
+  /** The node's name (pods run there; volumes are provisioned for it). */
+  name: string;
+}
+
+/** A cluster as env.json describes it; `node` is absent when the test bed runs without nodes. */
+export interface TestbedCluster extends ClusterEnv {
+  node?: NodeEnv;
+}
+
+/** Images every node has (no registry exists here; pull policy IfNotPresent finds them). */
+export const images = {
+  pause: 'lifeboat.test/pause:testbed',
+  busybox: 'lifeboat.test/busybox:testbed',
+  /** Node 24 and the project at /app; the entrypoint is `lifeboat`. */
+  lifeboat: 'lifeboat.test/lifeboat:testbed',
+} as const;
+
 /** The contents of `env.json`. All paths are absolute. */
 export interface TestbedEnv {
   kubectl: string;
   /** Debian's Chromium, for the console's browser tests. */
   chromium: string;
-  clusters: ClusterEnv[];
+  clusters: TestbedCluster[];
+  /** Present when the clusters have nodes. */
+  images?: typeof images;
   s3: S3Env;
   gcs: GcsEnv;
   azure: AzureEnv;
@@ -48,7 +72,14 @@ const ownEntries = [
   'env.json.tmp',
   'processes.json',
   'processes.json.tmp',
+  'nodes.json',
 ];
+/** Kept across `up`s: each node's containerd image store (imports of unchanged images are then quick). */
+const imageStores = 'image-stores';
+
+interface NodesFile {
+  nodes: NodeRecord[];
+}
 
 /** Builds the Go binaries if needed and returns the bin directory (see build.sh). */
 export async function ensureBinaries(log: (line: string) => void = () => {}): Promise<string> {
@@ -69,6 +100,19 @@ export async function ensureBinaries(log: (line: string) => void = () => {}): Pr
   return stdout.trim();
 }
 
+/**
+ * Like Promise.all, but settles only once every start has finished: a failed start must not let `down` run
+ * while another one is still starting processes (they would outlive it).
+ */
+async function settled<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 function databaseName(dir: string): string {
   return `lifeboat_testbed_${createHash('sha256').update(dir).digest('hex').slice(0, 10)}`;
 }
@@ -76,6 +120,8 @@ function databaseName(dir: string): string {
 export interface UpOptions {
   dir?: string;
   clusters?: number;
+  /** A real node and CSI storage per cluster (needs root). */
+  nodes?: boolean;
   log?: (line: string) => void;
 }
 
@@ -96,9 +142,55 @@ export async function up(options: UpOptions = {}): Promise<string> {
   const started = Date.now();
   try {
     const names = [...clusterNames.slice(0, count)];
-    const [clusters, s3, gcs, azure, postgres] = await Promise.all([
-      Promise.all(names.map((name) => startCluster(registry, bin, join(dir, 'clusters', name), name))),
-      startMinio(registry, bin, join(dir, 'minio')),
+    let network: HostNetwork | undefined;
+    const nodesFile = join(dir, 'nodes.json');
+    const records: NodeRecord[] = [];
+    const saveNodes = () =>
+      writeFile(nodesFile, JSON.stringify({ nodes: records } satisfies NodesFile, null, 2));
+    if (options.nodes) {
+      if (process.getuid?.() !== 0) {
+        throw new Error('nodes need root (containerd, kubelet, mounts): run as root, or pass --no-nodes');
+      }
+      await saveNodes();
+      network = await acquireHost(dir);
+    }
+    const startOne = async (name: string, index: number): Promise<TestbedCluster> => {
+      const clusterDir = join(dir, 'clusters', name);
+      if (!network) return startCluster(registry, bin, clusterDir, name);
+      const addresses = clusterAddresses(network, index);
+      await addAddress(network, addresses.apiAddress);
+      const cluster = await startCluster(registry, bin, clusterDir, name, addresses);
+      const record = nodeRecord(join(clusterDir, 'node'), name, network);
+      records.push(record);
+      await saveNodes();
+      const csi = {
+        bin,
+        dir: join(clusterDir, 'csi'),
+        cluster: name,
+        index,
+        kubeconfig: cluster.kubeconfig,
+        nodeName: record.name,
+      };
+      const [, storage] = await settled([
+        startNode(registry, record, {
+          bin,
+          index,
+          kubeconfig: cluster.kubeconfig,
+          network,
+          imageStore: join(dir, imageStores, name),
+          images: [join(bin, 'pause.tar'), join(bin, 'busybox.tar')],
+          ociImages: [
+            { layout: join(bin, 'lifeboat-image'), name: images.lifeboat.replace(/:testbed$/, '') },
+          ],
+        }),
+        startCsi(registry, csi),
+      ]);
+      await registerDriver(registry, { ...csi, kubeletRoot: join(record.dir, 'kubelet') });
+      return { ...cluster, node: { name: record.name, ...storage } };
+    };
+    const [clusters, s3, gcs, azure, postgres] = await settled([
+      settled(names.map((name, index) => startOne(name, index))),
+      startMinio(registry, bin, join(dir, 'minio'), network?.storeAddress),
       startFakeGcs(registry, bin, join(dir, 'gcs')),
       startAzurite(registry, join(dir, 'azurite')),
       createDatabase(databaseName(dir)),
@@ -107,6 +199,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
       kubectl: join(bin, 'kubectl'),
       chromium: join(bin, 'chromium'),
       clusters,
+      ...(network ? { images } : {}),
       s3,
       gcs,
       azure,
@@ -116,21 +209,36 @@ export async function up(options: UpOptions = {}): Promise<string> {
     await writeFile(`${envFile}.tmp`, `${JSON.stringify(env, null, 2)}\n`, { mode: 0o600 });
     await rename(`${envFile}.tmp`, envFile);
     log(
-      `testbed: up in ${((Date.now() - started) / 1000).toFixed(1)} s (${count} clusters, MinIO, fake-gcs-server, Azurite, PostgreSQL)`,
+      `testbed: up in ${((Date.now() - started) / 1000).toFixed(1)} s (${count} clusters${network ? ' with nodes and CSI storage' : ''}, MinIO, fake-gcs-server, Azurite, PostgreSQL)`,
     );
     return envFile;
   } catch (error) {
-    await stopAll(registry.list());
+    await down({ dir });
     throw error;
   }
 }
 
-/** Stops every process recorded in `dir` and drops its database. Safe to call when nothing runs. */
+/**
+ * Stops every process recorded in `dir`, takes its nodes apart and gives back what they changed on the
+ * machine (see host.ts), and drops its database. Safe to call when nothing runs.
+ */
 export async function down(options: { dir?: string } = {}): Promise<void> {
   const dir = resolve(options.dir ?? defaultDir);
   const file = join(dir, 'processes.json');
   const processes = await ProcessRegistry.load(file);
+  const nodes = await readNodes(join(dir, 'nodes.json'));
+  if (nodes) {
+    const kubelet = processes.find((p) => p.name.endsWith('-kubelet'));
+    const bin = kubelet ? dirname(kubelet.executable) : join(cacheRoot(), 'bin');
+    await Promise.all(nodes.nodes.map((node) => stopNode(bin, node, processes)));
+  }
   await stopAll(processes);
+  if (nodes) {
+    // Only this test bed's own folders: other test beds may live in sub-folders of `dir`.
+    for (const entry of ['clusters', imageStores]) await unmountBelow(join(dir, entry));
+    await releaseHost(dir);
+    await rm(join(dir, 'nodes.json'), { force: true });
+  }
   await rm(file, { force: true });
   try {
     await dropDatabase(databaseName(dir));
@@ -138,6 +246,19 @@ export async function down(options: { dir?: string } = {}): Promise<void> {
     // The database server being away must not keep us from stopping processes; say so and go on.
     process.stderr.write(`testbed: could not drop the test database: ${(error as Error).message}\n`);
   }
+}
+
+async function readNodes(file: string): Promise<NodesFile | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as NodesFile;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function cacheRoot(): string {
+  return process.env.LIFEBOAT_TESTBED_CACHE ?? join(process.env.HOME ?? '/root', '.cache/lifeboat-testbed');
 }
 
 /** Reads an env.json written by `up`. */
