@@ -24,6 +24,14 @@ export function backupKeys(name: string) {
     results: `${dir}${name}-results.gz`,
     volumeSnapshots: `${dir}${name}-volumesnapshots.json.gz`,
     index: `${dir}lifeboat-index.json.gz`,
+    /**
+     * Lifeboat's claim on the name, created only-if-absent before anything else is written (see
+     * backup/claim.ts). Velero does not mind it: its sync finds backups by folder and reads
+     * `velero-backup.json` and its restore the files above, each by its own key (pkg/persistence/
+     * object_store.go), so other files in the folder are never read; its DeleteBackup lists and deletes
+     * everything under the folder, so the claim goes with the backup (docs/velero-format-notes.md §1).
+     */
+    claim: `${dir}lifeboat-claim.json`,
   };
 }
 

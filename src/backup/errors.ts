@@ -5,13 +5,18 @@ export class BackupInputError extends Error {
   override readonly name = 'BackupInputError';
 }
 
-/** A completed backup of that name already exists in the location. */
+/**
+ * A backup of that name already exists in the location: completed, or (`unfinished`: its folder is claimed
+ * but has no description) being written by another writer or left unfinished.
+ */
 export class BackupExistsError extends Error {
   override readonly name = 'BackupExistsError';
   readonly backup: string;
-  constructor(backup: string, location: string) {
+  constructor(backup: string, location: string, unfinished?: { since?: Date }) {
     super(
-      `a backup named "${backup}" already exists in ${location}: choose another name, or delete it first`,
+      unfinished
+        ? `a backup named "${backup}" already exists in ${location}: it is being written${unfinished.since ? ` (started ${unfinished.since.toISOString()})` : ''} or was left unfinished; choose another name, or, if it was left unfinished, \`lifeboat backup delete ${backup}\` removes the leftovers`
+        : `a backup named "${backup}" already exists in ${location}: choose another name, or delete it first`,
     );
     this.backup = backup;
   }

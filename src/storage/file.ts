@@ -39,6 +39,9 @@ export class FileObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<void> {
     const target = this.path(key);
+    // A streamed body may fail while the folder is made (its producer gave up): without a listener that
+    // error would crash the process; `pipeline` below still sees it and rejects.
+    if (!Buffer.isBuffer(body)) body.on('error', () => {});
     await mkdir(dirname(target), { recursive: true });
     const temp = `${target}.partial-${randomBytes(6).toString('hex')}`;
     try {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { backupKeys, decodeIndex, parseItemPath, readTarball } from '../../src/archive/index.ts';
-import { listBackups, runBackup } from '../../src/backup/index.ts';
+import { BackupInputError, listBackups, runBackup } from '../../src/backup/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import { getBuffer, type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
 import { lifeboat } from '../support/cli.ts';
@@ -295,6 +295,36 @@ describe('selection options', () => {
   });
 });
 
+describe('a TTL the description cannot record', () => {
+  test('is refused before anything is written, with the limit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-ttl-'));
+    const store = openObjectStore(parseLocation(`file://${dir}`));
+    const cases: [number, RegExp][] = [
+      [Number.NaN, /positive duration/],
+      [Number.POSITIVE_INFINITY, /positive duration/],
+      [-1000, /positive duration/],
+      [1500, /whole number of seconds/],
+      [0.4, /whole number of seconds/],
+      [101 * 365 * 24 * 3600 * 1000, /at most 100 years \(876000h\)/],
+      [1e20, /at most 100 years/],
+    ];
+    for (const [ttlMs, message] of cases) {
+      await assert.rejects(
+        runBackup({
+          name: `${prefix}-ttl`,
+          kube,
+          store,
+          includeNamespaces: [namespaces[0] as string],
+          ttlMs,
+        }),
+        (error: unknown) => error instanceof BackupInputError && message.test(error.message),
+        `TTL ${ttlMs} ms`,
+      );
+    }
+    assert.deepEqual(await readdir(dir), [], 'nothing was written');
+  });
+});
+
 describe('the command line', () => {
   const cli = lifeboat;
 
@@ -453,5 +483,29 @@ describe('the command line', () => {
     assert.deepEqual(JSON.parse(listed.stdout), []);
     const described = await cli(['backup', 'describe', name, '--location', `file://${dir}`]);
     assert.equal(described.code, 2);
+
+    // The name stays claimed: another create says so and how to clean up.
+    const again = await cli([
+      'backup',
+      'create',
+      name,
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--location',
+      `file://${dir}`,
+    ]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /is being written \(started [^)]+\) or was left unfinished/);
+    assert.match(again.stderr, new RegExp(`lifeboat backup delete ${name}\` removes the leftovers`));
+
+    // The killed upload left a temporary file; deleting the backup removes it with the rest.
+    const leftover = await readdir(join(dir, 'backups', name));
+    assert.ok(
+      leftover.some((entry) => /\.tar\.gz\.partial-/.test(entry)),
+      leftover.join(', '),
+    );
+    const deleted = await cli(['backup', 'delete', name, '--location', `file://${dir}`]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual(await readdir(dir, { recursive: true }), [], 'nothing is left in the location');
   });
 });
