@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { gzipBomb } from '../../test/support/hostile.ts';
 import { FileObjectStore } from '../storage/index.ts';
-import { gunzipBounded, gunzipHead, readBounded } from './bounded.ts';
+import { gunzipBounded, gunzipEach, readBounded } from './bounded.ts';
 import { ArchiveLimitError, BackupMetadataError } from './errors.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'lifeboat-bounded-'));
@@ -66,11 +66,27 @@ test('gunzipBounded refuses compressed input past the limit, and data that is no
   );
 });
 
-test('gunzipHead keeps the first bytes of a bomb and says there was more', async () => {
-  const head = await gunzipHead(gzipBomb(1 * 2 ** 30, Buffer.from('first line\n')), 1 << 20, 'log');
+test('gunzipEach hands over every chunk, and with cut keeps the first bytes of a bomb and says there was more', async () => {
+  const chunks: Buffer[] = [];
+  const head = await gunzipEach(
+    gzipBomb(1 * 2 ** 30, Buffer.from('first line\n')),
+    1 << 20,
+    'log',
+    (chunk) => void chunks.push(chunk),
+    { cut: true },
+  );
   assert.equal(head.truncated, true);
-  assert.equal(head.data.length, 1 << 20);
-  assert.equal(head.data.subarray(0, 11).toString(), 'first line\n');
-  const whole = await gunzipHead(gzipSync('short\n'), 1 << 20, 'log');
-  assert.deepEqual(whole, { data: Buffer.from('short\n'), truncated: false });
+  const data = Buffer.concat(chunks);
+  assert.equal(data.length, 1 << 20);
+  assert.ok(chunks.every((chunk) => chunk.length <= 64 * 1024));
+  assert.equal(data.subarray(0, 11).toString(), 'first line\n');
+  const whole: Buffer[] = [];
+  assert.deepEqual(await gunzipEach(gzipSync('short\n'), 1 << 20, 'log', (chunk) => void whole.push(chunk)), {
+    truncated: false,
+  });
+  assert.equal(Buffer.concat(whole).toString(), 'short\n');
+  await assert.rejects(
+    gunzipEach(gzipBomb(2 ** 30), 1 << 20, 'log', () => {}),
+    ArchiveLimitError,
+  );
 });

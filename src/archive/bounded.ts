@@ -74,29 +74,21 @@ export async function gunzipBounded(
 }
 
 /**
- * The first `maxBytes` of gzip data once inflated, and whether there was more: for files worth reading in
- * part (logs). Stops reading and inflating at the limit.
- */
-export async function gunzipHead(
-  input: Buffer | Readable,
-  maxBytes: number,
-  file = 'gzip data',
-): Promise<{ data: Buffer; truncated: boolean }> {
-  return inflate(input, maxBytes, file, true);
-}
-
-/**
- * Inflates gzip data chunk by chunk into `onChunk` (inflated chunks of at most 64 KiB, each handled before
- * the next is inflated), for readers that parse as they go; `ArchiveLimitError` past `maxBytes`, as
- * `gunzipBounded`. An error thrown by `onChunk` stops the reading and is thrown.
+ * Inflates gzip data chunk by chunk into `onChunk` (inflated chunks of at most 64 KiB, handled in turn),
+ * for readers that parse as they go, so no step handles the whole. Past `maxBytes`: `ArchiveLimitError`, as
+ * `gunzipBounded`, or with `cut` (for files worth reading in part: logs), the reading stops there and
+ * `truncated` says so. An error
+ * thrown by `onChunk` stops the reading and is thrown.
  */
 export async function gunzipEach(
   input: Buffer | Readable,
   maxBytes: number,
   file: string,
   onChunk: (chunk: Buffer) => void,
-): Promise<void> {
-  await inflate(input, maxBytes, file, false, onChunk);
+  options: { cut?: boolean } = {},
+): Promise<{ truncated: boolean }> {
+  const { truncated } = await inflate(input, maxBytes, file, options.cut === true, onChunk);
+  return { truncated };
 }
 
 /** Thrown inside the pipeline to stop it once a head is complete. */

@@ -81,8 +81,9 @@ export async function decodeIndex(
     maxElementBytes: 16 * 1024,
   });
   const items: IndexEntry[] = [];
+  const shared = new SharedStrings();
   await gunzipEach(input, maxIndexBytes, file, (chunk) => {
-    for (const raw of reader.push(chunk)) items.push(indexEntry(raw, items.length, file));
+    for (const raw of reader.push(chunk)) items.push(indexEntry(raw, items.length, file, shared));
   });
   const header = indexHeaderSchema.safeParse(reader.end());
   if (!header.success)
@@ -96,14 +97,39 @@ export async function decodeIndex(
   return { lifeboatIndexVersion: 1, backup, items };
 }
 
-function indexEntry(raw: unknown, position: number, file: string): IndexEntry {
-  const entry = indexEntrySchema.safeParse(raw);
-  if (!entry.success)
-    throw new BackupMetadataError(`${file} is malformed at item ${position} (${issuesLine(entry.error)})`, {
+/**
+ * One string per distinct value of an entry's repetitive fields (group, version, kind, resource, namespace):
+ * a large index has a few hundred of them, and holding one copy per entry would double its memory.
+ */
+class SharedStrings {
+  private readonly strings = new Map<string, string>();
+  get(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    // Bounded: a hostile index of all-distinct values gains nothing from sharing and must not grow this.
+    if (this.strings.size < 10_000) this.strings.set(value, value);
+    return value;
+  }
+}
+
+function indexEntry(raw: unknown, position: number, file: string, shared: SharedStrings): IndexEntry {
+  const parsed = indexEntrySchema.safeParse(raw);
+  if (!parsed.success)
+    throw new BackupMetadataError(`${file} is malformed at item ${position} (${issuesLine(parsed.error)})`, {
       file,
     });
-  const { namespace, ...rest } = entry.data;
-  return namespace === undefined ? rest : { ...rest, namespace };
+  const { group, version, kind, resource, namespace, name, sha256, size } = parsed.data;
+  const entry: IndexEntry = {
+    group: shared.get(group),
+    version: shared.get(version),
+    kind: shared.get(kind),
+    resource: shared.get(resource),
+    name,
+    sha256,
+    size,
+  };
+  if (namespace !== undefined) entry.namespace = shared.get(namespace);
+  return entry;
 }
 
 /**

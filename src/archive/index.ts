@@ -14,7 +14,7 @@ export {
 } from './backup-description.ts';
 export {
   gunzipBounded,
-  gunzipHead,
+  gunzipEach,
   maxDescriptionBytes,
   maxIndexBytes,
   maxLogBytes,

@@ -6,6 +6,7 @@
  * `archive/bounded.ts`), a backup is known by its folder, and a bad backup fails alone.
  */
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import {
   type BackupDescription,
   BackupMetadataError,
@@ -15,7 +16,7 @@ import {
   type ContentIndex,
   decodeBackupDescription,
   decodeIndex,
-  gunzipHead,
+  gunzipEach,
   maxDescriptionBytes,
   maxLogBytes,
   mebibytes,
@@ -159,13 +160,22 @@ export async function readRestoreLogs(store: ObjectStore, name: string): Promise
   return readLog(store, restoreKeys(name).logs);
 }
 
+/** How far back from the cut a log is shortened to end with a whole line; past that, a line is cut. */
+const lineSearch = 64 * 1024;
+
 async function readLog(store: ObjectStore, key: string): Promise<string | undefined> {
-  const head = await readIfPresent(store, key, (stream) => gunzipHead(stream, maxLogBytes, key));
-  if (!head) return undefined;
-  if (!head.truncated) return head.data.toString('utf8');
-  // Cut at the last whole line, so no line (nor character) is shown half.
-  const end = head.data.lastIndexOf(0x0a);
-  const text = head.data.subarray(0, end >= 0 ? end + 1 : head.data.length).toString('utf8');
+  // Decoded chunk by chunk as it inflates: no step handles the whole log at once.
+  const decoder = new StringDecoder('utf8');
+  const parts: string[] = [];
+  const read = await readIfPresent(store, key, (stream) =>
+    gunzipEach(stream, maxLogBytes, key, (chunk) => void parts.push(decoder.write(chunk)), { cut: true }),
+  );
+  if (!read) return undefined;
+  if (!read.truncated) return parts.join('') + decoder.end();
+  let text = parts.join('');
+  const from = Math.max(0, text.length - lineSearch);
+  const lastLine = text.slice(from).lastIndexOf('\n');
+  text = lastLine >= 0 ? text.slice(0, from + lastLine + 1) : `${text}\n`;
   const stored = (await store.head(key).catch(() => undefined))?.size;
-  return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}[lifeboat] this log was cut here: it is larger than ${mebibytes(maxLogBytes)} once decompressed${stored === undefined ? '' : ` (${mebibytes(stored)} compressed in the location)`}, and Lifeboat shows at most ${mebibytes(maxLogBytes)} of a log\n`;
+  return `${text}[lifeboat] this log was cut here: it is larger than ${mebibytes(maxLogBytes)} once decompressed${stored === undefined ? '' : ` (${mebibytes(stored)} compressed in the location)`}, and Lifeboat shows at most ${mebibytes(maxLogBytes)} of a log\n`;
 }
