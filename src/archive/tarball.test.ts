@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { tarball, tarballBomb } from '../../test/support/hostile.ts';
-import { ArchiveLimitError } from './errors.ts';
-import { maxObjectBytes, readTarball, TarballWriter } from './tarball.ts';
+import { ArchiveLimitError, BackupMetadataError } from './errors.ts';
+import { maxObjectBytes, maxTarHeaderBytes, readTarball, TarballWriter } from './tarball.ts';
 
 test('a tarball written entry by entry reads back the same, long names included', async () => {
   const writer = new TarballWriter({ mtime: new Date('2026-01-02T03:04:05Z') });
@@ -29,12 +29,52 @@ test('a tarball written entry by entry reads back the same, long names included'
   assert.equal(read.size, 3);
 });
 
-test('reading a corrupt tarball fails instead of yielding partial data silently', async () => {
+test('reading a corrupt tarball fails instead of yielding partial data silently, naming the file', async () => {
+  await assert.rejects(
+    async () => {
+      for await (const _ of readTarball(Readable.from([Buffer.from('not gzip at all')]), {
+        file: 'b/b.tar.gz',
+      })) {
+        // nothing
+      }
+    },
+    (error: unknown) =>
+      error instanceof BackupMetadataError &&
+      error.file === 'b/b.tar.gz' &&
+      /^b\/b.tar.gz is not a gzipped tarball Lifeboat can read \(.+\): it was cut short or altered$/.test(
+        error.message,
+      ),
+  );
+});
+
+test("a long-name header past tar-stream's 4 MiB bound is refused, not buffered further", async () => {
+  const writer = new TarballWriter({ mtime: new Date() });
+  const collected = buffer(writer.stream);
+  await writer.add(`resources/${'a'.repeat(maxTarHeaderBytes + 1)}.json`, Buffer.from('{}'));
+  writer.finish();
+  const bytes = await collected;
+  await assert.rejects(
+    async () => {
+      for await (const _ of readTarball(Readable.from([bytes]))) {
+        // nothing
+      }
+    },
+    (error: unknown) => error instanceof BackupMetadataError && /Header exceeds max size/.test(error.message),
+  );
+});
+
+test("the store's own error passes through as it is", async () => {
+  const failure = new Error('connection reset by the store');
+  const source = new Readable({
+    read() {
+      this.destroy(failure);
+    },
+  });
   await assert.rejects(async () => {
-    for await (const _ of readTarball(Readable.from([Buffer.from('not gzip at all')]))) {
+    for await (const _ of readTarball(source)) {
       // nothing
     }
-  });
+  }, failure);
 });
 
 test('an entry given in parts reads back joined', async () => {

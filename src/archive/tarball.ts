@@ -6,7 +6,7 @@
 import { PassThrough, type Readable, Transform, type TransformCallback } from 'node:stream';
 import { constants, createGunzip, createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { ArchiveLimitError } from './errors.ts';
+import { ArchiveLimitError, BackupMetadataError } from './errors.ts';
 import { formatVersion, tarballPaths } from './layout.ts';
 
 /**
@@ -187,11 +187,13 @@ export async function* readTarball(
   const maxEntryBytes = options.maxEntryBytes ?? maxObjectBytes;
   const extract = tar.extract();
   const gunzip = createGunzip();
-  const limit = new InflatedLimit(
-    options.maxInflatedBytes ?? maxTarballInflatedBytes,
-    options.file ?? 'the tarball',
-  );
-  source.on('error', (error) => gunzip.destroy(error));
+  const file = options.file ?? 'the tarball';
+  const limit = new InflatedLimit(options.maxInflatedBytes ?? maxTarballInflatedBytes, file);
+  let sourceError: unknown;
+  source.on('error', (error) => {
+    sourceError = error;
+    gunzip.destroy(error);
+  });
   gunzip.on('error', (error) => limit.destroy(error));
   limit.on('error', (error) => extract.destroy(error));
   source.pipe(gunzip).pipe(limit).pipe(extract);
@@ -212,6 +214,13 @@ export async function* readTarball(
       // Copied even when whole in one chunk: a chunk is a slice of a larger inflated buffer it would pin.
       yield { name, data: Buffer.concat(chunks) };
     }
+  } catch (error) {
+    // The store's own errors pass as they are; what gzip or tar-stream refuse is the tarball's fault.
+    if (error === sourceError || error instanceof BackupMetadataError) throw error;
+    throw new BackupMetadataError(
+      `${file} is not a gzipped tarball Lifeboat can read (${(error as Error).message}): it was cut short or altered`,
+      { file, cause: error },
+    );
   } finally {
     // A reader that stops early (or fails) must not leave the download and inflater running.
     source.destroy();

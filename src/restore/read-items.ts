@@ -31,7 +31,8 @@ export async function readItems(
 ): Promise<RawItem[]> {
   const plain = new Map<string, RawItem>();
   const versioned = new Map<string, RawItem>();
-  for await (const entry of readTarball(await store.get(backupKeys(backupName).tarball))) {
+  const key = backupKeys(backupName).tarball;
+  for await (const entry of readTarball(await store.get(key), { file: key })) {
     const parts = parseItemPath(entry.name);
     if (!parts || nonRestorable.has(parts.groupResource)) continue;
     const scope = parts.groupResource === 'namespaces' ? parts.name : parts.namespace;

@@ -96,11 +96,10 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
       if (problem) report(entry.name, problem);
     }
   } catch (error) {
-    // A tarball that cannot be read to its end (corrupt, a bomb): what follows the break is unchecked.
-    report(
-      keys.tarball,
-      `${keys.tarball} could not be read to its end (${(error as Error).message}): the objects after that point were not checked`,
-    );
+    // A tarball that cannot be read to its end (corrupt, a bomb) is a problem of the backup; the store's
+    // own failures are not, and are thrown.
+    if (!(error instanceof BackupMetadataError)) throw error;
+    report(keys.tarball, `${error.message}; the objects after that point were not checked`);
     return result;
   }
   for (const [key, entry] of index?.entries() ?? []) {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { itemPath } from '../../src/archive/index.ts';
+import { BackupMetadataError, itemPath } from '../../src/archive/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import {
   type BackupVerification,
@@ -601,5 +601,35 @@ describe('through the API', () => {
     } finally {
       await plane.close();
     }
+  });
+});
+
+describe('a tarball cut short', () => {
+  test('fails the restore as a whole with the file named; verify names it as a problem', async () => {
+    const ns = namespace('cut');
+    const folder = `${ns}-b`;
+    const whole = tarball(
+      filesOf([{ groupResource: 'configmaps', namespace: ns, name: 'c', body: configMap(ns, 'c') }]),
+    );
+    await writeRawBackup(store, folder, {
+      description: backupDocument(folder),
+      tarball: whole.subarray(0, Math.floor(whole.length / 2)),
+    });
+    const key = `backups/${folder}/${folder}.tar.gz`;
+    await assert.rejects(
+      runRestore({ name: restoreName(), backupName: folder, store, kube }),
+      (error: unknown) =>
+        error instanceof BackupMetadataError &&
+        error.message.startsWith(`${key} is not a gzipped tarball Lifeboat can read (`),
+    );
+    const result = await verifyBackup(store, folder);
+    assert.deepEqual(
+      result.problems.map((p) => p.path),
+      [key],
+    );
+    assert.match(
+      result.problems[0]?.problem ?? '',
+      /it was cut short or altered; the objects after that point were not checked$/,
+    );
   });
 });
