@@ -33,16 +33,27 @@ export async function openPostgresDatabase(url: string): Promise<Database> {
     execute: base.execute,
     async transaction(work) {
       const client = await pool.connect();
+      let broken: Error | undefined;
+      // Checked out, a client dropped by the server between two statements emits 'error': unheard, that
+      // would crash the process. Heard, it marks the client broken (the statement in flight fails anyway).
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('begin');
         const result = await work(wrap(client));
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        // A connection that cannot even roll back (dropped by the server) is discarded, not reused.
+        await client.query('rollback').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     lockSession() {
