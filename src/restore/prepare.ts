@@ -99,7 +99,8 @@ function checkOneSourcePerTarget(sources: Iterable<string>, mapping: ReadonlyMap
     if (other !== undefined && other !== source) {
       const [a, b] = [other, source].sort() as [string, string];
       const mapped = [a, b].filter((ns) => mapping.has(ns));
-      const how = mapped.length === 2 ? ['both are mapped to it'] : mapped.map((ns) => `${ns} is mapped to it`);
+      const how =
+        mapped.length === 2 ? ['both are mapped to it'] : mapped.map((ns) => `${ns} is mapped to it`);
       throw new RestoreInputError(
         `namespaces "${a}" and "${b}" would both be restored into namespace "${target}" (${how.join(', ') || 'mapped'}): map one of them to another namespace, or leave one out with --exclude-namespaces`,
       );
@@ -124,7 +125,8 @@ function typesFromCrds(items: readonly Parsed[]): Map<string, TypeInfo> {
   return types;
 }
 
-type Parsed = RawItem & { object?: KubeJson; kind: string };
+/** An object read: its body when it parsed, and the kind (and, from the index, apiVersion) its path implies. */
+type Parsed = RawItem & { object?: KubeJson; kind: string; indexedApiVersion?: string };
 
 /** The backup's content index, looked up by path; a restore is refused when one exists but cannot be read. */
 async function readIndex(store: ObjectStore, backupName: string): Promise<IndexLookup | undefined> {
@@ -219,6 +221,7 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
   for (const item of parsed) {
     const type = expectedType(item);
     item.kind = type?.kind ?? '';
+    if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
     if (!item.problem && item.object) {
       const problem = type ? identityProblem(item, item.object, type) : unknownTypeProblem(item);
       if (problem) {
@@ -301,7 +304,8 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
   for (const item of selected) {
     const prepared: PreparedItem = {
       groupResource: item.groupResource,
-      apiVersion: typeof item.object?.apiVersion === 'string' ? item.object.apiVersion : '',
+      apiVersion:
+        typeof item.object?.apiVersion === 'string' ? item.object.apiVersion : (item.indexedApiVersion ?? ''),
       kind: item.kind,
       name: item.name,
     };
