@@ -17,6 +17,7 @@ import {
   decodeBackupDescription,
   decodeIndex,
   gunzipEach,
+  isBackupName,
   maxDescriptionBytes,
   maxLogBytes,
   mebibytes,
@@ -27,7 +28,7 @@ import {
 } from '../archive/index.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
 import { mapLimit } from './concurrency.ts';
-import { BackupNotFoundError } from './errors.ts';
+import { BackupInputError, BackupNotFoundError } from './errors.ts';
 
 /** A backup found in a location, or the reason its files could not be read (`name` is its folder). */
 export type StoredBackup = { name: string; description: BackupDescription } | { name: string; error: string };
@@ -134,10 +135,22 @@ async function readIfPresent<T>(
 }
 
 /**
+ * Refuses a name given to delete or read the logs of that no backup (or restore) can have: no key is built
+ * from it, so nothing outside its own folder can be listed, read or deleted.
+ */
+function checkName(name: string, what: 'backup' | 'restore'): void {
+  if (!isBackupName(name))
+    throw new BackupInputError(
+      `${JSON.stringify(name.slice(0, 80))} is not a valid ${what} name: use at most 63 lower-case letters, digits, '-' and '.', with a letter or digit at each end and on each side of every '.'`,
+    );
+}
+
+/**
  * Deletes a backup: `velero-backup.json` first, so it stops looking complete at once, then the rest.
  * Leftovers of an unfinished backup of that name are removed too.
  */
 export async function deleteBackup(store: ObjectStore, name: string): Promise<{ deletedObjects: number }> {
+  checkName(name, 'backup');
   const keys = backupKeys(name);
   const all: string[] = [];
   for await (const object of store.list(keys.dir)) all.push(object.key);
@@ -152,11 +165,13 @@ export async function deleteBackup(store: ObjectStore, name: string): Promise<{ 
  * it: a longer log is cut at a line's end, with a last line saying so.
  */
 export async function readBackupLogs(store: ObjectStore, name: string): Promise<string | undefined> {
+  checkName(name, 'backup');
   return readLog(store, backupKeys(name).logs);
 }
 
 /** The log of a restore, or undefined when it has none (yet); cut as a backup's is. */
 export async function readRestoreLogs(store: ObjectStore, name: string): Promise<string | undefined> {
+  checkName(name, 'restore');
   return readLog(store, restoreKeys(name).logs);
 }
 

@@ -19,6 +19,7 @@ import {
   maxLogBytes,
 } from '../../src/archive/index.ts';
 import {
+  deleteBackup,
   describeBackup,
   listBackups,
   readBackupDescription,
@@ -308,6 +309,13 @@ for (const { kind, open } of stores) {
       });
       await assert.rejects(readBackupDescription(store, 'copy'), BackupMetadataError);
       await assert.rejects(readBackupDescription(store, 'x..y'), /is not a valid backup name/);
+      // Nor is a key built from such a name to read logs or delete.
+      await assert.rejects(
+        readBackupLogs(store, 'x..y'),
+        /^BackupInputError: "x..y" is not a valid backup name/,
+      );
+      await assert.rejects(deleteBackup(store, '..'), /^BackupInputError: "\.\." is not a valid backup name/);
+      assert.ok(await store.head('backups/x..y/velero-backup.json'), 'x..y is still there');
       assert.equal((await describeBackup(store, 'genuine')).description.name, 'genuine');
 
       const restore = { name: uniqueName('r'), backupName: 'decoy', store, kube };
