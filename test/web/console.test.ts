@@ -14,9 +14,11 @@ import { pino } from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type RunningServer, serve } from '../../src/api/index.ts';
 import { createUser, setMember } from '../../src/control/index.ts';
+import { openObjectStore, parseLocation } from '../../src/storage/index.ts';
 import { kubeconfigText, testMasterKey } from '../support/control.ts';
+import { backupDocument, writeRawBackup } from '../support/hostile.ts';
 import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import { minioCredentials, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 const shots = join('test-results', 'console');
 
@@ -28,6 +30,7 @@ describe('the web console', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-'));
   const ns = uniqueName('web');
   const project = 'platform';
+  const locationPrefix = uniqueName('console');
   let step = 0;
   const shot = async (name: string, on: Page = page) => {
     step += 1;
@@ -94,7 +97,7 @@ describe('the web console', () => {
     await wizard.getByLabel('Endpoint').fill(env.s3.endpoint);
     await wizard.getByLabel('Region').fill(env.s3.region);
     await wizard.getByLabel('Bucket').fill(env.s3.bucket);
-    await wizard.getByLabel('Prefix').fill(uniqueName('console'));
+    await wizard.getByLabel('Prefix').fill(locationPrefix);
     await wizard.getByLabel('CA certificate (PEM)').fill(readFileSync(env.s3.caCert, 'utf8'));
     await wizard.getByLabel('Access key ID').fill(env.s3.accessKeyId);
     await wizard.getByLabel('Secret access key').fill('not-the-secret');
@@ -227,6 +230,31 @@ describe('the web console', () => {
     await row.getByRole('button', { name: 'Yes, delete' }).click();
     await row.getByText(/used by the backup policies of cluster prod/).waitFor();
     await shot('location-delete-refused');
+  });
+
+  test("a decoy folder in the bucket shows in its location's row; backups open by id", async () => {
+    // Another writer's folder whose description names the backup taken above: sync refuses it.
+    const store = openObjectStore(parseLocation(minioLocationUrl(env, locationPrefix)), {
+      s3Credentials: minioCredentials(env),
+    });
+    const decoy = uniqueName('decoy');
+    try {
+      await writeRawBackup(store, decoy, { description: backupDocument(backupName) });
+    } finally {
+      await store.close();
+    }
+    await server.plane.syncLocations();
+    await page.reload();
+    const row = page.getByRole('row', { name: /minio/ });
+    await row.getByText('1 folder of this location could not be read as a backup').waitFor();
+    await row.getByText(new RegExp(`backups/${decoy}/.*"${backupName}"`)).waitFor();
+    await shot('location-sync-problem');
+    await page.getByRole('link', { name: 'Clusters', exact: true }).click();
+    await page.getByRole('link', { name: 'prod' }).click();
+    await page.getByRole('tab', { name: 'Backups' }).click();
+    await page.getByRole('link', { name: backupName }).click();
+    await page.getByRole('heading', { name: backupName }).waitFor();
+    assert.match(page.url(), /#\/p\/platform\/backups\/[0-9a-f]{8}-[0-9a-f]{4}-/, 'the link carries the id');
   });
 
   test('the keyboard alone signs in, moves between screens and opens and closes a dialog', async () => {
