@@ -2,15 +2,16 @@
 # Builds (once) the test bed's binaries and images into a cache outside the tracked tree, and prints the
 # cache's bin directory:
 # - from the Go module proxy: Kubernetes (apiserver, controller manager, scheduler, kubelet, kubectl, and
-#   the test bed's own registrar, podreset and pause programs), etcd, MinIO, fake-gcs-server, and the CSI sidecars
-#   (external-provisioner, external-snapshotter's snapshot-controller and csi-snapshotter);
+#   the test bed's own registrar, podreset and pause programs), etcd, MinIO, fake-gcs-server, the CSI sidecars
+#   (external-provisioner, external-snapshotter's snapshot-controller and csi-snapshotter), and the test bed's
+#   TCP forwarder (pods reach the loopback-bound API servers and MinIO through it);
 # - csi-driver-host-path from its vendored source tarball;
 # - from Debian's packages: containerd, runc, CNI plugins, busybox, umoci, skopeo, iptables, chromium;
 # - images (no registry here): pause, busybox, and Lifeboat itself (Node 24 and the project).
 # A component is rebuilt only when what it is built from changes. Independent builds run side by side.
 #   LIFEBOAT_TESTBED_CACHE   cache root (default: ~/.cache/lifeboat-testbed)
 #   LIFEBOAT_TESTBED_VENDOR  folder holding csi-driver-host-path-*.tar.gz (default: ../shared/vendor)
-#   build.sh --only NAME...  builds only these components (etcd, fake-gcs, minio, kube, hostpath,
+#   build.sh --only NAME...  builds only these components (etcd, forward, fake-gcs, minio, kube, hostpath,
 #                            provisioner, snapshotter, images, lifeboat), prints nothing
 set -euo pipefail
 
@@ -78,6 +79,11 @@ kube() {
   (cd "$here/go/kube" && go build -trimpath -ldflags "$ld" -o "$out/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet ./registrar ./podreset ./pause)
+}
+
+forward() {
+  log "building the test bed's forwarder"
+  (cd "$here/go/forward" && go build -trimpath -ldflags "-s -w" -o "$out/forward" .)
 }
 
 etcd() {
@@ -208,6 +214,7 @@ lifeboat_image() {
 }
 
 kube_dir="$cache/$(stamp kube "$KUBE_VERSION" "$(cat "$here/go/kube/go.mod" "$here/go/kube/go.sum" "$here"/go/kube/*/*.go)")"
+forward_dir="$cache/$(stamp forward "$(cat "$here/go/forward/go.mod" "$here/go/forward/main.go")")"
 etcd_dir="$cache/$(stamp etcd "$(cat "$here/go/etcd/go.mod" "$here/go/etcd/go.sum")")"
 minio_dir="$cache/$(stamp minio "$MINIO_VERSION")"
 gcs_dir="$cache/$(stamp fake-gcs "$FAKE_GCS_VERSION")"
@@ -224,6 +231,7 @@ images_dir="$cache/$(stamp images "$kube_dir" "$(dpkg-query -W -f='${Version}' b
 build() {
   case $1 in
     etcd) build_into "$etcd_dir" etcd ;;
+    forward) build_into "$forward_dir" forward ;;
     fake-gcs) build_into "$gcs_dir" fakegcs ;;
     minio) build_into "$minio_dir" minio ;;
     kube) build_into "$kube_dir" kube ;;
@@ -264,7 +272,7 @@ if [[ ${1:-} == --only ]]; then shift; build_all "$@"; exit; fi
 # Two lanes: the big Kubernetes build (then the images that need its pause program) beside the others,
 # which share no packages with it. Go parallelises each build over the cores already.
 apt_install "nodes" "${NODE_PACKAGES[@]}"
-build_all etcd fake-gcs minio hostpath provisioner snapshotter &
+build_all etcd forward fake-gcs minio hostpath provisioner snapshotter &
 others=$!
 build kube && build images
 build lifeboat
@@ -276,7 +284,7 @@ apt_install "browser tests" chromium
 # One bin directory of symlinks: what `testbed up` uses.
 bin="$cache/bin"; tmp="$(mktemp -d "$cache/.bin.XXXXXX")"
 ln -s "$kube_dir"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kubectl,registrar,podreset} \
-  "$etcd_dir/etcd" "$minio_dir/minio" "$gcs_dir/fake-gcs-server" "$hostpath_dir/hostpathplugin" \
+  "$etcd_dir/etcd" "$forward_dir/forward" "$minio_dir/minio" "$gcs_dir/fake-gcs-server" "$hostpath_dir/hostpathplugin" \
   "$provisioner_dir/csi-provisioner" "$snapshotter_dir"/{snapshot-controller,csi-snapshotter} "$tmp/"
 ln -s "$snapshotter_dir/crds" "$tmp/snapshot-crds"
 ln -s "$images_dir/pause.tar" "$images_dir/busybox.tar" "$tmp/"

@@ -2,8 +2,8 @@
  * One Kubernetes control plane as plain processes: etcd, kube-apiserver and kube-controller-manager, each
  * with generated certificates, and a cluster-admin kubeconfig — the way controller-runtime's envtest runs it,
  * plus the controller manager so namespaces finish deleting, service accounts appear and Deployments get
- * ReplicaSets. With addresses (when the test bed has nodes) it also runs kube-scheduler and listens where
- * pods reach it; without, no scheduler: pods stay Pending.
+ * ReplicaSets. With addresses (when the test bed has nodes) it also runs kube-scheduler; without, there is
+ * no scheduler and pods stay Pending.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,14 +18,14 @@ export interface ClusterEnv {
   server: string;
 }
 
-/** Where a cluster's API server listens when pods must reach it (see host.ts). */
+/** How pods reach a cluster's API server (see host.ts): its service range and `kubernetes` service IP. */
 export interface ClusterAddresses {
-  /** The API server listens here on 443; it is also the `kubernetes` service's cluster IP. */
+  /** The `kubernetes` service's cluster IP: the test bed forwards its port 443 to the API server. */
   apiAddress: string;
   serviceRange: string;
 }
 
-const loopbackServiceRange = '10.96.0.0/16';
+const defaultServiceRange = '10.96.0.0/16';
 
 function kubeconfig(name: string, server: string, ca: Issued, user: Issued, userName: string): string {
   const b64 = (pem: string) => Buffer.from(pem).toString('base64');
@@ -55,17 +55,15 @@ export async function startCluster(
   bin: string,
   dir: string,
   name: string,
-  /** With addresses: on them (pods reach it as in-cluster config says), with a scheduler; else on loopback. */
+  /** With addresses (the cluster has a node): pods' service range, a certificate for it, a scheduler. */
   addresses?: ClusterAddresses,
 ): Promise<ClusterEnv> {
   await mkdir(join(dir, 'pki'), { recursive: true });
   const pki = (file: string) => join(dir, 'pki', file);
-  const [etcdPort, peerPort, loopbackPort] = (await freePorts(3)) as [number, number, number];
-  const bindAddress = addresses?.apiAddress ?? '127.0.0.1';
-  const apiPort = addresses ? 443 : loopbackPort;
-  const serviceRange = addresses?.serviceRange ?? loopbackServiceRange;
+  const [etcdPort, peerPort, apiPort] = (await freePorts(3)) as [number, number, number];
+  const serviceRange = addresses?.serviceRange ?? defaultServiceRange;
   const firstServiceIp = addresses?.apiAddress ?? '10.96.0.1';
-  const server = `https://${bindAddress}:${apiPort}`;
+  const server = `https://127.0.0.1:${apiPort}`;
 
   const ca = await createCa(`lifeboat-testbed-${name}-ca`);
   const serving = await issue(ca, {
@@ -78,7 +76,7 @@ export async function startCluster(
         'kubernetes.default.svc',
         'kubernetes.default.svc.cluster.local',
       ],
-      ips: [...new Set(['127.0.0.1', firstServiceIp, bindAddress])],
+      ips: ['127.0.0.1', firstServiceIp],
     },
   });
   const admin = await issue(ca, { subject: 'CN=lifeboat-testbed-admin, O=system:masters', client: true });
@@ -138,8 +136,8 @@ export async function startCluster(
     log: join(dir, 'kube-apiserver.log'),
     args: [
       `--etcd-servers=${etcdUrl}`,
-      `--bind-address=${bindAddress}`,
-      `--advertise-address=${bindAddress}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
       // Nodes are named after their cluster, not a resolvable host: reach kubelets on their node IP.
       '--kubelet-preferred-address-types=InternalIP',
       `--secure-port=${apiPort}`,

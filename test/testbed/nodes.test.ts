@@ -188,6 +188,7 @@ describe('nodes and CSI storage', () => {
 
   test('a pod running the Lifeboat image reaches its API server with in-cluster config and uploads to MinIO with the CA', async () => {
     const cluster = withNode(env.clusters[1] as TestbedCluster);
+    assert.ok(env.s3.podEndpoint, 'env.json names no endpoint for pods to reach MinIO at');
     const ns = uniqueName('node-reach');
     const key = `node-smoke/${ns}.txt`;
     await kubectl(env, cluster, ['create', 'namespace', ns]);
@@ -225,7 +226,7 @@ describe('nodes and CSI storage', () => {
               image: cluster.images.lifeboat,
               command: ['node', '--input-type=module', '-e', script],
               env: Object.entries({
-                S3_ENDPOINT: env.s3.endpoint,
+                S3_ENDPOINT: env.s3.podEndpoint,
                 S3_REGION: env.s3.region,
                 S3_KEY: env.s3.accessKeyId,
                 S3_SECRET: env.s3.secretAccessKey,

@@ -24,6 +24,8 @@ export interface S3Env {
   accessKeyId: string;
   secretAccessKey: string;
   caCert: string;
+  /** Where pods reach MinIO (same port, same certificate), and the host too; present when there are nodes. */
+  podEndpoint?: string;
 }
 export interface GcsEnv {
   endpoint: string;
@@ -41,21 +43,21 @@ export interface PostgresEnv {
 }
 
 /**
- * Starts MinIO serving TLS with a certificate signed by a fresh CA, and creates the bucket. It listens on
- * `address` (loopback unless pods must reach it), which its certificate names.
+ * Starts MinIO on loopback serving TLS with a certificate signed by a fresh CA, and creates the bucket.
+ * With `podAddress` the certificate names it too (the test bed forwards it to MinIO for pods).
  */
 export async function startMinio(
   registry: ProcessRegistry,
   bin: string,
   dir: string,
-  address = '127.0.0.1',
+  podAddress?: string,
 ): Promise<S3Env> {
   const certsDir = join(dir, 'certs');
   await mkdir(certsDir, { recursive: true });
   const ca = await createCa('lifeboat-testbed-stores-ca');
   const serving = await issue(ca, {
     subject: 'CN=minio',
-    server: { dns: ['localhost'], ips: [...new Set(['127.0.0.1', address])] },
+    server: { dns: ['localhost'], ips: podAddress ? ['127.0.0.1', podAddress] : ['127.0.0.1'] },
   });
   const caCert = join(dir, 'ca.pem');
   await writeFile(caCert, ca.certPem);
@@ -63,7 +65,7 @@ export async function startMinio(
   await writeFile(join(certsDir, 'private.key'), serving.keyPem, { mode: 0o600 });
 
   const [port, consolePort] = (await freePorts(2)) as [number, number];
-  const endpoint = `https://${address}:${port}`;
+  const endpoint = `https://127.0.0.1:${port}`;
   const accessKeyId = 'lifeboat-testbed';
   const secretAccessKey = randomBytes(18).toString('hex');
   const minio = await registry.start({
@@ -83,7 +85,7 @@ export async function startMinio(
       'server',
       join(dir, 'data'),
       '--address',
-      `${address}:${port}`,
+      `127.0.0.1:${port}`,
       '--console-address',
       `127.0.0.1:${consolePort}`,
       '--certs-dir',
@@ -109,7 +111,15 @@ export async function startMinio(
   } finally {
     s3.destroy();
   }
-  return { endpoint, region: 'us-east-1', bucket: bucketName, accessKeyId, secretAccessKey, caCert };
+  return {
+    endpoint,
+    region: 'us-east-1',
+    bucket: bucketName,
+    accessKeyId,
+    secretAccessKey,
+    caCert,
+    ...(podAddress ? { podEndpoint: `https://${podAddress}:${port}` } : {}),
+  };
 }
 
 /** Starts fake-gcs-server (in memory) and creates the bucket through its JSON API. */

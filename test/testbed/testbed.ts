@@ -9,9 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerDriver, type StorageEnv, startCsi } from './csi.ts';
 import { acquireHost, addAddress, clusterAddresses, type HostNetwork, releaseHost } from './host.ts';
+import { httpCall } from './http.ts';
 import { type ClusterEnv, startCluster } from './kube.ts';
 import { type NodeRecord, nodeRecord, startNode, stopNode, unmountBelow } from './node.ts';
-import { ProcessRegistry, stopAll } from './processes.ts';
+import { ProcessRegistry, stopAll, waitFor } from './processes.ts';
 import {
   type AzureEnv,
   createDatabase,
@@ -73,6 +74,7 @@ const ownEntries = [
   'processes.json',
   'processes.json.tmp',
   'nodes.json',
+  'forward.log',
 ];
 /** Kept across `up`s: each node's containerd image store (imports of unchanged images are then quick). */
 const imageStores = 'image-stores';
@@ -98,6 +100,52 @@ export async function ensureBinaries(log: (line: string) => void = () => {}): Pr
   const code = await new Promise<number | null>((done) => child.on('close', done));
   if (code !== 0) throw new Error(`building the test bed's binaries failed (exit ${code}):\n${stderr}`);
   return stdout.trim();
+}
+
+/**
+ * Pods cannot reach loopback: one forwarder relays each cluster's `kubernetes` service IP (port 443, what
+ * in-cluster config names) to its API server and the store address to MinIO. Resolves once both answer
+ * there with certificates that name those addresses.
+ */
+async function startForwarder(
+  registry: ProcessRegistry,
+  bin: string,
+  dir: string,
+  network: HostNetwork,
+  clusters: readonly ClusterEnv[],
+  s3: S3Env,
+): Promise<void> {
+  const minioPort = new URL(s3.endpoint).port;
+  const maps = [
+    ...clusters.map(
+      (cluster, index) =>
+        `${clusterAddresses(network, index).apiAddress}:443=${new URL(cluster.server).host}`,
+    ),
+    `${network.storeAddress}:${minioPort}=127.0.0.1:${minioPort}`,
+  ];
+  const forward = await registry.start({
+    name: 'forward',
+    executable: join(bin, 'forward'),
+    log: join(dir, 'forward.log'),
+    args: maps.flatMap((map) => ['--map', map]),
+  });
+  const probes = [
+    { url: `${s3.podEndpoint}/minio/health/live`, ca: await readFile(s3.caCert, 'utf8') },
+    ...(await Promise.all(
+      clusters.map(async (cluster, index) => ({
+        url: `https://${clusterAddresses(network, index).apiAddress}/readyz`,
+        ca: await readFile(join(dir, 'clusters', cluster.name, 'pki', 'ca.crt'), 'utf8'),
+      })),
+    )),
+  ];
+  await waitFor(
+    'the forwarder to reach the API servers and MinIO for pods',
+    async () =>
+      (await Promise.all(probes.map(({ url, ca }) => httpCall(url, { tls: { ca } })))).every(
+        (r) => r.status === 200,
+      ),
+    { proc: forward, timeoutMs: 30_000 },
+  );
 }
 
 /**
@@ -195,6 +243,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
       startAzurite(registry, join(dir, 'azurite')),
       createDatabase(databaseName(dir)),
     ]);
+    if (network) await startForwarder(registry, bin, dir, network, clusters, s3);
     const env: TestbedEnv = {
       kubectl: join(bin, 'kubectl'),
       chromium: join(bin, 'chromium'),
