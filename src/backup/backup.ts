@@ -12,6 +12,7 @@ import {
   type BackupDescription,
   backupKeys,
   encodeBackupDescription,
+  isBackupName,
   maxTtlMs,
   type ResultGroup,
 } from '../archive/index.ts';
@@ -39,19 +40,25 @@ export interface BackupOutcome {
 }
 
 const defaultTtlMs = 30 * 24 * 3600 * 1000;
-/** Lower-case letters, digits, '-' and '.', starting and ending with a letter or digit. */
-export const objectNamePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+/**
+ * An RFC 1123 subdomain: dot-separated parts of lower-case letters, digits and '-', each starting and ending
+ * with a letter or digit (so no `..` and no `.-`).
+ */
+export const objectNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** A backup or restore name: the pattern, at most 63 characters (it is also a label value). */
+/**
+ * A backup or restore name: what the catalog reads back as a backup folder (`isBackupName`), so the engine
+ * never writes a backup that it would then refuse to read.
+ */
 export function isObjectName(name: string): boolean {
-  return name.length <= 63 && objectNamePattern.test(name);
+  return isBackupName(name);
 }
 
 /** Checks a backup name; throws `BackupInputError` saying what a valid one is. */
 export function checkBackupName(name: string): void {
   if (!isObjectName(name)) {
     throw new BackupInputError(
-      `invalid backup name "${name}": use at most 63 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
+      `invalid backup name "${name}": use at most 63 lower-case letters, digits, '-' and '.', with a letter or digit at each end and on each side of every '.'`,
     );
   }
 }
