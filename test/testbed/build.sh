@@ -269,14 +269,19 @@ build_all() {
 
 if [[ ${1:-} == --only ]]; then shift; build_all "$@"; exit; fi
 
-# Two lanes: the big Kubernetes build (then the images that need its pause program) beside the others,
-# which share no packages with it. Go parallelises each build over the cores already.
+# Four lanes, none sharing packages with another: Kubernetes (then the images that need its pause
+# program, then Lifeboat's), each CSI sidecar, and the small builds one after another. Go parallelises
+# each build over the cores already; the lanes overlap downloads, links and the longest builds.
 apt_install "nodes" "${NODE_PACKAGES[@]}"
-build_all etcd forward fake-gcs minio hostpath provisioner snapshotter &
-others=$!
-build kube && build images
-build lifeboat
-wait $others
+small() { local name; for name in etcd forward fake-gcs minio hostpath; do build "$name" || return 1; done; }
+lanes=()
+small & lanes+=($!)
+build provisioner & lanes+=($!)
+build snapshotter & lanes+=($!)
+failed=0
+{ build kube && build images && build lifeboat; } || failed=1
+for lane in "${lanes[@]}"; do wait "$lane" || failed=1; done
+[[ $failed -eq 0 ]] || { log "FAILED: see the messages above"; exit 1; }
 
 # Chromium for the console's browser tests comes from Debian's package (installed when missing and we may).
 apt_install "browser tests" chromium
