@@ -51,6 +51,11 @@ export interface BackupDescription {
   sourceCluster?: { gitVersion: string; major: string; minor: string };
   /** Lifeboat labels (schedule name, cluster id) carried on the Backup's metadata. */
   labels?: Record<string, string>;
+  /**
+   * Read back only: true when the description says Lifeboat wrote it (`lifeboat.io/created-by`), so the
+   * backup must have Lifeboat's content index — one without it has lost it or had it removed.
+   */
+  madeByLifeboat?: boolean;
 }
 
 /**
@@ -349,6 +354,7 @@ export function decodeBackupDescription(bytes: Buffer, folder: string): BackupDe
   if (status.failureReason) description.failureReason = status.failureReason;
   if (spec.labelSelector) description.labelSelector = labelSelector(spec.labelSelector);
   if (metadata.labels) description.labels = metadata.labels;
+  if (annotations[annotation.createdBy] === 'lifeboat') description.madeByLifeboat = true;
   return description;
 }
 

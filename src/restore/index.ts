@@ -1,6 +1,6 @@
 /** The restore engine: restores and dry-run plans of a backup into a target cluster, and backup verification. */
 export { RestoreInputError } from './errors.ts';
-export { noIndexWarning } from './object-checks.ts';
+export { missingIndexProblem, noIndexWarning } from './object-checks.ts';
 export {
   type NamespaceState,
   type PlanAction,

@@ -26,6 +26,11 @@ export interface ExpectedType extends TypeInfo {
 export const noIndexWarning =
   'integrity could not be checked: the backup has no Lifeboat content index (made by Velero?)';
 
+/** Why a backup Lifeboat made cannot be restored or verified without its content index. */
+export function missingIndexProblem(backup: string): string {
+  return `backup "${backup}" was made by Lifeboat, but its content index (backups/${backup}/lifeboat-index.json.gz) is missing: without it no object's checksum can be checked, so Lifeboat will not restore it — the index was lost or removed by another writer of the bucket; restore from another backup`;
+}
+
 const namespacePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function isNamespaceName(name: string): boolean {

@@ -20,6 +20,7 @@ import {
   type ExpectedType,
   identityProblem,
   integrityProblem,
+  missingIndexProblem,
   noIndexWarning,
   parseObject,
   typeFromIndex,
@@ -186,6 +187,8 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       }
     }
   }
+  if (!index && description.madeByLifeboat)
+    throw new RestoreInputError(missingIndexProblem(options.backupName));
   const warnings = index ? [] : [noIndexWarning];
   const resourceFilter = new IncludeExclude(options.includeResources ?? [], options.excludeResources ?? []);
   const allNamespaces = namespaceFilter.includesAll && !namespaceFilter.hasExcludes;

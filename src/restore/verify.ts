@@ -19,6 +19,7 @@ import {
   type ItemRef,
   identityProblem,
   integrityProblem,
+  missingIndexProblem,
   noIndexWarning,
   parseObject,
   pathProblem,
@@ -53,7 +54,7 @@ export const maxListedProblems = 1000;
 
 /** Checks every object of backup `name` in `store` against its path and its content index. */
 export async function verifyBackup(store: ObjectStore, name: string): Promise<BackupVerification> {
-  await readBackupDescription(store, name);
+  const description = await readBackupDescription(store, name);
   const keys = backupKeys(name);
   const result: BackupVerification = {
     backup: name,
@@ -72,6 +73,7 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
   try {
     const contentIndex = await readContentIndex(store, name);
     if (contentIndex) index = new IndexLookup(contentIndex);
+    else if (description.madeByLifeboat) report(keys.index, missingIndexProblem(name));
     else result.warnings.push(noIndexWarning);
   } catch (error) {
     if (!(error instanceof BackupMetadataError)) throw error;

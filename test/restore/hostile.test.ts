@@ -10,6 +10,7 @@ import { BackupMetadataError, itemPath } from '../../src/archive/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import {
   type BackupVerification,
+  missingIndexProblem,
   noIndexWarning,
   planRestore,
   RestoreInputError,
@@ -144,6 +145,8 @@ async function writeBackup(
     extra?: TarFile[];
     replace?: Record<string, string>;
     noIndex?: boolean;
+    /** Who the description says made the backup (default Lifeboat). */
+    madeBy?: 'lifeboat' | 'velero';
     bomb?: { path: string; bytes: number };
   } = {},
 ): Promise<void> {
@@ -153,7 +156,7 @@ async function writeBackup(
       : file,
   );
   await writeRawBackup(store, folder, {
-    description: backupDocument(folder),
+    description: backupDocument(folder, { madeBy: options.madeBy ?? 'lifeboat' }),
     tarball: options.bomb ? tarballBomb(options.bomb.path, options.bomb.bytes, files) : tarball(files),
     ...(options.noIndex ? {} : { index: indexFile(folder, indexed.map(indexItem)) }),
   });
@@ -208,7 +211,11 @@ describe('a body that is not the object its path names', () => {
         name: 'good',
         body: configMap(ns, 'good'),
       };
-      await writeBackup(folder, [good, spoof], { noIndex: variant === 'without an index' });
+      await writeBackup(
+        folder,
+        [good, spoof],
+        variant === 'without an index' ? { noIndex: true, madeBy: 'velero' } : {},
+      );
       const spoofPath = itemPath(crbResource, undefined, shown);
 
       const plan = await planRestore({ name: restoreName(), backupName: folder, store, kube });
@@ -318,13 +325,38 @@ describe("objects that differ from the backup's content index", () => {
     await writeBackup(
       velero,
       [{ groupResource: 'configmaps', namespace: ns, name: 'three', body: configMap(ns, 'three') }],
-      { noIndex: true },
+      { noIndex: true, madeBy: 'velero' },
     );
     const outcome = await runRestore({ name: restoreName(), backupName: velero, store, kube });
     assert.equal(outcome.phase, 'Completed');
     assert.deepEqual(outcome.warnings.velero, [noIndexWarning]);
     const result = await verifyBackup(store, velero);
     assert.deepEqual([result.indexed, result.problemCount, result.warnings], [false, 0, [noIndexWarning]]);
+  });
+});
+
+describe('a Lifeboat backup whose content index was removed', () => {
+  test('is not restored (a removed index must not turn the checks off); verify names the missing index', async () => {
+    const ns = namespace('noindex');
+    const folder = `${ns}-b`;
+    await writeBackup(
+      folder,
+      [{ groupResource: 'configmaps', namespace: ns, name: 'four', body: configMap(ns, 'four') }],
+      { noIndex: true, madeBy: 'lifeboat' },
+    );
+    const sentence = missingIndexProblem(folder);
+    await assert.rejects(planRestore({ name: restoreName(), backupName: folder, store, kube }), {
+      message: sentence,
+    });
+    await assert.rejects(runRestore({ name: restoreName(), backupName: folder, store, kube }), {
+      message: sentence,
+    });
+    assert.equal(await exists(['configmap', 'four', '-n', ns]), false);
+    const result = await verifyBackup(store, folder);
+    assert.deepEqual(
+      result.problems.map((p) => p.problem),
+      [sentence],
+    );
   });
 });
 
@@ -612,7 +644,7 @@ describe('a tarball cut short', () => {
       filesOf([{ groupResource: 'configmaps', namespace: ns, name: 'c', body: configMap(ns, 'c') }]),
     );
     await writeRawBackup(store, folder, {
-      description: backupDocument(folder),
+      description: backupDocument(folder, { madeBy: 'velero' }),
       tarball: whole.subarray(0, Math.floor(whole.length / 2)),
     });
     const key = `backups/${folder}/${folder}.tar.gz`;

@@ -13,7 +13,10 @@ import type { ObjectStore } from '../../src/storage/index.ts';
 export type Json = Record<string, unknown>;
 
 /** A valid `velero-backup.json` document for backup `name` (Completed), to be mutated by a test. */
-export function backupDocument(name: string, overrides: { labels?: Record<string, string> } = {}): Json {
+export function backupDocument(
+  name: string,
+  overrides: { labels?: Record<string, string>; madeBy?: 'lifeboat' | 'velero' } = {},
+): Json {
   const now = new Date();
   const iso = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
   return {
@@ -24,7 +27,8 @@ export function backupDocument(name: string, overrides: { labels?: Record<string
       namespace: 'velero',
       creationTimestamp: iso(now),
       labels: { 'velero.io/storage-location': 'default', ...overrides.labels },
-      annotations: { 'lifeboat.io/created-by': 'lifeboat' },
+      // Velero writes no such annotation; Lifeboat's backups must then carry their content index.
+      annotations: overrides.madeBy === 'velero' ? {} : { 'lifeboat.io/created-by': 'lifeboat' },
     },
     spec: { ttl: '720h0m0s', storageLocation: 'default', snapshotVolumes: false },
     status: {
