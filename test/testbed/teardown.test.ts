@@ -1,0 +1,148 @@
+/**
+ * `down` of a test bed with nodes stops exactly what `up` started and gives the machine back: no process,
+ * shim, mount, cgroup or bridge of it is left; when no other test bed holds nodes, the kernel settings,
+ * machine-wide folders and iptables rules are as they were before.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { changedSysctls, readSysctl, sharedPaths } from './host.ts';
+import { defaultDir, down, readEnv, up } from './testbed.ts';
+
+/** Processes whose command line names `dir` (the test bed's own, containerd's shims, kubelet...). */
+function processesOf(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(dir)) found.push(`${pid} ${cmdline.slice(0, 120)}`);
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return found;
+}
+
+function mountsBelow(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((path) => path.startsWith(`${dir}/`));
+}
+
+const lifeboatCgroups = () =>
+  readdirSync('/sys/fs/cgroup').flatMap((hierarchy) => {
+    try {
+      return readdirSync(join('/sys/fs/cgroup', hierarchy))
+        .filter((entry) => entry.startsWith('lifeboat-'))
+        .map((entry) => `${hierarchy}/${entry}`);
+    } catch {
+      return [];
+    }
+  });
+const links = () =>
+  execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).match(/^\d+: [^:@\s]+/gm) ?? [];
+// Rule sets without packet counters.
+const iptables = () => execFileSync('iptables-save', { encoding: 'utf8' }).replace(/^#.*$|\[\d+:\d+\]/gm, '');
+
+test('down of a test bed with nodes leaves nothing of it behind and restores the machine', async () => {
+  const dir = join(defaultDir, `teardown-${process.pid}`);
+  // Another test bed holding nodes (this run's, side by side) keeps the machine-wide changes: then only
+  // this test bed's own leftovers are checked.
+  const alone = !existsSync('/run/lifeboat-testbed/state.json');
+  const before = {
+    sysctls: changedSysctls.map((name) => `${name}=${readSysctl(name)}`),
+    shared: sharedPaths.filter((path) => existsSync(path)),
+    links: links(),
+    cgroups: lifeboatCgroups(),
+    iptables: iptables(),
+  };
+  try {
+    const env = await readEnv(await up({ dir, clusters: 1, nodes: true }));
+    const cluster = env.clusters[0];
+    assert.ok(cluster?.node && env.images);
+    // A pod with a volume: mounts, a pod network namespace, a shim and container processes to take apart.
+    const ns = uniqueName('teardown');
+    await kubectl(env, cluster, ['create', 'namespace', ns]);
+    const objects = [
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', namespace: ns },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'sleeper', namespace: ns },
+        spec: {
+          containers: [
+            {
+              name: 'main',
+              image: env.images.busybox,
+              command: ['sleep', '3600'],
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+            },
+          ],
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+        },
+      },
+    ];
+    await kubectl(
+      env,
+      cluster,
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    );
+    await eventually(
+      'the pod to run',
+      async () =>
+        (await kubectl(env, cluster, [
+          'get',
+          'pod',
+          'sleeper',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.status.phase}',
+        ])) === 'Running'
+          ? true
+          : undefined,
+      120_000,
+    );
+    assert.ok(mountsBelow(dir).length > 0, 'the running pod has mounts below the test bed');
+    assert.ok(
+      processesOf(dir).some((line) => line.includes('containerd-shim-runc-v2')),
+      'a shim runs',
+    );
+    assert.notDeepEqual(links(), before.links, 'the test bed has its bridges');
+  } finally {
+    await down({ dir });
+  }
+  try {
+    assert.deepEqual(processesOf(dir), [], 'no process of the test bed is left');
+    assert.deepEqual(mountsBelow(dir), [], 'nothing stays mounted below the test bed');
+    assert.deepEqual(lifeboatCgroups(), before.cgroups, 'its cgroups are gone');
+    assert.deepEqual(links(), before.links, 'its bridges are gone');
+    if (alone) {
+      assert.deepEqual(
+        changedSysctls.map((name) => `${name}=${readSysctl(name)}`),
+        before.sysctls,
+        'kernel settings are restored',
+      );
+      assert.deepEqual(
+        sharedPaths.filter((path) => existsSync(path)),
+        before.shared,
+        'machine-wide folders are as before',
+      );
+      assert.equal(iptables(), before.iptables, 'iptables rules are as before');
+      assert.equal(existsSync('/run/lifeboat-testbed'), false, 'no test-bed state is left in /run');
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
