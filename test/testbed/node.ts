@@ -336,26 +336,35 @@ export async function startNode(
 
 /**
  * Takes a node apart: its pods through the CRI (so containerd tears down their network and mounts and
- * ends their shims), then kubelet's and containerd's processes, leftover mounts and its cgroups.
+ * ends their shims), then kubelet's and containerd's processes, shims left over, its cgroups (killing what
+ * still runs there) and leftover mounts. Every step runs even when an earlier one failed; the failures are
+ * returned, one line each.
  */
 export async function stopNode(
   bin: string,
   node: NodeRecord,
   processes: readonly ManagedProcess[],
-): Promise<void> {
+): Promise<string[]> {
+  const problems: string[] = [];
+  const step = async (what: string, action: () => Promise<unknown>) => {
+    try {
+      await action();
+    } catch (error) {
+      problems.push(`${node.name}: ${what}: ${(error as Error).message}`);
+    }
+  };
   const mine = (suffix: string) => processes.filter((p) => p.name === `${node.cluster}-${suffix}`);
-  await Promise.all(mine('kubelet').map((p) => stopProcess(p)));
+  await step('stopping kubelet', () => Promise.all(mine('kubelet').map((p) => stopProcess(p))));
   if (existsSync(node.socket)) {
-    await run(join(bin, 'podreset'), ['--socket', node.socket], { timeout: 90_000 }).catch((error: Error) => {
-      process.stderr.write(
-        `testbed: removing the pods of ${node.name} through the CRI failed: ${error.message}\n`,
-      );
-    });
+    await step('removing its pods through the CRI', () =>
+      run(join(bin, 'podreset'), ['--socket', node.socket], { timeout: 90_000 }),
+    );
   }
-  await removeCgroupRoot(node.cgroupRoot);
-  await Promise.all(mine('containerd').map((p) => stopProcess(p)));
-  await killShims(node.socket);
-  await unmountBelow(node.dir);
+  await step('stopping containerd', () => Promise.all(mine('containerd').map((p) => stopProcess(p))));
+  await step('ending shims', () => killShims(node.socket));
+  await step('removing its cgroups', () => removeCgroupRoot(node.cgroupRoot));
+  await step('unmounting', () => unmountBelow(node.dir));
+  return problems;
 }
 
 /** Ends containerd shims still serving this node's containerd (they outlive containerd by design). */

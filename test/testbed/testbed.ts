@@ -262,7 +262,8 @@ export async function up(options: UpOptions = {}): Promise<string> {
     );
     return envFile;
   } catch (error) {
-    await down({ dir });
+    // What failed to start is the error to report; what down could not undo is said beside it.
+    await down({ dir }).catch((downError: Error) => log(`testbed: ${downError.message}`));
     throw error;
   }
 }
@@ -276,16 +277,29 @@ export async function down(options: { dir?: string } = {}): Promise<void> {
   const file = join(dir, 'processes.json');
   const processes = await ProcessRegistry.load(file);
   const nodes = await readNodes(join(dir, 'nodes.json'));
+  // Every step runs even when one fails (a node left half up must not keep the rest running).
+  const problems: string[] = [];
   if (nodes) {
     const kubelet = processes.find((p) => p.name.endsWith('-kubelet'));
     const bin = kubelet ? dirname(kubelet.executable) : join(cacheRoot(), 'bin');
-    await Promise.all(nodes.nodes.map((node) => stopNode(bin, node, processes)));
+    for (const found of await Promise.all(nodes.nodes.map((node) => stopNode(bin, node, processes)))) {
+      problems.push(...found);
+    }
   }
   await stopAll(processes);
   if (nodes) {
-    // Only this test bed's own folders: other test beds may live in sub-folders of `dir`.
-    for (const entry of ['clusters', imageStores]) await unmountBelow(join(dir, entry));
-    await releaseHost(dir);
+    try {
+      // Only this test bed's own folders: other test beds may live in sub-folders of `dir`.
+      for (const entry of ['clusters', imageStores]) await unmountBelow(join(dir, entry));
+      await releaseHost(dir);
+    } catch (error) {
+      problems.push(`giving the machine back: ${(error as Error).message}`);
+    }
+    if (problems.length > 0) {
+      throw new Error(
+        `testbed down left something of ${dir} behind; fix what is named and run down again:\n${problems.join('\n')}`,
+      );
+    }
     await rm(join(dir, 'nodes.json'), { force: true });
   }
   await rm(file, { force: true });
