@@ -182,17 +182,23 @@ function apiError(
   headers: Record<string, string | string[] | undefined>,
 ): KubeApiError {
   let reason = statusReason(status);
-  let message = body.toString('utf8').slice(0, 500);
+  // A body that is not a Kubernetes Status (a proxy's page, or whatever a user-chosen address answers) is
+  // never repeated: it may hold what the server can reach and the user cannot. Say what came instead.
+  const type = String(headers['content-type'] ?? 'no content type')
+    .split(';')[0]
+    ?.slice(0, 60);
+  let message = `the server answered HTTP ${status} with ${body.length} bytes of ${type} that are not a Kubernetes Status (not shown): is this the cluster's API server?`;
   let details: unknown = { retryAfterSeconds: Number(headers['retry-after']) || undefined };
   try {
     const parsed = JSON.parse(body.toString('utf8')) as { kind?: string; reason?: string; message?: string };
     if (parsed.kind === 'Status') {
-      reason = parsed.reason || reason;
-      message = parsed.message ?? message;
+      reason = String(parsed.reason || reason).slice(0, 100);
+      // The API server's own sentence (a webhook's denial, a validation error), bounded.
+      if (typeof parsed.message === 'string') message = parsed.message.slice(0, 2000);
       details = { ...parsed, retryAfterSeconds: Number(headers['retry-after']) || undefined };
     }
   } catch {
-    // Not JSON (a proxy's HTML page, say): keep the start of the text.
+    // Not JSON: the sentence above stands.
   }
   return new KubeApiError({ status, reason, message, method, path, details });
 }
