@@ -99,6 +99,11 @@ function normalised(groupResource: string, object: KubeJson): string {
   }
   const annotations = copy.metadata.annotations as Record<string, unknown> | undefined;
   if (annotations) delete annotations['pv.kubernetes.io/bind-completed'];
+  // Each cluster's endpoints controller fills in its own pods' addresses.
+  if (groupResource === 'endpoints') {
+    delete (copy as Record<string, unknown>).subsets;
+    if (annotations) delete annotations['endpoints.kubernetes.io/last-change-trigger-time'];
+  }
   return JSON.stringify(sortKeys(copy));
 }
 

@@ -139,7 +139,12 @@ export function namespaceObjects(ns: string, options: { bigConfigMap?: boolean }
         volumeClaimTemplates: [
           {
             metadata: { name: 'data' },
-            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+            // A class no provisioner serves: the claim stays Pending, as the tests of objects expect.
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: 'manual',
+              resources: { requests: { storage: '1Gi' } },
+            },
           },
         ],
       },

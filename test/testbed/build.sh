@@ -10,7 +10,7 @@
 # - images (no registry here): pause, busybox, and Lifeboat itself (Node 24 and the project).
 # A component is rebuilt only when what it is built from changes. Independent builds run side by side.
 #   LIFEBOAT_TESTBED_CACHE   cache root (default: ~/.cache/lifeboat-testbed)
-#   LIFEBOAT_TESTBED_VENDOR  folder holding csi-driver-host-path-*.tar.gz (default: ../shared/vendor)
+#   LIFEBOAT_TESTBED_VENDOR  folder holding csi-driver-host-path-*.tar.gz (default: test/testbed/vendor)
 #   build.sh --only NAME...  builds only these components (etcd, forward, fake-gcs, minio, kube, hostpath,
 #                            provisioner, snapshotter, images, lifeboat), prints nothing
 set -euo pipefail
@@ -18,7 +18,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cache="${LIFEBOAT_TESTBED_CACHE:-$HOME/.cache/lifeboat-testbed}"
-vendor="${LIFEBOAT_TESTBED_VENDOR:-$(cd "$root/.." && pwd)/shared/vendor}"
+vendor="${LIFEBOAT_TESTBED_VENDOR:-$here/vendor}"
 mkdir -p "$cache"
 
 KUBE_VERSION=v1.35.4

@@ -195,7 +195,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
     const records: NodeRecord[] = [];
     const saveNodes = () =>
       writeFile(nodesFile, JSON.stringify({ nodes: records } satisfies NodesFile, null, 2));
-    if (options.nodes) {
+    if (options.nodes ?? true) {
       if (process.getuid?.() !== 0) {
         throw new Error('nodes need root (containerd, kubelet, mounts): run as root, or pass --no-nodes');
       }
