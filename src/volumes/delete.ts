@@ -1,0 +1,153 @@
+/**
+ * Deleting retained snapshots through their VolumeSnapshotContents: the content is set to Delete and deleted,
+ * so the CSI snapshotter deletes the snapshot in the storage. When the content is gone (another cluster, a
+ * cleaned-up cluster), a content pointing at the snapshot handle is made for the purpose, as Velero does.
+ * A snapshot already gone is not an error.
+ */
+import { describeError, KubeApiError, type KubeClient, type KubeObject } from '../kube/index.ts';
+import { deletionContentName } from './names.ts';
+import {
+  createObject,
+  deleteObject,
+  getObject,
+  mergePatchObject,
+  paths,
+  pollUntil,
+  snapshotApiVersion,
+  stringField,
+} from './resources.ts';
+
+/** What deleting a retained snapshot needs (a `SnapshotRecord` has it; so does a backup's stored content). */
+export interface RetainedSnapshot {
+  driver: string;
+  snapshotHandle: string;
+  volumeSnapshotContentName: string;
+  /** The class it was taken with, for the driver's deletion secrets; omitted when the class is gone. */
+  snapshotClass?: string;
+}
+
+/** The outcome of deleting one snapshot. */
+export type SnapshotDeletion =
+  | { ok: true; snapshotHandle: string; via: 'content' | 'recreated-content' }
+  | { ok: false; snapshotHandle: string; reason: string };
+
+/** Options of `deleteSnapshots`. */
+export interface DeleteSnapshotsOptions {
+  /** How long one deletion may take, in ms. Default 2 minutes. */
+  timeoutMs?: number;
+  /** Deletions in flight at once. Default 4. */
+  concurrency?: number;
+}
+
+/**
+ * Deletes each retained snapshot. Idempotent: a snapshot whose content and storage are already gone ends ok.
+ *
+ * @returns one outcome per snapshot, in order; failures carry a reason naming the content and handle.
+ */
+export async function deleteSnapshots(
+  kube: KubeClient,
+  snapshots: readonly RetainedSnapshot[],
+  options: DeleteSnapshotsOptions = {},
+): Promise<SnapshotDeletion[]> {
+  const out: SnapshotDeletion[] = new Array(snapshots.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < snapshots.length) {
+      const i = next++;
+      const snapshot = snapshots[i] as RetainedSnapshot;
+      try {
+        out[i] = await deleteOne(kube, snapshot, Date.now() + (options.timeoutMs ?? 120_000));
+      } catch (error) {
+        out[i] = {
+          ok: false,
+          snapshotHandle: snapshot.snapshotHandle,
+          reason: `the snapshot ${snapshot.snapshotHandle} (driver ${snapshot.driver}) could not be deleted: ${describeError(error)}`,
+        };
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 4, snapshots.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return out;
+}
+
+async function deleteOne(
+  kube: KubeClient,
+  snapshot: RetainedSnapshot,
+  deadline: number,
+): Promise<SnapshotDeletion> {
+  const { snapshotHandle } = snapshot;
+  const content = await getObject(kube, paths.volumeSnapshotContent(snapshot.volumeSnapshotContentName));
+  // A content of that name that holds another snapshot is not ours to delete (names are reused).
+  if (content && handleOf(content) === snapshotHandle) {
+    await mergePatchObject(kube, paths.volumeSnapshotContent(snapshot.volumeSnapshotContentName), {
+      spec: { deletionPolicy: 'Delete' },
+    });
+    await deleteObject(kube, paths.volumeSnapshotContent(snapshot.volumeSnapshotContentName));
+    if (!(await gone(kube, snapshot.volumeSnapshotContentName, deadline)))
+      return timedOut(snapshot, snapshot.volumeSnapshotContentName);
+    return { ok: true, snapshotHandle, via: 'content' };
+  }
+
+  // The content is gone: a pre-provisioned content of the handle, never bound (its VolumeSnapshot does not
+  // exist), is deleted by the CSI snapshotter together with the snapshot in the storage.
+  const name = deletionContentName(snapshotHandle);
+  const uid = name.slice('lb-delete-'.length);
+  const classExists =
+    snapshot.snapshotClass !== undefined &&
+    (await getObject(kube, paths.volumeSnapshotClass(snapshot.snapshotClass))) !== undefined;
+  try {
+    await createObject(kube, paths.volumeSnapshotContents(), {
+      apiVersion: snapshotApiVersion,
+      kind: 'VolumeSnapshotContent',
+      metadata: { name },
+      spec: {
+        deletionPolicy: 'Delete',
+        driver: snapshot.driver,
+        source: { snapshotHandle },
+        ...(classExists ? { volumeSnapshotClassName: snapshot.snapshotClass } : {}),
+        volumeSnapshotRef: {
+          apiVersion: snapshotApiVersion,
+          kind: 'VolumeSnapshot',
+          namespace: `ns-${uid}`,
+          name: `name-${uid}`,
+        },
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+  }
+  // The snapshotter must have seen the content (its finalizer guards the storage call) before it is deleted:
+  // it reports the snapshot ready, or an error when the storage no longer has it.
+  await pollUntil(deadline, async () => {
+    const made = await getObject(kube, paths.volumeSnapshotContent(name));
+    if (!made) return true;
+    const status = made.status as { readyToUse?: boolean; error?: unknown } | undefined;
+    return status?.readyToUse === true || status?.error !== undefined ? true : undefined;
+  });
+  await deleteObject(kube, paths.volumeSnapshotContent(name));
+  if (!(await gone(kube, name, deadline))) return timedOut(snapshot, name);
+  return { ok: true, snapshotHandle, via: 'recreated-content' };
+}
+
+function handleOf(content: KubeObject): string | undefined {
+  return (
+    stringField(content, 'status', 'snapshotHandle') ??
+    stringField(content, 'spec', 'source', 'snapshotHandle')
+  );
+}
+
+async function gone(kube: KubeClient, contentName: string, deadline: number): Promise<boolean> {
+  const done = await pollUntil(deadline, async () =>
+    (await getObject(kube, paths.volumeSnapshotContent(contentName))) ? undefined : true,
+  );
+  return done === true;
+}
+
+function timedOut(snapshot: RetainedSnapshot, contentName: string): SnapshotDeletion {
+  return {
+    ok: false,
+    snapshotHandle: snapshot.snapshotHandle,
+    reason: `the VolumeSnapshotContent ${contentName} of the snapshot ${snapshot.snapshotHandle} (driver ${snapshot.driver}) was not deleted in time: is the CSI snapshotter of ${snapshot.driver} running?`,
+  };
+}

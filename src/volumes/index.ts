@@ -1,0 +1,33 @@
+/**
+ * Volume data: CSI snapshots of PVCs (choose the class, take and retain, delete). Objects stay raw JSON.
+ * Imports kube only; the engine (backup, restore) imports this folder, never the other way.
+ */
+export { type CsiVolume, csiVolumeOf, type NotCsiVolume } from './csi-volume.ts';
+export {
+  type DeleteSnapshotsOptions,
+  deleteSnapshots,
+  type RetainedSnapshot,
+  type SnapshotDeletion,
+} from './delete.ts';
+export {
+  lifeboatClassLabel,
+  SnapshotClassError,
+  SnapshotInputError,
+  veleroClassLabel,
+} from './errors.ts';
+export {
+  labelValue,
+  lifeboatBackupLabel,
+  veleroBackupLabel,
+  volumeSnapshotName,
+} from './names.ts';
+export { snapshotApiVersion } from './resources.ts';
+export { chooseSnapshotClass, snapshotClassFor } from './snapshot-class.ts';
+export {
+  type SnapshotFailure,
+  type SnapshotProgress,
+  type SnapshotRecord,
+  type SnapshotRequest,
+  type TakeSnapshotsOptions,
+  takeSnapshots,
+} from './take.ts';
