@@ -24,6 +24,8 @@ export interface RetainedSnapshot {
   volumeSnapshotContentName: string;
   /** The class it was taken with, for the driver's deletion secrets; omitted when the class is gone. */
   snapshotClass?: string;
+  /** The namespace of the PVC it was taken of: where to bind a VolumeSnapshot when the content is gone. */
+  namespace?: string;
 }
 
 /** The outcome of deleting one snapshot. */
@@ -37,6 +39,11 @@ export interface DeleteSnapshotsOptions {
   timeoutMs?: number;
   /** Deletions in flight at once. Default 4. */
   concurrency?: number;
+  /**
+   * Where to bind a temporary VolumeSnapshot to a content made for a snapshot whose content is gone (the
+   * namespace Lifeboat runs in). Default: the snapshot's own `namespace`, when it still exists.
+   */
+  namespace?: string;
 }
 
 /**
@@ -56,7 +63,7 @@ export async function deleteSnapshots(
       const i = next++;
       const snapshot = snapshots[i] as RetainedSnapshot;
       try {
-        out[i] = await deleteOne(kube, snapshot, Date.now() + (options.timeoutMs ?? 120_000));
+        out[i] = await deleteOne(kube, snapshot, Date.now() + (options.timeoutMs ?? 120_000), options);
       } catch (error) {
         out[i] = {
           ok: false,
@@ -75,6 +82,7 @@ async function deleteOne(
   kube: KubeClient,
   snapshot: RetainedSnapshot,
   deadline: number,
+  options: DeleteSnapshotsOptions,
 ): Promise<SnapshotDeletion> {
   const { snapshotHandle } = snapshot;
   const content = await getObject(kube, paths.volumeSnapshotContent(snapshot.volumeSnapshotContentName));
@@ -89,45 +97,61 @@ async function deleteOne(
     return { ok: true, snapshotHandle, via: 'content' };
   }
 
-  // The content is gone: a pre-provisioned content of the handle, never bound (its VolumeSnapshot does not
-  // exist), is deleted by the CSI snapshotter together with the snapshot in the storage.
+  // The content is gone: a content of the handle is pre-provisioned with a VolumeSnapshot bound to it, and the
+  // VolumeSnapshot deleted. That is the one path on which the snapshot controller deletes a content and the CSI
+  // snapshotter the snapshot: an unbound content is deleted without either (no finalizer guards it).
+  const namespace = options.namespace ?? snapshot.namespace;
+  if (namespace === undefined || !(await getObject(kube, paths.namespace(namespace))))
+    return {
+      ok: false,
+      snapshotHandle,
+      reason: `the snapshot ${snapshotHandle} (driver ${snapshot.driver}) has no VolumeSnapshotContent left and ${namespace === undefined ? 'no namespace was given' : `the namespace ${namespace} does not exist`} to bind a VolumeSnapshot to it in, for deletion: give the namespace Lifeboat runs in`,
+    };
   const name = deletionContentName(snapshotHandle);
-  const uid = name.slice('lb-delete-'.length);
   const classExists =
     snapshot.snapshotClass !== undefined &&
     (await getObject(kube, paths.volumeSnapshotClass(snapshot.snapshotClass))) !== undefined;
+  await createOrKeep(kube, paths.volumeSnapshotContents(), {
+    apiVersion: snapshotApiVersion,
+    kind: 'VolumeSnapshotContent',
+    metadata: { name, labels: { [deletionLabel]: 'true' } },
+    spec: {
+      deletionPolicy: 'Delete',
+      driver: snapshot.driver,
+      source: { snapshotHandle },
+      ...(classExists ? { volumeSnapshotClassName: snapshot.snapshotClass } : {}),
+      volumeSnapshotRef: { apiVersion: snapshotApiVersion, kind: 'VolumeSnapshot', namespace, name },
+    },
+  });
+  await createOrKeep(kube, paths.volumeSnapshots(namespace), {
+    apiVersion: snapshotApiVersion,
+    kind: 'VolumeSnapshot',
+    metadata: { name, namespace, labels: { [deletionLabel]: 'true' } },
+    spec: { source: { volumeSnapshotContentName: name } },
+  });
+  // Bound: the content carries the VolumeSnapshot's uid and the controllers' finalizers guard it. The
+  // snapshotter then reports it ready, or an error when the storage no longer has the snapshot.
+  await pollUntil(deadline, async () => {
+    const content = await getObject(kube, paths.volumeSnapshotContent(name));
+    if (!content) return true;
+    const status = content.status as { readyToUse?: boolean; error?: unknown } | undefined;
+    const bound = stringField(content, 'spec', 'volumeSnapshotRef', 'uid') !== undefined;
+    return bound && (status?.readyToUse === true || status?.error !== undefined) ? true : undefined;
+  });
+  await deleteObject(kube, paths.volumeSnapshot(namespace, name));
+  if (!(await gone(kube, name, deadline))) return timedOut(snapshot, name);
+  return { ok: true, snapshotHandle, via: 'recreated-content' };
+}
+
+/** Label on the objects made to delete a snapshot whose content was gone. */
+const deletionLabel = 'lifeboat.io/snapshot-deletion';
+
+async function createOrKeep(kube: KubeClient, collection: string, object: object): Promise<void> {
   try {
-    await createObject(kube, paths.volumeSnapshotContents(), {
-      apiVersion: snapshotApiVersion,
-      kind: 'VolumeSnapshotContent',
-      metadata: { name },
-      spec: {
-        deletionPolicy: 'Delete',
-        driver: snapshot.driver,
-        source: { snapshotHandle },
-        ...(classExists ? { volumeSnapshotClassName: snapshot.snapshotClass } : {}),
-        volumeSnapshotRef: {
-          apiVersion: snapshotApiVersion,
-          kind: 'VolumeSnapshot',
-          namespace: `ns-${uid}`,
-          name: `name-${uid}`,
-        },
-      },
-    });
+    await createObject(kube, collection, object);
   } catch (error) {
     if (!(error instanceof KubeApiError && error.status === 409)) throw error;
   }
-  // The snapshotter must have seen the content (its finalizer guards the storage call) before it is deleted:
-  // it reports the snapshot ready, or an error when the storage no longer has it.
-  await pollUntil(deadline, async () => {
-    const made = await getObject(kube, paths.volumeSnapshotContent(name));
-    if (!made) return true;
-    const status = made.status as { readyToUse?: boolean; error?: unknown } | undefined;
-    return status?.readyToUse === true || status?.error !== undefined ? true : undefined;
-  });
-  await deleteObject(kube, paths.volumeSnapshotContent(name));
-  if (!(await gone(kube, name, deadline))) return timedOut(snapshot, name);
-  return { ok: true, snapshotHandle, via: 'recreated-content' };
 }
 
 function handleOf(content: KubeObject): string | undefined {

@@ -15,6 +15,7 @@ const seg = encodeURIComponent;
 export const paths = {
   pvc: (namespace: string, name: string) =>
     `/api/v1/namespaces/${seg(namespace)}/persistentvolumeclaims/${seg(name)}`,
+  namespace: (name: string) => `/api/v1/namespaces/${seg(name)}`,
   pv: (name: string) => `/api/v1/persistentvolumes/${seg(name)}`,
   volumeSnapshots: (namespace: string) => `${snapshotBase}/namespaces/${seg(namespace)}/volumesnapshots`,
   volumeSnapshot: (namespace: string, name: string) =>

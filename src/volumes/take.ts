@@ -290,16 +290,32 @@ async function waitReady(
   return result ?? { ok: false, timedOut: true, ...(message === undefined ? {} : { message }) };
 }
 
-/** Removes a snapshot that failed: its content is set to Delete (whatever the class says), then it goes. */
-async function discard(kube: KubeClient, namespace: string, name: string): Promise<void> {
+/**
+ * Removes a snapshot that failed, with its content and whatever the driver made. The controller never deletes
+ * a content whose VolumeSnapshot is already gone (it guards against data loss), so a VolumeSnapshot deleted
+ * before it is bound leaves its content behind: wait for the binding first (bounded), set the content to
+ * Delete (whatever the class says), then delete the VolumeSnapshot and, if it is still there, the content.
+ */
+async function discard(kube: KubeClient, namespace: string, name: string, settleMs = 30_000): Promise<void> {
   try {
-    const snapshot = await getObject(kube, paths.volumeSnapshot(namespace, name));
-    const contentName = stringField(snapshot, 'status', 'boundVolumeSnapshotContentName');
-    if (contentName)
+    let uid: string | undefined;
+    const bound = await pollUntil(Date.now() + settleMs, async () => {
+      const snapshot = await getObject(kube, paths.volumeSnapshot(namespace, name));
+      if (!snapshot) return '';
+      uid = snapshot.metadata.uid;
+      return stringField(snapshot, 'status', 'boundVolumeSnapshotContentName');
+    });
+    // The controller names a dynamic snapshot's content after the VolumeSnapshot's uid.
+    const contentName = bound || (uid ? `snapcontent-${uid}` : undefined);
+    if (contentName && (await getObject(kube, paths.volumeSnapshotContent(contentName))))
       await mergePatchObject(kube, paths.volumeSnapshotContent(contentName), {
         spec: { deletionPolicy: 'Delete' },
       });
     await deleteObject(kube, paths.volumeSnapshot(namespace, name));
+    await pollUntil(Date.now() + settleMs, async () =>
+      (await getObject(kube, paths.volumeSnapshot(namespace, name))) ? undefined : true,
+    );
+    if (contentName) await deleteObject(kube, paths.volumeSnapshotContent(contentName));
   } catch {
     // Best effort: the failure being reported matters more than the leftover, which is labelled with the backup.
   }

@@ -1,0 +1,393 @@
+/**
+ * CSI snapshots of PVCs against a real cluster with a node and csi-driver-host-path: the class is chosen as
+ * Velero chooses it, snapshots are taken and retained beyond their VolumeSnapshot objects, a volume made from
+ * the retained handle holds the same bytes, failures name the PVC, and deletion removes the snapshot in the
+ * driver's storage (also when its content is gone), idempotently.
+ */
+import assert from 'node:assert/strict';
+import { access, readdir } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import type { KubeClient, KubeObject } from '../../src/kube/index.ts';
+import {
+  csiVolumeOf,
+  deleteSnapshots,
+  SnapshotClassError,
+  type SnapshotProgress,
+  type SnapshotRecord,
+  snapshotClassFor,
+  takeSnapshots,
+  volumeSnapshotName,
+} from '../../src/volumes/index.ts';
+import { eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import { type NodeEnv, type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
+
+let env: TestbedEnv;
+let cluster: TestbedCluster & { node: NodeEnv };
+let kube: KubeClient;
+let busybox: string;
+const namespaces: string[] = [];
+const classes: string[] = [];
+
+before(async () => {
+  env = await useTestbedWithNodes();
+  const first = env.clusters[0] as TestbedCluster;
+  assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
+  cluster = { ...first, node: first.node };
+  busybox = env.images.busybox;
+  kube = await kubeClient(cluster);
+});
+
+after(async () => {
+  for (const ns of namespaces) await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false']);
+  for (const name of classes)
+    await kubectl(env, cluster, ['delete', 'volumesnapshotclass', name, '--ignore-not-found']);
+  await kube?.close();
+});
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+const getJson = async <T>(args: string[]) =>
+  JSON.parse(await kubectl(env, cluster, [...args, '-o', 'json'])) as T;
+const applyIn = (ns: string, objects: object[]) =>
+  kubectl(
+    env,
+    cluster,
+    ['apply', '-n', ns, '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  );
+const snapFile = (handle: string) => `${cluster.node.csiStateDir}/${handle}.snap`;
+
+const pod = (name: string, script: string, claim: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: {
+    restartPolicy: 'Never',
+    terminationGracePeriodSeconds: 0,
+    containers: [
+      {
+        name: 'main',
+        image: busybox,
+        command: ['sh', '-c', script],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+      },
+    ],
+    volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }],
+  },
+});
+const claim = (name: string, extra: object = {}) => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } }, ...extra },
+});
+const finished = (ns: string, name: string) =>
+  eventually(
+    `pod ${name} to finish`,
+    async () => {
+      const phase = (await getJson<{ status: { phase: string } }>(['get', 'pod', name, '-n', ns])).status
+        .phase;
+      if (phase === 'Failed') throw new Error(`pod ${name} failed`);
+      return phase === 'Succeeded' ? true : undefined;
+    },
+    120_000,
+  );
+
+/** A namespace with a PVC `data` written by a pod with `bytes` in /data/file. */
+async function writtenClaim(prefix: string, bytes: string): Promise<string> {
+  const ns = uniqueName(prefix);
+  namespaces.push(ns);
+  await kubectl(env, cluster, ['create', 'namespace', ns]);
+  await applyIn(ns, [claim('data'), pod('writer', `printf '%s' '${bytes}' > /data/file && sync`, 'data')]);
+  await finished(ns, 'writer');
+  return ns;
+}
+
+describe('CSI snapshots', () => {
+  test('snapshotClassFor: the driver default; the labelled one among several; a clear error naming the driver when none or several', async () => {
+    const found = await snapshotClassFor(kube, cluster.node.csiDriver);
+    assert.equal(found.metadata.name, cluster.node.snapshotClass);
+
+    const missing = `missing-${uniqueName('d')}.csi.example`;
+    await assert.rejects(snapshotClassFor(kube, missing), (error: unknown) => {
+      assert.ok(error instanceof SnapshotClassError);
+      assert.equal(error.driver, missing);
+      assert.deepEqual(error.candidates, []);
+      assert.match(
+        error.message,
+        new RegExp(`no VolumeSnapshotClass for the CSI driver "${missing.replaceAll('.', '\\.')}"`),
+      );
+      assert.match(
+        error.message,
+        /create a VolumeSnapshotClass with driver .* labelled velero\.io\/csi-volumesnapshot-class=true/,
+      );
+      return true;
+    });
+
+    // A made-up driver with several classes (cluster-scoped; the real driver's choice is left alone).
+    const driver = `${uniqueName('multi')}.csi.example`;
+    const [plain, other, preferred] = ['plain', 'other', 'preferred'].map((n) => uniqueName(n)) as [
+      string,
+      string,
+      string,
+    ];
+    const vsclass = (
+      name: string,
+      labels: Record<string, string> = {},
+      annotations: Record<string, string> = {},
+    ) => ({
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshotClass',
+      metadata: { name, labels, annotations },
+      driver,
+      deletionPolicy: 'Delete',
+    });
+    classes.push(plain, other, preferred);
+    await applyIn('default', [vsclass(plain), vsclass(other)]);
+    await assert.rejects(snapshotClassFor(kube, driver), (error: unknown) => {
+      assert.ok(error instanceof SnapshotClassError);
+      assert.deepEqual([...error.candidates].sort(), [other, plain].sort());
+      assert.match(error.message, /none is labelled .* or marked default: label the one to use/);
+      return true;
+    });
+    await applyIn('default', [
+      vsclass(other, {}, { 'snapshot.storage.kubernetes.io/is-default-class': 'true' }),
+    ]);
+    assert.equal((await snapshotClassFor(kube, driver)).metadata.name, other);
+    await applyIn('default', [vsclass(preferred, { 'lifeboat.io/csi-volumesnapshot-class': 'true' })]);
+    assert.equal(
+      (await snapshotClassFor(kube, driver)).metadata.name,
+      preferred,
+      'the labelled class wins over the default',
+    );
+    await applyIn('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': 'true' })]);
+    await assert.rejects(snapshotClassFor(kube, driver), /several VolumeSnapshotClasses .* are labelled/);
+  });
+
+  test('a PVC is snapshotted and retained: the VolumeSnapshot is gone, the content stays with Retain, a volume made from the handle holds the same bytes; deleting removes the snapshot in storage, twice without error', async () => {
+    const bytes = `data ${Math.random().toString(36).slice(2)} ${Date.now()}`;
+    const ns = await writtenClaim('vol-take', bytes);
+    const backupName = uniqueName('backup');
+    const progress: SnapshotProgress[] = [];
+    const outcomes = await takeSnapshots(
+      kube,
+      [
+        { namespace: ns, pvc: 'data' },
+        { namespace: ns, pvc: 'no-such-claim' },
+      ],
+      { backupName, timeoutMs: 120_000, onProgress: (p) => progress.push(p) },
+    );
+    const [taken, missing] = outcomes;
+    assert.ok(taken?.ok, `snapshot failed: ${JSON.stringify(taken)}`);
+    assert.ok(missing && !missing.ok);
+    assert.match(missing.reason, new RegExp(`the claim ${ns}/no-such-claim does not exist`));
+    assert.deepEqual(progress.at(-1), { total: 2, ready: 1, failed: 1 });
+
+    const record: SnapshotRecord = taken;
+    assert.equal(record.driver, cluster.node.csiDriver);
+    assert.equal(record.snapshotClass, cluster.node.snapshotClass);
+    assert.equal(record.volumeSnapshotName, volumeSnapshotName(backupName, ns, 'data'));
+    assert.ok(record.volumeSnapshotName.length <= 63);
+    assert.equal(record.restoreSize, '10Mi');
+    assert.ok(record.readyTime && !Number.isNaN(Date.parse(record.readyTime)));
+    assert.equal(record.volumeSnapshot.metadata.labels?.['velero.io/backup-name'], backupName);
+    assert.equal(record.volumeSnapshot.metadata.labels?.['lifeboat.io/backup-name'], backupName);
+    assert.equal(record.volumeSnapshotClass.metadata.name, cluster.node.snapshotClass);
+    assert.ok(await exists(snapFile(record.snapshotHandle)), 'the driver holds the snapshot');
+
+    const left = await getJson<{ items: unknown[] }>(['get', 'volumesnapshots', '-n', ns]);
+    assert.deepEqual(left.items, [], 'no VolumeSnapshot is left in the namespace');
+    const content = await getJson<{ spec: { deletionPolicy: string }; status: { snapshotHandle: string } }>([
+      'get',
+      'volumesnapshotcontent',
+      record.volumeSnapshotContentName,
+    ]);
+    assert.equal(content.spec.deletionPolicy, 'Retain');
+    assert.equal(content.status.snapshotHandle, record.snapshotHandle);
+
+    // Restore by hand from the handle: a pre-provisioned content (Retain), a VolumeSnapshot bound to it, a PVC.
+    const restoredContent = uniqueName('restored-content');
+    await applyIn(ns, [
+      {
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshotContent',
+        metadata: { name: restoredContent },
+        spec: {
+          deletionPolicy: 'Retain',
+          driver: record.driver,
+          source: { snapshotHandle: record.snapshotHandle },
+          volumeSnapshotClassName: record.snapshotClass,
+          volumeSnapshotRef: {
+            apiVersion: 'snapshot.storage.k8s.io/v1',
+            kind: 'VolumeSnapshot',
+            namespace: ns,
+            name: 'restored',
+          },
+        },
+      },
+      {
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshot',
+        metadata: { name: 'restored' },
+        spec: { source: { volumeSnapshotContentName: restoredContent } },
+      },
+      claim('copy', {
+        storageClassName: cluster.node.storageClasses[1],
+        dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'restored' },
+      }),
+      pod('reader', 'cat /data/file', 'copy'),
+    ]);
+    await finished(ns, 'reader');
+    assert.equal(await kubectl(env, cluster, ['logs', 'reader', '-n', ns]), bytes);
+    // The hand-made restore objects go; their content is Retain, so the snapshot stays.
+    await kubectl(env, cluster, [
+      'delete',
+      'volumesnapshot',
+      'restored',
+      '-n',
+      ns,
+      '--wait=true',
+      '--timeout=60s',
+    ]);
+    await kubectl(env, cluster, [
+      'delete',
+      'volumesnapshotcontent',
+      restoredContent,
+      '--wait=true',
+      '--timeout=60s',
+    ]);
+    assert.ok(await exists(snapFile(record.snapshotHandle)), 'the snapshot outlived the restore objects');
+
+    const [deleted] = await deleteSnapshots(kube, [record]);
+    assert.deepEqual(deleted, { ok: true, snapshotHandle: record.snapshotHandle, via: 'content' });
+    assert.equal(
+      await exists(snapFile(record.snapshotHandle)),
+      false,
+      'the driver no longer holds the snapshot',
+    );
+    await assert.rejects(
+      kubectl(env, cluster, ['get', 'volumesnapshotcontent', record.volumeSnapshotContentName]),
+      /NotFound/,
+    );
+
+    const [again] = await deleteSnapshots(kube, [record]);
+    assert.deepEqual(again, { ok: true, snapshotHandle: record.snapshotHandle, via: 'recreated-content' });
+    const contents = await getJson<{ items: { spec: { source: { snapshotHandle?: string } } }[] }>([
+      'get',
+      'volumesnapshotcontents',
+    ]);
+    assert.ok(
+      contents.items.every((item) => item.spec.source.snapshotHandle !== record.snapshotHandle),
+      'no content of the deleted handle is left behind',
+    );
+  });
+
+  test('a snapshot whose content was removed from the cluster is deleted through a content made for its handle', async () => {
+    const ns = await writtenClaim('vol-orphan', 'orphan');
+    const [taken] = await takeSnapshots(kube, [{ namespace: ns, pvc: 'data' }], {
+      backupName: uniqueName('orphan'),
+    });
+    assert.ok(taken?.ok, JSON.stringify(taken));
+    // Someone removes the retained content (a cleaned-up cluster): the snapshot stays in storage.
+    await kubectl(env, cluster, [
+      'delete',
+      'volumesnapshotcontent',
+      taken.volumeSnapshotContentName,
+      '--timeout=60s',
+    ]);
+    assert.ok(await exists(snapFile(taken.snapshotHandle)));
+
+    const [deleted] = await deleteSnapshots(kube, [taken]);
+    assert.deepEqual(deleted, { ok: true, snapshotHandle: taken.snapshotHandle, via: 'recreated-content' });
+    assert.equal(
+      await exists(snapFile(taken.snapshotHandle)),
+      false,
+      'the driver no longer holds the snapshot',
+    );
+  });
+
+  test('a snapshot that is not ready in time fails naming the PVC and leaves no VolumeSnapshot; a hostPath volume is not CSI', async () => {
+    const ns = await writtenClaim('vol-slow', 'slow');
+    // Other tests' snapshots may exist; this test's own must not be among what is left.
+    const snapsBefore = (await readdir(cluster.node.csiStateDir)).filter((file) => file.endsWith('.snap'));
+    const slowBackup = uniqueName('slow');
+    const [late] = await takeSnapshots(kube, [{ namespace: ns, pvc: 'data' }], {
+      backupName: slowBackup,
+      timeoutMs: 1,
+    });
+    assert.ok(late && !late.ok);
+    assert.equal(late.driver, cluster.node.csiDriver);
+    assert.match(
+      late.reason,
+      new RegExp(
+        `the snapshot of the claim ${ns}/data \\(driver ${cluster.node.csiDriver}\\) was not ready to use within`,
+      ),
+    );
+    // Nothing of the failed snapshot is left: no VolumeSnapshot, no content, no snapshot in the driver's storage.
+    const snapName = volumeSnapshotName(slowBackup, ns, 'data');
+    const left = await getJson<{ items: unknown[] }>(['get', 'volumesnapshots', '-n', ns]);
+    assert.deepEqual(left.items, []);
+    await eventually("the failed snapshot's content to be removed", async () => {
+      const contents = await getJson<{ items: { spec: { volumeSnapshotRef: { name: string } } }[] }>([
+        'get',
+        'volumesnapshotcontents',
+      ]);
+      return contents.items.some((item) => item.spec.volumeSnapshotRef.name === snapName) ? undefined : true;
+    });
+
+    assert.deepEqual(
+      (await readdir(cluster.node.csiStateDir)).filter(
+        (file) => file.endsWith('.snap') && !snapsBefore.includes(file),
+      ),
+      [],
+      'the driver holds no snapshot of the failed attempt',
+    );
+
+    // A static hostPath PV bound to a claim: not snapshotted, with the reason.
+    const pv = uniqueName('hostpath-pv');
+    await applyIn(ns, [
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: pv },
+        spec: {
+          capacity: { storage: '10Mi' },
+          accessModes: ['ReadWriteOnce'],
+          persistentVolumeReclaimPolicy: 'Retain',
+          storageClassName: '',
+          hostPath: { path: `/tmp/${pv}` },
+          claimRef: { namespace: ns, name: 'host' },
+        },
+      },
+      claim('host', { storageClassName: '', volumeName: pv }),
+    ]);
+    try {
+      const bound = await eventually('the hostPath claim to be Bound', async () => {
+        const pvc = await getJson<KubeObject & { status: { phase: string } }>([
+          'get',
+          'pvc',
+          'host',
+          '-n',
+          ns,
+        ]);
+        return pvc.status.phase === 'Bound' ? pvc : undefined;
+      });
+      const info = await csiVolumeOf(kube, bound);
+      assert.equal(info.csi, false);
+      assert.match(
+        (info as { reason: string }).reason,
+        new RegExp(`the volume ${pv} of the claim ${ns}/host is a hostPath volume, not a CSI volume`),
+      );
+      const [refused] = await takeSnapshots(kube, [{ namespace: ns, pvc: 'host' }], {
+        backupName: uniqueName('host'),
+      });
+      assert.ok(refused && !refused.ok);
+      assert.match(refused.reason, /is a hostPath volume, not a CSI volume/);
+    } finally {
+      await kubectl(env, cluster, ['delete', 'pv', pv, '--wait=false']);
+    }
+  });
+});
