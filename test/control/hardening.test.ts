@@ -332,9 +332,12 @@ describe("the embedded store's lock", () => {
   let sleeper: ChildProcess;
   let server: Server | undefined;
 
-  before(() => {
+  before(async () => {
     // An unrelated live process, standing for whatever got a crashed server's pid.
     sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    // Start times count in 1/100 s ticks: a server spawned in the same tick would look like the sleeper
+    // (a reused pid that also started in the crashed server's very tick — not a case that happens).
+    await sleep(100);
   });
   after(async () => {
     sleeper.kill('SIGKILL');
