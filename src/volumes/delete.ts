@@ -10,6 +10,7 @@ import {
   createObject,
   deleteObject,
   getObject,
+  hasBoundProtection,
   mergePatchObject,
   paths,
   pollUntil,
@@ -129,15 +130,21 @@ async function deleteOne(
     metadata: { name, namespace, labels: { [deletionLabel]: 'true' } },
     spec: { source: { volumeSnapshotContentName: name } },
   });
-  // Bound: the content carries the VolumeSnapshot's uid and the controllers' finalizers guard it. The
-  // snapshotter then reports it ready, or an error when the storage no longer has the snapshot.
-  await pollUntil(deadline, async () => {
-    const content = await getObject(kube, paths.volumeSnapshotContent(name));
-    if (!content) return true;
-    const status = content.status as { readyToUse?: boolean; error?: unknown } | undefined;
-    const bound = stringField(content, 'spec', 'volumeSnapshotRef', 'uid') !== undefined;
-    return bound && (status?.readyToUse === true || status?.error !== undefined) ? true : undefined;
+  // Bound, and guarded: only a VolumeSnapshot that carries the controller's bound-protection finalizer when it
+  // is deleted makes the controller delete its content (a content whose VolumeSnapshot vanished at once is
+  // kept, to avoid losing data). Its status (ready, or an error when the storage no longer has the snapshot)
+  // says the snapshotter has seen the content.
+  const guarded = await pollUntil(deadline, async () => {
+    const made = await getObject(kube, paths.volumeSnapshot(namespace, name));
+    const status = made?.status as { readyToUse?: boolean; error?: unknown } | undefined;
+    return made &&
+      stringField(made, 'status', 'boundVolumeSnapshotContentName') === name &&
+      hasBoundProtection(made) &&
+      (status?.readyToUse === true || status?.error !== undefined)
+      ? true
+      : undefined;
   });
+  if (!guarded) return timedOut(snapshot, name);
   await deleteObject(kube, paths.volumeSnapshot(namespace, name));
   if (!(await gone(kube, name, deadline))) return timedOut(snapshot, name);
   return { ok: true, snapshotHandle, via: 'recreated-content' };

@@ -110,3 +110,11 @@ export function stringField(object: unknown, ...keys: string[]): string | undefi
   const value = field(object, ...keys);
   return typeof value === 'string' ? value : undefined;
 }
+
+/** Whether the snapshot controller guards a VolumeSnapshot's binding with its finalizer. */
+export function hasBoundProtection(object: KubeObject): boolean {
+  const finalizers = object.metadata.finalizers;
+  return Array.isArray(finalizers) && finalizers.includes(boundProtectionFinalizer);
+}
+
+const boundProtectionFinalizer = 'snapshot.storage.kubernetes.io/volumesnapshot-bound-protection';

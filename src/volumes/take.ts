@@ -11,6 +11,7 @@ import {
   createObject,
   deleteObject,
   getObject,
+  hasBoundProtection,
   mergePatchObject,
   paths,
   pollUntil,
@@ -303,7 +304,8 @@ async function discard(kube: KubeClient, namespace: string, name: string, settle
       const snapshot = await getObject(kube, paths.volumeSnapshot(namespace, name));
       if (!snapshot) return '';
       uid = snapshot.metadata.uid;
-      return stringField(snapshot, 'status', 'boundVolumeSnapshotContentName');
+      const content = stringField(snapshot, 'status', 'boundVolumeSnapshotContentName');
+      return content && hasBoundProtection(snapshot) ? content : undefined;
     });
     // The controller names a dynamic snapshot's content after the VolumeSnapshot's uid.
     const contentName = bound || (uid ? `snapcontent-${uid}` : undefined);

@@ -309,6 +309,63 @@ describe('CSI snapshots', () => {
     );
   });
 
+  test('several PVCs are snapshotted together, never more than `concurrency` at once, each reported as it ends', async () => {
+    const ns = uniqueName('vol-many');
+    namespaces.push(ns);
+    await kubectl(env, cluster, ['create', 'namespace', ns]);
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    await applyIn(
+      ns,
+      names.map((name) => claim(name)),
+    );
+    await eventually('the claims to be Bound', async () => {
+      const list = await getJson<{ items: { status: { phase: string } }[] }>(['get', 'pvc', '-n', ns]);
+      return list.items.length === names.length && list.items.every((item) => item.status.phase === 'Bound')
+        ? true
+        : undefined;
+    });
+    // A KubeClient that counts VolumeSnapshots created and not yet deleted (the snapshots in flight).
+    let inFlight = 0;
+    let peak = 0;
+    const counting: KubeClient = {
+      server: kube.server,
+      close: () => Promise.resolve(),
+      request: async (request) => {
+        const snapshots = /\/volumesnapshots(\/|$)/.test(request.path);
+        const response = await kube.request(request);
+        if (snapshots && request.method === 'POST') peak = Math.max(peak, ++inFlight);
+        if (snapshots && request.method === 'DELETE') inFlight--;
+        return response;
+      },
+    };
+    const progress: SnapshotProgress[] = [];
+    const outcomes = await takeSnapshots(
+      counting,
+      names.map((pvc) => ({ namespace: ns, pvc })),
+      { backupName: uniqueName('many'), concurrency: 2, onProgress: (p) => progress.push(p) },
+    );
+    assert.deepEqual(
+      outcomes.map((outcome) => [outcome.pvc, outcome.ok]),
+      names.map((name) => [name, true]),
+    );
+    assert.equal(peak, 2, 'two snapshots were in flight at once, never more');
+    assert.deepEqual(
+      progress.map((p) => p.ready),
+      [1, 2, 3, 4, 5],
+    );
+    const handles = outcomes.map((outcome) => (outcome.ok ? outcome.snapshotHandle : ''));
+    assert.equal(new Set(handles).size, names.length);
+    const deletions = await deleteSnapshots(
+      kube,
+      outcomes.filter((outcome) => outcome.ok),
+    );
+    assert.ok(
+      deletions.every((deletion) => deletion.ok && deletion.via === 'content'),
+      JSON.stringify(deletions),
+    );
+    for (const handle of handles) assert.equal(await exists(snapFile(handle)), false);
+  });
+
   test('a snapshot that is not ready in time fails naming the PVC and leaves no VolumeSnapshot; a hostPath volume is not CSI', async () => {
     const ns = await writtenClaim('vol-slow', 'slow');
     // Other tests' snapshots may exist; this test's own must not be among what is left.
