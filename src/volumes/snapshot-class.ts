@@ -7,7 +7,8 @@ const defaultClassAnnotation = 'snapshot.storage.kubernetes.io/is-default-class'
 
 /**
  * The VolumeSnapshotClass to snapshot a CSI driver's volumes with: among the driver's classes, the one
- * labelled `velero.io/csi-volumesnapshot-class=true` or `lifeboat.io/csi-volumesnapshot-class=true`, else the
+ * labelled `velero.io/csi-volumesnapshot-class` or `lifeboat.io/csi-volumesnapshot-class` (any value but
+ * `false`, as Velero reads the label by its presence), else the
  * one annotated `snapshot.storage.kubernetes.io/is-default-class: "true"`, else the only one.
  *
  * @returns the class as read (raw JSON).
@@ -28,7 +29,10 @@ export function chooseSnapshotClass(driver: string, classes: readonly KubeObject
   const names = classes.map((object) => object.metadata.name).sort();
   const labelled = classes.filter((object) => {
     const labels = object.metadata.labels ?? {};
-    return labels[veleroClassLabel] === 'true' || labels[lifeboatClassLabel] === 'true';
+    // Velero looks at the label's presence only; a value of "false" is taken at its word here.
+    return [veleroClassLabel, lifeboatClassLabel].some(
+      (key) => labels[key] !== undefined && labels[key] !== 'false',
+    );
   });
   if (labelled.length === 1) return labelled[0] as KubeObject;
   if (labelled.length > 1)

@@ -66,7 +66,7 @@ export interface SnapshotRecord {
   readyTime?: string;
   /** The VolumeSnapshot as read when ready, before it was deleted (raw JSON). */
   volumeSnapshot: KubeObject;
-  /** The VolumeSnapshotContent as patched to Retain (raw JSON). */
+  /** The VolumeSnapshotContent as patched to Retain and labelled with the backup (raw JSON). */
   volumeSnapshotContent: KubeObject;
   /** The VolumeSnapshotClass used (raw JSON). */
   volumeSnapshotClass: KubeObject;
@@ -206,7 +206,10 @@ async function takeOne(
   }
   const { snapshot, contentName, handle } = ready;
   // The snapshot must outlive the VolumeSnapshot: Retain first, then the VolumeSnapshot can go.
+  // Labelled with the backup as Velero labels it: Velero deletes a backup's snapshots only through contents
+  // that carry its label.
   const content = await mergePatchObject(kube, paths.volumeSnapshotContent(contentName), {
+    metadata: { labels },
     spec: { deletionPolicy: 'Retain' },
   });
   await deleteObject(kube, paths.volumeSnapshot(request.namespace, name));

@@ -163,7 +163,13 @@ describe('CSI snapshots', () => {
       preferred,
       'the labelled class wins over the default',
     );
-    await applyIn('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': 'true' })]);
+    await applyIn('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': 'false' })]);
+    assert.equal(
+      (await snapshotClassFor(kube, driver)).metadata.name,
+      preferred,
+      'a label of "false" does not count',
+    );
+    await applyIn('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': '' })]);
     await assert.rejects(snapshotClassFor(kube, driver), /several VolumeSnapshotClasses .* are labelled/);
   });
 
@@ -196,6 +202,9 @@ describe('CSI snapshots', () => {
     assert.equal(record.volumeSnapshot.metadata.labels?.['velero.io/backup-name'], backupName);
     assert.equal(record.volumeSnapshot.metadata.labels?.['lifeboat.io/backup-name'], backupName);
     assert.equal(record.volumeSnapshotClass.metadata.name, cluster.node.snapshotClass);
+    assert.equal(record.volumeSnapshotContent.metadata.labels?.['velero.io/backup-name'], backupName);
+    assert.equal(record.volumeSnapshotContent.metadata.name, record.volumeSnapshotContentName);
+    assert.equal((record.volumeSnapshot.status as { readyToUse?: boolean }).readyToUse, true);
     assert.ok(await exists(snapFile(record.snapshotHandle)), 'the driver holds the snapshot');
 
     const left = await getJson<{ items: unknown[] }>(['get', 'volumesnapshots', '-n', ns]);
