@@ -1,0 +1,220 @@
+/** The routes of backups and restores, with their items, events and logs. */
+import { z } from 'zod';
+import * as control from '../../control/index.ts';
+import { backupEvents, restoreEvents } from '../events.ts';
+import { type Route, route } from '../route.ts';
+
+const backupFilter = z
+  .object({
+    cluster: control.idOrName.optional(),
+    workspace: control.idOrName.optional(),
+    group: control.idOrName.optional(),
+    location: control.idOrName.optional(),
+  })
+  .strict();
+const restoreFilter = z
+  .object({ cluster: control.idOrName.optional(), backup: control.backupRef.optional() })
+  .strict();
+const itemsQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  })
+  .strict();
+const eventsQuery = z.object({ after: z.coerce.number().int().min(0).default(0) }).strict();
+
+export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unknown>[] {
+  const routes = [
+    // Backups
+    route({
+      method: 'get',
+      path: '/projects/:project/backups',
+      tag: 'backups',
+      summary: 'Backups, newest first',
+      access: 'viewer',
+      query: backupFilter,
+      returns: 'backups',
+      handler: ({ caller, params, query }) => control.listBackups(ctx, caller, String(params.project), query),
+    }),
+    route({
+      method: 'post',
+      path: '/projects/:project/clusters/:cluster/backups',
+      tag: 'backups',
+      summary: 'Back up a cluster now (it must be Healthy)',
+      access: 'operator',
+      body: control.backupInput,
+      status: 202,
+      returns: 'the queued backup',
+      handler: ({ caller, params, body }) =>
+        control.createBackup(ctx, caller, String(params.project), String(params.cluster), body),
+    }),
+    route({
+      method: 'post',
+      path: '/projects/:project/workspaces/:workspace/backups',
+      tag: 'backups',
+      summary:
+        'Back up every cluster of a workspace now, as one group (unhealthy ones skipped with the reason)',
+      access: 'operator',
+      body: control.backupInput,
+      status: 202,
+      returns: 'the group',
+      handler: ({ caller, params, body }) =>
+        control.createWorkspaceBackup(ctx, caller, String(params.project), String(params.workspace), body),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/backups/:backup',
+      tag: 'backups',
+      summary:
+        'A backup (by id, or by a name unambiguous in the project): phase (Missing once its folder is gone from the location), progress, counts, size, expiry, errors and warnings',
+      access: 'viewer',
+      returns: 'the backup',
+      handler: ({ caller, params }) =>
+        control.getBackup(ctx, caller, String(params.project), String(params.backup)),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/backups/:backup/contents',
+      tag: 'backups',
+      summary: 'What a backup holds, by namespace and kind (from its index)',
+      access: 'viewer',
+      returns: 'the contents',
+      handler: ({ caller, params }) =>
+        control.backupContents(ctx, caller, String(params.project), String(params.backup)),
+    }),
+    route({
+      method: 'post',
+      path: '/projects/:project/backups/:backup/verify',
+      tag: 'backups',
+      summary: 'Check every object of a backup against its content index and its path (writes nothing)',
+      access: 'operator',
+      returns: 'the problems found, per object',
+      handler: ({ caller, params }) =>
+        control.verifyStoredBackup(ctx, caller, String(params.project), String(params.backup)),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/backups/:backup/logs',
+      tag: 'backups',
+      summary: 'A backup’s log (text)',
+      access: 'viewer',
+      raw: true,
+      returns: 'text/plain log lines',
+      handler: async ({ caller, params, c }) =>
+        c.text(await control.backupLogs(ctx, caller, String(params.project), String(params.backup))),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/backups/:backup/events',
+      tag: 'backups',
+      summary: 'Server-sent events: progress, then end',
+      access: 'viewer',
+      raw: true,
+      returns: 'text/event-stream',
+      handler: async ({ caller, params, c }) => {
+        await control.getBackup(ctx, caller, String(params.project), String(params.backup));
+        return backupEvents(c, ctx, caller, String(params.project), String(params.backup));
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/projects/:project/backups/:backup',
+      tag: 'backups',
+      summary: 'Delete a backup from its location and then from Lifeboat',
+      access: 'admin',
+      status: 202,
+      returns: 'the backup, now Deleting',
+      handler: ({ caller, params }) =>
+        control.deleteBackup(ctx, caller, String(params.project), String(params.backup)),
+    }),
+    // Restores
+    route({
+      method: 'post',
+      path: '/projects/:project/restores/plan',
+      tag: 'restores',
+      summary: 'Dry run: what a restore would do in the target cluster (writes nothing)',
+      access: 'operator',
+      body: control.restoreInput,
+      returns: 'the plan',
+      handler: ({ caller, params, body }) =>
+        control.planRestoreFor(ctx, caller, String(params.project), body),
+    }),
+    route({
+      method: 'post',
+      path: '/projects/:project/restores',
+      tag: 'restores',
+      summary: 'Restore a backup into a cluster of the same project',
+      access: 'operator',
+      body: control.restoreInput,
+      status: 202,
+      returns: 'the queued restore',
+      handler: ({ caller, params, body }) => control.createRestore(ctx, caller, String(params.project), body),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/restores',
+      tag: 'restores',
+      summary: 'Restores, newest first',
+      access: 'viewer',
+      query: restoreFilter,
+      returns: 'restores',
+      handler: ({ caller, params, query }) =>
+        control.listRestores(ctx, caller, String(params.project), query),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/restores/:restore',
+      tag: 'restores',
+      summary: 'A restore: phase, progress, counts, errors and warnings',
+      access: 'viewer',
+      returns: 'the restore',
+      handler: ({ caller, params }) =>
+        control.getRestore(ctx, caller, String(params.project), String(params.restore)),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/restores/:restore/items',
+      tag: 'restores',
+      summary: 'Objects done so far, after a sequence number (polling)',
+      access: 'viewer',
+      query: itemsQuery,
+      returns: 'items in order',
+      handler: async ({ caller, params, query }) => {
+        const restore = await control.resolveRestore(
+          ctx,
+          caller,
+          String(params.project),
+          String(params.restore),
+        );
+        return control.restoreItems(ctx, restore.id, query.after, query.limit);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/restores/:restore/events',
+      tag: 'restores',
+      summary: 'Server-sent events: item (one per object), progress, end',
+      access: 'viewer',
+      query: eventsQuery,
+      raw: true,
+      returns: 'text/event-stream',
+      handler: async ({ caller, params, query, c }) => {
+        await control.resolveRestore(ctx, caller, String(params.project), String(params.restore));
+        const lastId = Number(c.req.header('last-event-id') ?? query.after);
+        return restoreEvents(c, ctx, caller, String(params.project), String(params.restore), lastId || 0);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/restores/:restore/logs',
+      tag: 'restores',
+      summary: 'A restore’s log (text)',
+      access: 'viewer',
+      raw: true,
+      returns: 'text/plain log lines',
+      handler: async ({ caller, params, c }) =>
+        c.text(await control.restoreLogs(ctx, caller, String(params.project), String(params.restore))),
+    }),
+  ];
+  return routes as Route<unknown, unknown>[];
+}
