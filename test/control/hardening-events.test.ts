@@ -88,7 +88,7 @@ describe('event streams of a caller who lost access', () => {
     await t?.close();
   });
 
-  test('a revoked token stops its stream at once; the same user’s other token goes on', async () => {
+  test('a revoked token stops its stream at once; the same user’s other token goes on', async (context) => {
     const second = await call('POST', '/tokens', watcherToken, { name: 'second' });
     const secondToken = String(second.body.token);
     const revoked = await open(watcherToken);
@@ -102,7 +102,7 @@ describe('event streams of a caller who lost access', () => {
     const at = performance.now();
     assert.equal((await call('DELETE', `/tokens/${first.id}`, secondToken)).status, 204);
     const ms = await endsWithin(revoked, at, 3000);
-    console.log(`revoked token: its stream ended ${ms.toFixed(0)} ms after the revocation`);
+    context.diagnostic(`revoked token: its stream ended ${ms.toFixed(0)} ms after the revocation`);
     assert.ok(ms < 1000, `the stream ended after ${ms} ms`);
     assert.match(revoked.text(), /event: error\ndata: .*the token was revoked/);
     assert.equal(
@@ -114,18 +114,18 @@ describe('event streams of a caller who lost access', () => {
     watcherToken = secondToken;
   });
 
-  test('a member removed from the project stops receiving at once', async () => {
+  test('a member removed from the project stops receiving at once', async (context) => {
     const stream = await open(watcherToken);
     const at = performance.now();
     assert.equal((await call('DELETE', '/projects/watched/members/watcher', t.adminToken)).status, 204);
     const ms = await endsWithin(stream, at, 3000);
-    console.log(`removed member: the stream ended ${ms.toFixed(0)} ms after the removal`);
+    context.diagnostic(`removed member: the stream ended ${ms.toFixed(0)} ms after the removal`);
     assert.ok(ms < 1000, `the stream ended after ${ms} ms`);
     assert.match(stream.text(), /event: error\ndata: .*not found/);
     await call('PUT', '/projects/watched/members/watcher', t.adminToken, { role: 'viewer' });
   });
 
-  test('a token revoked by another replica (straight in the database) stops the stream within a second', async () => {
+  test('a token revoked by another replica (straight in the database) stops the stream within a second', async (context) => {
     const stream = await open(watcherToken);
     const at = performance.now();
     await t.plane.ctx.db.execute(
@@ -133,7 +133,7 @@ describe('event streams of a caller who lost access', () => {
       ['watcher'],
     );
     const ms = await endsWithin(stream, at, 3000);
-    console.log(`token deleted in the database: the stream ended ${ms.toFixed(0)} ms later`);
+    context.diagnostic(`token deleted in the database: the stream ended ${ms.toFixed(0)} ms later`);
     assert.ok(ms < 1000, `the stream ended after ${ms} ms`);
   });
 });

@@ -176,8 +176,6 @@ describe('requests made on a user’s behalf', () => {
     const leaked = t.api.answers.filter((text) => text.includes(secret));
     assert.deepEqual(leaked, [], 'no API answer repeats the page');
     assert.ok(!(await stored()).includes(secret), 'no stored field holds the page');
-    for (const cluster of (await call('GET', '/clusters')).body as unknown as Json[])
-      console.log(`healthReason of ${cluster.name}: ${cluster.healthReason}`);
   });
 
   test('by default, a location at a private address is refused before any request, naming the setting', async () => {

@@ -234,14 +234,14 @@ describe('the server under hostile requests', () => {
   ];
 
   for (const attack of hostile) {
-    test(`${attack.what}: a clear 400, and /healthz answers within ${healthLimitMs} ms meanwhile`, async () => {
+    test(`${attack.what}: a clear 400, and /healthz answers within ${healthLimitMs} ms meanwhile`, async (context) => {
       const body = JSON.stringify(attack.body());
       const started = performance.now();
       const { result, maxMs } = await healthLatencyDuring(server.url, () =>
         call(attack.method, attack.path, body),
       );
       const tookMs = performance.now() - started;
-      console.log(
+      context.diagnostic(
         `${attack.what} (${(body.length / megabyte).toFixed(1)} MiB): ${result.status} in ${tookMs.toFixed(0)} ms, /healthz max ${maxMs.toFixed(0)} ms`,
       );
       assert.ok(result.status === 400, `${result.status}: ${JSON.stringify(result.body).slice(0, 300)}`);
