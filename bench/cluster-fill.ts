@@ -2,8 +2,7 @@
  * Fills a cluster with N objects for benchmarks: ConfigMaps and Secrets of about 1 KiB and Deployments,
  * spread over 100 namespaces, created through the API with many requests in flight (not timed).
  */
-import { mapLimit } from '../src/backup/index.ts';
-import { type ApiResource, type KubeClient, listPages } from '../src/kube/index.ts';
+import { type ApiResource, type KubeClient, listPages, mapLimit } from '../src/kube/index.ts';
 
 const payload = 'x'.repeat(1000);
 

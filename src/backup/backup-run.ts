@@ -26,10 +26,10 @@ import {
   KubeConnectionError,
   type KubeObject,
   listPages,
+  mapLimit,
   qualifiedName,
 } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
-import { mapLimit } from './concurrency.ts';
 import { RunLog } from './run-log.ts';
 import { type BackupSelection, IncludeExclude, resolveSelection, resourceAliases } from './selection.ts';
 

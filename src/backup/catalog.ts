@@ -26,8 +26,8 @@ import {
   readBounded,
   restoreKeys,
 } from '../archive/index.ts';
+import { mapLimit } from '../kube/index.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
-import { mapLimit } from './concurrency.ts';
 import { BackupInputError, BackupNotFoundError } from './errors.ts';
 
 /** A backup found in a location, or the reason its files could not be read (`name` is its folder). */

@@ -19,7 +19,6 @@ export {
   readRestoreLogs,
   type StoredBackup,
 } from './catalog.ts';
-export { mapLimit } from './concurrency.ts';
 export { BackupExistsError, BackupInputError, BackupNotFoundError } from './errors.ts';
 export { LabelSelectorError, parseLabelSelector } from './label-selector.ts';
 export { RunLog } from './run-log.ts';

@@ -6,6 +6,7 @@ export {
   type KubeRequest,
   type KubeResponse,
 } from './client.ts';
+export { mapLimit } from './concurrency.ts';
 export { type KubeConnection, type KubeconfigSource, loadConnection } from './connection.ts';
 export {
   type ApiResource,

@@ -8,7 +8,6 @@
  * and how the mappings resolve them, and the target namespaces' state.
  */
 
-import { mapLimit } from '../backup/index.ts';
 import {
   changedPaths,
   collectionPath,
@@ -16,6 +15,7 @@ import {
   KubeApiError,
   type KubeClient,
   KubeConnectionError,
+  mapLimit,
   parseLossless,
 } from '../kube/index.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';

@@ -7,7 +7,7 @@
  * `restores/<name>/` in the location, as Velero does.
  */
 import { type ResultGroup, Results, restoreKeys } from '../archive/index.ts';
-import { mapLimit, RunLog } from '../backup/index.ts';
+import { RunLog } from '../backup/index.ts';
 import {
   changedPaths,
   collectionPath,
@@ -15,6 +15,7 @@ import {
   KubeApiError,
   type KubeClient,
   KubeConnectionError,
+  mapLimit,
   mergePatch,
   parseLossless,
 } from '../kube/index.ts';

@@ -3,7 +3,7 @@
  * ReadyToUse, then kept beyond the VolumeSnapshot object (content set to Retain, VolumeSnapshot deleted).
  * One failure never stops the others: each PVC ends as a record or a failure with its reason.
  */
-import { describeError, KubeApiError, type KubeClient, type KubeObject } from '../kube/index.ts';
+import { describeError, KubeApiError, type KubeClient, type KubeObject, mapLimit } from '../kube/index.ts';
 import { csiVolumeOf } from './csi-volume.ts';
 import { SnapshotInputError } from './errors.ts';
 import { labelValue, lifeboatBackupLabel, veleroBackupLabel, volumeSnapshotName } from './names.ts';
@@ -12,7 +12,6 @@ import {
   createObject,
   deleteObject,
   getObject,
-  mapLimit,
   mergePatchObject,
   paths,
   pollUntil,

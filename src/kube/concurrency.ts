@@ -1,4 +1,4 @@
-/** Bounded concurrency for the engine: listing resource types, creating objects, reading many files. */
+/** Bounded concurrency for every layer above: listing resource types, creating objects, reading many files, snapshots. */
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results keep the items' order. */
 export async function mapLimit<T, R>(
