@@ -24,7 +24,7 @@ mkdir -p "$cache"
 KUBE_VERSION=v1.35.4
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c  # newest source of github.com/minio/minio on the proxy
 FAKE_GCS_VERSION=v1.56.1
-HOSTPATH_TARBALL=csi-driver-host-path-1f2b2e64.tar.gz HOSTPATH_VERSION=v1.18.0
+HOSTPATH_TARBALL=csi-driver-host-path-1f2b2e64-src.tar.gz HOSTPATH_VERSION=v1.18.0
 PROVISIONER_VERSION=v6.4.0
 SNAPSHOTTER_VERSION=v8.7.0
 NODE_PACKAGES=(containerd runc containernetworking-plugins busybox-static umoci skopeo iptables)
@@ -101,12 +101,13 @@ fakegcs() {
   GOBIN="$out" go install -trimpath -ldflags "-s -w" "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"
 }
 
-# csi-driver-host-path is not on the module proxy: its source (with vendor/) comes as a tarball.
+# csi-driver-host-path is not on the module proxy: its own source comes as a tarball (without vendor/);
+# its dependencies come from the module proxy, pinned by its go.sum.
 hostpath() {
   log "building csi-driver-host-path $HOSTPATH_VERSION"
   mkdir "$out/src" && tar xzf "$vendor/$HOSTPATH_TARBALL" -C "$out/src" --strip-components=1
   # Without a version csi-provisioner exits on "Driver is missing version".
-  (cd "$out/src" && go build -mod=vendor -trimpath -ldflags "-s -w -X main.version=$HOSTPATH_VERSION" \
+  (cd "$out/src" && GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags "-s -w -X main.version=$HOSTPATH_VERSION" \
     -o "$out/hostpathplugin" ./cmd/hostpathplugin)
   rm -rf "$out/src"
 }
