@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ProcessRegistry, waitFor } from './processes.ts';
 
@@ -79,6 +79,8 @@ function storageObjects(names: Omit<StorageEnv, 'csiDriver' | 'csiStateDir'>): o
 export interface CsiOptions {
   bin: string;
   dir: string;
+  /** The driver's socket: on a short path, as a Unix socket's path is at most 107 bytes. */
+  socket: string;
   cluster: string;
   index: number;
   kubeconfig: string;
@@ -90,10 +92,10 @@ export interface CsiOptions {
  * API server). The registrar starts later, with `registerDriver`, once kubelet runs.
  */
 export async function startCsi(registry: ProcessRegistry, options: CsiOptions): Promise<StorageEnv> {
-  const { bin, dir, cluster, kubeconfig } = options;
-  const socket = join(dir, 'csi.sock');
+  const { bin, dir, cluster, kubeconfig, socket } = options;
   const stateDir = join(dir, 'state');
   await mkdir(stateDir, { recursive: true });
+  await mkdir(dirname(socket), { recursive: true, mode: 0o700 });
   const kubectl = (args: string[], input?: string) => {
     const child = run(join(bin, 'kubectl'), [`--kubeconfig=${kubeconfig}`, ...args]);
     if (input !== undefined) child.child.stdin?.end(input);
@@ -174,7 +176,7 @@ export async function registerDriver(
     log: join(dir, 'registrar.log'),
     args: [
       `--driver=${csiDriver}`,
-      `--csi-socket=${join(dir, 'csi.sock')}`,
+      `--csi-socket=${options.socket}`,
       `--registration-socket=${join(registryDir, `${csiDriver}-reg.sock`)}`,
     ],
   });

@@ -5,8 +5,9 @@
  * mounts, shims), processes stopped, leftover mounts below its folder unmounted, its cgroups removed.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -20,7 +21,10 @@ const cgroupMount = '/sys/fs/cgroup';
 export interface NodeRecord {
   cluster: string;
   name: string;
+  /** Its configuration and logs, in the test bed's folder. */
   dir: string;
+  /** Its sockets and kubelet's root, on a short path (see `nodeRunDir`). */
+  runDir: string;
   socket: string;
   cgroupRoot: string;
 }
@@ -38,13 +42,23 @@ export interface NodeOptions {
   ociImages: { layout: string; name: string }[];
 }
 
-/** The node of cluster `cluster`: its name, folder, containerd socket and cgroup root. */
-export function nodeRecord(dir: string, cluster: string, network: HostNetwork): NodeRecord {
+/**
+ * Where the nodes of the test bed in `testbedDir` keep their sockets and kubelet's root: a short path named
+ * by a hash of the folder. A Unix socket's path holds at most 107 bytes, and kubelet's plugin-registration
+ * sockets sit deep below its root, so below a checkout in a deep folder they could not be created.
+ */
+export function nodeRunDir(testbedDir: string): string {
+  return `/run/lbn-${createHash('sha256').update(testbedDir).digest('hex').slice(0, 10)}`;
+}
+
+/** The node of cluster `cluster`: its name, folders, containerd socket and cgroup root. */
+export function nodeRecord(dir: string, runDir: string, cluster: string, network: HostNetwork): NodeRecord {
   return {
     cluster,
     name: `${cluster}-node`,
     dir,
-    socket: join(dir, 'containerd.sock'),
+    runDir,
+    socket: join(runDir, 'containerd.sock'),
     cgroupRoot: `/lifeboat-${network.bridge.slice(3)}-${cluster}`,
   };
 }
@@ -216,16 +230,31 @@ async function removeCgroupRoot(root: string): Promise<void> {
   }
 }
 
-/** Unmounts every mount at or below `dir`, deepest first (lazily if a mount is still busy). */
-export async function unmountBelow(dir: string): Promise<void> {
+/**
+ * Removes the nodes' short folder (`nodeRunDir`) once nothing is mounted below it: a volume still mounted
+ * there would otherwise have its files removed through the mount.
+ */
+export async function removeRunDir(dir: string): Promise<void> {
+  await unmountBelow(dir);
+  const left = mountsBelow(dir);
+  if (left.length > 0) throw new Error(`still mounted, so ${dir} is kept: ${left.join(', ')}`);
+  await rm(dir, { recursive: true, force: true });
+}
+
+function mountsBelow(dir: string): string[] {
   const decode = (path: string) =>
     path.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => decode(line.split(' ')[4] ?? ''))
+    .filter((path) => path === dir || path.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Unmounts every mount at or below `dir`, deepest first (lazily if a mount is still busy). */
+export async function unmountBelow(dir: string): Promise<void> {
   for (let round = 0; round < 5; round++) {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((line) => decode(line.split(' ')[4] ?? ''))
-      .filter((path) => path === dir || path.startsWith(`${dir}/`))
-      .sort((a, b) => b.length - a.length);
+    const mounts = mountsBelow(dir);
     if (mounts.length === 0) return;
     for (const path of mounts) {
       await run('umount', [path]).catch(() => run('umount', ['-l', path]).catch(() => {}));
@@ -240,14 +269,15 @@ export async function startNode(
   options: NodeOptions,
 ): Promise<void> {
   const { bin, index, network } = options;
-  const { cluster, name, dir, socket, cgroupRoot } = record;
+  const { cluster, name, dir, runDir, socket, cgroupRoot } = record;
   const addresses = clusterAddresses(network, index);
   await mkdir(options.imageStore, { recursive: true });
   await Promise.all(
-    ['cni/net.d', 'cni/ipam', 'kubelet', 'pod-logs', 'volume-plugins'].map((sub) =>
+    ['cni/net.d', 'cni/ipam', 'pod-logs', 'volume-plugins'].map((sub) =>
       mkdir(join(dir, sub), { recursive: true }),
     ),
   );
+  await mkdir(join(runDir, 'kubelet'), { recursive: true, mode: 0o700 });
   await addAddress(network, addresses.nodeAddress);
   await createCgroupRoot(cgroupRoot);
   await writeFile(
@@ -311,7 +341,7 @@ export async function startNode(
     args: [
       `--config=${join(dir, 'kubelet.json')}`,
       `--kubeconfig=${options.kubeconfig}`,
-      `--root-dir=${join(dir, 'kubelet')}`,
+      `--root-dir=${kubeletRoot(record)}`,
       `--hostname-override=${name}`,
       `--node-ip=${addresses.nodeAddress}`,
       '--v=0',
@@ -363,8 +393,16 @@ export async function stopNode(
   await step('stopping containerd', () => Promise.all(mine('containerd').map((p) => stopProcess(p))));
   await step('ending shims', () => killShims(node.socket));
   await step('removing its cgroups', () => removeCgroupRoot(node.cgroupRoot));
-  await step('unmounting', () => unmountBelow(node.dir));
+  await step('unmounting', async () => {
+    await unmountBelow(node.runDir);
+    await unmountBelow(node.dir);
+  });
   return problems;
+}
+
+/** kubelet's root folder (pods' volumes, plugin registration) on node `node`. */
+export function kubeletRoot(node: NodeRecord): string {
+  return join(node.runDir, 'kubelet');
 }
 
 /** Ends containerd shims still serving this node's containerd (they outlive containerd by design). */

@@ -7,19 +7,20 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { changedSysctls, readSysctl, sharedPaths } from './host.ts';
+import { nodeRunDir } from './node.ts';
 import { defaultDir, down, readEnv, up } from './testbed.ts';
 
 /** Processes whose command line names `dir` (the test bed's own, containerd's shims, kubelet...). */
-function processesOf(dir: string): string[] {
+function processesOf(...dirs: string[]): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (cmdline.includes(dir)) found.push(`${pid} ${cmdline.slice(0, 120)}`);
+      if (dirs.some((dir) => cmdline.includes(dir))) found.push(`${pid} ${cmdline.slice(0, 120)}`);
     } catch {
       // Ended meanwhile.
     }
@@ -27,11 +28,11 @@ function processesOf(dir: string): string[] {
   return found;
 }
 
-function mountsBelow(dir: string): string[] {
+function mountsBelow(...dirs: string[]): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[4] ?? '')
-    .filter((path) => path.startsWith(`${dir}/`));
+    .filter((path) => dirs.some((dir) => path.startsWith(`${dir}/`)));
 }
 
 const lifeboatCgroups = () =>
@@ -50,7 +51,15 @@ const links = (...filter: string[]): string[] =>
 const iptables = () => execFileSync('iptables-save', { encoding: 'utf8' }).replace(/^#.*$|\[\d+:\d+\]/gm, '');
 
 test('down of a test bed with nodes leaves nothing of it behind and restores the machine', async () => {
-  const dir = join(defaultDir, `teardown-${process.pid}`);
+  // A checkout in a deep folder: no Unix socket (at most 107 bytes of path) could be created below it, so
+  // sockets and kubelet's root must live on a short path of their own.
+  const dir = resolve(
+    defaultDir,
+    `teardown-${process.pid}`,
+    'a-folder-as-deep-as-some-checkouts-are'.repeat(2),
+  );
+  assert.ok(dir.length > 107);
+  const runDir = nodeRunDir(dir);
   // Another test bed holding nodes (this run's, side by side) keeps the machine-wide changes: then only
   // this test bed's own leftovers are checked.
   const alone = !existsSync('/run/lifeboat-testbed/state.json');
@@ -115,9 +124,9 @@ test('down of a test bed with nodes leaves nothing of it behind and restores the
           : undefined,
       120_000,
     );
-    assert.ok(mountsBelow(dir).length > 0, 'the running pod has mounts below the test bed');
+    assert.ok(mountsBelow(dir, runDir).length > 0, 'the running pod has mounts below the test bed');
     assert.ok(
-      processesOf(dir).some((line) => line.includes('containerd-shim-runc-v2')),
+      processesOf(dir, runDir).some((line) => line.includes('containerd-shim-runc-v2')),
       'a shim runs',
     );
     // This test bed's bridges are the new ones (another test bed's pods may add and remove veths meanwhile,
@@ -135,8 +144,9 @@ test('down of a test bed with nodes leaves nothing of it behind and restores the
     await down({ dir });
   }
   try {
-    assert.deepEqual(processesOf(dir), [], 'no process of the test bed is left');
-    assert.deepEqual(mountsBelow(dir), [], 'nothing stays mounted below the test bed');
+    assert.deepEqual(processesOf(dir, runDir), [], 'no process of the test bed is left');
+    assert.deepEqual(mountsBelow(dir, runDir), [], 'nothing stays mounted below the test bed');
+    assert.equal(existsSync(runDir), false, `its short folder ${runDir} is removed`);
     assert.deepEqual(lifeboatCgroups(), before.cgroups, 'its cgroups are gone');
     const names = new Set(links().map((link) => link.split(': ')[1]));
     assert.deepEqual(
@@ -159,6 +169,6 @@ test('down of a test bed with nodes leaves nothing of it behind and restores the
       assert.equal(existsSync('/run/lifeboat-testbed'), false, 'no test-bed state is left in /run');
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(resolve(defaultDir, `teardown-${process.pid}`), { recursive: true, force: true });
   }
 });

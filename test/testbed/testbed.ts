@@ -11,7 +11,16 @@ import { registerDriver, type StorageEnv, startCsi } from './csi.ts';
 import { acquireHost, addAddress, clusterAddresses, type HostNetwork, releaseHost } from './host.ts';
 import { httpCall } from './http.ts';
 import { type ClusterEnv, startCluster } from './kube.ts';
-import { type NodeRecord, nodeRecord, startNode, stopNode, unmountBelow } from './node.ts';
+import {
+  kubeletRoot,
+  type NodeRecord,
+  nodeRecord,
+  nodeRunDir,
+  removeRunDir,
+  startNode,
+  stopNode,
+  unmountBelow,
+} from './node.ts';
 import { ProcessRegistry, stopAll, waitFor } from './processes.ts';
 import {
   type AzureEnv,
@@ -208,12 +217,13 @@ export async function up(options: UpOptions = {}): Promise<string> {
       const addresses = clusterAddresses(network, index);
       await addAddress(network, addresses.apiAddress);
       const cluster = await startCluster(registry, bin, clusterDir, name, addresses);
-      const record = nodeRecord(join(clusterDir, 'node'), name, network);
+      const record = nodeRecord(join(clusterDir, 'node'), join(nodeRunDir(dir), name), name, network);
       records.push(record);
       await saveNodes();
       const csi = {
         bin,
         dir: join(clusterDir, 'csi'),
+        socket: join(record.runDir, 'csi.sock'),
         cluster: name,
         index,
         kubeconfig: cluster.kubeconfig,
@@ -233,7 +243,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
         }),
         startCsi(registry, csi),
       ]);
-      await registerDriver(registry, { ...csi, kubeletRoot: join(record.dir, 'kubelet') });
+      await registerDriver(registry, { ...csi, kubeletRoot: kubeletRoot(record) });
       return { ...cluster, node: { name: record.name, ...storage } };
     };
     const [clusters, s3, gcs, azure, postgres] = await settled([
@@ -291,6 +301,7 @@ export async function down(options: { dir?: string } = {}): Promise<void> {
     try {
       // Only this test bed's own folders: other test beds may live in sub-folders of `dir`.
       for (const entry of ['clusters', imageStores]) await unmountBelow(join(dir, entry));
+      await removeRunDir(nodeRunDir(dir));
       await releaseHost(dir);
     } catch (error) {
       problems.push(`giving the machine back: ${(error as Error).message}`);
