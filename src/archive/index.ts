@@ -52,3 +52,12 @@ export {
   type TarballEntry,
   TarballWriter,
 } from './tarball.ts';
+export {
+  type CsiSnapshotInfo,
+  decodeVolumeInfo,
+  encodeObjectList,
+  encodeVolumeInfo,
+  maxVolumeInfoBytes,
+  type VolumeBackupMethod,
+  type VolumeInfo,
+} from './volume-info.ts';

@@ -23,6 +23,12 @@ export function backupKeys(name: string) {
     logs: `${dir}${name}-logs.gz`,
     results: `${dir}${name}-results.gz`,
     volumeSnapshots: `${dir}${name}-volumesnapshots.json.gz`,
+    /** What happened to each volume (Velero 1.18's volume info: snapshotted with its handle, or skipped). */
+    volumeInfo: `${dir}${name}-volumeinfo.json.gz`,
+    /** Written by Velero before 1.17 and still read by its restore; Lifeboat writes them too. */
+    csiVolumeSnapshots: `${dir}${name}-csi-volumesnapshots.json.gz`,
+    csiVolumeSnapshotContents: `${dir}${name}-csi-volumesnapshotcontents.json.gz`,
+    csiVolumeSnapshotClasses: `${dir}${name}-csi-volumesnapshotclasses.json.gz`,
     index: `${dir}lifeboat-index.json.gz`,
     /**
      * Lifeboat's claim on the name, created only-if-absent before anything else is written (see

@@ -1,6 +1,6 @@
 /**
  * Volume data: CSI snapshots of PVCs (choose the class, take and retain, delete). Objects stay raw JSON.
- * Imports kube only; the engine (backup, restore) imports this folder, never the other way.
+ * Imports kube and archive (the format of what it records); the engine (backup, restore) imports this folder, never the other way.
  */
 export { type CsiVolume, csiVolumeOf, type NotCsiVolume } from './csi-volume.ts';
 export {
@@ -21,6 +21,17 @@ export {
   veleroBackupLabel,
   volumeSnapshotName,
 } from './names.ts';
+export {
+  annotateClaim,
+  claimSnapshotName,
+  quantityBytes,
+  retainedSnapshotsOf,
+  type SkippedVolume,
+  snapshotItems,
+  snapshotRestoreSize,
+  veleroSnapshot,
+  volumeInfoOf,
+} from './record.ts';
 export { snapshotApiVersion } from './resources.ts';
 export { chooseSnapshotClass, snapshotClassFor } from './snapshot-class.ts';
 export {
