@@ -1,6 +1,13 @@
 /** The shapes the API answers with: what clients (the web console, the CLI) may import, types only. */
 export type { ProjectView, TokenView, UserView } from '../control/accounts.ts';
-export type { BackupView, ContentsView, GroupView } from '../control/backups.ts';
+export type {
+  BackupDetailView,
+  BackupView,
+  BackupVolumesView,
+  ContentsView,
+  GroupView,
+  VolumeView,
+} from '../control/backups.ts';
 export type { ClusterView } from '../control/clusters.ts';
 export type { LocationView, ValidationView } from '../control/locations.ts';
 export type { PolicyView } from '../control/policies.ts';

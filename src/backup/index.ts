@@ -10,6 +10,16 @@ export {
   runBackup,
 } from './backup.ts';
 export {
+  type BackupDeletion,
+  type BackupVolume,
+  BackupVolumesUnreadableError,
+  backupVolumesOf,
+  type DeleteBackupOptions,
+  deleteBackupWithSnapshots,
+  readBackupVolumeInfo,
+  type SnapshotDeletionReport,
+} from './backup-volumes.ts';
+export {
   type BackupDetails,
   deleteBackup,
   describeBackup,

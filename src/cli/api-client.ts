@@ -10,6 +10,7 @@ import type * as control from '../control/index.ts';
 import type { RestorePlan } from '../restore/index.ts';
 
 export type {
+  BackupDetailView,
   BackupView,
   ClusterView,
   ContentsView,
@@ -255,7 +256,7 @@ export class ApiClient {
     return this.json<control.GroupView>('POST', `${p(project)}/workspaces/${enc(workspace)}/backups`, body);
   }
   getBackup(project: string, backup: string) {
-    return this.json<control.BackupView>('GET', `${p(project)}/backups/${enc(backup)}`);
+    return this.json<control.BackupDetailView>('GET', `${p(project)}/backups/${enc(backup)}`);
   }
   backupContents(project: string, backup: string) {
     return this.json<control.ContentsView>('GET', `${p(project)}/backups/${enc(backup)}/contents`);

@@ -4,10 +4,20 @@
  */
 import type { Command } from 'commander';
 import type { BackupDescription, ResultGroup } from '../archive/index.ts';
-import { deleteBackup, describeBackup, listBackups, readBackupLogs, runBackup } from '../backup/index.ts';
+import {
+  backupVolumesOf,
+  deleteBackupWithSnapshots,
+  describeBackup,
+  listBackups,
+  readBackupLogs,
+  readBackupVolumeInfo,
+  runBackup,
+} from '../backup/index.ts';
+import { describeError } from '../kube/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
 import { openKube, openStore, outputFormat, printJson } from './context.ts';
 import { clusterResourcesMode, durationMs, list } from './flags.ts';
-import { type CliIo, phaseExitCode, UsageError } from './io.ts';
+import { type CliIo, exitCodes, phaseExitCode, UsageError } from './io.ts';
 import { formatBytes, formatTime, ProgressReporter, resultLines, table } from './output.ts';
 import {
   type BackupCreateFlags,
@@ -20,6 +30,7 @@ import {
   remoteBackupLogs,
   remoteContext,
 } from './remote/index.ts';
+import { snapshotLabel, summarizeVolumes, type VolumesSummary, volumesText } from './volume-output.ts';
 
 /** The JSON shape of a backup in `-o json` output. */
 export function backupJson(d: BackupDescription, errors?: ResultGroup, warnings?: ResultGroup) {
@@ -52,6 +63,21 @@ interface CommonOptions {
   output?: string;
 }
 
+/** A backup's volumes read from its location; a volume info that cannot be read is said, not thrown. */
+async function localVolumes(store: ObjectStore, name: string): Promise<VolumesSummary> {
+  try {
+    const entries = await readBackupVolumeInfo(store, name);
+    return summarizeVolumes(entries && backupVolumesOf(entries));
+  } catch (error) {
+    return {
+      state: 'unreadable',
+      reason: `the volumes cannot be listed: ${describeError(error)}`,
+      items: [],
+      snapshotted: 0,
+    };
+  }
+}
+
 export function addBackupCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const backup = program
     .command('backup')
@@ -79,7 +105,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
     .option('--ttl <duration>', 'how long to keep the backup, e.g. 720h (default 720h)')
     .option(
       '--include-disks',
-      'ask for volume data too (objects only in this version: reported as a warning)',
+      'snapshot the CSI volumes of the PVCs backed up (kept as long as the backup, deleted with it)',
     )
     .option('-o, --output <format>', 'json for machine-readable output')
     .action(async (nameArg: string | undefined, options: BackupCreateFlags, command: Command) => {
@@ -205,9 +231,11 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       try {
         const details = await describeBackup(store, name, { details: options.details === true });
         const d = details.description;
+        const volumes = await localVolumes(store, name);
         if (format === 'json') {
           printJson(io, {
             ...backupJson(d, details.errors, details.warnings),
+            volumes,
             ...(details.index ? { items: details.index.items } : {}),
           });
           return;
@@ -229,7 +257,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           `Warnings:         ${d.warnings}`,
         ];
         io.stdout(
-          `${lines.join('\n')}\n${resultLines('\nErrors', details.errors)}${resultLines('\nWarnings', details.warnings)}`,
+          `${lines.join('\n')}\n${volumesText(d.includeDisks, volumes)}${resultLines('\nErrors', details.errors)}${resultLines('\nWarnings', details.warnings)}`,
         );
         if (options.details) {
           if (!details.index)
@@ -270,24 +298,56 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
 
   backup
     .command('delete')
-    .description('delete a backup from a location')
+    .description(
+      'delete a backup from a location, then its volume snapshots through the cluster it was taken of',
+    )
     .argument('<name>', 'backup name')
     .option('--location <url>', 'backup location URL (not with --server)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the cluster the backup was taken of, to delete its snapshots (default: $KUBECONFIG or ~/.kube/config)',
+    )
+    .option('--context <name>', 'kubeconfig context of that cluster')
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (name: string, options: CommonOptions, command: Command) => {
-      const remote = remoteContext(io, command);
-      if (remote) return remoteBackupDelete(remote, name, options);
-      const format = outputFormat(options.output);
-      const store = openStore(options.location);
-      try {
-        const { deletedObjects } = await deleteBackup(store, name);
-        if (format === 'json') printJson(io, { name, deleted: true, deletedObjects });
-        else
+    .action(
+      async (
+        name: string,
+        options: CommonOptions & { kubeconfig?: string; context?: string },
+        command: Command,
+      ) => {
+        const remote = remoteContext(io, command);
+        if (remote) return remoteBackupDelete(remote, name, options);
+        const format = outputFormat(options.output);
+        const store = openStore(options.location);
+        const cluster = `the cluster of ${options.context ? `context "${options.context}" of ` : ''}${options.kubeconfig ? `kubeconfig ${options.kubeconfig}` : 'the default kubeconfig'}`;
+        try {
+          const deletion = await deleteBackupWithSnapshots(store, name, {
+            openCluster: () => openKube(io, options.kubeconfig, options.context),
+            clusterDescription: cluster,
+          });
+          const { deletedObjects, snapshots, left } = deletion;
+          if (left.length > 0) setExit(exitCodes.partiallyFailed);
+          if (format === 'json') {
+            printJson(io, { name, deleted: true, deletedObjects, snapshots });
+            return;
+          }
+          const gone = snapshots.length - left.length;
           io.stdout(
-            `Backup "${name}" deleted (${deletedObjects} objects removed from ${store.description})\n`,
+            `Backup "${name}" deleted (${deletedObjects} objects removed from ${store.description}${
+              snapshots.length > 0 ? `; ${gone} of ${snapshots.length} volume snapshots deleted` : ''
+            })\n`,
           );
-      } finally {
-        await store.close();
-      }
-    });
+          for (const report of left)
+            io.stderr(
+              `warning: volume snapshot ${snapshotLabel(report)} is left in the storage: ${report.reason ?? 'not deleted'}\n`,
+            );
+          if (left.length > 0)
+            io.stderr(
+              'Delete the snapshots left in the storage yourself (or through a VolumeSnapshotContent of each handle): the backup that named them is gone.\n',
+            );
+        } finally {
+          await store.close();
+        }
+      },
+    );
 }

@@ -1,25 +1,21 @@
 /**
- * The jobs of a backup: taking it (the engine, progress saved every quarter second), recovering one whose
- * server died mid-run, and deleting one — from its location first, then its row. Each ends in a phase a user
- * can see: nothing is left Queued, InProgress or Deleting forever, and nothing another writer owns is
- * deleted or claimed.
+ * The jobs of a backup: taking it (the engine, progress saved every quarter second) and recovering one whose
+ * server died mid-run (deleting one is in backup-deletion.ts). Each ends in a phase a user can see: nothing is
+ * left Queued or InProgress forever, and nothing another writer owns is claimed.
  */
 import { type BackupDescription, BackupMetadataError, type ResultGroup } from '../archive/index.ts';
 import {
   BackupExistsError,
   BackupInputError,
   BackupNotFoundError,
-  checkBackupName,
-  deleteBackup as deleteStoredBackup,
   describeBackup,
-  readBackupDescription,
   removeBackupFiles,
   runBackup,
 } from '../backup/index.ts';
 import type { BackupRecord, LocationRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError, type KubeClient } from '../kube/index.ts';
-import { LocationError, ObjectExistsError, ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import { ObjectExistsError, ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
 import {
   backupIdLabel,
   clusterIdLabel,
@@ -244,75 +240,4 @@ export async function recoverBackup(ctx: ControlContext, backupId: string): Prom
     );
     return 'Failed (interrupted)';
   });
-}
-
-/** The HTTP status a store's SDK error carries (AWS, Google and Azure each put it elsewhere). */
-function statusOf(error: unknown): number | undefined {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    const fields = e as { $metadata?: { httpStatusCode?: number }; statusCode?: number; code?: unknown };
-    const status = fields.$metadata?.httpStatusCode ?? fields.statusCode ?? fields.code;
-    if (typeof status === 'number' && status >= 400 && status < 600) return status;
-  }
-  return undefined;
-}
-
-/**
- * Whether a deletion failed for good: trying again cannot help (a name that is no valid key, files
- * Lifeboat cannot read as this backup's, a location that refuses — 4xx other than timeouts and throttling).
- */
-function failsForGood(error: unknown): boolean {
-  if (
-    error instanceof BackupInputError ||
-    error instanceof BackupMetadataError ||
-    error instanceof LocationError
-  )
-    return true;
-  const status = statusOf(error);
-  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-/**
- * The delete job: idempotent (a backup already gone from the location counts as deleted). Only this row's
- * folder is touched, and only when its files are this row's. A deletion that cannot succeed ends Failed with
- * the reason (never Deleting forever); when it failed for good, deleting again forgets the row.
- */
-export async function executeDeletion(ctx: ControlContext, backupId: string): Promise<string> {
-  const backup = await db.backupById(ctx.db, backupId);
-  if (!backup) return 'already deleted';
-  if (backup.phase !== 'Deleting') return `not deleted: the backup is ${backup.phase}`;
-  let outcome: string;
-  try {
-    checkBackupName(backup.name);
-    outcome = await withStore(ctx, backup.locationId, async (store) => {
-      let labels: Record<string, string> | undefined;
-      try {
-        labels = (await readBackupDescription(store, backup.name)).labels;
-      } catch (error) {
-        // Nothing complete under this name: the engine removed its own partial files when it failed.
-        if (error instanceof BackupNotFoundError) return 'deleted (no files in the location)';
-        throw error;
-      }
-      if (!ownsFiles(backup, labels))
-        return 'deleted; the files of that name in the location belong to another backup and were kept';
-      try {
-        await deleteStoredBackup(store, backup.name);
-      } catch (error) {
-        if (!(error instanceof BackupNotFoundError)) throw error;
-      }
-      return 'deleted';
-    });
-  } catch (error) {
-    const forGood = failsForGood(error);
-    const reason = `the backup could not be deleted from its location: ${describeError(error)}${
-      forGood
-        ? ' — deleting it again removes it from Lifeboat only, leaving the location as it is'
-        : ' — delete it again to retry'
-    }`;
-    await db.setBackupDeleteFailed(ctx.db, backup.id, reason, ctx.clock.now(), forGood);
-    ctx.log.warn({ backup: backup.id, name: backup.name, forGood, reason }, 'backup deletion failed');
-    return `Failed: ${reason}`;
-  }
-  await db.deleteBackupRecord(ctx.db, backup.id);
-  ctx.log.info({ backup: backup.name, outcome }, 'backup deleted');
-  return outcome;
 }

@@ -1,5 +1,6 @@
 /** What the API shows of a backup. */
 import type { BackupOptions, BackupRecord } from '../db/index.ts';
+import type { BackupVolumesView } from './backup-volumes.ts';
 import { progressOf } from './progress.ts';
 
 export interface BackupView {
@@ -33,6 +34,11 @@ export interface BackupView {
   createdAt: string;
   startedAt: string | null;
   completedAt: string | null;
+}
+
+/** One backup as its own page shows it: the view, and its volumes (from its volume info in the location). */
+export interface BackupDetailView extends BackupView {
+  volumes: BackupVolumesView;
 }
 
 export function viewBackup(backup: BackupRecord): BackupView {

@@ -1,6 +1,6 @@
 /**
  * Backups in the control plane, as users ask for them: on demand, per workspace (one per member cluster,
- * grouped), listed, read, deleted. Each runs as a job (backup-jobs.ts). The bucket stays the source of truth:
+ * grouped), listed, read, deleted. Each runs as a job (backup-jobs.ts, backup-deletion.ts). The bucket stays the source of truth:
  * a backup's row mirrors what the engine wrote, and deleting a backup deletes it from the location first.
  *
  * A backup is addressed by id; a name is accepted where it is unambiguous in the project (one location may
@@ -18,7 +18,8 @@ import {
   startWorkspaceBackup,
   unhealthyReason,
 } from './backup-runs.ts';
-import { type BackupView, viewBackup } from './backup-view.ts';
+import { type BackupDetailView, type BackupView, viewBackup } from './backup-view.ts';
+import { backupVolumes } from './backup-volumes.ts';
 import { checkClusterHealth, resolveCluster } from './clusters.ts';
 import type { ControlContext } from './context.ts';
 import { ConflictError, InputError, NotFoundError, PreconditionError } from './errors.ts';
@@ -28,7 +29,8 @@ import { resolveWorkspace } from './workspaces.ts';
 
 export { backupIdLabel, clusterIdLabel, projectIdLabel, withStore } from './backup-files.ts';
 export { enqueueBackup, type GroupView, startPolicyRun, startWorkspaceBackup } from './backup-runs.ts';
-export { type BackupView, viewBackup } from './backup-view.ts';
+export { type BackupDetailView, type BackupView, viewBackup } from './backup-view.ts';
+export type { BackupVolumesView, VolumeView } from './backup-volumes.ts';
 
 function optionsOf(input: BackupInput): BackupOptions {
   return {
@@ -149,9 +151,25 @@ export async function resolveBackup(
   );
 }
 
+/** A backup as lists show it (from the database alone: cheap enough to poll). */
 export async function getBackup(ctx: ControlContext, caller: Caller, projectRef: string, backupRef: string) {
   const { project } = await authorize(ctx, caller, projectRef, 'viewer');
   return viewBackup(await resolveBackup(ctx, project.id, backupRef));
+}
+
+/**
+ * A backup with its volumes: PVC, PV, size and snapshot state, read from its volume info once it has
+ * finished (an unreadable location is said in `volumes`, never an error of the whole answer).
+ */
+export async function getBackupDetail(
+  ctx: ControlContext,
+  caller: Caller,
+  projectRef: string,
+  backupRef: string,
+): Promise<BackupDetailView> {
+  const { project } = await authorize(ctx, caller, projectRef, 'viewer');
+  const backup = await resolveBackup(ctx, project.id, backupRef);
+  return { ...viewBackup(backup), volumes: await backupVolumes(ctx, backup) };
 }
 
 export interface ContentsView {
@@ -210,7 +228,8 @@ export async function backupLogs(ctx: ControlContext, caller: Caller, projectRef
 }
 
 /**
- * Deletes a backup: marked Deleting at once, removed from the location by a job, then from the database.
+ * Deletes a backup: marked Deleting at once; a job removes its files from the location, then its volume
+ * snapshots through the cluster it was taken of, then its row (backup-deletion.ts).
  * A backup with nothing Lifeboat can delete in the location — Missing, or Failed after a deletion that
  * cannot succeed — is removed from Lifeboat at once, the location left alone.
  */

@@ -1,7 +1,8 @@
 /** The control plane: use cases over the store, the engine and the locations; jobs and background loops. */
 export * from './access.ts';
 export * from './accounts.ts';
-export { executeBackup, executeDeletion, recoverBackup } from './backup-jobs.ts';
+export { executeDeletion } from './backup-deletion.ts';
+export { executeBackup, recoverBackup } from './backup-jobs.ts';
 export * from './backup-verify.ts';
 export * from './backups.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';

@@ -9,7 +9,8 @@
 import type { JobKind, JobRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError } from '../kube/index.ts';
-import { executeBackup, executeDeletion, recoverBackup } from './backup-jobs.ts';
+import { executeDeletion } from './backup-deletion.ts';
+import { executeBackup, recoverBackup } from './backup-jobs.ts';
 import type { ControlContext } from './context.ts';
 import { executeRestore, recoverRestore } from './restores.ts';
 

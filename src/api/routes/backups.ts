@@ -66,11 +66,12 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       path: '/projects/:project/backups/:backup',
       tag: 'backups',
       summary:
-        'A backup (by id, or by a name unambiguous in the project): phase (Missing once its folder is gone from the location), progress, counts, size, expiry, errors and warnings',
+        'A backup (by id, or by a name unambiguous in the project): phase (Missing once its folder is gone from the location), progress, counts, size, expiry, errors and warnings, and its volumes once it has finished (from its volume info: PVC, PV, size, snapshotted with the CSI driver or skipped with the reason)',
       access: 'viewer',
-      returns: 'the backup',
+      returns:
+        'the backup, with `volumes`: `state` (listed, none, unavailable or unreadable, with `reason`), `items` (namespace, pvc, pv, sizeBytes, state snapshotted|failed|skipped|other, driver, snapshotHandle, readyToUse, detail) and `snapshotted`',
       handler: ({ caller, params }) =>
-        control.getBackup(ctx, caller, String(params.project), String(params.backup)),
+        control.getBackupDetail(ctx, caller, String(params.project), String(params.backup)),
     }),
     route({
       method: 'get',
@@ -120,7 +121,8 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       method: 'delete',
       path: '/projects/:project/backups/:backup',
       tag: 'backups',
-      summary: 'Delete a backup from its location and then from Lifeboat',
+      summary:
+        'Delete a backup: its files from its location, then its volume snapshots through the cluster it was taken of, then it from Lifeboat. Snapshots that cannot be deleted leave it Failed, its reason naming each (handle, driver, PVC)',
       access: 'admin',
       status: 202,
       returns: 'the backup, now Deleting',

@@ -5,6 +5,7 @@ import { outputFormat, printJson } from '../context.ts';
 import { clusterResourcesMode, durationHours, list } from '../flags.ts';
 import { exitCodes, UsageError } from '../io.ts';
 import { formatBytes, formatIsoTime, resultLines, table } from '../output.ts';
+import { volumesText } from '../volume-output.ts';
 import type { Remote } from './context.ts';
 import { localOnly, refuseFlags } from './context.ts';
 import { follow, hasEnded, runsExitCode } from './follow.ts';
@@ -207,7 +208,7 @@ export async function remoteBackupDescribe(
     `Warnings:         ${view.warningCount}`,
   ];
   remote.io.stdout(
-    `${lines.join('\n')}\n${resultLines('\nErrors', view.errors)}${resultLines('\nWarnings', view.warnings)}`,
+    `${lines.join('\n')}\n${volumesText(o.includeDisks, view.volumes)}${resultLines('\nErrors', view.errors)}${resultLines('\nWarnings', view.warnings)}`,
   );
   if (contents) remote.io.stdout(`\n${contentsText(contents)}`);
   else if (flags.details) remote.io.stdout(`\nNo contents to list: the backup is ${view.phase}.\n`);
@@ -226,13 +227,17 @@ export async function remoteBackupLogs(
 export async function remoteBackupDelete(
   remote: Remote,
   name: string,
-  flags: { output?: string; location?: string },
+  flags: { output?: string; location?: string; kubeconfig?: string; context?: string },
 ): Promise<void> {
-  refuseFlags(flags, byName);
+  refuseFlags(flags, {
+    ...byName,
+    kubeconfig: localOnly('--kubeconfig', 'the server deletes snapshots through the registered cluster'),
+    context: localOnly('--context', 'the server deletes snapshots through the registered cluster'),
+  });
   const format = outputFormat(flags.output);
   const view = await remote.api.deleteBackup(remote.project(), name);
   if (format === 'json') return printJson(remote.io, view);
   remote.io.stdout(
-    `Backup "${view.name}" is ${view.phase}: it is removed from its location, then from Lifeboat\n`,
+    `Backup "${view.name}" is ${view.phase}: it is removed from its location, then its volume snapshots, then it from Lifeboat (\`lifeboat backup describe ${view.name}\` says if anything was left)\n`,
   );
 }

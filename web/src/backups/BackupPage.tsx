@@ -9,6 +9,7 @@ import { useSession } from '../session.tsx';
 import { BackupContents } from './BackupContents.tsx';
 import { BackupLogs } from './BackupLogs.tsx';
 import { BackupMessages } from './BackupMessages.tsx';
+import { BackupVolumes } from './BackupVolumes.tsx';
 import {
   isFinished,
   isRunning,
@@ -96,6 +97,12 @@ export function BackupPage(props: { backup: string }) {
         <p className="muted">This backup is being deleted from its location.</p>
       ) : null}
       <BackupStats backup={view} locationName={locationName} />
+      {finished ? (
+        <section className="card" aria-labelledby="backup-volumes">
+          <h2 id="backup-volumes">Volumes</h2>
+          <BackupVolumes backup={view} />
+        </section>
+      ) : null}
       {finished ? (
         <section className="card" aria-labelledby="backup-contents">
           <h2 id="backup-contents">Contents</h2>

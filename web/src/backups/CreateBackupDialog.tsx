@@ -192,8 +192,9 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
             Include all disks
           </label>
           <div className="hint" id={disksHint}>
-            Volume data is not backed up yet: the volumes and their claims are, the data on them is not. With
-            this checked the backup says so as a warning.
+            Each volume on a CSI driver with a VolumeSnapshotClass is snapshotted; the snapshot is kept as
+            long as the backup and deleted with it. Other volumes are listed on the backup as not snapshotted,
+            with the reason.
           </div>
         </div>
         {target.kind === 'cluster' ? (

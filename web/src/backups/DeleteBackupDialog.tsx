@@ -1,6 +1,9 @@
-/** Asks before deleting a backup: it is removed from its location, so it can never be restored again. */
+/**
+ * Asks before deleting a backup: its files are removed from its location and its volume snapshots from the
+ * storage, so it can never be restored again.
+ */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { BackupView } from '../../../src/api/types.ts';
+import type { BackupDetailView, BackupView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
 import { Dialog, ErrorNote } from '../components/ui.tsx';
 import { navigate } from '../router.tsx';
@@ -8,16 +11,20 @@ import { backupPath } from './backup-queries.ts';
 
 export function DeleteBackupDialog(props: {
   project: string;
-  backup: BackupView;
+  backup: BackupDetailView;
   locationName: string;
   onClose: () => void;
 }) {
   const { project, backup } = props;
+  const snapshots = backup.volumes.snapshotted;
   const queryClient = useQueryClient();
   const remove = useMutation({
     mutationFn: () => api<BackupView>('DELETE', backupPath(project, backup.id)),
     onSuccess: async (deleting) => {
-      queryClient.setQueryData(['p', project, 'backup', backup.id], deleting);
+      queryClient.setQueryData<BackupDetailView>(['p', project, 'backup', backup.id], (old) => ({
+        ...deleting,
+        volumes: old?.volumes ?? backup.volumes,
+      }));
       props.onClose();
       const cluster = backup.cluster.name;
       navigate(cluster ? ['p', project, 'clusters', cluster] : ['p', project, 'clusters'], {
@@ -40,7 +47,11 @@ export function DeleteBackupDialog(props: {
         ) : (
           <p>
             Delete backup <strong>{backup.name}</strong>? Its files are removed from location{' '}
-            <strong>{props.locationName}</strong>, and it can no longer be restored.
+            <strong>{props.locationName}</strong>
+            {snapshots > 0
+              ? `, then its ${snapshots === 1 ? 'volume snapshot' : `${snapshots} volume snapshots`} from the storage of the cluster it was taken of`
+              : ''}
+            , and it can no longer be restored.
           </p>
         )}
         <ErrorNote error={remove.error} title="Not deleted" />

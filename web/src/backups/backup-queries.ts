@@ -3,7 +3,7 @@
  * the words the screens use for phases and triggers.
  */
 import { useQuery } from '@tanstack/react-query';
-import type { BackupView, ContentsView, LocationView } from '../../../src/api/types.ts';
+import type { BackupDetailView, BackupView, ContentsView, LocationView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
 
 /** Which backups a list shows: those of one cluster or of one workspace. */
@@ -58,11 +58,11 @@ export function useBackups(project: string, filter: BackupFilter) {
   });
 }
 
-/** One backup, by id; polled every second while it is busy. */
+/** One backup, by id, with its volumes; polled every second while it is busy. */
 export function useBackup(project: string, id: string) {
   return useQuery({
     queryKey: ['p', project, 'backup', id],
-    queryFn: () => api<BackupView>('GET', backupPath(project, id)),
+    queryFn: () => api<BackupDetailView>('GET', backupPath(project, id)),
     refetchInterval: (query) => (query.state.data && isBusy(query.state.data) ? 1000 : false),
   });
 }
