@@ -40,7 +40,7 @@ export async function backupVolumes(ctx: ControlContext, backup: BackupRecord): 
       'unavailable',
       backup.phase === 'Queued' || backup.phase === 'InProgress'
         ? `the backup is ${backup.phase}: its volumes are listed once it has finished`
-        : `the backup is ${backup.phase}: it has no files in its location to list volumes from`,
+        : `the backup is ${backup.phase}: volumes are listed for Completed and PartiallyFailed backups`,
     );
   try {
     const entries = await withStore(ctx, backup.locationId, (store) =>

@@ -1,5 +1,6 @@
 /**
- * Expiry: every backup past its expiry is deleted — from its location by a delete job, then its row. A
+ * Expiry: every backup past its expiry is deleted by the same delete job as an API DELETE (backup-deletion.ts):
+ * its files from its location, then its volume snapshots through the cluster it was taken of, then its row. A
  * Missing backup (its folder already gone) only loses its row: its name in the location may be another
  * writer's by now. A backup being restored expires once the restore has finished (the next pass).
  */
