@@ -12,18 +12,20 @@ export {
 } from './plan.ts';
 export type { PreparedItem, RestoreOptions } from './prepare.ts';
 export { broadGroups, type RbacGrant } from './rbac.ts';
-export {
-  type ItemAction,
-  type ItemResult,
-  type RestoreOutcome,
-  type RestorePhase,
-  type RestoreProgress,
-  type RestoreRequest,
-  runRestore,
-} from './restore.ts';
+export { runRestore } from './restore.ts';
+export type {
+  ItemAction,
+  ItemResult,
+  RestoreOutcome,
+  RestorePhase,
+  RestoreProgress,
+  RestoreRequest,
+} from './run-types.ts';
 export {
   type BackupVerification,
   maxListedProblems,
   type VerifyProblem,
   verifyBackup,
 } from './verify.ts';
+export { dataMoverHint, type VolumePlan } from './volume-checks.ts';
+export { defaultVolumeTimeoutMs, type VolumePhase, type VolumeProgress } from './volume-run.ts';

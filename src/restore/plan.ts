@@ -5,7 +5,8 @@
  * object would grant;
  * and for every create, the API server's own verdict through a server-side dry run, so validation and
  * admission errors show before anything is written. Plus the storage classes the restored volumes need
- * and how the mappings resolve them, and the target namespaces' state.
+ * and how the mappings resolve them, the target namespaces' state, and each claim made from a CSI snapshot
+ * with whether the target can make it (class and driver).
  */
 
 import {
@@ -18,10 +19,13 @@ import {
   mapLimit,
   parseLossless,
 } from '../kube/index.ts';
+import { existingSnapshotClassReason } from './item-writer.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
 import { type RbacGrant, rbacGrant } from './rbac.ts';
 import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { TargetApi } from './target.ts';
+import { planVolumes, type VolumePlan } from './volume-checks.ts';
+import { volumeSnapshotClassResource } from './volume-sources.ts';
 
 export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip' | 'refuse';
 
@@ -61,6 +65,8 @@ export interface RestorePlan {
   items: PlanItem[];
   storageClasses: StorageClassNeed[];
   namespaces: NamespaceState[];
+  /** Claims made from CSI snapshots: source, class (mapped), driver, and whether the target can make each. */
+  volumes: VolumePlan[];
   counts: Record<PlanAction, number> & { rejected: number };
   /** About the whole backup, e.g. that its integrity could not be checked. */
   warnings: string[];
@@ -140,6 +146,8 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
           comparable(item.groupResource, item.object),
         );
         if (changed.length === 0) return { ...base, action: 'unchanged' };
+        if (item.groupResource === volumeSnapshotClassResource)
+          return { ...base, action: 'skip', reason: existingSnapshotClassReason };
         if (request.existingResourcePolicy !== 'update')
           return { ...base, action: 'differs', changedFields: changed };
         return {
@@ -160,6 +168,18 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     };
   };
   const items = await mapLimit(prepared.items, request.parallelism ?? 16, planItem);
+
+  // Claims made from snapshots: a claim the target cannot make fails, and its row says why.
+  const volumes = await planVolumes(kube, prepared.volumes);
+  prepared.items.forEach((item, i) => {
+    const row = items[i];
+    // A claim that exists already is left as it is (its row says unchanged or differs).
+    if (!item.volume || row?.action !== 'create') return;
+    const volume = volumes[prepared.volumes.indexOf(item.volume)];
+    if (volume?.verdict === 'fail') row.serverVerdict = `rejected by Lifeboat: ${volume.reason}`;
+    else if (volume)
+      row.reason = `made from the snapshot ${volume.snapshotHandle} (driver ${volume.driver}) in the storage class ${volume.storageClass ?? 'default'}`;
+  });
 
   // Storage classes the restored volumes ask for, after mapping, against the target's.
   const liveClasses = new Set<string>();
@@ -208,6 +228,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     items,
     storageClasses: [...needs.values()].sort((a, b) => a.name.localeCompare(b.name)),
     namespaces: [...namespaceStates.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    volumes,
     counts,
     warnings: prepared.warnings,
   };

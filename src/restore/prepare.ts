@@ -5,17 +5,12 @@
  * object's name, namespace and type come from its tarball path; a body that disagrees is refused.
  */
 import { type BackupDescription, BackupMetadataError, type ClusterResourcesMode } from '../archive/index.ts';
-import {
-  IncludeExclude,
-  isObjectName,
-  objectNamePattern,
-  parseLabelSelector,
-  readBackupDescription,
-} from '../backup/index.ts';
+import { IncludeExclude, isObjectName, parseLabelSelector, readBackupDescription } from '../backup/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { IndexLookup, readContentIndex } from './content-index.ts';
 import { RestoreInputError } from './errors.ts';
 import { matchesSelector } from './label-match.ts';
+import { checkOneSourcePerTarget, parseMappings } from './mappings.ts';
 import {
   type ExpectedType,
   identityProblem,
@@ -30,6 +25,13 @@ import { crdResource } from './order.ts';
 import { type RawItem, readItems } from './read-items.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 import type { TargetApi, TypeInfo } from './target.ts';
+import {
+  findVolumeSources,
+  pointClaimAtSource,
+  readVolumeInfo,
+  type SnapshotVolume,
+  snapshotRecordSkip,
+} from './volume-sources.ts';
 
 /** The choices a restore (or a dry run) is made with. */
 export interface RestoreOptions {
@@ -65,6 +67,8 @@ export interface PreparedItem {
   skip?: string;
   /** Why the object is refused (a sentence naming its tarball path): it fails, the restore goes on. */
   refused?: string;
+  /** For a claim made from its CSI snapshot: the snapshot and the source the restore makes for it. */
+  volume?: SnapshotVolume;
 }
 
 export interface PreparedRestore {
@@ -76,38 +80,10 @@ export interface PreparedRestore {
   namespaceObjects: Map<string, KubeJson>;
   namespaceMapping: Map<string, string>;
   storageClassMapping: Map<string, string>;
+  /** Claims made from their CSI snapshots (each is also the `volume` of its item). */
+  volumes: SnapshotVolume[];
   /** Said once for the whole restore (e.g. that integrity could not be checked). */
   warnings: string[];
-}
-
-function parseMappings(what: string, mappings: Record<string, string> | undefined): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const [from, to] of Object.entries(mappings ?? {})) {
-    if (!objectNamePattern.test(from) || !isObjectName(to)) {
-      throw new RestoreInputError(`invalid ${what} mapping "${from}:${to}": both sides must be valid names`);
-    }
-    map.set(from, to);
-  }
-  return map;
-}
-
-/** Refuses two source namespaces mapped onto one target: their objects would mix (and clash by name). */
-function checkOneSourcePerTarget(sources: Iterable<string>, mapping: ReadonlyMap<string, string>): void {
-  const byTarget = new Map<string, string>();
-  for (const source of sources) {
-    const target = mapping.get(source) ?? source;
-    const other = byTarget.get(target);
-    if (other !== undefined && other !== source) {
-      const [a, b] = [other, source].sort() as [string, string];
-      const mapped = [a, b].filter((ns) => mapping.has(ns));
-      const how =
-        mapped.length === 2 ? ['both are mapped to it'] : mapped.map((ns) => `${ns} is mapped to it`);
-      throw new RestoreInputError(
-        `namespaces "${a}" and "${b}" would both be restored into namespace "${target}" (${how.join(', ') || 'mapped'}): map one of them to another namespace, or leave one out with --exclude-namespaces`,
-      );
-    }
-    byTarget.set(target, source);
-  }
 }
 
 /** The types the backup's own CustomResourceDefinitions define (for a backup without an index). */
@@ -169,9 +145,11 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
     options.excludeNamespaces ?? [],
   );
   // The index is read while the tarball streams in: each entry is digested now and checked against it after.
-  const [index, raw] = await Promise.all([
+  const volumeWarnings: string[] = [];
+  const [index, raw, volumeInfo] = await Promise.all([
     readIndex(options.store, options.backupName),
     readItems(options.store, options.backupName, { includeNamespace: (ns) => namespaceFilter.matches(ns) }),
+    readVolumeInfo(options.store, options.backupName, volumeWarnings),
   ]);
   if (index) {
     for (const item of raw) {
@@ -189,7 +167,7 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
   }
   if (!index && description.madeByLifeboat)
     throw new RestoreInputError(missingIndexProblem(options.backupName));
-  const warnings = index ? [] : [noIndexWarning];
+  const warnings = [...(index ? [] : [noIndexWarning]), ...volumeWarnings];
   const resourceFilter = new IncludeExclude(options.includeResources ?? [], options.excludeResources ?? []);
   const allNamespaces = namespaceFilter.includesAll && !namespaceFilter.hasExcludes;
   const mode = options.clusterResources ?? 'auto';
@@ -279,6 +257,17 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
     namespaceMapping,
   );
 
+  // Claims made from their snapshots; their PVs (and every PV the volume info says was snapshotted) are not
+  // restored as they were.
+  const sources = findVolumeSources({
+    all: parsed,
+    claims: selected.filter((item) => item.groupResource === 'persistentvolumeclaims'),
+    volumeInfo,
+    restoreName: options.name,
+    namespaceMapping,
+    storageClassMapping,
+  });
+
   // Volumes restored without data: a Delete-policy volume is provisioned again rather than recreated.
   const skippedVolumes = new Set(
     selected
@@ -303,6 +292,7 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
     selected.filter((item) => item.object).map((item) => `${item.kind}/${item.namespace ?? ''}/${item.name}`),
   );
   const items: PreparedItem[] = [];
+  const volumes: SnapshotVolume[] = [];
   const namespaces = new Set<string>();
   for (const item of selected) {
     const prepared: PreparedItem = {
@@ -325,16 +315,32 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       (item.object.metadata.ownerReferences as
         | { kind?: string; name?: string; controller?: boolean }[]
         | undefined) ?? [];
-    const owner = Array.isArray(owners)
-      ? owners.find(
-          (ref) => ref?.controller && present.has(`${ref.kind}/${item.namespace ?? ''}/${ref.name}`),
-        )
-      : undefined;
-    if (owner) prepared.skip = `recreated by its owner ${owner.kind}/${owner.name}`;
+    const volume =
+      item.groupResource === 'persistentvolumeclaims'
+        ? sources.claims.get(`${item.namespace}/${item.name}`)
+        : undefined;
+    const recordSkip =
+      item.groupResource === 'persistentvolumes'
+        ? sources.snapshottedVolumes.get(item.name)
+        : snapshotRecordSkip(item.groupResource, item.namespace, item.name, sources.claims);
+    // A claim with a snapshot is restored even when its owner is: the owner would make it empty.
+    const owner =
+      Array.isArray(owners) && !volume
+        ? owners.find(
+            (ref) => ref?.controller && present.has(`${ref.kind}/${item.namespace ?? ''}/${ref.name}`),
+          )
+        : undefined;
+    if (recordSkip) prepared.skip = recordSkip;
+    else if (owner) prepared.skip = `recreated by its owner ${owner.kind}/${owner.name}`;
     else {
       const result = sanitizeForRestore(item.groupResource, item.object, ctx);
       if ('skip' in result) prepared.skip = result.skip;
       else prepared.object = result.object;
+    }
+    if (volume && prepared.object) {
+      pointClaimAtSource(prepared.object, volume);
+      prepared.volume = volume;
+      volumes.push(volume);
     }
     if (prepared.object && prepared.targetNamespace !== undefined) namespaces.add(prepared.targetNamespace);
   }
@@ -356,6 +362,7 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
     namespaceObjects,
     namespaceMapping,
     storageClassMapping,
+    volumes,
     warnings,
   };
 }

@@ -2,6 +2,13 @@
  * Volume data: CSI snapshots of PVCs (choose the class, take and retain, delete). Objects stay raw JSON.
  * Imports kube and archive (the format of what it records); the engine (backup, restore) imports this folder, never the other way.
  */
+
+export {
+  type ClaimBinding,
+  claimEventReason,
+  type WaitClaimOptions,
+  waitClaimBound,
+} from './claim-binding.ts';
 export { type CsiVolume, csiVolumeOf, type NotCsiVolume } from './csi-volume.ts';
 export {
   type DeleteSnapshotsOptions,
@@ -33,7 +40,19 @@ export {
   volumeInfoOf,
 } from './record.ts';
 export { snapshotApiVersion } from './resources.ts';
+export {
+  provisionSource,
+  removeSource,
+  restoreSnapshotClass,
+  restoreSourceName,
+  type SnapshotSource,
+  SourceConflictError,
+  type SourceReadiness,
+  type SourceSpec,
+  waitSourceReady,
+} from './restore-source.ts';
 export { chooseSnapshotClass, snapshotClassFor } from './snapshot-class.ts';
+export { classForClaim, hasCsiDriver, listStorageClasses, type StorageClassInfo } from './storage-classes.ts';
 export {
   type SnapshotFailure,
   type SnapshotProgress,

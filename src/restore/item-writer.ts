@@ -1,0 +1,219 @@
+/**
+ * Writing a restore's objects into the target: the namespaces (noting those stuck terminating), each object
+ * (created; or, when one of that name exists, left, found unchanged, or patched with `update`), and the wait
+ * for restored CRDs to be Established. Every object ends in one recorded action; only a lost connection
+ * throws.
+ */
+import type { Results } from '../archive/index.ts';
+import type { RunLog } from '../backup/index.ts';
+import {
+  changedPaths,
+  collectionPath,
+  describeError,
+  KubeApiError,
+  KubeConnectionError,
+  mapLimit,
+  mergePatch,
+  parseLossless,
+} from '../kube/index.ts';
+import type { PreparedItem, PreparedRestore } from './prepare.ts';
+import type { ItemAction, RestoreRequest } from './run-types.ts';
+import { comparable, type KubeJson } from './sanitize.ts';
+import type { TargetApi } from './target.ts';
+import { volumeSnapshotClassResource } from './volume-sources.ts';
+
+/**
+ * Asks the API server to answer a create with the object's metadata only: the restore does not read the
+ * answer, and encoding whole objects (managed fields and all) back costs the server CPU it shares with etcd.
+ */
+const metadataOnly = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+export type RecordItem = (item: PreparedItem, action: ItemAction, detail?: string) => void;
+
+export class ItemWriter {
+  private readonly request: RestoreRequest;
+  private readonly target: TargetApi;
+  private readonly record: RecordItem;
+  private readonly results: Results;
+  private readonly log: RunLog;
+  private readonly terminating = new Set<string>();
+
+  constructor(request: RestoreRequest, target: TargetApi, record: RecordItem, results: Results, log: RunLog) {
+    this.request = request;
+    this.target = target;
+    this.record = record;
+    this.results = results;
+    this.log = log;
+  }
+
+  private parallelism(): number {
+    return Math.max(1, this.request.parallelism ?? 32);
+  }
+
+  /** Creates every target namespace (from the backup's object, or bare); notes ones stuck terminating. */
+  async ensureNamespaces(prepared: PreparedRestore): Promise<void> {
+    const { kube } = this.request;
+    await mapLimit([...prepared.namespaces], this.parallelism(), async (ns) => {
+      const object = prepared.namespaceObjects.get(ns) ?? {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: ns,
+          labels: {
+            'lifeboat.io/backup-name': this.request.backupName,
+            'lifeboat.io/restore-name': this.request.name,
+          },
+        },
+      };
+      try {
+        await kube.request({ method: 'POST', path: '/api/v1/namespaces', body: JSON.stringify(object) });
+        this.log.info('created namespace', { namespace: ns });
+      } catch (error) {
+        if (!(error instanceof KubeApiError) || error.status !== 409) throw error;
+        const live = JSON.parse(
+          (await kube.request({ method: 'GET', path: `/api/v1/namespaces/${ns}` })).body.toString(),
+        ) as {
+          status?: { phase?: string };
+        };
+        if (live.status?.phase === 'Terminating') {
+          this.terminating.add(ns);
+          this.results.error(
+            `namespace ${ns} is terminating: nothing can be restored into it until it is gone`,
+            { namespace: ns },
+          );
+        }
+      }
+    });
+  }
+
+  async createAll(items: PreparedItem[]): Promise<void> {
+    await mapLimit(items, this.parallelism(), (item) => this.createOne(item));
+  }
+
+  private async createOne(item: PreparedItem): Promise<void> {
+    const { kube } = this.request;
+    if (item.targetNamespace !== undefined && this.terminating.has(item.targetNamespace)) {
+      this.record(item, 'failed', `namespace ${item.targetNamespace} is terminating`);
+      return;
+    }
+    const api = this.target.resolve(item.apiVersion, item.groupResource);
+    if (!api) {
+      this.record(
+        item,
+        'failed',
+        `the target cluster does not serve ${item.groupResource} at ${item.apiVersion}`,
+      );
+      return;
+    }
+    if (api.namespaced !== (item.targetNamespace !== undefined)) {
+      // The path was checked against the type when the restore was prepared; a CRD restored since may differ.
+      const scope = api.namespaced ? 'live in namespaces' : 'are cluster-wide';
+      this.record(
+        item,
+        'failed',
+        `${item.kind} objects ${scope} in the target cluster, unlike in the backup`,
+      );
+      return;
+    }
+    const path = collectionPath(api, item.targetNamespace);
+    try {
+      await kube.request({ method: 'POST', path, body: JSON.stringify(item.object), accept: metadataOnly });
+      this.record(item, 'created');
+    } catch (error) {
+      if (error instanceof KubeConnectionError) throw error;
+      if (error instanceof KubeApiError && error.status === 409 && error.reason === 'AlreadyExists') {
+        await this.handleExisting(item, `${path}/${encodeURIComponent(item.name)}`);
+        return;
+      }
+      this.record(item, 'failed', describeError(error));
+    }
+  }
+
+  /** An object of that name exists: identical → unchanged; different → warning, or patched with `update`. */
+  private async handleExisting(item: PreparedItem, path: string): Promise<void> {
+    const { kube } = this.request;
+    try {
+      const live = parseLossless((await kube.request({ method: 'GET', path })).body) as KubeJson;
+      const wanted = comparable(item.groupResource, item.object as KubeJson);
+      const have = comparable(item.groupResource, live);
+      const changed = changedPaths(have, wanted);
+      if (changed.length === 0) {
+        this.record(item, 'unchanged');
+        return;
+      }
+      if (item.groupResource === volumeSnapshotClassResource) {
+        this.record(item, 'skipped', existingSnapshotClassReason);
+        return;
+      }
+      if (this.request.existingResourcePolicy !== 'update') {
+        this.record(
+          item,
+          'exists',
+          `fields: ${changed.slice(0, 8).join(', ')}${changed.length > 8 ? ', ...' : ''}`,
+        );
+        return;
+      }
+      const patch = mergePatch(have, wanted) as Record<string, unknown>;
+      // Lifeboat's labels mark the object as restored by this restore.
+      const labels = (item.object as KubeJson).metadata.labels as Record<string, string>;
+      const metadataPatch = (patch.metadata as Record<string, unknown> | undefined) ?? {};
+      metadataPatch.labels = {
+        ...((metadataPatch.labels as Record<string, unknown> | undefined) ?? {}),
+        ...labels,
+      };
+      patch.metadata = metadataPatch;
+      await kube.request({
+        method: 'PATCH',
+        path,
+        body: JSON.stringify(patch),
+        contentType: 'application/merge-patch+json',
+      });
+      this.record(item, 'updated', `fields: ${changed.slice(0, 8).join(', ')}`);
+    } catch (error) {
+      if (error instanceof KubeConnectionError) throw error;
+      this.record(item, 'failed', describeError(error));
+    }
+  }
+
+  /** Reads the target's types again (after CRDs were restored). */
+  async refreshTarget(): Promise<void> {
+    await this.target.refresh();
+  }
+
+  /** Waits until every restored CRD is Established, so its custom resources can be created. */
+  async waitEstablished(crds: PreparedItem[]): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (const crd of crds) {
+      for (;;) {
+        try {
+          const body = await this.request.kube.request({
+            method: 'GET',
+            path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.name)}`,
+          });
+          const status = JSON.parse(body.body.toString()) as {
+            status?: { conditions?: { type: string; status: string }[] };
+          };
+          if (status.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+        } catch (error) {
+          if (error instanceof KubeConnectionError) throw error;
+        }
+        if (Date.now() > deadline) {
+          this.results.warning(`custom resource definition ${crd.name} was not Established within 60 s`, {
+            cluster: true,
+          });
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+}
+
+/**
+ * A VolumeSnapshotClass of the backup is restored only when the target lacks one of that name, as Velero
+ * restores cluster-scoped objects: a target's own class was set up for its own driver and secrets, and
+ * restoring snapshots does not need the backup's copy (a restore picks the class of the snapshot's driver
+ * in the target). One that differs is kept without a warning: that is the expected case across clusters.
+ */
+export const existingSnapshotClassReason =
+  "the target's own VolumeSnapshotClass of that name is kept (a restore uses the target's class of the snapshot's driver)";

@@ -1,0 +1,63 @@
+/** What a restore is asked (the request) and what it answers (progress, per-object results, the outcome). */
+import type { ResultGroup } from '../archive/index.ts';
+import type { KubeClient } from '../kube/index.ts';
+import type { RestoreOptions } from './prepare.ts';
+import type { VolumeProgress } from './volume-run.ts';
+
+export type RestorePhase = 'Completed' | 'PartiallyFailed' | 'Failed';
+
+/** What happened to one object. */
+export type ItemAction = 'created' | 'updated' | 'unchanged' | 'exists' | 'skipped' | 'failed';
+
+export interface ItemResult {
+  groupResource: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: ItemAction;
+  detail?: string;
+}
+
+export interface RestoreProgress {
+  itemsDone: number;
+  totalItems: number;
+  currentResource?: string;
+  done: boolean;
+  /** The claims made from CSI snapshots and where each is (present when the restore has any). */
+  volumes?: VolumeProgress[];
+}
+
+export interface RestoreRequest extends RestoreOptions {
+  kube: KubeClient;
+  /** Objects created at once within a step. Default 32. */
+  parallelism?: number;
+  /**
+   * How long a claim made from a CSI snapshot may take: for its snapshot to be ready to use, then (once
+   * every object is created) to be Bound. Default 5 minutes.
+   */
+  volumeTimeoutMs?: number;
+  onProgress?: (progress: RestoreProgress) => void;
+  /** Called once per object as it is done: the item-by-item progress. */
+  onItem?: (item: ItemResult) => void;
+  /** Called whenever a claim made from a snapshot changes phase (Pending, Bound, Failed). */
+  onVolume?: (volume: VolumeProgress) => void;
+  onLog?: (line: string) => void;
+}
+
+export interface RestoreOutcome {
+  name: string;
+  backupName: string;
+  phase: RestorePhase;
+  failureReason?: string;
+  startTimestamp: Date;
+  completionTimestamp: Date;
+  totalItems: number;
+  itemsRestored: number;
+  counts: Record<ItemAction, number>;
+  errors: ResultGroup;
+  warnings: ResultGroup;
+  items: ItemResult[];
+  /** Each claim made from a CSI snapshot: Bound, or Failed with the reason (empty when there were none). */
+  volumes: VolumeProgress[];
+}

@@ -1,0 +1,298 @@
+/**
+ * The volumes of a restore made from CSI snapshots. Before the claims are created, each gets a
+ * pre-provisioned VolumeSnapshotContent and a VolumeSnapshot bound to it (ready to use: the storage has the
+ * snapshot); a claim whose class cannot make it, or whose snapshot the storage does not have, fails by name
+ * and is not created. Once every object is created (pods included: a class that binds on first use needs
+ * them), the restore waits until each claim is Bound, then removes the VolumeSnapshot and content it made
+ * (Retain: the snapshot stays for the next restore). A claim that does not bind in time is removed with
+ * them — it could never bind without its source — and reported Failed with the provisioner's reason.
+ */
+import {
+  describeError,
+  KubeApiError,
+  type KubeClient,
+  KubeConnectionError,
+  mapLimit,
+} from '../kube/index.ts';
+import {
+  labelValue,
+  listStorageClasses,
+  provisionSource,
+  removeSource,
+  waitClaimBound,
+  waitSourceReady,
+} from '../volumes/index.ts';
+import { restoreNameLabel } from './sanitize.ts';
+import { targetProblem } from './volume-checks.ts';
+import type { SnapshotVolume } from './volume-sources.ts';
+
+/** Where a snapshotted volume of a restore is: the console's "volume progress". */
+export type VolumePhase = 'Pending' | 'Bound' | 'Failed';
+
+/** One claim restored from a CSI snapshot, as the restore's progress and result report it. */
+export interface VolumeProgress {
+  /** Target namespace and claim. */
+  namespace: string;
+  pvc: string;
+  /** The backup's VolumeSnapshot of the claim. */
+  volumeSnapshot: string;
+  /** The snapshot's id in the storage, when the backup records it. */
+  snapshotHandle?: string;
+  driver?: string;
+  /** The class the claim asks for (after mapping); absent when it names none. */
+  storageClass?: string;
+  phase: VolumePhase;
+  /** Why it failed, or what it waits for. */
+  reason?: string;
+}
+
+export interface VolumeRunOptions {
+  restoreName: string;
+  /** How long each wait may take (the snapshot to be ready; the claim to be Bound), in ms. */
+  timeoutMs: number;
+  /** How long a snapshot controller's error may stand before it counts, in ms. */
+  errorGraceMs?: number;
+  concurrency: number;
+  onChange: (volume: VolumeProgress) => void;
+  log: (message: string, fields: Record<string, string>) => void;
+  /** A temporary object could not be removed: said as a warning. */
+  warn: (message: string, namespace: string) => void;
+}
+
+export const defaultVolumeTimeoutMs = 5 * 60_000;
+
+export class VolumeRestorer {
+  private readonly kube: KubeClient;
+  private readonly options: VolumeRunOptions;
+  private readonly progress = new Map<SnapshotVolume, VolumeProgress>();
+  /** Volumes whose source exists (made by this restore, to be removed). */
+  private readonly provisioned = new Set<SnapshotVolume>();
+  /** Volumes whose claim this restore created: waited for. */
+  private readonly created = new Set<SnapshotVolume>();
+
+  constructor(kube: KubeClient, volumes: readonly SnapshotVolume[], options: VolumeRunOptions) {
+    this.kube = kube;
+    this.options = options;
+    for (const volume of volumes) {
+      const entry: VolumeProgress = {
+        namespace: volume.namespace,
+        pvc: volume.pvc,
+        volumeSnapshot: volume.volumeSnapshot,
+        phase: 'Pending',
+      };
+      if (volume.source) {
+        entry.snapshotHandle = volume.source.snapshotHandle;
+        entry.driver = volume.source.driver;
+      }
+      if (volume.storageClass !== undefined) entry.storageClass = volume.storageClass;
+      this.progress.set(volume, entry);
+    }
+  }
+
+  /** Every volume's state, in the backup's order. */
+  list(): VolumeProgress[] {
+    return [...this.progress.values()].map((entry) => ({ ...entry }));
+  }
+
+  /** How many volumes ended Failed. */
+  failedCount(): number {
+    return [...this.progress.values()].filter((entry) => entry.phase === 'Failed').length;
+  }
+
+  private set(volume: SnapshotVolume, phase: VolumePhase, reason?: string): void {
+    const entry = this.progress.get(volume);
+    if (!entry) return;
+    entry.phase = phase;
+    if (reason === undefined) delete entry.reason;
+    else entry.reason = reason;
+    this.options.onChange({ ...entry });
+  }
+
+  /**
+   * Makes each volume's source, before the claims are created. Returns the claims not to create (by
+   * `<source namespace>/<pvc>`) with the reason each fails.
+   */
+  async beforeClaims(): Promise<Map<string, string>> {
+    const refused = new Map<string, string>();
+    const volumes = [...this.progress.keys()];
+    if (volumes.length === 0) return refused;
+    const classes = await listStorageClasses(this.kube);
+    await mapLimit(volumes, this.options.concurrency, async (volume) => {
+      let reason: string | undefined;
+      try {
+        if (await this.existing(volume)) return;
+        reason = targetProblem(volume, classes).problem ?? (await this.makeSource(volume));
+      } catch (error) {
+        if (error instanceof KubeConnectionError) throw error;
+        reason = `the claim ${volume.namespace}/${volume.pvc} could not be checked: ${describeError(error)}`;
+      }
+      if (reason === undefined) return;
+      refused.set(`${volume.sourceNamespace}/${volume.pvc}`, reason);
+      this.set(volume, 'Failed', reason);
+    });
+    return refused;
+  }
+
+  /** A claim of that name already in the target is left as it is (the restore reports it as existing). */
+  private async existing(volume: SnapshotVolume): Promise<boolean> {
+    const live = await getClaim(this.kube, volume.namespace, volume.pvc);
+    if (!live) return false;
+    const bound = live.status?.phase === 'Bound';
+    this.set(
+      volume,
+      bound ? 'Bound' : 'Pending',
+      `the claim already existed in the target (${live.status?.phase ?? 'no phase'}): left as it was, not made from the snapshot`,
+    );
+    return true;
+  }
+
+  /** The source of one volume, ready to use; the reason it failed otherwise (nothing is left then). */
+  private async makeSource(volume: SnapshotVolume): Promise<string | undefined> {
+    const { namespace, sourceName: name } = volume;
+    const source = volume.source;
+    if (!source) return 'no snapshot recorded';
+    const claim = `${namespace}/${volume.pvc}`;
+    try {
+      this.provisioned.add(volume);
+      await provisionSource(this.kube, {
+        namespace,
+        name,
+        source,
+        // The restore's label only: nothing that deletes a backup's snapshots by its label may take these.
+        labels: { [restoreNameLabel]: labelValue(this.options.restoreName), [sourceLabel]: 'true' },
+      });
+      const ready = await waitSourceReady(this.kube, namespace, name, {
+        deadline: Date.now() + this.options.timeoutMs,
+        ...(this.options.errorGraceMs === undefined ? {} : { errorGraceMs: this.options.errorGraceMs }),
+      });
+      if (ready.ok) {
+        this.set(volume, 'Pending', `provisioning from the snapshot ${source.snapshotHandle}`);
+        return undefined;
+      }
+      await this.remove(volume);
+      return ready.timedOut
+        ? `the snapshot ${source.snapshotHandle} (driver ${source.driver}) of the claim ${claim} was not ready to use within ${seconds(this.options.timeoutMs)}: ${ready.reason}`
+        : `the snapshot ${source.snapshotHandle} (driver ${source.driver}) of the claim ${claim} cannot be used: the driver says: ${ready.reason}`;
+    } catch (error) {
+      if (error instanceof KubeConnectionError) throw error;
+      await this.remove(volume);
+      return `the snapshot of the claim ${claim} could not be made ready for it: ${describeError(error)}`;
+    }
+  }
+
+  /** What became of a volume's claim when the restore created it (or did not). */
+  claimResult(volume: SnapshotVolume, action: string, detail?: string): void {
+    // Only claims whose source this restore made are waited for; the others were reported already.
+    if (!this.provisioned.has(volume)) return;
+    if (action === 'created') {
+      this.created.add(volume);
+      return;
+    }
+    const reason =
+      action === 'failed'
+        ? `the claim could not be created: ${detail ?? 'no reason given'}`
+        : `the claim already exists in the target: left as it is, not made from the snapshot${detail ? ` (${detail})` : ''}`;
+    this.set(volume, action === 'failed' ? 'Failed' : 'Pending', reason);
+  }
+
+  /**
+   * Waits until every created claim is Bound (each bounded by the timeout), then removes every source this
+   * restore made. Runs after all objects are created.
+   *
+   * @returns the volumes whose claim this restore created and that did not bind (Failed, with the reason).
+   */
+  async settle(): Promise<VolumeProgress[]> {
+    const failed: VolumeProgress[] = [];
+    await mapLimit([...this.provisioned], this.options.concurrency, async (volume) => {
+      if (this.created.has(volume)) {
+        await this.waitBound(volume);
+        const entry = this.progress.get(volume);
+        if (entry?.phase === 'Failed') failed.push({ ...entry });
+      }
+      await this.remove(volume);
+    });
+    return failed;
+  }
+
+  private async waitBound(volume: SnapshotVolume): Promise<void> {
+    const claim = `${volume.namespace}/${volume.pvc}`;
+    const binding = await waitClaimBound(this.kube, volume.namespace, volume.pvc, {
+      deadline: Date.now() + this.options.timeoutMs,
+      source: volume.sourceName,
+    });
+    if (binding.phase === 'Bound') {
+      this.set(volume, 'Bound');
+      this.options.log('volume restored from its snapshot', {
+        namespace: volume.namespace,
+        pvc: volume.pvc,
+        volume: binding.volumeName,
+      });
+      return;
+    }
+    // Unbound, it holds its VolumeSnapshot (the controller keeps a snapshot a pending claim is made from)
+    // and could never bind once it is gone: it goes with it, and the failure says so.
+    let removed = false;
+    try {
+      removed = await deleteClaim(this.kube, volume.namespace, volume.pvc);
+    } catch (error) {
+      if (error instanceof KubeConnectionError) throw error;
+    }
+    const reason =
+      binding.phase === 'Failed'
+        ? binding.reason
+        : `the claim ${claim} was not Bound within ${seconds(this.options.timeoutMs)}: ${binding.reason}${removed ? '; it was removed, since it could not bind without its temporary VolumeSnapshot: restore it again once the cause is fixed' : ''}`;
+    this.set(volume, 'Failed', reason);
+  }
+
+  private async remove(volume: SnapshotVolume): Promise<void> {
+    if (!this.provisioned.delete(volume)) return;
+    const what = `the temporary VolumeSnapshot ${volume.namespace}/${volume.sourceName} and its VolumeSnapshotContent`;
+    try {
+      if (await removeSource(this.kube, volume.namespace, volume.sourceName)) return;
+      this.options.warn(
+        `${what} were not removed within 60 s: delete them (the content is Retain, so the snapshot stays)`,
+        volume.namespace,
+      );
+    } catch (error) {
+      if (error instanceof KubeConnectionError) throw error;
+      this.options.warn(
+        `${what} could not be removed (${describeError(error)}): delete them (the content is Retain, so the snapshot stays)`,
+        volume.namespace,
+      );
+    }
+  }
+}
+
+/** Label on the VolumeSnapshots and contents a restore makes (and removes once their claims are Bound). */
+export const sourceLabel = 'lifeboat.io/restore-source';
+
+const claimPath = (namespace: string, pvc: string) =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/persistentvolumeclaims/${encodeURIComponent(pvc)}`;
+
+async function getClaim(
+  kube: KubeClient,
+  namespace: string,
+  pvc: string,
+): Promise<{ status?: { phase?: string } } | undefined> {
+  try {
+    const response = await kube.request({ method: 'GET', path: claimPath(namespace, pvc) });
+    return JSON.parse(response.body.toString('utf8')) as { status?: { phase?: string } };
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+async function deleteClaim(kube: KubeClient, namespace: string, pvc: string): Promise<boolean> {
+  try {
+    await kube.request({ method: 'DELETE', path: claimPath(namespace, pvc) });
+    return true;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.status === 404) return false;
+    throw error;
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}

@@ -1,0 +1,229 @@
+/**
+ * Which claims of a backup come back from a CSI snapshot, read the way Velero 1.18's restore reads them
+ * (docs/velero-format-notes.md, "CSI snapshots"): a PVC item annotated `velero.io/volume-snapshot-name`
+ * names a VolumeSnapshot item; its bound VolumeSnapshotContent item holds the snapshot's handle and driver
+ * (Velero also copies both into the VolumeSnapshot's annotations, and the volume info has them per PV). The
+ * PVs those claims were bound to — and every PV the volume info says was snapshotted — are not restored as
+ * they were: the storage class provisions new ones from the snapshots.
+ */
+import { BackupMetadataError, backupKeys, decodeVolumeInfo, type VolumeInfo } from '../archive/index.ts';
+import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import { quantityBytes, restoreSourceName, type SnapshotSource, veleroSnapshot } from '../volumes/index.ts';
+import { quoted } from './object-checks.ts';
+import { asRecord, type KubeJson } from './sanitize.ts';
+
+export const volumeSnapshotResource = 'volumesnapshots.snapshot.storage.k8s.io';
+export const volumeSnapshotContentResource = 'volumesnapshotcontents.snapshot.storage.k8s.io';
+export const volumeSnapshotClassResource = 'volumesnapshotclasses.snapshot.storage.k8s.io';
+
+/** A claim of the backup that a restore makes from its CSI snapshot. */
+export interface SnapshotVolume {
+  sourceNamespace: string;
+  /** The namespace it is restored into (after mapping). */
+  namespace: string;
+  pvc: string;
+  /** The VolumeSnapshot the backup recorded for it. */
+  volumeSnapshot: string;
+  /** Its PV in the backup, which is not restored. */
+  persistentVolume?: string;
+  /** The snapshot; absent when the backup's record of it is incomplete (`problem` says what is missing). */
+  source?: SnapshotSource;
+  /** The size a volume made from it needs, when recorded. */
+  restoreSize?: string;
+  /** The storage the restored claim requests. */
+  size?: string;
+  /** The class the restored claim asks for (after mapping); absent when it names none (the default). */
+  storageClass?: string;
+  /** The class in the backup, when a mapping changed it. */
+  storageClassMappedFrom?: string;
+  /** Name of the VolumeSnapshot and VolumeSnapshotContent the restore makes for it. */
+  sourceName: string;
+  /** Why the claim cannot be restored from its snapshot (then it fails, named). */
+  problem?: string;
+}
+
+/** An object read from the tarball. */
+interface Item {
+  groupResource: string;
+  namespace?: string;
+  name: string;
+  object?: KubeJson;
+}
+
+/** What the backup's snapshot records decide for a restore. */
+export interface VolumeSources {
+  /** By `<source namespace>/<pvc>`. */
+  claims: Map<string, SnapshotVolume>;
+  /** PVs of the backup that were snapshotted → why they are not restored. */
+  snapshottedVolumes: Map<string, string>;
+}
+
+/**
+ * The backup's volume info, or undefined when it has none (older Velero, Lifeboat without disks). A file
+ * that cannot be read is a warning: the claims' annotations still say which volumes were snapshotted.
+ */
+export async function readVolumeInfo(
+  store: ObjectStore,
+  backup: string,
+  warnings: string[],
+): Promise<VolumeInfo[] | undefined> {
+  const key = backupKeys(backup).volumeInfo;
+  try {
+    return await decodeVolumeInfo(await store.get(key), key);
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) return undefined;
+    if (!(error instanceof BackupMetadataError)) throw error;
+    warnings.push(
+      `the backup's volume info could not be read (${error.message}): snapshotted volumes are found from the claims' annotations alone`,
+    );
+    return undefined;
+  }
+}
+
+const str = (value: unknown, max = 4096): string | undefined =>
+  typeof value === 'string' && value !== '' && value.length <= max ? value : undefined;
+const at = (object: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((value, key) => asRecord(value)?.[key], object);
+
+/** The claims restored from snapshots, and the PVs not restored because they were snapshotted. */
+export function findVolumeSources(input: {
+  /** Every object read from the tarball (the records are found here, whatever the filters chose). */
+  all: readonly Item[];
+  /** The PVC items the restore creates. */
+  claims: readonly Item[];
+  volumeInfo: readonly VolumeInfo[] | undefined;
+  restoreName: string;
+  namespaceMapping: ReadonlyMap<string, string>;
+  storageClassMapping: ReadonlyMap<string, string>;
+}): VolumeSources {
+  const records = new Map<string, KubeJson>();
+  for (const item of input.all) {
+    if (!item.object) continue;
+    if (item.groupResource === volumeSnapshotResource || item.groupResource === volumeSnapshotContentResource)
+      records.set(`${item.groupResource}/${item.namespace ?? ''}/${item.name}`, item.object);
+  }
+  const infoByVolume = new Map<string, VolumeInfo>();
+  const snapshottedVolumes = new Map<string, string>();
+  for (const entry of input.volumeInfo ?? []) {
+    if (!entry.pvName) continue;
+    infoByVolume.set(entry.pvName, entry);
+    if (entry.backupMethod === 'CSISnapshot')
+      snapshottedVolumes.set(
+        entry.pvName,
+        'snapshotted (CSI): its claim is restored from the snapshot and its storage class provisions a new volume',
+      );
+  }
+
+  const claims = new Map<string, SnapshotVolume>();
+  for (const item of input.claims) {
+    const pvc = item.object;
+    if (!pvc || item.namespace === undefined) continue;
+    const vsName = str(asRecord(pvc.metadata.annotations)?.[veleroSnapshot.volumeSnapshotName], 253);
+    if (!vsName) continue;
+    const namespace = input.namespaceMapping.get(item.namespace) ?? item.namespace;
+    const spec = asRecord(pvc.spec);
+    const pvName = str(spec?.volumeName, 253);
+    const info = pvName ? infoByVolume.get(pvName) : undefined;
+    const snapshot = records.get(`${volumeSnapshotResource}/${item.namespace}/${vsName}`);
+    const contentName = str(at(snapshot, 'status', 'boundVolumeSnapshotContentName'), 253);
+    const content = contentName ? records.get(`${volumeSnapshotContentResource}//${contentName}`) : undefined;
+    const annotations = asRecord(snapshot?.metadata.annotations);
+    const handle =
+      str(at(content, 'status', 'snapshotHandle')) ??
+      str(annotations?.[veleroSnapshot.handle]) ??
+      str(info?.csiSnapshotInfo?.snapshotHandle);
+    const driver =
+      str(at(content, 'spec', 'driver'), 253) ??
+      str(annotations?.[veleroSnapshot.driver], 253) ??
+      str(info?.csiSnapshotInfo?.driver, 253);
+    const infoBytes = info?.csiSnapshotInfo?.size;
+    const restoreSize =
+      str(at(snapshot, 'status', 'restoreSize'), 64) ??
+      str(annotations?.[veleroSnapshot.restoreSize], 64) ??
+      (infoBytes ? String(infoBytes) : undefined);
+    const className = typeof spec?.storageClassName === 'string' ? spec.storageClassName : undefined;
+    const mapped = className !== undefined ? input.storageClassMapping.get(className) : undefined;
+    const volume: SnapshotVolume = {
+      sourceNamespace: item.namespace,
+      namespace,
+      pvc: item.name,
+      volumeSnapshot: vsName,
+      sourceName: restoreSourceName(input.restoreName, namespace, vsName),
+    };
+    if (pvName) {
+      volume.persistentVolume = pvName;
+      snapshottedVolumes.set(
+        pvName,
+        `snapshotted (CSI): its claim ${item.namespace}/${item.name} is restored from the snapshot and its storage class provisions a new volume`,
+      );
+    }
+    if (handle && driver) {
+      volume.source = { driver, snapshotHandle: handle };
+      const mode = str(at(content, 'spec', 'sourceVolumeMode'), 64);
+      if (mode) volume.source.sourceVolumeMode = mode;
+    } else
+      volume.problem = `the backup records no ${handle ? 'CSI driver' : 'snapshot handle'} for the VolumeSnapshot ${quoted(vsName)} of the claim ${item.namespace}/${item.name} (its VolumeSnapshot and VolumeSnapshotContent items are missing or incomplete): the claim cannot be restored with its data`;
+    if (restoreSize) volume.restoreSize = restoreSize;
+    const requested = str(at(spec, 'resources', 'requests', 'storage'), 64);
+    volume.size = larger(requested, restoreSize) ?? requested ?? restoreSize ?? '';
+    if (!volume.size) delete volume.size;
+    if (className !== undefined) volume.storageClass = mapped ?? className;
+    if (mapped !== undefined && className !== undefined) volume.storageClassMappedFrom = className;
+    claims.set(`${item.namespace}/${item.name}`, volume);
+  }
+  return { claims, snapshottedVolumes };
+}
+
+/** The larger of two quantities, when both can be read. */
+function larger(a: string | undefined, b: string | undefined): string | undefined {
+  const [x, y] = [quantityBytes(a), quantityBytes(b)];
+  if (x === undefined || y === undefined) return undefined;
+  return y > x ? b : a;
+}
+
+/** Why a VolumeSnapshot or VolumeSnapshotContent item of the backup is not restored as it is. */
+export function snapshotRecordSkip(
+  groupResource: string,
+  namespace: string | undefined,
+  name: string,
+  claims: ReadonlyMap<string, SnapshotVolume>,
+): string | undefined {
+  if (groupResource === volumeSnapshotContentResource)
+    return "the backup's record of a snapshot: a restore makes its own content for the snapshot, and removes it once the claim is Bound";
+  if (groupResource !== volumeSnapshotResource) return undefined;
+  for (const volume of claims.values())
+    if (volume.sourceNamespace === namespace && volume.volumeSnapshot === name)
+      return `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}: the claim is restored from it through the VolumeSnapshot ${volume.sourceName}, made for this restore and removed once the claim is Bound`;
+  return 'a VolumeSnapshot of the source cluster: its snapshot is restored only as the data of a claim that points at it';
+}
+
+/**
+ * Points a sanitized claim at the VolumeSnapshot made for it, as Velero's restore does: `dataSource` names
+ * it, `volumeName` and `dataSourceRef` go (the provisioner makes a new volume), the request is raised to the
+ * snapshot's restore size, and the annotations that tied it to the backup's snapshot and provisioner go.
+ */
+export function pointClaimAtSource(pvc: KubeJson, volume: SnapshotVolume): void {
+  const spec = asRecord(pvc.spec) ?? {};
+  pvc.spec = spec;
+  delete spec.volumeName;
+  delete spec.dataSourceRef;
+  spec.dataSource = { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: volume.sourceName };
+  if (volume.size) {
+    const resources = asRecord(spec.resources) ?? {};
+    const requests = asRecord(resources.requests) ?? {};
+    requests.storage = volume.size;
+    resources.requests = requests;
+    spec.resources = resources;
+  }
+  const metadata = pvc.metadata;
+  for (const field of ['annotations', 'labels'] as const) {
+    const map = asRecord(metadata[field]);
+    if (!map) continue;
+    delete map[veleroSnapshot.volumeSnapshotName];
+    if (field === 'annotations') {
+      delete map['volume.kubernetes.io/storage-provisioner'];
+      delete map['volume.beta.kubernetes.io/storage-provisioner'];
+    }
+    if (Object.keys(map).length === 0) delete metadata[field];
+  }
+}
