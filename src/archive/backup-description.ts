@@ -46,6 +46,9 @@ export interface BackupDescription {
   warnings: number;
   /** Compressed size of the tarball. */
   sizeBytes: number;
+  /** CSI snapshots started and completed (Velero's `csiVolumeSnapshotsAttempted`/`Completed`). */
+  volumeSnapshotsAttempted?: number;
+  volumeSnapshotsCompleted?: number;
   failureReason?: string;
   /** The API server's version, for `velero.io/source-cluster-k8s-*` annotations. */
   sourceCluster?: { gitVersion: string; major: string; minor: string };
@@ -148,6 +151,8 @@ export function encodeBackupDescription(d: BackupDescription): Buffer {
   if (d.warnings) status.warnings = d.warnings;
   if (d.errors) status.errors = d.errors;
   status.progress = { totalItems: d.totalItems, itemsBackedUp: d.itemsBackedUp };
+  if (d.volumeSnapshotsAttempted) status.csiVolumeSnapshotsAttempted = d.volumeSnapshotsAttempted;
+  if (d.volumeSnapshotsCompleted) status.csiVolumeSnapshotsCompleted = d.volumeSnapshotsCompleted;
 
   const annotations: Record<string, string> = {
     [annotation.clusterResources]: d.clusterResources,
@@ -269,6 +274,8 @@ const backupDocumentSchema = z.object({
       errors: count,
       warnings: count,
       progress: z.object({ totalItems: count, itemsBackedUp: count }).nullish(),
+      csiVolumeSnapshotsAttempted: count,
+      csiVolumeSnapshotsCompleted: count,
     })
     .default({}),
 });
@@ -352,6 +359,10 @@ export function decodeBackupDescription(bytes: Buffer, folder: string): BackupDe
   };
   if (status.completionTimestamp) description.completionTimestamp = status.completionTimestamp;
   if (status.failureReason) description.failureReason = status.failureReason;
+  if (status.csiVolumeSnapshotsAttempted)
+    description.volumeSnapshotsAttempted = status.csiVolumeSnapshotsAttempted;
+  if (status.csiVolumeSnapshotsCompleted)
+    description.volumeSnapshotsCompleted = status.csiVolumeSnapshotsCompleted;
   if (spec.labelSelector) description.labelSelector = labelSelector(spec.labelSelector);
   if (metadata.labels) description.labels = metadata.labels;
   if (annotations[annotation.createdBy] === 'lifeboat') description.madeByLifeboat = true;

@@ -1,14 +1,14 @@
 /**
- * One backup run: lists every selected object of a cluster (paged, several resource types at once) and
- * streams them into `<name>.tar.gz`, then writes the resource list, the content index, the logs and the
- * results. `runBackup` (backup.ts) claims the name before and writes the description after.
+ * One backup run: snapshots the claims' volumes when disks are asked for (disks.ts), lists every selected
+ * object of a cluster (paged, several resource types at once) and streams them into `<name>.tar.gz`, then
+ * writes the volume info, the resource list, the content index, the logs and the results. `runBackup`
+ * (backup.ts) claims the name before and writes the description after.
  */
 import { createHash } from 'node:crypto';
 import {
   type BackupDescription,
   type BackupPhase,
   backupKeys,
-  type ClusterResourcesMode,
   encodeIndex,
   encodeResourceList,
   type IndexEntry,
@@ -27,50 +27,15 @@ import {
   type KubeObject,
   listPages,
   mapLimit,
+  parseLossless,
   qualifiedName,
 } from '../kube/index.ts';
-import type { ObjectStore } from '../storage/index.ts';
+import { annotateClaim } from '../volumes/index.ts';
+import { type DiskSnapshots, putVolumeFiles, recordOf, snapshotDisks, writeSnapshotItems } from './disks.ts';
+import { takeRelated } from './related.ts';
+import type { BackupProgress, BackupRequest } from './request.ts';
 import { RunLog } from './run-log.ts';
-import { type BackupSelection, IncludeExclude, resolveSelection, resourceAliases } from './selection.ts';
-
-/** What to back up, from where, to where. */
-export interface BackupRequest {
-  /** Backup name: a DNS-1123 subdomain of at most 63 characters. */
-  name: string;
-  kube: KubeClient;
-  store: ObjectStore;
-  /** Name recorded as the Backup's storage location (Velero's BSL name). Default `default`. */
-  storageLocation?: string;
-  includeNamespaces?: string[];
-  excludeNamespaces?: string[];
-  includeResources?: string[];
-  excludeResources?: string[];
-  clusterResources?: ClusterResourcesMode;
-  /** A kubectl-style label selector. */
-  labelSelector?: string;
-  /** Time to live in ms; the backup expires at start + TTL. Default 30 days. */
-  ttlMs?: number;
-  /** Ask for volume data (not yet supported: recorded and reported as a warning). */
-  includeDisks?: boolean;
-  /** Extra labels on the Backup resource (schedule name, cluster id). */
-  labels?: Record<string, string>;
-  /** Resource types listed at once. Default 6. */
-  parallelism?: number;
-  onProgress?: (progress: BackupProgress) => void;
-  /** Receives each log line as it is written. */
-  onLog?: (line: string) => void;
-}
-
-/** Progress of a running backup. */
-export interface BackupProgress {
-  itemsBackedUp: number;
-  /** Items backed up plus what the server says remains to list (an estimate until the end). */
-  totalItems: number;
-  /** Compressed bytes written so far. */
-  bytes: number;
-  currentResource?: string;
-  done: boolean;
-}
+import { type BackupSelection, resolveSelection } from './selection.ts';
 
 const excludeLabels = ['lifeboat.io/exclude-from-backup', 'velero.io/exclude-from-backup'];
 
@@ -85,6 +50,8 @@ export class BackupRun {
   readonly results = new Results();
   readonly log: RunLog;
   itemsBackedUp = 0;
+  /** The snapshots taken, when disks were asked for: a failed backup deletes them. */
+  disks: DiskSnapshots | undefined;
   private readonly request: BackupRequest;
   private readonly start: Date;
   private readonly index: IndexEntry[] = [];
@@ -130,12 +97,7 @@ export class BackupRun {
         clusterResources: description.clusterResources,
       });
       this.checkNamespaces(description, selection);
-      if (description.includeDisks) {
-        const message =
-          'volume data was asked for (include disks), but this version of Lifeboat backs up Kubernetes objects only: PersistentVolumes and PersistentVolumeClaims are in the backup, the data on them is not';
-        this.results.warning(message);
-        this.log.warn(message);
-      }
+      if (description.includeDisks) await this.snapshotVolumes(selection, labelSelector);
       await tarball.writeVersion();
       if (selection.namespaceObjects) {
         for (const ns of namespaceObjects) {
@@ -144,7 +106,20 @@ export class BackupRun {
         }
       }
       await this.listSelected(selection, labelSelector);
-      if (selection.relatedClusterScoped) await this.takeRelated(resources, description);
+      if (selection.relatedClusterScoped) {
+        await takeRelated({
+          kube,
+          resources,
+          description,
+          index: this.index,
+          claimedVolumes: this.claimedVolumes,
+          results: this.results,
+          log: this.log,
+          write: (type, parts, object) => this.write(type, parts, object),
+        });
+      }
+      if (this.disks)
+        await writeSnapshotItems(this.disks, resources, (type, object) => this.writeObject(type, object));
       tarball.finish();
       await upload;
     } catch (error) {
@@ -158,11 +133,16 @@ export class BackupRun {
     description.totalItems = this.itemsBackedUp;
     description.errors = this.results.errorCount;
     description.warnings = this.results.warningCount;
+    if (this.disks) {
+      description.volumeSnapshotsAttempted = this.disks.records.size + this.disks.failed;
+      description.volumeSnapshotsCompleted = this.disks.records.size;
+    }
     const phase: BackupPhase = description.errors > 0 ? 'PartiallyFailed' : 'Completed';
     description.phase = phase;
     description.completionTimestamp = new Date();
     this.log.info(`backed up a total of ${this.itemsBackedUp} items`, { phase, bytes: tarball.bytes });
     const index = { lifeboatIndexVersion: 1 as const, backup: description.name, items: this.index };
+    if (this.disks) await putVolumeFiles(store, description, this.disks);
     await Promise.all([
       store.put(keys.resourceList, encodeResourceList(this.index), { contentType: 'application/gzip' }),
       store.put(keys.index, encodeIndex(index), { contentType: 'application/gzip' }),
@@ -265,8 +245,18 @@ export class BackupRun {
     return resource.namespaced ? {} : { cluster: true };
   }
 
+  /** Writes an object made here (not listed): its bytes are its JSON. */
+  private writeObject(resource: ApiResource, object: KubeObject): Promise<boolean> {
+    return this.write(resource, [Buffer.from(JSON.stringify(object))], object);
+  }
+
   /** Writes one object (twice: plain and preferred-version paths). False when it is left out. */
-  private async write(resource: ApiResource, parts: readonly Buffer[], object: KubeObject): Promise<boolean> {
+  private async write(
+    resource: ApiResource,
+    stored: readonly Buffer[],
+    object: KubeObject,
+  ): Promise<boolean> {
+    let parts = stored;
     const meta = object.metadata;
     if (meta.deletionTimestamp) return false;
     if (excludeLabels.some((label) => meta.labels?.[label] === 'true')) return false;
@@ -278,6 +268,14 @@ export class BackupRun {
     }
     const tarball = this.tarball as TarballWriter;
     const namespace = resource.namespaced ? meta.namespace : undefined;
+    const isClaim = resource.group === '' && resource.resource === 'persistentvolumeclaims';
+    const snapshot = isClaim ? recordOf(this.disks, object) : undefined;
+    if (snapshot) {
+      // The claim item names its snapshot, as Velero's restore expects (the stored bytes are the claim's own,
+      // read losslessly, plus the annotation and labels).
+      const claim = parseLossless(Buffer.concat(parts)) as KubeObject;
+      parts = [Buffer.from(JSON.stringify(annotateClaim(claim, snapshot, this.request.name)))];
+    }
     await tarball.add(itemPath(groupResource, namespace, meta.name), parts);
     await tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), parts);
     const entry: IndexEntry = {
@@ -291,7 +289,7 @@ export class BackupRun {
     };
     if (namespace !== undefined) entry.namespace = namespace;
     this.index.push(entry);
-    if (resource.group === '' && resource.resource === 'persistentvolumeclaims') {
+    if (isClaim) {
       const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
       if (volume) this.claimedVolumes.set(volume, `claim ${namespace}/${meta.name}`);
     }
@@ -300,54 +298,34 @@ export class BackupRun {
     return true;
   }
 
-  /**
-   * In `auto` mode for some namespaces: the cluster-scoped objects that what was taken depends on —
-   * the PersistentVolume bound to each claim taken, the CustomResourceDefinition of each custom resource
-   * type taken. One list of each type, filtered here.
-   */
-  private async takeRelated(
-    resources: readonly ApiResource[],
-    description: BackupDescription,
+  /** Snapshots the volumes of the claims the backup takes (disks.ts), with "snapshotting N volumes" progress. */
+  private async snapshotVolumes(
+    selection: BackupSelection,
+    labelSelector: string | undefined,
   ): Promise<void> {
-    const filter = new IncludeExclude(description.includedResources, description.excludedResources);
-    const pvType = resources.find((r) => r.group === '' && r.resource === 'persistentvolumes');
-    const crdType = resources.find(
-      (r) => r.group === 'apiextensions.k8s.io' && r.resource === 'customresourcedefinitions',
+    const claimType = selection.namespaced.find(
+      (r) => r.group === '' && r.resource === 'persistentvolumeclaims',
     );
-    const customTypes = new Set<string>();
-    for (const entry of this.index)
-      if (entry.group.includes('.')) customTypes.add(`${entry.resource}.${entry.group}`);
-    const wanted: { type: ApiResource; names: Map<string, string> }[] = [];
-    if (pvType && this.claimedVolumes.size > 0) wanted.push({ type: pvType, names: this.claimedVolumes });
-    if (crdType && customTypes.size > 0) {
-      wanted.push({
-        type: crdType,
-        names: new Map([...customTypes].map((name) => [name, `custom resources ${name}`])),
-      });
+    if (!claimType) {
+      const message =
+        'include disks was asked for, but PersistentVolumeClaims are not in the backup (left out by the resources chosen): no volume was snapshotted';
+      this.results.warning(message);
+      this.log.warn(message);
+      return;
     }
-    for (const { type, names } of wanted) {
-      if (!filter.matches(...resourceAliases(type))) continue;
-      try {
-        for await (const page of listPages(this.request.kube, type)) {
-          for (const item of page.items) {
-            const object = item.object;
-            const why = names.get(object.metadata.name);
-            if (why && (await this.write(type, item.parts, object))) {
-              this.log.info('took related cluster-scoped object', {
-                resource: qualifiedName(type),
-                name: object.metadata.name,
-                for: why,
-              });
-            }
-          }
-        }
-      } catch (error) {
-        if (error instanceof KubeConnectionError) throw error;
-        const reason = describeError(error);
-        this.results.error(`resource: /${qualifiedName(type)} error: /${reason}`, { cluster: true });
-        this.log.error('could not list related objects', { resource: qualifiedName(type), error: reason });
-      }
-    }
+    this.disks = await snapshotDisks({
+      kube: this.request.kube,
+      backupName: this.request.name,
+      claimType,
+      namespaces: selection.namespaces,
+      perNamespace: !selection.allNamespaces && selection.namespaces.size <= 16,
+      labelSelector,
+      excluded: (claim) => excludeLabels.some((label) => claim.metadata.labels?.[label] === 'true'),
+      results: this.results,
+      log: this.log,
+      ...(this.request.snapshotTimeoutMs === undefined ? {} : { timeoutMs: this.request.snapshotTimeoutMs }),
+      onProgress: (volumes) => this.request.onProgress?.({ ...this.progress(false), volumes }),
+    });
   }
 
   private emitProgress(done: boolean): void {
@@ -356,6 +334,10 @@ export class BackupRun {
     const now = Date.now();
     if (!done && now - this.lastProgress < 100) return;
     this.lastProgress = now;
+    onProgress(this.progress(done));
+  }
+
+  private progress(done: boolean): BackupProgress {
     let remaining = 0;
     for (const count of this.remaining.values()) remaining += count;
     const progress: BackupProgress = {
@@ -365,7 +347,7 @@ export class BackupRun {
       done,
     };
     if (this.currentResource && !done) progress.currentResource = this.currentResource;
-    onProgress(progress);
+    return progress;
   }
 }
 

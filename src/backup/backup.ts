@@ -18,7 +18,8 @@ import {
 } from '../archive/index.ts';
 import { describeError } from '../kube/index.ts';
 import { ObjectExistsError, type ObjectStore } from '../storage/index.ts';
-import { type BackupProgress, type BackupRequest, BackupRun } from './backup-run.ts';
+import { BackupRun } from './backup-run.ts';
+import { discardSnapshots } from './disks.ts';
 import {
   type ClaimOwner,
   claimBackupName,
@@ -29,6 +30,7 @@ import {
 } from './claim.ts';
 import { BackupExistsError, BackupInputError } from './errors.ts';
 import { parseLabelSelector } from './label-selector.ts';
+import type { BackupProgress, BackupRequest } from './request.ts';
 
 export type { BackupProgress, BackupRequest };
 
@@ -141,6 +143,8 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
       : describeError(error);
     run.log.error('backup failed', { error: reason });
     if (!overtaken) await removeBackupFiles(store, request.name, { writerId });
+    // The snapshots it took would be recorded nowhere now: they go too.
+    if (run.disks) await discardSnapshots(request.kube, run.disks, run.log);
     description.phase = 'Failed';
     description.failureReason = reason;
     description.completionTimestamp = new Date();

@@ -1,0 +1,128 @@
+/**
+ * Workloads with volumes on a test-bed cluster's node and CSI storage: a claim written by a pod, a pod that
+ * reads files back with their checksums, and whether the driver still holds a snapshot.
+ */
+import { access } from 'node:fs/promises';
+import type { ClusterEnv, NodeEnv, TestbedEnv } from '../testbed/index.ts';
+import { eventually, kubectl, uniqueName } from './kube.ts';
+
+/** A cluster of the test bed that has a node and CSI storage. */
+export type NodeCluster = ClusterEnv & { node: NodeEnv };
+
+/** A PersistentVolumeClaim of 10 MiB (the cluster's default class unless `extra` names one). */
+export function claimObject(name: string, extra: object = {}): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } }, ...extra },
+  };
+}
+
+/** A pod that runs `script` in busybox with claim `claim` mounted at /data, once. */
+export function podObject(env: TestbedEnv, name: string, script: string, claim: string): object {
+  if (!env.images) throw new Error('the test bed has no nodes: start it without --no-nodes');
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'main',
+          image: env.images.busybox,
+          command: ['sh', '-c', script],
+          volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        },
+      ],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }],
+    },
+  };
+}
+
+/** Applies objects into namespace `ns`. */
+export async function applyIn(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  objects: object[],
+): Promise<void> {
+  await kubectl(
+    env,
+    cluster,
+    ['apply', '-n', ns, '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+  );
+}
+
+/** Waits until pod `name` has Succeeded (throws if it Failed), then gives its output. */
+export async function podOutput(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+): Promise<string> {
+  await eventually(
+    `pod ${ns}/${name} to finish`,
+    async () => {
+      const phase = await kubectl(env, cluster, [
+        'get',
+        'pod',
+        name,
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.status.phase}',
+      ]);
+      if (phase === 'Failed') {
+        const logs = await kubectl(env, cluster, ['logs', name, '-n', ns]).catch(() => '');
+        throw new Error(`pod ${ns}/${name} failed: ${logs}`);
+      }
+      return phase === 'Succeeded' ? true : undefined;
+    },
+    120_000,
+  );
+  return kubectl(env, cluster, ['logs', name, '-n', ns]);
+}
+
+/** Writes files `files` (name → content) into /data of the claim, and gives their checksums (sha256sum output). */
+export function writeFilesScript(files: Record<string, string>): string {
+  const writes = Object.entries(files).map(
+    ([name, content]) => `mkdir -p "$(dirname /data/${name})" && printf '%s' '${content}' > /data/${name}`,
+  );
+  return `${writes.join(' && ')} && sync && cd /data && find . -type f | sort | xargs sha256sum`;
+}
+
+/** Prints the checksums of every file under /data (the output `writeFilesScript` gives). */
+export const checksumScript = 'cd /data && find . -type f | sort | xargs sha256sum';
+
+/**
+ * A new namespace (its name starts with `prefix`) holding claim `data` written by a pod with `files`;
+ * gives the namespace and the files' checksums.
+ */
+export async function claimWithFiles(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  prefix: string,
+  files: Record<string, string>,
+  claimExtra: object = {},
+): Promise<{ ns: string; checksums: string }> {
+  const ns = uniqueName(prefix);
+  await kubectl(env, cluster, ['create', 'namespace', ns]);
+  await applyIn(env, cluster, ns, [
+    claimObject('data', claimExtra),
+    podObject(env, 'writer', writeFilesScript(files), 'data'),
+  ]);
+  const checksums = await podOutput(env, cluster, ns, 'writer');
+  return { ns, checksums };
+}
+
+/** Whether the test bed's hostpath driver still holds snapshot `handle` in its storage. */
+export async function driverHasSnapshot(cluster: NodeCluster, handle: string): Promise<boolean> {
+  return access(`${cluster.node.csiStateDir}/${handle}.snap`).then(
+    () => true,
+    () => false,
+  );
+}
