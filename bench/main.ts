@@ -10,13 +10,15 @@ import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/
 import { benchBackup } from './backup.ts';
 import { benchControl } from './control.ts';
 import { benchRestore } from './restore.ts';
+import { benchVolumes } from './volumes.ts';
 
-const usage = 'usage: npm run bench -- backup|restore|control [--objects N] [--store embedded|postgres]';
+const usage =
+  'usage: npm run bench -- backup|restore|control [--objects N] [--store embedded|postgres] | volumes [--volumes N]';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { objects: { type: 'string' }, store: { type: 'string' } },
+    options: { objects: { type: 'string' }, store: { type: 'string' }, volumes: { type: 'string' } },
   });
   const [which] = positionals;
   const objects = Number(values.objects ?? 10_000);
@@ -24,9 +26,14 @@ async function main(): Promise<number> {
     processIo.stderr(`--objects must be a positive whole number\n${usage}\n`);
     return 2;
   }
+  const volumes = Number(values.volumes ?? 20);
+  if (!Number.isInteger(volumes) || volumes < 1 || volumes > 100) {
+    processIo.stderr(`--volumes must be a whole number from 1 to 100\n${usage}\n`);
+    return 2;
+  }
   const store = values.store ?? 'embedded';
   if (
-    (which !== 'backup' && which !== 'restore' && which !== 'control') ||
+    (which !== 'backup' && which !== 'restore' && which !== 'control' && which !== 'volumes') ||
     (store !== 'embedded' && store !== 'postgres')
   ) {
     processIo.stderr(`${usage}\n`);
@@ -41,6 +48,7 @@ async function main(): Promise<number> {
     const env: TestbedEnv = await readEnv(envFile);
     if (which === 'backup') await benchBackup(env, objects, (line) => processIo.stdout(`${line}\n`));
     else if (which === 'restore') await benchRestore(env, objects, (line) => processIo.stdout(`${line}\n`));
+    else if (which === 'volumes') await benchVolumes(env, volumes, (line) => processIo.stdout(`${line}\n`));
     else await benchControl(env, objects, store, (line) => processIo.stdout(`${line}\n`));
     return 0;
   } finally {
