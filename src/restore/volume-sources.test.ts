@@ -147,6 +147,13 @@ test("Velero's annotations on the VolumeSnapshot, then the volume info, stand in
     /the backup records no snapshot handle for the VolumeSnapshot "vs-1" of the claim shop\/data/,
   );
   assert.equal(sources([claim('plain', {})]).claims.size, 0, 'a claim without the annotation is as before');
+
+  const odd = sources([
+    claim('data', { 'velero.io/volume-snapshot-name': 'vs-1' }),
+    snapshot({ 'velero.io/csi-volumesnapshot-handle': 'h 1\n', 'velero.io/csi-driver-name': 'd.example' }),
+  ]);
+  assert.match(odd.claims.get('shop/data')?.problem ?? '', /an invalid handle "h 1\\n"/);
+  assert.equal(odd.claims.get('shop/data')?.source, undefined);
 });
 
 test('the target class must exist and provision with the driver that took the snapshot; else the reason names the way across', () => {

@@ -80,6 +80,11 @@ export async function readVolumeInfo(
   }
 }
 
+/** A CSI driver name (the CSIDriver object's rules: at most 63 characters, DNS-like). */
+const driverPattern = /^[a-zA-Z0-9]([-a-zA-Z0-9._]{0,61}[a-zA-Z0-9])?$/;
+/** A snapshot handle as the bucket may give it: printable, without spaces, bounded (CSI ids are short). */
+const handlePattern = /^[\x21-\x7e]{1,1024}$/;
+
 const str = (value: unknown, max = 4096): string | undefined =>
   typeof value === 'string' && value !== '' && value.length <= max ? value : undefined;
 const at = (object: unknown, ...keys: string[]): unknown =>
@@ -157,7 +162,9 @@ export function findVolumeSources(input: {
         `snapshotted (CSI): its claim ${item.namespace}/${item.name} is restored from the snapshot and its storage class provisions a new volume`,
       );
     }
-    if (handle && driver) {
+    if (handle && driver && (!driverPattern.test(driver) || !handlePattern.test(handle)))
+      volume.problem = `the backup records a snapshot of the claim ${item.namespace}/${item.name} with an invalid ${driverPattern.test(driver) ? `handle ${quoted(handle)}` : `CSI driver name ${quoted(driver)}`}: the claim cannot be restored with its data`;
+    else if (handle && driver) {
       volume.source = { driver, snapshotHandle: handle };
       const mode = str(at(content, 'spec', 'sourceVolumeMode'), 64);
       if (mode) volume.source.sourceVolumeMode = mode;
