@@ -37,7 +37,7 @@ export interface SnapshotProgress {
 export interface TakeSnapshotsOptions {
   /** The backup the snapshots belong to: names and labels of the VolumeSnapshots come from it. */
   backupName: string;
-  /** Snapshots in flight at once. Default 4. */
+  /** Snapshots in flight at once. Default 8. */
   concurrency?: number;
   /** How long one snapshot may take from creation to ReadyToUse, in ms. Default 10 minutes. */
   timeoutMs?: number;
@@ -107,7 +107,7 @@ export async function takeSnapshots(
     }
     return found;
   };
-  return mapLimit(requests, options.concurrency ?? 4, async (request) => {
+  return mapLimit(requests, options.concurrency ?? 8, async (request) => {
     let outcome: SnapshotRecord | SnapshotFailure;
     try {
       outcome = await takeOne(kube, request, options, classOf);
