@@ -1,14 +1,17 @@
 /**
  * Nodes and CSI storage: pods run, volumes are provisioned, snapshotted and restored, pods reach the API
- * server and MinIO — in both clusters at once. Uses the run's test bed when it has nodes, else starts one.
+ * server and MinIO — in both clusters at once; one driver serves both ("one cloud"), so a snapshot taken in
+ * one restores in the other. Uses the run's test bed when it has nodes, else starts one.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { before, describe, test } from 'node:test';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { csiTopologyKey } from './csi.ts';
 import { type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from './index.ts';
 
 let env: TestbedEnv;
@@ -51,12 +54,13 @@ describe('nodes and CSI storage', () => {
     },
   });
 
-  test('each cluster has its own node, storage classes and snapshot class', () => {
+  test('each cluster has its own node, storage classes and snapshot class; one driver serves both', () => {
     const [a, b] = env.clusters.map(withNode) as [ReturnType<typeof withNode>, ReturnType<typeof withNode>];
     assert.equal(a.node.storageClasses.length, 2);
     assert.ok(a.node.storageClasses.every((name) => !b.node.storageClasses.includes(name)));
     assert.notEqual(a.node.snapshotClass, b.node.snapshotClass);
-    assert.notEqual(a.node.csiStateDir, b.node.csiStateDir);
+    assert.notEqual(a.node.name, b.node.name);
+    assert.equal(a.node.csiStateDir, b.node.csiStateDir, 'one driver state for the test bed ("one cloud")');
   });
 
   test('in both clusters at once: a Deployment becomes Ready; a volume written by a pod, snapshotted and restored into a new claim holds the same bytes', async () => {
@@ -184,6 +188,149 @@ describe('nodes and CSI storage', () => {
         }
       }),
     );
+  });
+
+  test('one cloud: a snapshot taken in cluster a, pre-provisioned in cluster b from its handle, restores the same bytes there', async () => {
+    const [a, b] = env.clusters.map(withNode) as [ReturnType<typeof withNode>, ReturnType<typeof withNode>];
+    const nsA = uniqueName('one-cloud-a');
+    const nsB = uniqueName('one-cloud-b');
+    const content = uniqueName('one-cloud');
+    const bytes = `written in ${a.name} ${Math.random().toString(36).slice(2)}`;
+    const applyIn = (cluster: TestbedCluster, ns: string, objects: object[]) =>
+      kubectl(
+        env,
+        cluster,
+        ['apply', '-n', ns, '-f', '-'],
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+      );
+    const claim = (name: string, storageClassName: string, snapshot?: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name },
+      spec: {
+        storageClassName,
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '10Mi' } },
+        ...(snapshot
+          ? { dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: snapshot } }
+          : {}),
+      },
+    });
+    type Snap = { status?: { readyToUse?: boolean; boundVolumeSnapshotContentName?: string } };
+    const ready = (cluster: TestbedCluster, ns: string) =>
+      eventually(
+        `the VolumeSnapshot in ${cluster.name} to be ReadyToUse`,
+        async () => {
+          const snap = await json<Snap>(cluster, ['get', 'volumesnapshot', 'snap', '-n', ns]);
+          return snap.status?.readyToUse === true ? snap : undefined;
+        },
+        120_000,
+      );
+    const snapFile = (handle: string) => `${a.node.csiStateDir}/${handle}.snap`;
+    await kubectl(env, a, ['create', 'namespace', nsA]);
+    await kubectl(env, b, ['create', 'namespace', nsB]);
+    try {
+      // Both kubelets registered the one driver under the same node id, which labels both nodes.
+      const topology = await Promise.all(
+        [a, b].map(async (cluster) => {
+          const get = (kind: string, path: string) =>
+            kubectl(env, cluster, ['get', kind, cluster.node.name, '-o', `jsonpath=${path}`]);
+          const label = await get('node', `{.metadata.labels.${csiTopologyKey.replaceAll('.', '\\.')}}`);
+          assert.ok(label, `node ${cluster.node.name} carries the driver's topology label`);
+          assert.equal(
+            await get('csinode', `{.spec.drivers[?(@.name=="${cluster.node.csiDriver}")].nodeID}`),
+            label,
+          );
+          return label;
+        }),
+      );
+      assert.equal(topology[0], topology[1]);
+
+      await applyIn(a, nsA, [
+        claim('data', a.node.storageClasses[0] as string),
+        pod('writer', a.images.busybox, `printf '%s' '${bytes}' > /data/hello.txt && sync`, 'data'),
+      ]);
+      await eventually('the writer pod in a to finish', () => podPhase(a, nsA, 'writer'), 120_000);
+      await applyIn(a, nsA, [
+        {
+          apiVersion: 'snapshot.storage.k8s.io/v1',
+          kind: 'VolumeSnapshot',
+          metadata: { name: 'snap' },
+          spec: { source: { persistentVolumeClaimName: 'data' } },
+        },
+      ]);
+      const taken = await ready(a, nsA);
+      const handle = (
+        await json<{ status: { snapshotHandle: string } }>(a, [
+          'get',
+          'volumesnapshotcontent',
+          taken.status?.boundVolumeSnapshotContentName ?? '',
+        ])
+      ).status.snapshotHandle;
+      assert.ok(existsSync(snapFile(handle)), 'the snapshot is in the shared state dir');
+
+      // In b: a content pre-provisioned from the handle (Retain: b does not own the snapshot), bound to a
+      // VolumeSnapshot, and a claim of b's class made from it.
+      await applyIn(b, nsB, [
+        {
+          apiVersion: 'snapshot.storage.k8s.io/v1',
+          kind: 'VolumeSnapshotContent',
+          metadata: { name: content },
+          spec: {
+            deletionPolicy: 'Retain',
+            driver: b.node.csiDriver,
+            source: { snapshotHandle: handle },
+            volumeSnapshotClassName: b.node.snapshotClass,
+            volumeSnapshotRef: { name: 'snap', namespace: nsB },
+          },
+        },
+        {
+          apiVersion: 'snapshot.storage.k8s.io/v1',
+          kind: 'VolumeSnapshot',
+          metadata: { name: 'snap' },
+          spec: { source: { volumeSnapshotContentName: content } },
+        },
+      ]);
+      await ready(b, nsB);
+      await applyIn(b, nsB, [
+        claim('restored', b.node.storageClasses[0] as string, 'snap'),
+        pod('reader', b.images.busybox, 'cat /data/hello.txt', 'restored'),
+      ]);
+      await eventually('the reader pod in b to finish', () => podPhase(b, nsB, 'reader'), 120_000);
+      assert.equal(await kubectl(env, b, ['logs', 'reader', '-n', nsB]), bytes);
+      // The new volume's node affinity is the shared topology, which b's node carries.
+      const volumeName = (
+        await json<{ spec: { volumeName: string } }>(b, ['get', 'pvc', 'restored', '-n', nsB])
+      ).spec.volumeName;
+      const volume = await json<{
+        spec: { nodeAffinity: { required: { nodeSelectorTerms: { matchExpressions: object[] }[] } } };
+      }>(b, ['get', 'pv', volumeName]);
+      assert.deepEqual(volume.spec.nodeAffinity.required.nodeSelectorTerms[0]?.matchExpressions, [
+        { key: csiTopologyKey, operator: 'In', values: [topology[1]] },
+      ]);
+
+      // Clean-up, checked: b's objects go and, its content being Retain, a's snapshot stays; then a's
+      // VolumeSnapshot (its class deletes) takes the snapshot out of the driver.
+      await kubectl(env, b, ['delete', 'namespace', nsB, '--timeout=120s']);
+      await kubectl(env, b, ['delete', 'volumesnapshotcontent', content, '--timeout=60s']);
+      assert.ok(existsSync(snapFile(handle)), "deleting b's Retain content keeps the snapshot");
+      await kubectl(env, a, ['delete', 'namespace', nsA, '--timeout=120s']);
+      await eventually(
+        'the driver to delete the snapshot',
+        async () => (existsSync(snapFile(handle)) ? undefined : true),
+        60_000,
+      );
+    } finally {
+      await kubectl(env, b, ['delete', 'namespace', nsB, '--ignore-not-found', '--wait=false']);
+      await kubectl(env, b, [
+        'delete',
+        'volumesnapshotcontent',
+        content,
+        '--ignore-not-found',
+        '--wait=false',
+      ]);
+      await kubectl(env, a, ['delete', 'namespace', nsA, '--ignore-not-found', '--wait=false']);
+    }
   });
 
   test('a pod running the Lifeboat image reaches its API server with in-cluster config and uploads to MinIO with the CA', async () => {
