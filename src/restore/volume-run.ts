@@ -94,11 +94,6 @@ export class VolumeRestorer {
     return [...this.progress.values()].map((entry) => ({ ...entry }));
   }
 
-  /** How many volumes ended Failed. */
-  failedCount(): number {
-    return [...this.progress.values()].filter((entry) => entry.phase === 'Failed').length;
-  }
-
   private set(volume: SnapshotVolume, phase: VolumePhase, reason?: string): void {
     const entry = this.progress.get(volume);
     if (!entry) return;
