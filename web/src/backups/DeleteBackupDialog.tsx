@@ -41,8 +41,9 @@ export function DeleteBackupDialog(props: {
             Remove backup <strong>{backup.name}</strong> from Lifeboat?{' '}
             {backup.phase === 'Missing'
               ? 'Its folder is already gone from location '
-              : 'Its files could not be deleted; whatever is left of them stays in location '}
-            <strong>{props.locationName}</strong>, untouched.
+              : 'Its deletion could not finish (its page says why); whatever is left of it stays in location '}
+            <strong>{props.locationName}</strong>
+            {backup.phase === 'Missing' ? '' : ' and in the storage of its cluster'}, untouched.
           </p>
         ) : (
           <p>
