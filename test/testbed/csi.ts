@@ -1,18 +1,42 @@
 /**
- * Real CSI storage per cluster, as host processes beside the node: csi-driver-host-path (volumes are
- * folders under its state dir, snapshots are archives there), the test bed's registrar (kubelet learns the
- * driver's socket from it), external-provisioner, and external-snapshotter's snapshot-controller and
- * csi-snapshotter; plus the snapshot CRDs, a CSIDriver, two StorageClasses and a VolumeSnapshotClass.
+ * Real CSI storage, as host processes beside the nodes. ONE csi-driver-host-path process per test bed (its
+ * volumes are folders under its state dir, its snapshots archives there) serves every cluster, the way one
+ * cloud account's disk service serves every cluster in it: a snapshot taken in one cluster can be restored
+ * in another (issue 13's "one cloud"). Each cluster keeps its own side of it: the test bed's registrar
+ * (kubelet learns the driver's socket from it), external-provisioner, and external-snapshotter's
+ * snapshot-controller and csi-snapshotter, all talking to the one driver socket; plus the snapshot CRDs, a
+ * CSIDriver, two StorageClasses and a VolumeSnapshotClass of its own.
+ *
+ * Why one process and not one per cluster sharing a state dir: the driver reads `<statedir>/state.json`
+ * once, at start, keeps volumes and snapshots in memory, and on every change writes its whole memory back
+ * over the file (pkg/state: `restore` in `New`, `dump` in every Update and Delete). A second process on the
+ * same dir would neither see the first one's snapshots nor keep them: each write drops the other's
+ * entries. One process serialises every call under one mutex (pkg/hostpath), so one state is safe.
+ *
+ * The node id. The driver answers NodeGetInfo with its `--nodeid` and topology
+ * `topology.hostpath.csi/node=<nodeid>`; each kubelet records that id in its CSINode and labels its node
+ * with the topology, and every volume the driver creates is accessible only there (the provisioner writes it
+ * as the PV's node affinity). With one process both kubelets get the same id, so it names what is true of
+ * the test bed: every node runs on this one machine and reaches the state dir, so a volume is usable by any
+ * node of any cluster here — like a cloud zone both clusters' nodes sit in. The id is a topology value, not
+ * a node name: each cluster has one node, and CSINode objects and node labels live per cluster, so the
+ * shared id never collides. The driver records the id on a published volume (informational only) and
+ * compares it only in ControllerPublishVolume, which it is never asked for (the CSIDriver has
+ * attachRequired false); staging and publishing paths are kubelet's own, below each node's root.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ProcessRegistry, waitFor } from './processes.ts';
 
 const run = promisify(execFile);
 export const csiDriver = 'hostpath.csi.k8s.io';
+/** The driver's node id, the same for every node of the test bed (see the top of this file). */
+export const csiNodeId = 'testbed-host';
+/** The topology key the driver reports; nodes carry it as a label and PVs as their node affinity. */
+export const csiTopologyKey = 'topology.hostpath.csi/node';
 
 /** A cluster's storage as env.json describes it. */
 export interface StorageEnv {
@@ -21,17 +45,23 @@ export interface StorageEnv {
   storageClasses: string[];
   /** The default VolumeSnapshotClass. */
   snapshotClass: string;
-  /** The driver's state dir on the host: a volume's files are in `<csiStateDir>/<volume handle>`. */
+  /**
+   * The driver's state dir on the host: a volume's files are in `<csiStateDir>/<volume handle>`, a
+   * snapshot's archive is `<csiStateDir>/<snapshot handle>.snap`. Every cluster of a test bed names the same
+   * folder: one driver serves them all.
+   */
   csiStateDir: string;
 }
 
+type StorageNames = Omit<StorageEnv, 'csiDriver' | 'csiStateDir'>;
+
 /** Class names of cluster `index`: the first cluster's are plain, the others' carry the cluster's name. */
-export function storageNames(cluster: string, index: number): Omit<StorageEnv, 'csiDriver' | 'csiStateDir'> {
+export function storageNames(cluster: string, index: number): StorageNames {
   const suffix = index === 0 ? '' : `-${cluster}`;
   return { storageClasses: [`fast${suffix}`, `standard${suffix}`], snapshotClass: `snapshots${suffix}` };
 }
 
-function storageObjects(names: Omit<StorageEnv, 'csiDriver' | 'csiStateDir'>): object {
+function storageObjects(names: StorageNames): object {
   const [defaultClass, otherClass] = names.storageClasses as [string, string];
   const storageClass = (name: string, isDefault: boolean) => ({
     apiVersion: 'storage.k8s.io/v1',
@@ -76,26 +106,61 @@ function storageObjects(names: Omit<StorageEnv, 'csiDriver' | 'csiStateDir'>): o
   };
 }
 
-export interface CsiOptions {
-  bin: string;
-  dir: string;
-  /** The driver's socket: on a short path, as a Unix socket's path is at most 107 bytes. */
+/** The test bed's one CSI driver, once it listens. */
+export interface SharedDriver {
+  /** Its socket: on a short path, as a Unix socket's path is at most 107 bytes. */
   socket: string;
-  cluster: string;
-  index: number;
-  kubeconfig: string;
-  nodeName: string;
+  stateDir: string;
 }
 
-/**
- * Creates the cluster's storage objects and starts the driver and its controllers (which need only the
- * API server). The registrar starts later, with `registerDriver`, once kubelet runs.
- */
-export async function startCsi(registry: ProcessRegistry, options: CsiOptions): Promise<StorageEnv> {
-  const { bin, dir, cluster, kubeconfig, socket } = options;
+/** Starts the test bed's one csi-driver-host-path (logs and state in `dir`) and resolves once it listens. */
+export async function startDriver(
+  registry: ProcessRegistry,
+  options: { bin: string; dir: string; socket: string },
+): Promise<SharedDriver> {
+  const { bin, dir, socket } = options;
   const stateDir = join(dir, 'state');
   await mkdir(stateDir, { recursive: true });
   await mkdir(dirname(socket), { recursive: true, mode: 0o700 });
+  // A socket left by an earlier run must not pass for this driver listening.
+  await rm(socket, { force: true });
+  const driver = await registry.start({
+    name: 'csi-hostpathplugin',
+    executable: join(bin, 'hostpathplugin'),
+    log: join(dir, 'hostpathplugin.log'),
+    args: [
+      `--drivername=${csiDriver}`,
+      `--endpoint=unix://${socket}`,
+      `--nodeid=${csiNodeId}`,
+      `--statedir=${stateDir}`,
+      '--v=0',
+    ],
+  });
+  await waitFor('the CSI driver to listen', async () => existsSync(socket), { proc: driver });
+  return { socket, stateDir };
+}
+
+export interface CsiOptions {
+  bin: string;
+  /** The cluster's own CSI folder (its controllers' logs). */
+  dir: string;
+  cluster: string;
+  index: number;
+  kubeconfig: string;
+}
+
+/**
+ * Creates the cluster's storage objects and, once the shared driver listens, starts the cluster's own
+ * controllers on its socket (they need only the API server). The registrar starts later, with
+ * `registerDriver`, once kubelet runs.
+ */
+export async function startCsi(
+  registry: ProcessRegistry,
+  options: CsiOptions,
+  driver: Promise<SharedDriver>,
+): Promise<StorageEnv> {
+  const { bin, dir, cluster, kubeconfig } = options;
+  await mkdir(dir, { recursive: true });
   const kubectl = (args: string[], input?: string) => {
     const child = run(join(bin, 'kubectl'), [`--kubeconfig=${kubeconfig}`, ...args]);
     if (input !== undefined) child.child.stdin?.end(input);
@@ -122,25 +187,18 @@ export async function startCsi(registry: ProcessRegistry, options: CsiOptions): 
     { timeoutMs: 30_000, intervalMs: 500 },
   );
 
-  const common = (name: string, executable: string, args: string[]) =>
+  const { socket, stateDir } = await driver;
+  const common = (name: string, args: string[]) =>
     registry.start({
       name: `${cluster}-${name}`,
-      executable: join(bin, executable),
+      executable: join(bin, name),
       log: join(dir, `${name}.log`),
       args,
     });
-  const driver = await common('hostpathplugin', 'hostpathplugin', [
-    `--drivername=${csiDriver}`,
-    `--endpoint=unix://${socket}`,
-    `--nodeid=${options.nodeName}`,
-    `--statedir=${stateDir}`,
-    '--v=0',
-  ]);
-  await waitFor(`the CSI driver of cluster ${cluster} to listen`, async () => existsSync(socket), {
-    proc: driver,
-  });
   await Promise.all([
-    common('csi-provisioner', 'csi-provisioner', [
+    // Volume names (pvc-<claim uid>) and snapshot names (snapshot-<VolumeSnapshot uid>) are unique across
+    // clusters, so two clusters' controllers never ask the one driver for the same name.
+    common('csi-provisioner', [
       `--csi-address=${socket}`,
       `--kubeconfig=${kubeconfig}`,
       '--leader-election=false',
@@ -148,11 +206,8 @@ export async function startCsi(registry: ProcessRegistry, options: CsiOptions): 
       '--extra-create-metadata',
       '--timeout=60s',
     ]),
-    common('snapshot-controller', 'snapshot-controller', [
-      `--kubeconfig=${kubeconfig}`,
-      '--leader-election=false',
-    ]),
-    common('csi-snapshotter', 'csi-snapshotter', [
+    common('snapshot-controller', [`--kubeconfig=${kubeconfig}`, '--leader-election=false']),
+    common('csi-snapshotter', [
       `--csi-address=${socket}`,
       `--kubeconfig=${kubeconfig}`,
       '--leader-election=false',
@@ -162,10 +217,10 @@ export async function startCsi(registry: ProcessRegistry, options: CsiOptions): 
   return { csiDriver, ...names, csiStateDir: stateDir };
 }
 
-/** Registers the driver with the node's kubelet and waits until the node's CSINode lists it. */
+/** Registers the shared driver with the node's kubelet and waits until the node's CSINode lists it. */
 export async function registerDriver(
   registry: ProcessRegistry,
-  options: CsiOptions & { kubeletRoot: string },
+  options: CsiOptions & { socket: string; kubeletRoot: string; nodeName: string },
 ): Promise<void> {
   const { bin, dir, cluster } = options;
   const registryDir = join(options.kubeletRoot, 'plugins_registry');

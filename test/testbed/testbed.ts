@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerDriver, type StorageEnv, startCsi } from './csi.ts';
+import { registerDriver, type SharedDriver, type StorageEnv, startCsi, startDriver } from './csi.ts';
 import { acquireHost, addAddress, clusterAddresses, type HostNetwork, releaseHost } from './host.ts';
 import { httpCall } from './http.ts';
 import { type ClusterEnv, startCluster } from './kube.ts';
@@ -75,6 +75,7 @@ const clusterNames = 'abcdefghijklmnopqrstuvwxyz';
 /** What `up` creates in its folder (and removes before starting afresh). */
 const ownEntries = [
   'clusters',
+  'csi',
   'minio',
   'gcs',
   'azurite',
@@ -211,6 +212,16 @@ export async function up(options: UpOptions = {}): Promise<string> {
       await saveNodes();
       network = await acquireHost(dir);
     }
+    // One CSI driver serves every cluster ("one cloud": a snapshot of one cluster is usable in another);
+    // each cluster runs its own controllers and registrar on its socket (see csi.ts).
+    const driver: Promise<SharedDriver | undefined> = network
+      ? startDriver(registry, { bin, dir: join(dir, 'csi'), socket: join(nodeRunDir(dir), 'csi.sock') })
+      : Promise.resolve(undefined);
+    const sharedDriver = async () => {
+      const running = await driver;
+      if (!running) throw new Error('the test bed runs no CSI driver without nodes');
+      return running;
+    };
     const startOne = async (name: string, index: number): Promise<TestbedCluster> => {
       const clusterDir = join(dir, 'clusters', name);
       if (!network) return startCluster(registry, bin, clusterDir, name);
@@ -220,15 +231,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
       const record = nodeRecord(join(clusterDir, 'node'), join(nodeRunDir(dir), name), name, network);
       records.push(record);
       await saveNodes();
-      const csi = {
-        bin,
-        dir: join(clusterDir, 'csi'),
-        socket: join(record.runDir, 'csi.sock'),
-        cluster: name,
-        index,
-        kubeconfig: cluster.kubeconfig,
-        nodeName: record.name,
-      };
+      const csi = { bin, dir: join(clusterDir, 'csi'), cluster: name, index, kubeconfig: cluster.kubeconfig };
       const [, storage] = await settled([
         startNode(registry, record, {
           bin,
@@ -241,13 +244,19 @@ export async function up(options: UpOptions = {}): Promise<string> {
             { layout: join(bin, 'lifeboat-image'), name: images.lifeboat.replace(/:testbed$/, '') },
           ],
         }),
-        startCsi(registry, csi),
+        startCsi(registry, csi, sharedDriver()),
       ]);
-      await registerDriver(registry, { ...csi, kubeletRoot: kubeletRoot(record) });
+      await registerDriver(registry, {
+        ...csi,
+        socket: (await sharedDriver()).socket,
+        kubeletRoot: kubeletRoot(record),
+        nodeName: record.name,
+      });
       return { ...cluster, node: { name: record.name, ...storage } };
     };
-    const [clusters, s3, gcs, azure, postgres] = await settled([
+    const [clusters, , s3, gcs, azure, postgres] = await settled([
       settled(names.map((name, index) => startOne(name, index))),
+      driver,
       startMinio(registry, bin, join(dir, 'minio'), network?.storeAddress),
       startFakeGcs(registry, bin, join(dir, 'gcs')),
       startAzurite(registry, join(dir, 'azurite')),
@@ -300,7 +309,7 @@ export async function down(options: { dir?: string } = {}): Promise<void> {
   if (nodes) {
     try {
       // Only this test bed's own folders: other test beds may live in sub-folders of `dir`.
-      for (const entry of ['clusters', imageStores]) await unmountBelow(join(dir, entry));
+      for (const entry of ['clusters', 'csi', imageStores]) await unmountBelow(join(dir, entry));
       await removeRunDir(nodeRunDir(dir));
       await releaseHost(dir);
     } catch (error) {
