@@ -16,6 +16,7 @@ import {
   mergePatch,
   parseLossless,
 } from '../kube/index.ts';
+import { isNodePortTaken, nodePortTakenMessage, requestedNodePorts, withoutNodePorts } from './node-ports.ts';
 import type { PreparedItem, PreparedRestore } from './prepare.ts';
 import type { ItemAction, RestoreRequest } from './run-types.ts';
 import { comparable, type KubeJson } from './sanitize.ts';
@@ -121,10 +122,36 @@ export class ItemWriter {
       this.record(item, 'created');
     } catch (error) {
       if (error instanceof KubeConnectionError) throw error;
+      if (item.groupResource === 'services' && isNodePortTaken(error)) {
+        await this.createWithAssignedPorts(item, path);
+        return;
+      }
       if (error instanceof KubeApiError && error.status === 409 && error.reason === 'AlreadyExists') {
         await this.handleExisting(item, `${path}/${encodeURIComponent(item.name)}`);
         return;
       }
+      this.record(item, 'failed', describeError(error));
+    }
+  }
+
+  /** A Service whose node ports are taken in the target: created with ports the target assigns, and a warning. */
+  private async createWithAssignedPorts(item: PreparedItem, path: string): Promise<void> {
+    const service = item.object as KubeJson;
+    const message = nodePortTakenMessage(item.targetNamespace, item.name, requestedNodePorts(service));
+    try {
+      const body = JSON.stringify(withoutNodePorts(service));
+      await this.request.kube.request({ method: 'POST', path, body, accept: metadataOnly });
+      this.results.warning(
+        message,
+        item.targetNamespace === undefined ? {} : { namespace: item.targetNamespace },
+      );
+      this.log.warn('node ports taken in the target', {
+        namespace: item.targetNamespace,
+        service: item.name,
+      });
+      this.record(item, 'created', message);
+    } catch (error) {
+      if (error instanceof KubeConnectionError) throw error;
       this.record(item, 'failed', describeError(error));
     }
   }

@@ -20,6 +20,7 @@ import {
   parseLossless,
 } from '../kube/index.ts';
 import { existingSnapshotClassReason } from './item-writer.ts';
+import { isNodePortTaken, nodePortTakenVerdict, requestedNodePorts } from './node-ports.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
 import { type RbacGrant, rbacGrant } from './rbac.ts';
 import { asRecord, comparable, type KubeJson } from './sanitize.ts';
@@ -267,6 +268,8 @@ async function serverDryRun(
   } catch (error) {
     if (error instanceof KubeConnectionError) throw error;
     if (error instanceof KubeApiError && error.status === 409 && namespaceMissing) return `accepted${note}`;
+    if (item.groupResource === 'services' && isNodePortTaken(error))
+      return `${nodePortTakenVerdict(requestedNodePorts(body))}${note}`;
     return `rejected: ${describeError(error)}${note}`;
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { isRawJson } from '../kube/index.ts';
+import { dropAssignedNodePorts } from './node-ports.ts';
 
 /** A Kubernetes object as lossless JSON. */
 export type KubeJson = Record<string, unknown> & { metadata: Record<string, unknown> };
@@ -77,6 +78,9 @@ export function stripServerFields(
   inPlace = false,
 ): KubeJson {
   const copy = inPlace ? object : structuredCopy(object);
+  // Which node ports the user set is read from the metadata about to be removed (managedFields).
+  const serviceSpec = groupResource === 'services' ? asRecord(copy.spec) : undefined;
+  if (serviceSpec && !preserveNodePorts) dropAssignedNodePorts(copy, serviceSpec);
   const metadata = copy.metadata;
   for (const field of serverMetadata) delete metadata[field];
   if (typeof metadata.name === 'string') delete metadata.generateName;
@@ -87,10 +91,6 @@ export function stripServerFields(
       if (spec && spec.clusterIP !== 'None') {
         delete spec.clusterIP;
         delete spec.clusterIPs;
-      }
-      if (spec && !preserveNodePorts) {
-        for (const port of (spec.ports as unknown[] | undefined) ?? []) delete asRecord(port)?.nodePort;
-        delete spec.healthCheckNodePort;
       }
       break;
     }
