@@ -86,7 +86,10 @@ function pollStream(
   });
 }
 
-/** `progress` events while the restore runs, an `item` event per object done, `end` when it finishes. */
+/**
+ * `progress` events while the restore runs (each time its phase, counts or the phase of a claim made from a
+ * snapshot changes), an `item` event per object done, `end` when it finishes.
+ */
 export function restoreEvents(
   c: Context<Env>,
   ctx: control.ControlContext,
@@ -108,7 +111,7 @@ export function restoreEvents(
       if (items.length < 500) break;
     }
     const view = control.viewRestore(restore);
-    const state = JSON.stringify([view.phase, view.progress, view.counts]);
+    const state = JSON.stringify([view.phase, view.progress, view.counts, view.volumes]);
     if (state !== last) {
       last = state;
       await stream.writeSSE({ event: 'progress', data: JSON.stringify(view) });

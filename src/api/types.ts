@@ -23,4 +23,6 @@ export type {
 export type { WorkspaceView } from '../control/workspaces.ts';
 export type { RestoreItemRecord as RestoreItemView, Role, Schedule } from '../db/records.ts';
 export type { PlanItem, RestorePlan } from '../restore/plan.ts';
+export type { VolumePlan } from '../restore/volume-checks.ts';
+export type { VolumePhase, VolumeProgress } from '../restore/volume-run.ts';
 export type { ErrorBody } from './errors.ts';

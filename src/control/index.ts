@@ -15,6 +15,7 @@ export { explainKubeApiError } from './kube-answers.ts';
 export * from './locations.ts';
 export * from './network-policy.ts';
 export * from './policies.ts';
+export { executeRestore, recoverRestore } from './restore-jobs.ts';
 export * from './restores.ts';
 export * from './schedule.ts';
 export { expireBackups, runDuePolicies } from './scheduler.ts';

@@ -12,7 +12,7 @@ import { describeError } from '../kube/index.ts';
 import { executeDeletion } from './backup-deletion.ts';
 import { executeBackup, recoverBackup } from './backup-jobs.ts';
 import type { ControlContext } from './context.ts';
-import { executeRestore, recoverRestore } from './restores.ts';
+import { executeRestore, recoverRestore } from './restore-jobs.ts';
 
 export interface JobRunnerOptions {
   /** Jobs run at once by this replica. Default 2. */

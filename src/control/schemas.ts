@@ -321,6 +321,9 @@ export const backupInput = z
   })
   .strict();
 
+/** The bounds of a restore's `volumeTimeoutMs`: 10 s to 1 h. */
+export const volumeTimeoutBounds = { minMs: 10_000, maxMs: 3_600_000 } as const;
+
 /** A map of names onto names, of at most 500 entries. */
 const mapping = (name: z.ZodType<string>) =>
   z
@@ -342,6 +345,15 @@ export const restoreInput = z
     storageClassMappings: mapping(objectName).describe('source storage class → target storage class'),
     existingResourcePolicy: z.enum(['none', 'update']).default('none'),
     preserveNodePorts: z.boolean().default(false),
+    volumeTimeoutMs: z
+      .number()
+      .int()
+      .min(volumeTimeoutBounds.minMs, { message: 'give at least 10000 (10 s)' })
+      .max(volumeTimeoutBounds.maxMs, { message: 'give at most 3600000 (1 h)' })
+      .optional()
+      .describe(
+        'how long each claim made from a CSI snapshot may take, in ms: its snapshot to be ready, then the claim to be Bound (10 s to 1 h; default 5 min)',
+      ),
   })
   .strict();
 

@@ -205,6 +205,13 @@ alter table locations add column synced_at timestamptz;
 alter table backups add column delete_failed_at timestamptz
 `,
   },
+  {
+    version: 4,
+    name: 'restores: the claims made from CSI snapshots and their phases',
+    sql: `
+alter table restores add column volumes jsonb not null default '[]'
+`,
+  },
 ];
 
 /** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */

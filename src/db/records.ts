@@ -178,6 +178,19 @@ export interface RestoreOptionsRecord {
   storageClassMappings: Record<string, string>;
   existingResourcePolicy: 'none' | 'update';
   preserveNodePorts: boolean;
+  /** How long each claim made from a CSI snapshot may take (the engine's default when absent), in ms. */
+  volumeTimeoutMs?: number;
+}
+/** A claim a restore makes from a CSI snapshot, and where it is: Pending, Bound, or Failed with the reason. */
+export interface RestoreVolumeRecord {
+  namespace: string;
+  pvc: string;
+  volumeSnapshot: string;
+  snapshotHandle?: string;
+  driver?: string;
+  storageClass?: string;
+  phase: 'Pending' | 'Bound' | 'Failed';
+  reason?: string;
 }
 export interface RestoreRecord {
   id: string;
@@ -200,6 +213,8 @@ export interface RestoreRecord {
   errors: ResultMessages;
   warnings: ResultMessages;
   failureReason: string | null;
+  /** The claims made from CSI snapshots, as last saved (empty when the restore has none). */
+  volumes: RestoreVolumeRecord[];
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;

@@ -4,6 +4,7 @@ import {
   type RestoreItemRecord,
   type RestorePhase,
   type RestoreRecord,
+  type RestoreVolumeRecord,
   type ResultMessages,
   toRecord,
 } from './records.ts';
@@ -74,14 +75,16 @@ export async function setRestoreStarted(q: Queryable, id: string, at: Date): Pro
 /**
  * Records items of a running restore and counts them, in one transaction: the counts grow by the items this
  * call actually inserted, so a save retried after a lost connection (whose first try may have committed)
- * counts nothing twice, and counts always equal the items recorded. Nothing is recorded once the restore
- * has ended (another replica may have ended it). Called a few times a second.
+ * counts nothing twice, and counts always equal the items recorded. `volumes`, when given, replaces the
+ * claims made from snapshots as they are now. Nothing is recorded once the restore has ended (another
+ * replica may have ended it). Called a few times a second.
  */
 export async function saveRestoreProgress(
   db: Database,
   id: string,
   itemsTotal: number,
   items: readonly RestoreItemRecord[],
+  volumes?: readonly RestoreVolumeRecord[],
 ): Promise<void> {
   await db.transaction(async (tx) => {
     const [restore] = await tx.query<{ phase: string; counts: Record<string, number> }>(
@@ -111,8 +114,8 @@ export async function saveRestoreProgress(
       added += inserted.length;
     }
     await tx.execute(
-      'update restores set items_done = items_done + $2, items_total = $3, counts = $4 where id = $1',
-      [id, added, itemsTotal, JSON.stringify(counts)],
+      'update restores set items_done = items_done + $2, items_total = $3, counts = $4, volumes = coalesce($5::jsonb, volumes) where id = $1',
+      [id, added, itemsTotal, JSON.stringify(counts), volumes ? JSON.stringify(volumes) : null],
     );
   });
 }
@@ -127,6 +130,8 @@ export interface RestoreEnd {
   warningCount: number;
   failureReason: string | null;
   completedAt: Date;
+  /** The claims made from snapshots as the restore ended; absent: those last saved stay. */
+  volumes?: readonly RestoreVolumeRecord[];
 }
 
 /**
@@ -138,6 +143,7 @@ export async function setRestoreEnded(q: Queryable, id: string, end: RestoreEnd)
   const changed = await q.execute(
     `update restores set phase = $2, items_total = greatest($3, items_total), errors = $4, warnings = $5,
        error_count = $6, warning_count = $7, failure_reason = $8, completed_at = $9,
+       volumes = coalesce($10::jsonb, volumes),
        items_done = (select count(*) from restore_items where restore_id = $1),
        counts = coalesce((select jsonb_object_agg(action, n) from (select action, count(*)::int as n
          from restore_items where restore_id = $1 group by action) as c), '{}'::jsonb)
@@ -152,6 +158,7 @@ export async function setRestoreEnded(q: Queryable, id: string, end: RestoreEnd)
       end.warningCount,
       end.failureReason,
       end.completedAt,
+      end.volumes ? JSON.stringify(end.volumes) : null,
     ],
   );
   return changed === 1;

@@ -137,7 +137,8 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       summary: 'Dry run: what a restore would do in the target cluster (writes nothing)',
       access: 'operator',
       body: control.restoreInput,
-      returns: 'the plan',
+      returns:
+        'the plan: each object with its verdict, the namespaces and storage classes, and `volumes`: each claim that would be made from a CSI snapshot (namespace, pvc, mappedFrom, size, storageClass after mapping and storageClassMappedFrom, volumeSnapshot, snapshotHandle, driver, classDriver, driverInstalled, matchingClass, verdict restore|fail and the reason: a class of another driver is refused, naming the data mover)',
       handler: ({ caller, params, body }) =>
         control.planRestoreFor(ctx, caller, String(params.project), body),
     }),
@@ -145,7 +146,8 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       method: 'post',
       path: '/projects/:project/restores',
       tag: 'restores',
-      summary: 'Restore a backup into a cluster of the same project',
+      summary:
+        'Restore a backup into a cluster of the same project; claims the backup snapshotted are made from their CSI snapshots, each waited for until Bound (volumeTimeoutMs, 10 s to 1 h, default 5 min)',
       access: 'operator',
       body: control.restoreInput,
       status: 202,
@@ -167,9 +169,10 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       method: 'get',
       path: '/projects/:project/restores/:restore',
       tag: 'restores',
-      summary: 'A restore: phase, progress, counts, errors and warnings',
+      summary: 'A restore: phase, progress, counts, errors and warnings, and the claims made from snapshots',
       access: 'viewer',
-      returns: 'the restore',
+      returns:
+        'the restore, with `volumes`: each claim made from a CSI snapshot (namespace, pvc, volumeSnapshot, snapshotHandle, driver, storageClass) and its phase: Pending, Bound, or Failed with the reason (empty when there are none)',
       handler: ({ caller, params }) =>
         control.getRestore(ctx, caller, String(params.project), String(params.restore)),
     }),
@@ -195,7 +198,8 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       method: 'get',
       path: '/projects/:project/restores/:restore/events',
       tag: 'restores',
-      summary: 'Server-sent events: item (one per object), progress, end',
+      summary:
+        'Server-sent events: item (one per object), progress (the restore, with its `volumes`, whenever its figures or a volume’s phase change), end',
       access: 'viewer',
       query: eventsQuery,
       raw: true,
