@@ -43,6 +43,23 @@ export function durationHours(flag: string, value: string | undefined): number |
   return hours;
 }
 
+/** The bounds of `--volume-timeout` (the control plane's too): 10 s to 1 h. */
+const volumeTimeoutBounds = { minMs: 10_000, maxMs: 3_600_000 } as const;
+
+/**
+ * `--volume-timeout` of a restore (`5m`, `90s`): how long each claim made from a CSI snapshot may take, in
+ * milliseconds; undefined when not given (the engine's default, 5 minutes).
+ */
+export function volumeTimeoutMs(value: string | undefined): number | undefined {
+  const ms = durationMs('--volume-timeout', value);
+  if (ms === undefined) return undefined;
+  if (ms < volumeTimeoutBounds.minMs || ms > volumeTimeoutBounds.maxMs)
+    throw new UsageError(
+      `--volume-timeout: ${value} is out of bounds: give between 10s and 1h (each claim made from a snapshot is waited for this long; default 5m)`,
+    );
+  return ms;
+}
+
 /** Parses `a:b,c:d` into a map; the error names the bad pair. */
 export function parseMappings(flag: string, value: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,14 +1,17 @@
 /**
- * What a dry-run plan says about trust, printed after the plan's table: objects refused (bad, tampered, or
- * not the object their path names), the rights each RBAC object would grant with what deserves a second look,
- * and warnings about the backup as a whole (local and remote mode alike).
+ * What a dry-run plan says beyond its objects, printed after the plan's table: the claims that would be made
+ * from CSI snapshots (with the verdict on each), objects refused (bad, tampered, or not the object their path
+ * names), the rights each RBAC object would grant with what deserves a second look, and warnings about the
+ * backup as a whole (local and remote mode alike).
  */
 import type { RestorePlan } from '../restore/index.ts';
 import { type CliIo, exitCodes } from './io.ts';
 import { table } from './output.ts';
+import { planVolumesText } from './restore-volume-output.ts';
 
-/** Prints the plan's refusals, RBAC grants and warnings; nothing when it has none. */
+/** Prints the plan's volumes, refusals, RBAC grants and warnings; nothing when it has none. */
 export function printPlanChecks(io: CliIo, plan: RestorePlan): void {
+  io.stdout(planVolumesText(plan.volumes));
   const refused = plan.counts.refuse ?? 0;
   if (refused > 0)
     io.stdout(

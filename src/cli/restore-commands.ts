@@ -7,7 +7,7 @@ import type { ClusterResourcesMode } from '../archive/index.ts';
 import { readRestoreLogs } from '../backup/index.ts';
 import { planRestore, runRestore } from '../restore/index.ts';
 import { openKube, openStore, outputFormat, printJson } from './context.ts';
-import { existingResourcePolicy, list, parseMappings } from './flags.ts';
+import { existingResourcePolicy, list, parseMappings, volumeTimeoutMs } from './flags.ts';
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
 import { formatTime, ProgressReporter, printRestorePlan, resultLines } from './output.ts';
 import { planExitCode, printPlanChecks } from './plan-output.ts';
@@ -22,6 +22,7 @@ import {
   remoteRestoreLogs,
   requireRemote,
 } from './remote/index.ts';
+import { restoredVolumesText } from './restore-volume-output.ts';
 
 function mode(value: string | undefined): ClusterResourcesMode {
   if (value === undefined || value === 'auto' || value === 'always' || value === 'never')
@@ -65,6 +66,10 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       'none',
     )
     .option('--preserve-nodeports', 'keep the node ports of Services')
+    .option(
+      '--volume-timeout <duration>',
+      'how long each claim made from a CSI snapshot may take to be ready, then Bound: 10s to 1h (default 5m)',
+    )
     .option('--dry-run', 'show what would happen, checked by the API server, and write nothing')
     .option(
       '--wait',
@@ -82,6 +87,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       const backupName = options.fromBackup;
       if (!backupName) throw new UsageError('--from-backup is required: the name of the backup to restore');
       const policy = existingResourcePolicy(options.existingResourcePolicy);
+      const volumeTimeout = volumeTimeoutMs(options.volumeTimeout);
       const common = {
         name: nameArg ?? defaultName(backupName),
         backupName,
@@ -114,6 +120,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
           ...common,
           store,
           kube,
+          ...(volumeTimeout === undefined ? {} : { volumeTimeoutMs: volumeTimeout }),
           onProgress: (p) => progress.update(p.itemsDone, p.totalItems, p.currentResource ?? '', p.done),
         });
         progress.finish();
@@ -124,6 +131,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
             `Restore "${outcome.name}" of backup "${outcome.backupName}" ${outcome.phase}: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.exists} left as they were (differ), ${c.skipped} skipped, ${c.failed} failed; finished ${formatTime(outcome.completionTimestamp)}\n`,
           );
           if (outcome.failureReason) io.stdout(`Reason: ${outcome.failureReason}\n`);
+          io.stdout(restoredVolumesText(outcome.volumes));
           io.stdout(resultLines('Errors', outcome.errors) + resultLines('Warnings', outcome.warnings));
         }
         setExit(phaseExitCode(outcome.phase));

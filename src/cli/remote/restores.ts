@@ -1,10 +1,17 @@
 /** `lifeboat restore create | list | describe | logs` through the control plane. */
 import type { RestoreItemView, RestoreRequest, RestoreView } from '../api-client.ts';
 import { outputFormat, printJson } from '../context.ts';
-import { clusterResourcesMode, existingResourcePolicy, list, parseMappings } from '../flags.ts';
+import {
+  clusterResourcesMode,
+  existingResourcePolicy,
+  list,
+  parseMappings,
+  volumeTimeoutMs,
+} from '../flags.ts';
 import { UsageError } from '../io.ts';
 import { formatIsoTime, printRestorePlan, resultLines, table } from '../output.ts';
 import { planExitCode, printPlanChecks } from '../plan-output.ts';
+import { restoredVolumesText } from '../restore-volume-output.ts';
 import type { Remote } from './context.ts';
 import { localOnly, refuseFlags } from './context.ts';
 import { follow, runsExitCode } from './follow.ts';
@@ -27,6 +34,8 @@ export interface RestoreCreateFlags {
   storageClassMappings?: string;
   existingResourcePolicy?: string;
   preserveNodeports?: boolean;
+  /** A Go duration (`5m`): how long each claim made from a CSI snapshot may take. */
+  volumeTimeout?: string;
   dryRun?: boolean;
   wait?: boolean;
 }
@@ -41,6 +50,7 @@ function summary(view: RestoreView): string {
     `Restore "${view.name}" of backup "${view.backup.name}" into cluster "${view.targetCluster.name}" ${view.phase}: ${countsText(view.counts)}; finished ${formatIsoTime(view.completedAt)}\n`,
   ];
   if (view.failureReason) lines.push(`Reason: ${view.failureReason}\n`);
+  lines.push(restoredVolumesText(view.volumes));
   lines.push(resultLines('Errors', view.errors), resultLines('Warnings', view.warnings));
   return lines.join('');
 }
@@ -80,6 +90,8 @@ export async function remoteRestoreCreate(
     existingResourcePolicy: existingResourcePolicy(flags.existingResourcePolicy),
     preserveNodePorts: flags.preserveNodeports === true,
   };
+  const timeout = volumeTimeoutMs(flags.volumeTimeout);
+  if (timeout !== undefined) body.volumeTimeoutMs = timeout;
   const project = remote.project();
   if (flags.dryRun) {
     const plan = await api.planRestore(project, body);
@@ -173,6 +185,7 @@ export async function remoteRestoreDescribe(
     `Namespace mappings: ${mappings(o.namespaceMappings)}`,
     `Storage classes:    ${mappings(o.storageClassMappings)}`,
     `Existing objects:   ${o.existingResourcePolicy === 'update' ? 'updated to the backup' : 'left as they are'}`,
+    `Volume timeout:     ${o.volumeTimeoutMs === undefined ? 'default (5 min)' : `${o.volumeTimeoutMs / 1000} s`}`,
     `Created:            ${formatIsoTime(view.createdAt)}`,
     `Started:            ${formatIsoTime(view.startedAt)}`,
     `Completed:          ${formatIsoTime(view.completedAt)}`,
@@ -181,7 +194,7 @@ export async function remoteRestoreDescribe(
     `Warnings:           ${view.warningCount}`,
   ];
   remote.io.stdout(
-    `${lines.join('\n')}\n${resultLines('\nErrors', view.errors)}${resultLines('\nWarnings', view.warnings)}`,
+    `${lines.join('\n')}\n${restoredVolumesText(view.volumes)}${resultLines('\nErrors', view.errors)}${resultLines('\nWarnings', view.warnings)}`,
   );
   if (items)
     remote.io.stdout(

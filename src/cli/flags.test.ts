@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { volumeTimeoutMs } from './flags.ts';
+import { UsageError } from './io.ts';
+
+test('--volume-timeout takes a Go duration between 10s and 1h', () => {
+  assert.equal(volumeTimeoutMs(undefined), undefined, 'not given: the engine’s default');
+  assert.equal(volumeTimeoutMs('5m'), 300_000);
+  assert.equal(volumeTimeoutMs('90s'), 90_000);
+  assert.equal(volumeTimeoutMs('1h'), 3_600_000);
+  assert.equal(volumeTimeoutMs('10s'), 10_000);
+  assert.throws(
+    () => volumeTimeoutMs('5s'),
+    (error: Error) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, /--volume-timeout: 5s is out of bounds: give between 10s and 1h/);
+      return true;
+    },
+  );
+  assert.throws(() => volumeTimeoutMs('2h'), UsageError);
+  assert.throws(() => volumeTimeoutMs('five minutes'), /--volume-timeout: "five minutes" is not a duration/);
+});

@@ -1,0 +1,62 @@
+/**
+ * The claims a restore makes from CSI snapshots, as the CLI prints them (local and remote alike): in the dry
+ * run, each with its size, class (after mapping), snapshot, driver, what the target has and the verdict; after
+ * the restore, each with its phase (Bound, or Failed with the reason). Nothing when there are none.
+ */
+import type { VolumePlan, VolumeProgress } from '../restore/index.ts';
+import { table } from './output.ts';
+
+function claim(volume: { namespace: string; pvc: string }): string {
+  return `${volume.namespace}/${volume.pvc}`;
+}
+
+/** What the target has of a volume's needs: its driver, and a class of that driver. */
+function inTarget(volume: VolumePlan): string {
+  const driver = volume.driverInstalled ? 'driver yes' : 'driver NO';
+  const storageClass = volume.matchingClass
+    ? 'class yes'
+    : volume.classDriver
+      ? `class NO (its driver is ${volume.classDriver})`
+      : 'class NO';
+  return `${driver}, ${storageClass}`;
+}
+
+/** The dry run's `Volumes:` section; empty when no claim would be made from a snapshot. */
+export function planVolumesText(volumes: readonly VolumePlan[] | undefined): string {
+  if (!volumes || volumes.length === 0) return '';
+  const rows = volumes.map((volume) => [
+    `${claim(volume)}${volume.mappedFrom ? ` (from ${volume.mappedFrom})` : ''}`,
+    volume.size ?? '-',
+    `${volume.storageClass ?? 'default'}${volume.storageClassMappedFrom ? ` (from ${volume.storageClassMappedFrom})` : ''}`,
+    volume.snapshotHandle ?? volume.volumeSnapshot,
+    volume.driver ?? '-',
+    inTarget(volume),
+    volume.verdict === 'restore' ? 'restore' : `FAIL: ${volume.reason ?? 'no reason given'}`,
+  ]);
+  const failing = volumes.filter((volume) => volume.verdict === 'fail').length;
+  const note =
+    failing === 0
+      ? ''
+      : `${failing === 1 ? '1 claim' : `${failing} claims`} cannot be made from ${failing === 1 ? 'its snapshot' : 'their snapshots'}: a restore would fail ${failing === 1 ? 'it' : 'them'} by name (see the reason) and go on\n`;
+  return `\nVolumes (claims made from CSI snapshots):\n${table(
+    ['NAMESPACE/PVC', 'SIZE', 'CLASS (FROM)', 'SNAPSHOT', 'DRIVER', 'IN TARGET', 'VERDICT/REASON'],
+    rows,
+  )}${note}`;
+}
+
+/** A restore's `Volumes:` section: each claim made from a snapshot and its phase; empty when none. */
+export function restoredVolumesText(volumes: readonly VolumeProgress[] | undefined): string {
+  if (!volumes || volumes.length === 0) return '';
+  const rows = volumes.map((volume) => [
+    claim(volume),
+    volume.snapshotHandle ?? volume.volumeSnapshot,
+    volume.storageClass ?? 'default',
+    volume.phase,
+    volume.reason ?? '',
+  ]);
+  const bound = volumes.filter((volume) => volume.phase === 'Bound').length;
+  return `\nVolumes (claims made from CSI snapshots, ${bound} of ${volumes.length} Bound):\n${table(
+    ['NAMESPACE/PVC', 'SNAPSHOT', 'CLASS', 'PHASE', 'REASON'],
+    rows,
+  )}`;
+}
