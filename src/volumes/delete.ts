@@ -4,10 +4,10 @@
  * cleaned-up cluster), a content pointing at the snapshot handle is made for the purpose, as Velero does.
  * A snapshot already gone is not an error.
  */
-import { describeError, KubeApiError, type KubeClient, type KubeObject } from '../kube/index.ts';
+import { describeError, type KubeClient, type KubeObject } from '../kube/index.ts';
 import { deletionContentName } from './names.ts';
+import { createOrOwn, waitGone } from './owned-objects.ts';
 import {
-  createObject,
   deleteObject,
   getObject,
   hasBoundProtection,
@@ -112,7 +112,7 @@ async function deleteOne(
   const classExists =
     snapshot.snapshotClass !== undefined &&
     (await getObject(kube, paths.volumeSnapshotClass(snapshot.snapshotClass))) !== undefined;
-  await createOrKeep(kube, paths.volumeSnapshotContents(), {
+  await createOrKeep(kube, paths.volumeSnapshotContents(), paths.volumeSnapshotContent(name), {
     apiVersion: snapshotApiVersion,
     kind: 'VolumeSnapshotContent',
     metadata: { name, labels: { [deletionLabel]: 'true' } },
@@ -124,7 +124,7 @@ async function deleteOne(
       volumeSnapshotRef: { apiVersion: snapshotApiVersion, kind: 'VolumeSnapshot', namespace, name },
     },
   });
-  await createOrKeep(kube, paths.volumeSnapshots(namespace), {
+  await createOrKeep(kube, paths.volumeSnapshots(namespace), paths.volumeSnapshot(namespace, name), {
     apiVersion: snapshotApiVersion,
     kind: 'VolumeSnapshot',
     metadata: { name, namespace, labels: { [deletionLabel]: 'true' } },
@@ -153,12 +153,14 @@ async function deleteOne(
 /** Label on the objects made to delete a snapshot whose content was gone. */
 const deletionLabel = 'lifeboat.io/snapshot-deletion';
 
-async function createOrKeep(kube: KubeClient, collection: string, object: object): Promise<void> {
-  try {
-    await createObject(kube, collection, object);
-  } catch (error) {
-    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-  }
+/** Creates `object`, or keeps the one of its name an earlier attempt made. */
+async function createOrKeep(
+  kube: KubeClient,
+  collection: string,
+  path: string,
+  object: object,
+): Promise<void> {
+  await createOrOwn(kube, collection, path, object, () => undefined);
 }
 
 function handleOf(content: KubeObject): string | undefined {
@@ -168,11 +170,8 @@ function handleOf(content: KubeObject): string | undefined {
   );
 }
 
-async function gone(kube: KubeClient, contentName: string, deadline: number): Promise<boolean> {
-  const done = await pollUntil(deadline, async () =>
-    (await getObject(kube, paths.volumeSnapshotContent(contentName))) ? undefined : true,
-  );
-  return done === true;
+function gone(kube: KubeClient, contentName: string, deadline: number): Promise<boolean> {
+  return waitGone(kube, paths.volumeSnapshotContent(contentName), deadline);
 }
 
 function timedOut(snapshot: RetainedSnapshot, contentName: string): SnapshotDeletion {

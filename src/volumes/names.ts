@@ -27,15 +27,29 @@ function piece(text: string, max: number): string {
 }
 
 /**
+ * A name that is a valid DNS label: `<prefix>-<readable…>-<hash>`, each readable part cut to `max`
+ * characters and kept valid, then 10 hex characters of the SHA-256 of every part of `key`, so two keys never
+ * share a name where truncation makes their readable parts equal. The caller chooses `max` so that the whole
+ * stays within 63 characters.
+ */
+export function hashedName(
+  prefix: string,
+  readable: readonly string[],
+  max: number,
+  key: readonly string[],
+): string {
+  const parts = [prefix, ...readable.map((text) => piece(text, max)), hash(key.join('\n'), 10)];
+  return parts.filter((part) => part.length > 0).join('-');
+}
+
+/**
  * The VolumeSnapshot name for a backup's snapshot of one PVC: `lb-<backup>-<pvc>-<hash>`, at most 63
  * characters, the same for the same backup, namespace and PVC, and different for different ones (the hash is
  * of all three, so truncation never makes two names equal).
  */
 export function volumeSnapshotName(backup: string, namespace: string, pvc: string): string {
-  const suffix = hash(`${backup}\n${namespace}\n${pvc}`, 10);
   // 63 = 'lb-' (3) + backup (≤24) + '-' + pvc (≤24) + '-' + hash (10).
-  const parts = ['lb', piece(backup, 24), piece(pvc, 24), suffix].filter((part) => part.length > 0);
-  return parts.join('-');
+  return hashedName('lb', [backup, pvc], 24, [backup, namespace, pvc]);
 }
 
 /** The name of the VolumeSnapshotContent made to delete a snapshot whose own content is gone. */

@@ -5,11 +5,11 @@
  * Bound both are removed again: the snapshot stays in the storage for the next restore, and the workload's
  * namespace keeps no VolumeSnapshot it never had.
  */
-import { createHash } from 'node:crypto';
-import { KubeApiError, type KubeClient, type KubeObject } from '../kube/index.ts';
+import { KubeApiError, type KubeClient } from '../kube/index.ts';
 import { SnapshotClassError } from './errors.ts';
+import { hashedName } from './names.ts';
+import { createOrOwn, waitGone } from './owned-objects.ts';
 import {
-  createObject,
   deleteObject,
   getObject,
   mergePatchObject,
@@ -43,17 +43,6 @@ export interface SourceSpec {
 /** Whether a source is ready to provision from, or why not. */
 export type SourceReadiness = { ok: true } | { ok: false; timedOut: boolean; reason: string };
 
-const hash = (text: string, length: number) =>
-  createHash('sha256').update(text).digest('hex').slice(0, length);
-
-function piece(text: string, max: number): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .slice(0, max)
-    .replace(/^-+|-+$/g, '');
-}
-
 /**
  * The name of the VolumeSnapshot and VolumeSnapshotContent a restore makes for one recorded snapshot:
  * `lb-r-<restore>-<snapshot>-<hash>`, at most 63 characters, the same on a re-run of the same restore, and
@@ -61,9 +50,8 @@ function piece(text: string, max: number): string {
  * `sha256(restoreUID/vsName)`; a restore's uid does not survive a re-run, its name does.
  */
 export function restoreSourceName(restore: string, namespace: string, volumeSnapshot: string): string {
-  const suffix = hash(`${restore}\n${namespace}\n${volumeSnapshot}`, 10);
-  const parts = ['lb-r', piece(restore, 22), piece(volumeSnapshot, 22), suffix].filter((p) => p.length > 0);
-  return parts.join('-');
+  // 63 ≥ 'lb-r-' (5) + restore (≤22) + '-' + snapshot (≤22) + '-' + hash (10).
+  return hashedName('lb-r', [restore, volumeSnapshot], 22, [restore, namespace, volumeSnapshot]);
 }
 
 /**
@@ -109,7 +97,7 @@ export async function provisionSource(kube: KubeClient, spec: SourceSpec): Promi
       volumeSnapshotRef: { apiVersion: snapshotApiVersion, kind: 'VolumeSnapshot', namespace, name },
     },
   };
-  await createOrOwn(
+  const contentConflict = await createOrOwn(
     kube,
     paths.volumeSnapshotContents(),
     paths.volumeSnapshotContent(name),
@@ -120,13 +108,14 @@ export async function provisionSource(kube: KubeClient, spec: SourceSpec): Promi
         ? undefined
         : `a VolumeSnapshotContent named ${name} that holds another snapshot exists: delete it and restore again`,
   );
+  if (contentConflict) throw new SourceConflictError(contentConflict);
   const snapshot = {
     apiVersion: snapshotApiVersion,
     kind: 'VolumeSnapshot',
     metadata: { name, namespace, labels },
     spec: { source: { volumeSnapshotContentName: name } },
   };
-  await createOrOwn(
+  const snapshotConflict = await createOrOwn(
     kube,
     paths.volumeSnapshots(namespace),
     paths.volumeSnapshot(namespace, name),
@@ -136,24 +125,7 @@ export async function provisionSource(kube: KubeClient, spec: SourceSpec): Promi
         ? undefined
         : `a VolumeSnapshot named ${name} that is not this restore's exists in namespace ${namespace}: delete it and restore again`,
   );
-}
-
-async function createOrOwn(
-  kube: KubeClient,
-  collection: string,
-  path: string,
-  object: object,
-  conflict: (live: KubeObject) => string | undefined,
-): Promise<void> {
-  try {
-    await createObject(kube, collection, object);
-  } catch (error) {
-    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-    const live = await getObject(kube, path);
-    const problem = live ? conflict(live) : undefined;
-    if (problem) throw new SourceConflictError(problem);
-    if (!live) await createObject(kube, collection, object);
-  }
+  if (snapshotConflict) throw new SourceConflictError(snapshotConflict);
 }
 
 /** The error the snapshot controllers report on a source (VolumeSnapshot first, then its content). */
@@ -224,13 +196,7 @@ export async function removeSource(
   if (content && stringField(content, 'spec', 'deletionPolicy') !== 'Retain')
     await mergePatchObject(kube, paths.volumeSnapshotContent(name), { spec: { deletionPolicy: 'Retain' } });
   await deleteObject(kube, paths.volumeSnapshot(namespace, name));
-  const snapshotGone = await pollUntil(deadline, async () =>
-    (await getObject(kube, paths.volumeSnapshot(namespace, name))) ? undefined : true,
-  );
-  if (!snapshotGone) return false;
+  if (!(await waitGone(kube, paths.volumeSnapshot(namespace, name), deadline))) return false;
   await deleteObject(kube, paths.volumeSnapshotContent(name));
-  const contentGone = await pollUntil(deadline, async () =>
-    (await getObject(kube, paths.volumeSnapshotContent(name))) ? undefined : true,
-  );
-  return contentGone === true;
+  return waitGone(kube, paths.volumeSnapshotContent(name), deadline);
 }

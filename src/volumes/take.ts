@@ -3,18 +3,17 @@
  * ReadyToUse, then kept beyond the VolumeSnapshot object (content set to Retain, VolumeSnapshot deleted).
  * One failure never stops the others: each PVC ends as a record or a failure with its reason.
  */
-import { describeError, KubeApiError, type KubeClient, type KubeObject, mapLimit } from '../kube/index.ts';
+import { describeError, type KubeClient, type KubeObject, mapLimit } from '../kube/index.ts';
 import { csiVolumeOf } from './csi-volume.ts';
 import { SnapshotInputError } from './errors.ts';
 import { labelValue, lifeboatBackupLabel, veleroBackupLabel, volumeSnapshotName } from './names.ts';
+import { createOrOwn, waitGone } from './owned-objects.ts';
 import { defaultTimeoutMs, discard, waitReady } from './readiness.ts';
 import {
-  createObject,
   deleteObject,
   getObject,
   mergePatchObject,
   paths,
-  pollUntil,
   snapshotApiVersion,
   stringField,
 } from './resources.ts';
@@ -155,8 +154,12 @@ async function takeOne(
     [lifeboatBackupLabel]: labelValue(options.backupName),
   };
   const started = Date.now();
-  try {
-    await createObject(kube, paths.volumeSnapshots(request.namespace), {
+  // A re-run of the same backup finds its own VolumeSnapshot: take it over; anything else is a conflict.
+  const conflict = await createOrOwn(
+    kube,
+    paths.volumeSnapshots(request.namespace),
+    paths.volumeSnapshot(request.namespace, name),
+    {
       apiVersion: snapshotApiVersion,
       kind: 'VolumeSnapshot',
       metadata: { name, namespace: request.namespace, labels },
@@ -164,20 +167,14 @@ async function takeOne(
         volumeSnapshotClassName: snapshotClass.metadata.name,
         source: { persistentVolumeClaimName: request.pvc },
       },
-    });
-  } catch (error) {
-    // A re-run of the same backup finds its own VolumeSnapshot: take it over; anything else is a conflict.
-    if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-    const existing = await getObject(kube, paths.volumeSnapshot(request.namespace, name));
-    if (
-      existing?.metadata.labels?.[lifeboatBackupLabel] !== labels[lifeboatBackupLabel] ||
-      stringField(existing, 'spec', 'source', 'persistentVolumeClaimName') !== request.pvc
-    )
-      return fail(
-        `the claim ${claim} cannot be snapshotted: a VolumeSnapshot named ${name} that this backup did not create is in the namespace; delete it`,
-        driver,
-      );
-  }
+    },
+    (existing) =>
+      existing.metadata.labels?.[lifeboatBackupLabel] === labels[lifeboatBackupLabel] &&
+      stringField(existing, 'spec', 'source', 'persistentVolumeClaimName') === request.pvc
+        ? undefined
+        : `the claim ${claim} cannot be snapshotted: a VolumeSnapshot named ${name} that this backup did not create is in the namespace; delete it`,
+  );
+  if (conflict) return fail(conflict, driver);
 
   const ready = await waitReady(kube, request.namespace, name, started, options);
   if (!ready.ok) {
@@ -200,9 +197,7 @@ async function takeOne(
   });
   await deleteObject(kube, paths.volumeSnapshot(request.namespace, name));
   // The snapshot controller removes its finalizers within moments; the workload's namespace is left clean.
-  await pollUntil(Date.now() + 30_000, async () =>
-    (await getObject(kube, paths.volumeSnapshot(request.namespace, name))) ? undefined : true,
-  );
+  await waitGone(kube, paths.volumeSnapshot(request.namespace, name), Date.now() + 30_000);
   const record: SnapshotRecord = {
     ok: true,
     ...request,
