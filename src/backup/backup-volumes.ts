@@ -8,17 +8,16 @@
  * "Deletion"). A snapshot that cannot be deleted is never dropped silently: the result names it (handle,
  * driver, PVC) with the reason, so the caller can say what is left in the storage.
  */
-import type { Readable } from 'node:stream';
 import { BackupMetadataError, backupKeys, decodeVolumeInfo, type VolumeInfo } from '../archive/index.ts';
 import { describeError, KubeApiError, type KubeClient } from '../kube/index.ts';
-import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
 import {
   type DeleteSnapshotsOptions,
   deleteSnapshots,
   type RetainedSnapshot,
   retainedSnapshotsOf,
 } from '../volumes/index.ts';
-import { deleteBackup } from './catalog.ts';
+import { deleteBackup, readIfPresent } from './catalog.ts';
 
 /** What happened to one volume of a backup, as users see it (the API, the console and `backup describe`). */
 export interface BackupVolume {
@@ -68,22 +67,14 @@ export async function readBackupVolumeInfo(
   name: string,
 ): Promise<VolumeInfo[] | undefined> {
   const key = backupKeys(name).volumeInfo;
-  let stream: Readable;
-  try {
-    stream = await store.get(key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    // The location failed (perhaps for a moment): its own error, which says whether trying again helps.
-    throw error;
-  }
-  try {
-    return await decodeVolumeInfo(stream, key);
-  } catch (error) {
-    if (error instanceof BackupMetadataError) throw new BackupVolumesUnreadableError(name, key, error);
-    throw error;
-  } finally {
-    stream.destroy();
-  }
+  return readIfPresent(store, key, async (stream) => {
+    try {
+      return await decodeVolumeInfo(stream, key);
+    } catch (error) {
+      if (error instanceof BackupMetadataError) throw new BackupVolumesUnreadableError(name, key, error);
+      throw error;
+    }
+  });
 }
 
 /** How each entry of a volume info reads for users: one `BackupVolume` per entry, in its order. */

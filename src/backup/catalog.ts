@@ -114,8 +114,11 @@ export async function describeBackup(
   return details;
 }
 
-/** `read` of the object at `key` as a stream, or undefined when there is no such object. */
-async function readIfPresent<T>(
+/**
+ * `read` of the object at `key` as a stream (destroyed once `read` ends), or undefined when there is no such
+ * object. Any other error of the location is its own, which says whether trying again helps.
+ */
+export async function readIfPresent<T>(
   store: ObjectStore,
   key: string,
   read: (stream: Readable) => Promise<T>,
