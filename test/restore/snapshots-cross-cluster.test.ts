@@ -1,0 +1,143 @@
+/**
+ * A backup with disks of cluster a restored into cluster b (the test bed's clusters share one CSI driver, as
+ * clusters of one cloud account share its disks' snapshots) under a storage-class mapping to b's class of the
+ * same driver: the claim comes back from the snapshot with the same files; a mapping onto a class of another
+ * driver is refused in the plan. Deleting the backup then deletes the snapshot, through cluster a.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { deleteBackupWithSnapshots, runBackup } from '../../src/backup/index.ts';
+import type { KubeClient } from '../../src/kube/index.ts';
+import { planRestore, runRestore } from '../../src/restore/index.ts';
+import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import {
+  applyIn,
+  checksumScript,
+  claimWithFiles,
+  driverHasSnapshot,
+  type NodeCluster,
+  podObject,
+  podOutput,
+} from '../support/volumes.ts';
+import {
+  minioCredentials,
+  minioLocationUrl,
+  type TestbedCluster,
+  type TestbedEnv,
+  useTestbedWithNodes,
+} from '../testbed/index.ts';
+
+let env: TestbedEnv;
+let source: NodeCluster;
+let target: NodeCluster;
+let sourceKube: KubeClient;
+let targetKube: KubeClient;
+let store: ObjectStore;
+const prefix = uniqueName('xcl');
+const namespaces: [NodeCluster, string][] = [];
+
+const nodeCluster = (cluster: TestbedCluster | undefined): NodeCluster => {
+  assert.ok(cluster?.node, 'the test bed has no nodes: start it without --no-nodes');
+  return { ...cluster, node: cluster.node };
+};
+
+before(async () => {
+  env = await useTestbedWithNodes();
+  source = nodeCluster(env.clusters[0]);
+  target = nodeCluster(env.clusters[1]);
+  assert.equal(source.node.csiStateDir, target.node.csiStateDir, 'the clusters share one CSI driver');
+  sourceKube = await kubeClient(source);
+  targetKube = await kubeClient(target);
+  store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
+    s3Credentials: minioCredentials(env),
+  });
+});
+
+after(async () => {
+  for (const [cluster, ns] of namespaces)
+    await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
+  await Promise.all([sourceKube?.close(), targetKube?.close(), store?.close()]);
+});
+
+test('restored into the other cluster under a storage-class mapping, the claim holds the same files', async (t) => {
+  const files = {
+    'known.txt': `known ${Math.random().toString(36).slice(2)}`,
+    'deep/er/file': 'y'.repeat(4096),
+  };
+  const { ns, checksums } = await claimWithFiles(env, source, prefix, files);
+  namespaces.push([source, ns]);
+  const [sourceClass] = source.node.storageClasses as [string];
+  const sameDriverClass = target.node.storageClasses[1] as string;
+
+  const backup = `${prefix}-b`;
+  const backedUp = await runBackup({
+    name: backup,
+    kube: sourceKube,
+    store,
+    includeNamespaces: [ns],
+    includeResources: ['persistentvolumeclaims', 'persistentvolumes'],
+    includeDisks: true,
+  });
+  assert.equal(backedUp.description.phase, 'Completed', JSON.stringify(backedUp.errors));
+  assert.equal(backedUp.description.volumeSnapshotsCompleted, 1);
+
+  // Onto a class of a driver the snapshot is not of: refused in the plan, naming the data mover.
+  const otherDriver = `${prefix}-other`;
+  await kubectl(
+    env,
+    target,
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: otherDriver },
+      provisioner: 'elsewhere.csi.example',
+    }),
+  );
+  try {
+    const refused = await planRestore({
+      name: `${backup}-plan`,
+      backupName: backup,
+      kube: targetKube,
+      store,
+      storageClassMappings: { [sourceClass]: otherDriver },
+    });
+    const [volume] = refused.volumes;
+    assert.equal(volume?.verdict, 'fail');
+    assert.match(volume?.reason ?? '', /copy volume data to the backup location/);
+  } finally {
+    await kubectl(env, target, ['delete', 'storageclass', otherDriver, '--ignore-not-found']);
+  }
+
+  const started = Date.now();
+  const restored = await runRestore({
+    name: `${backup}-r`,
+    backupName: backup,
+    kube: targetKube,
+    store,
+    storageClassMappings: { [sourceClass]: sameDriverClass },
+  });
+  t.diagnostic(`restore into cluster b to Bound: ${Date.now() - started} ms`);
+  namespaces.push([target, ns]);
+  assert.equal(restored.phase, 'Completed', JSON.stringify(restored.errors));
+  assert.deepEqual(
+    restored.volumes.map((volume) => [volume.pvc, volume.phase, volume.storageClass]),
+    [['data', 'Bound', sameDriverClass]],
+  );
+  await applyIn(env, target, ns, [podObject(env, 'reader', checksumScript, 'data')]);
+  assert.equal(await podOutput(env, target, ns, 'reader'), checksums);
+  const left = await kubectl(env, target, ['get', 'volumesnapshots', '-n', ns, '-o', 'name']);
+  assert.equal(left.trim(), '', 'no temporary VolumeSnapshot is left in the target');
+
+  // Deleting the backup deletes the snapshot, through the cluster it was taken in.
+  const handle = restored.volumes[0]?.snapshotHandle as string;
+  assert.ok(await driverHasSnapshot(source, handle));
+  const deletion = await deleteBackupWithSnapshots(store, backup, {
+    openCluster: () => kubeClient(source),
+    clusterDescription: 'cluster a',
+  });
+  assert.equal(deletion.snapshots.length, 1);
+  assert.deepEqual(deletion.left, []);
+  assert.equal(await driverHasSnapshot(source, handle), false, 'the snapshot is gone from the storage');
+});
