@@ -1,10 +1,12 @@
 /**
  * The dry run of a restore: what it would do to each object, what in the target needs attention first, the
- * objects refused (bad, tampered, or not what their path names), and the rights each RBAC object would grant.
+ * claims made from CSI snapshots (with the verdict on each), the objects refused (bad, tampered, or not what
+ * their path names), and the rights each RBAC object would grant.
  */
 import { useDeferredValue, useState } from 'react';
 import type { PlanItem, RestorePlan } from '../../../src/api/types.ts';
 import { Field } from '../components/ui.tsx';
+import { PlanVolumes } from './PlanVolumes.tsx';
 import { problemStyle } from './problem-style.ts';
 
 /** Rows drawn at once: a big backup plans thousands of objects, the filter finds the rest. */
@@ -95,6 +97,7 @@ export function PlanView(props: { plan: RestorePlan }) {
         <NamespaceStates plan={plan} />
         <StorageClassNeeds plan={plan} />
       </div>
+      <PlanVolumes volumes={plan.volumes} />
       <RbacGrants items={plan.items} />
       <PlanItems items={plan.items} />
     </div>

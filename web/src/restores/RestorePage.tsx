@@ -1,4 +1,7 @@
-/** One restore: where from and to, how far it is, each object as it is restored, and what went wrong. */
+/**
+ * One restore: where from and to, how far it is, each claim made from a CSI snapshot with its phase, each
+ * object as it is restored, and what went wrong.
+ */
 import { type ReactNode, useState } from 'react';
 import type { RestoreView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
@@ -6,6 +9,7 @@ import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
 import { RestoreItemLog } from './RestoreItemLog.tsx';
+import { RestoreVolumes } from './RestoreVolumes.tsx';
 import { ResultMessages } from './ResultMessages.tsx';
 import { isBusy, restorePath, useProjectName, useRestore } from './restore-queries.ts';
 
@@ -65,6 +69,7 @@ export function RestorePage(props: { restore: string }) {
       <p role="status">{statusLine(view)}</p>
       <ProgressBar percent={view.progress.percent} label="Restore progress" />
       <RestoreFacts view={view} project={project} />
+      <RestoreVolumes volumes={view.volumes} running={running} />
       <RestoreItemLog
         key={view.id}
         project={project}
