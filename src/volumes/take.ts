@@ -36,7 +36,7 @@ export interface SnapshotProgress {
 export interface TakeSnapshotsOptions {
   /** The backup the snapshots belong to: names and labels of the VolumeSnapshots come from it. */
   backupName: string;
-  /** Snapshots in flight at once. Default 8. */
+  /** Snapshots in flight at once. Default 32: a snapshot mostly waits on the controllers, so all of a backup go together. */
   concurrency?: number;
   /** How long one snapshot may take from creation to ReadyToUse, in ms. Default 10 minutes. */
   timeoutMs?: number;
@@ -106,7 +106,7 @@ export async function takeSnapshots(
     }
     return found;
   };
-  return mapLimit(requests, options.concurrency ?? 8, async (request) => {
+  return mapLimit(requests, options.concurrency ?? 32, async (request) => {
     let outcome: SnapshotRecord | SnapshotFailure;
     try {
       outcome = await takeOne(kube, request, options, classOf);
