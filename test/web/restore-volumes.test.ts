@@ -1,0 +1,219 @@
+/**
+ * Restoring a snapshotted claim in real Chromium, against a control plane and a test-bed cluster with a node
+ * and the CSI hostpath driver: the restore wizard's plan shows the Volumes section — refused, with its reason
+ * naming the data mover, when the claim is mapped onto a class of another driver; restorable without the
+ * mapping — and the restore page shows the claim Bound once the restore has run. A restore without volumes
+ * shows no Volumes section. Screenshots go to test-results/console/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type RunningServer, serve } from '../../src/api/index.ts';
+import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
+import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { claimWithFiles, type NodeCluster } from '../support/volumes.ts';
+import { type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
+
+type Json = Record<string, unknown>;
+const shots = join('test-results', 'console');
+
+describe('the console restores a snapshotted claim', () => {
+  let env: TestbedEnv;
+  let cluster: NodeCluster;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let ns = '';
+  let backup = { id: '', name: '' };
+  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-restore-volumes-'));
+  const project = 'restore-volumes';
+  const target = uniqueName('web-rv-copy');
+  const otherClass = uniqueName('elsewhere');
+
+  const call = async <T = Json>(method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: (text ? JSON.parse(text) : {}) as T };
+  };
+
+  before(async () => {
+    env = await useTestbedWithNodes();
+    const first = env.clusters[0] as TestbedCluster;
+    assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
+    cluster = { ...first, node: first.node };
+    mkdirSync(shots, { recursive: true });
+    ({ ns } = await claimWithFiles(env, cluster, 'web-rv', { 'a.txt': 'from the console' }));
+    await apply(env, cluster, [
+      {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        metadata: { name: otherClass },
+        provisioner: 'elsewhere.example.com',
+      },
+    ]);
+    server = await serve({
+      port: 0,
+      dataDir,
+      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
+      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
+      jobs: { pollMs: 200 },
+      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
+    });
+    assert.equal((await call('POST', '/projects', { name: project })).status, 201);
+    const location = await call(
+      'POST',
+      `/projects/${project}/locations`,
+      minioLocationBody(env, 'minio', uniqueName('web-rv')),
+    );
+    assert.equal(location.status, 201, location.text);
+    const registered = await call<{ health: string }>('POST', `/projects/${project}/clusters`, {
+      name: 'prod',
+      kubeconfig: kubeconfigText(cluster),
+    });
+    assert.equal(registered.body.health, 'Healthy', registered.text);
+    const started = await call<{ id: string; name: string }>(
+      'POST',
+      `/projects/${project}/clusters/prod/backups`,
+      {
+        name: uniqueName('web-rv'),
+        location: 'minio',
+        namespaces: [ns],
+        includeDisks: true,
+      },
+    );
+    assert.equal(started.status, 202, started.text);
+    backup = { id: started.body.id, name: started.body.name };
+    const done = await eventually(
+      'the backup to finish',
+      async () => {
+        const view = (await call<{ phase: string }>('GET', `/projects/${project}/backups/${backup.id}`)).body;
+        return ['Completed', 'PartiallyFailed', 'Failed'].includes(view.phase) ? view : undefined;
+      },
+      180_000,
+    );
+    assert.equal(done.phase, 'Completed', JSON.stringify(done));
+    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server) {
+      // Deleting the backup deletes its snapshot from the driver's storage.
+      if (backup.id) await call('DELETE', `/projects/${project}/backups/${backup.id}`);
+      await eventually(
+        'the backup to be deleted',
+        async () =>
+          (await call('GET', `/projects/${project}/backups/${backup.id}`)).status === 404 ? true : undefined,
+        180_000,
+      ).catch(() => undefined);
+      await server.close(5000);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    if (env && cluster) {
+      for (const name of [ns, target].filter(Boolean))
+        await kubectl(env, cluster, ['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
+      await kubectl(env, cluster, ['delete', 'storageclass', otherClass, '--ignore-not-found']);
+    }
+  });
+
+  test('the plan shows the volume (refused onto another driver’s class, with the reason); the restore page shows it Bound', async () => {
+    const [defaultClass] = cluster.node.storageClasses;
+    assert.ok(defaultClass);
+    await page.getByRole('link', { name: 'prod' }).click();
+    await page.getByRole('tab', { name: 'Restores' }).click();
+    await page
+      .getByRole('row', { name: new RegExp(backup.name) })
+      .getByRole('button', { name: 'Restore' })
+      .click();
+    const wizard = page.getByRole('dialog', { name: 'Restore Backup' });
+    await wizard.getByLabel('Target cluster').selectOption({ label: 'prod' });
+    await wizard.getByLabel(`Restore namespace ${ns} as`).fill(target);
+    await wizard.getByRole('button', { name: 'Add mapping' }).click();
+    await wizard.getByLabel('From storage class').fill(defaultClass);
+    await wizard.getByLabel('To storage class').fill(otherClass);
+    await wizard.getByRole('button', { name: 'Review plan' }).click();
+
+    const volumes = wizard.getByRole('table', { name: 'Volumes' });
+    const refused = volumes.getByRole('row', { name: new RegExp(`${target}/data`) });
+    await refused.getByText('Refused').waitFor();
+    await refused.getByText(/"copy volume data to the backup location" \(the data mover\)/).waitFor();
+    await refused.getByText(`class of another driver (elsewhere.example.com)`).waitFor();
+    await wizard
+      .getByText(/1 claim cannot be made from its snapshot: a restore would fail it by name/)
+      .waitFor();
+    await page.screenshot({ path: join(shots, 'restore-volumes-plan-refused.png'), fullPage: true });
+
+    await wizard.getByRole('button', { name: 'Back' }).click();
+    await wizard.getByRole('button', { name: 'Remove storage class mapping 1' }).click();
+    await wizard.getByRole('button', { name: 'Review plan' }).click();
+    const row = wizard
+      .getByRole('table', { name: 'Volumes' })
+      .getByRole('row', { name: new RegExp(`${target}/data`) });
+    await row.getByText('Restore', { exact: true }).waitFor();
+    await row.getByText(`from ${ns}`).waitFor();
+    await row.getByText(cluster.node.csiDriver).waitFor();
+    await row.getByText('driver installed').waitFor();
+    await row.getByText('class of that driver').waitFor();
+    assert.equal(await wizard.getByText(/cannot be made from its snapshot/).count(), 0, 'nothing refused');
+    await page.screenshot({ path: join(shots, 'restore-volumes-plan.png'), fullPage: true });
+
+    await wizard.getByRole('button', { name: 'Restore', exact: true }).click();
+    await page.getByRole('heading', { name: /^Restore / }).waitFor();
+    const restored = page
+      .getByRole('table', { name: 'Volumes' })
+      .getByRole('row', { name: new RegExp(`${target}/data`) });
+    await restored.getByText('Bound', { exact: true }).waitFor({ timeout: 120_000 });
+    await page
+      .getByRole('status')
+      .getByText(/^Completed/)
+      .waitFor({ timeout: 60_000 });
+    await page.getByText('Claims made from CSI snapshots: 1 of 1 Bound.').waitFor();
+    await page.screenshot({ path: join(shots, 'restore-volumes-bound.png'), fullPage: true });
+    const phase = await kubectl(env, cluster, [
+      'get',
+      'pvc',
+      'data',
+      '-n',
+      target,
+      '-o',
+      'jsonpath={.status.phase}',
+    ]);
+    assert.equal(phase, 'Bound');
+  });
+
+  test('a restore without volumes shows no Volumes section', async () => {
+    // Pods only: the finished writer pod is not restored, and no claim is made.
+    const created = await call<{ id: string }>('POST', `/projects/${project}/restores`, {
+      backup: backup.id,
+      targetCluster: 'prod',
+      includeResources: ['pods'],
+      namespaceMappings: { [ns]: target },
+    });
+    assert.equal(created.status, 202, created.text);
+    await page.goto(`${server.url}/#/p/${project}/restores/${created.body.id}`);
+    await page
+      .getByRole('status')
+      .getByText(/^Completed/)
+      .waitFor({ timeout: 60_000 });
+    await page.getByRole('heading', { name: 'Objects' }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Volumes' }).count(), 0);
+    assert.equal(await page.getByRole('table', { name: 'Volumes' }).count(), 0);
+  });
+});
