@@ -19,7 +19,7 @@ import {
 import { isNodePortTaken, nodePortTakenMessage, requestedNodePorts, withoutNodePorts } from './node-ports.ts';
 import type { PreparedItem, PreparedRestore } from './prepare.ts';
 import type { ItemAction, RestoreRequest } from './run-types.ts';
-import { comparable, type KubeJson } from './sanitize.ts';
+import { comparable, type KubeJson, restoredLabels } from './sanitize.ts';
 import type { TargetApi } from './target.ts';
 import { volumeSnapshotClassResource } from './volume-sources.ts';
 
@@ -60,10 +60,7 @@ export class ItemWriter {
         kind: 'Namespace',
         metadata: {
           name: ns,
-          labels: {
-            'lifeboat.io/backup-name': this.request.backupName,
-            'lifeboat.io/restore-name': this.request.name,
-          },
+          labels: restoredLabels(this.request.backupName, this.request.name),
         },
       };
       try {

@@ -34,7 +34,13 @@ test('server metadata and status go; finalizers stay; labels and namespace mappi
       name: 'c',
       namespace: 'shop-copy',
       finalizers: ['f'],
-      labels: { a: 'b', 'lifeboat.io/backup-name': 'b1', 'lifeboat.io/restore-name': 'r1' },
+      labels: {
+        a: 'b',
+        'lifeboat.io/backup-name': 'b1',
+        'lifeboat.io/restore-name': 'r1',
+        'velero.io/backup-name': 'b1',
+        'velero.io/restore-name': 'r1',
+      },
     },
     data: { n: '1' },
   });
@@ -73,6 +79,8 @@ test('pods lose nodeName; jobs lose their controller-uid selector and labels', (
     'job-name': 'j',
     'lifeboat.io/backup-name': 'b1',
     'lifeboat.io/restore-name': 'r1',
+    'velero.io/backup-name': 'b1',
+    'velero.io/restore-name': 'r1',
   });
 });
 

@@ -27,6 +27,19 @@ export type Sanitized = { object: KubeJson } | { skip: string };
 
 export const backupNameLabel = 'lifeboat.io/backup-name';
 export const restoreNameLabel = 'lifeboat.io/restore-name';
+/** Velero's labels of the same, also set so selectors and scripts written for Velero keep working. */
+export const veleroBackupNameLabel = 'velero.io/backup-name';
+export const veleroRestoreNameLabel = 'velero.io/restore-name';
+
+/** The labels every restored object carries. */
+export function restoredLabels(backupName: string, restoreName: string): Record<string, string> {
+  return {
+    [backupNameLabel]: backupName,
+    [restoreNameLabel]: restoreName,
+    [veleroBackupNameLabel]: backupName,
+    [veleroRestoreNameLabel]: restoreName,
+  };
+}
 
 const serverMetadata = [
   'uid',
@@ -224,10 +237,7 @@ export function sanitizeForRestore(
     default:
       break;
   }
-  const labels = asRecord(metadata.labels) ?? {};
-  labels[backupNameLabel] = ctx.backupName;
-  labels[restoreNameLabel] = ctx.restoreName;
-  metadata.labels = labels;
+  metadata.labels = { ...asRecord(metadata.labels), ...restoredLabels(ctx.backupName, ctx.restoreName) };
   return { object };
 }
 
@@ -236,8 +246,7 @@ export function comparable(groupResource: string, object: KubeJson): KubeJson {
   const copy = stripServerFields(groupResource, object, true);
   const labels = asRecord(copy.metadata.labels);
   if (labels) {
-    delete labels[backupNameLabel];
-    delete labels[restoreNameLabel];
+    for (const label of Object.keys(restoredLabels('', ''))) delete labels[label];
     if (Object.keys(labels).length === 0) delete copy.metadata.labels;
   }
   return copy;

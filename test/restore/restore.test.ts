@@ -104,6 +104,7 @@ function normalised(groupResource: string, object: KubeJson): string {
     delete (copy as Record<string, unknown>).subsets;
     if (annotations) delete annotations['endpoints.kubernetes.io/last-change-trigger-time'];
   }
+  if (annotations && Object.keys(annotations).length === 0) delete copy.metadata.annotations;
   return JSON.stringify(sortKeys(copy));
 }
 
@@ -145,6 +146,9 @@ describe('restore into a fresh second cluster', () => {
       const labels = now.metadata.labels as Record<string, string>;
       assert.equal(labels['lifeboat.io/backup-name'], backupName);
       assert.equal(labels['lifeboat.io/restore-name'], `${prefix}-to-b`);
+      // Velero's labels too, for selectors and scripts written for Velero.
+      assert.equal(labels['velero.io/backup-name'], backupName);
+      assert.equal(labels['velero.io/restore-name'], `${prefix}-to-b`);
       assert.equal(normalised(item.groupResource, now), normalised(item.groupResource, was), path);
     }
   });
