@@ -18,12 +18,12 @@ import {
   checksumScript,
   driverHasSnapshot,
   type NodeCluster,
+  nodeCluster,
   writeFilesScript,
 } from '../support/volumes.ts';
 import {
   minioCredentials,
   minioLocationUrl,
-  type TestbedCluster,
   type TestbedEnv,
   useTestbedWithNodes,
 } from '../testbed/index.ts';
@@ -37,9 +37,7 @@ const ns = `${prefix}-db`;
 
 before(async () => {
   env = await useTestbedWithNodes();
-  const first = env.clusters[0] as TestbedCluster;
-  assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
-  cluster = { ...first, node: first.node };
+  cluster = nodeCluster(env);
   kube = await kubeClient(cluster);
   store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
     s3Credentials: minioCredentials(env),

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { backupKeys, TarballWriter } from '../../src/archive/index.ts';
@@ -15,21 +14,27 @@ import type { KubeClient, KubeObject } from '../../src/kube/index.ts';
 import { planRestore, runRestore } from '../../src/restore/index.ts';
 import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
 import { deleteSnapshots, type SnapshotRecord, takeSnapshots } from '../../src/volumes/index.ts';
-import { eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import {
+  applyIn,
+  claimObject,
+  driverHasSnapshot,
+  type NodeCluster,
+  nodeCluster,
+  podObject,
+  podOutput,
+} from '../support/volumes.ts';
 import {
   minioCredentials,
   minioLocationUrl,
-  type NodeEnv,
-  type TestbedCluster,
   type TestbedEnv,
   useTestbedWithNodes,
 } from '../testbed/index.ts';
 
 let env: TestbedEnv;
-let cluster: TestbedCluster & { node: NodeEnv };
+let cluster: NodeCluster;
 let kube: KubeClient;
 let store: ObjectStore;
-let busybox: string;
 let record: SnapshotRecord;
 /** What the writer printed: `sha256sum` of every file it wrote. */
 let checksums: string;
@@ -42,49 +47,11 @@ const files = 'known.txt random.bin dir/nested';
 
 const getJson = async <T>(args: string[]) =>
   JSON.parse(await kubectl(env, cluster, [...args, '-o', 'json'])) as T;
-const apply = (objects: object[], namespace = ns) =>
-  kubectl(
-    env,
-    cluster,
-    ['apply', '-n', namespace, '-f', '-'],
-    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-  );
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
-
-const pod = (name: string, script: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace: ns },
-  spec: {
-    restartPolicy: 'Never',
-    terminationGracePeriodSeconds: 0,
-    containers: [
-      {
-        name: 'main',
-        image: busybox,
-        command: ['sh', '-c', script],
-        volumeMounts: [{ name: 'data', mountPath: '/data' }],
-      },
-    ],
-    volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
-  },
-});
-
-const finished = (namespace: string, name: string) =>
-  eventually(
-    `pod ${namespace}/${name} to finish`,
-    async () => {
-      const phase = (await getJson<{ status: { phase: string } }>(['get', 'pod', name, '-n', namespace]))
-        .status.phase;
-      if (phase === 'Failed') throw new Error(`pod ${name} failed`);
-      return phase === 'Succeeded' ? true : undefined;
-    },
-    180_000,
-  );
+/** A pod that runs `script` with claim `data` mounted at /data, in the workload's namespace. */
+const pod = (name: string, script: string) => {
+  const object = podObject(env, name, script, 'data') as { metadata: object };
+  return { ...object, metadata: { ...object.metadata, namespace: ns } };
+};
 
 /**
  * A backup in Velero 1.18's layout, written the way Velero writes it: the claim annotated with its
@@ -197,30 +164,21 @@ const lostBackup = `${prefix}-lost`;
 
 before(async () => {
   env = await useTestbedWithNodes();
-  const first = env.clusters[0] as TestbedCluster;
-  assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
-  cluster = { ...first, node: first.node };
-  busybox = env.images.busybox;
+  cluster = nodeCluster(env);
   kube = await kubeClient(cluster);
   store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
     s3Credentials: minioCredentials(env),
   });
 
   await kubectl(env, cluster, ['create', 'namespace', ns]);
-  await apply([
-    {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: 'data' },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
-    },
+  await applyIn(env, cluster, ns, [
+    claimObject('data'),
     pod(
       'writer',
       `printf '%s' '${known}' > /data/known.txt && dd if=/dev/urandom of=/data/random.bin bs=1024 count=512 2>/dev/null && mkdir /data/dir && printf 'nested' > /data/dir/nested && sync && cd /data && sha256sum ${files}`,
     ),
   ]);
-  await finished(ns, 'writer');
-  checksums = await kubectl(env, cluster, ['logs', 'writer', '-n', ns]);
+  checksums = await podOutput(env, cluster, ns, 'writer', 180_000);
   const [taken] = await takeSnapshots(kube, [{ namespace: ns, pvc: 'data' }], {
     backupName: backup,
     timeoutMs: 120_000,
@@ -315,30 +273,23 @@ describe('restoring claims from CSI snapshots', () => {
       kubectl(env, cluster, ['get', 'pv', record.persistentVolume.metadata.name]),
       /NotFound/,
     );
-    await finished(ns, 'reader');
-    assert.equal(await kubectl(env, cluster, ['logs', 'reader', '-n', ns]), checksums, 'the same bytes');
+    assert.equal(await podOutput(env, cluster, ns, 'reader', 180_000), checksums, 'the same bytes');
     assert.match(checksums, new RegExp(`${createHash('sha256').update(known).digest('hex')}  known.txt`));
     assert.deepEqual(await leftovers(ns, name), [], 'no temporary VolumeSnapshot or content is left');
-    assert.ok(
-      await exists(`${cluster.node.csiStateDir}/${record.snapshotHandle}.snap`),
-      'the snapshot survives',
-    );
+    assert.ok(await driverHasSnapshot(cluster, record.snapshotHandle), 'the snapshot survives');
   });
 
   test('a storage class of another driver is refused in the plan, naming the data mover, and the restore fails the claim by name without creating it', async () => {
     const otherClass = uniqueName('elsewhere');
     storageClasses.push(otherClass);
-    await apply(
-      [
-        {
-          apiVersion: 'storage.k8s.io/v1',
-          kind: 'StorageClass',
-          metadata: { name: otherClass },
-          provisioner: 'elsewhere.example.com',
-        },
-      ],
-      'default',
-    );
+    await applyIn(env, cluster, 'default', [
+      {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        metadata: { name: otherClass },
+        provisioner: 'elsewhere.example.com',
+      },
+    ]);
     const target = `${prefix}-other`;
     namespaces.push(target);
     const options = {

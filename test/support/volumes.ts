@@ -1,13 +1,23 @@
 /**
  * Workloads with volumes on a test-bed cluster's node and CSI storage: a claim written by a pod, a pod that
- * reads files back with their checksums, and whether the driver still holds a snapshot.
+ * reads files back with their checksums, claims bound to static volumes that are not of the cluster's CSI
+ * driver, and whether the driver still holds a snapshot.
  */
 import { access } from 'node:fs/promises';
+import type { KubeObject } from '../../src/kube/index.ts';
 import type { ClusterEnv, NodeEnv, TestbedEnv } from '../testbed/index.ts';
 import { eventually, kubectl, uniqueName } from './kube.ts';
 
 /** A cluster of the test bed that has a node and CSI storage. */
 export type NodeCluster = ClusterEnv & { node: NodeEnv };
+
+/** Cluster `index` of a test bed with nodes (`useTestbedWithNodes`); throws when it has no node. */
+export function nodeCluster(env: TestbedEnv, index = 0): NodeCluster {
+  const cluster = env.clusters[index];
+  if (!cluster?.node || !env.images)
+    throw new Error('the test bed has no nodes: start it without --no-nodes');
+  return { ...cluster, node: cluster.node };
+}
 
 /** A PersistentVolumeClaim of 10 MiB (the cluster's default class unless `extra` names one). */
 export function claimObject(name: string, extra: object = {}): object {
@@ -63,6 +73,7 @@ export async function podOutput(
   cluster: ClusterEnv,
   ns: string,
   name: string,
+  timeoutMs = 120_000,
 ): Promise<string> {
   await eventually(
     `pod ${ns}/${name} to finish`,
@@ -82,7 +93,7 @@ export async function podOutput(
       }
       return phase === 'Succeeded' ? true : undefined;
     },
-    120_000,
+    timeoutMs,
   );
   return kubectl(env, cluster, ['logs', name, '-n', ns]);
 }
@@ -99,6 +110,24 @@ export function writeFilesScript(files: Record<string, string>): string {
 export const checksumScript = 'cd /data && find . -type f | sort | xargs sha256sum';
 
 /**
+ * Claim `data` in namespace `ns`, written by pod `writer` with `files` (name → content); gives the files'
+ * checksums once the pod has finished.
+ */
+export async function writeClaim(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  files: Record<string, string>,
+  claimExtra: object = {},
+): Promise<string> {
+  await applyIn(env, cluster, ns, [
+    claimObject('data', claimExtra),
+    podObject(env, 'writer', writeFilesScript(files), 'data'),
+  ]);
+  return podOutput(env, cluster, ns, 'writer');
+}
+
+/**
  * A new namespace (its name starts with `prefix`) holding claim `data` written by a pod with `files`;
  * gives the namespace and the files' checksums.
  */
@@ -111,12 +140,85 @@ export async function claimWithFiles(
 ): Promise<{ ns: string; checksums: string }> {
   const ns = uniqueName(prefix);
   await kubectl(env, cluster, ['create', 'namespace', ns]);
-  await applyIn(env, cluster, ns, [
-    claimObject('data', claimExtra),
-    podObject(env, 'writer', writeFilesScript(files), 'data'),
-  ]);
-  const checksums = await podOutput(env, cluster, ns, 'writer');
+  const checksums = await writeClaim(env, cluster, ns, files, claimExtra);
   return { ns, checksums };
+}
+
+/**
+ * Claim `name` in namespace `ns` bound to a new static PersistentVolume `pv` of 1 MiB whose volume source is
+ * `source` (for example `{ hostPath: … }`); gives the claim once it is Bound. The PV is cluster-scoped and
+ * Retain: delete it when done.
+ */
+export async function staticClaim(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+  pv: string,
+  source: object,
+): Promise<KubeObject> {
+  await applyIn(env, cluster, ns, [
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: pv },
+      spec: {
+        capacity: { storage: '1Mi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        storageClassName: '',
+        ...source,
+        claimRef: { namespace: ns, name },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: '',
+        volumeName: pv,
+        resources: { requests: { storage: '1Mi' } },
+      },
+    },
+  ]);
+  return eventually(
+    `the claim ${ns}/${name} to be Bound to ${pv}`,
+    async () => {
+      const claim = JSON.parse(
+        await kubectl(env, cluster, ['get', 'pvc', name, '-n', ns, '-o', 'json']),
+      ) as KubeObject & { status?: { phase?: string } };
+      return claim.status?.phase === 'Bound' ? claim : undefined;
+    },
+    60_000,
+  );
+}
+
+/** Claim `name` in `ns` bound to a new hostPath PersistentVolume `pv` (not a CSI volume); see `staticClaim`. */
+export function hostPathClaim(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+  pv: string,
+): Promise<KubeObject> {
+  return staticClaim(env, cluster, ns, name, pv, { hostPath: { path: `/tmp/${pv}` } });
+}
+
+/**
+ * Claim `name` in `ns` bound to a new CSI PersistentVolume `pv` of `driver`, a driver no node runs (its
+ * volume handle names nothing); see `staticClaim`.
+ */
+export function staticCsiClaim(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+  pv: string,
+  driver: string,
+): Promise<KubeObject> {
+  return staticClaim(env, cluster, ns, name, pv, { csi: { driver, volumeHandle: 'nowhere' } });
 }
 
 /** Whether the test bed's hostpath driver still holds snapshot `handle` in its storage. */

@@ -5,9 +5,9 @@
  * driver's storage (also when its content is gone), idempotently.
  */
 import assert from 'node:assert/strict';
-import { access, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import type { KubeClient, KubeObject } from '../../src/kube/index.ts';
+import type { KubeClient } from '../../src/kube/index.ts';
 import {
   csiVolumeOf,
   deleteSnapshots,
@@ -19,21 +19,28 @@ import {
   volumeSnapshotName,
 } from '../../src/volumes/index.ts';
 import { eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
-import { type NodeEnv, type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
+import {
+  applyIn,
+  claimObject,
+  driverHasSnapshot,
+  hostPathClaim,
+  type NodeCluster,
+  nodeCluster,
+  podObject,
+  podOutput,
+  writeClaim,
+} from '../support/volumes.ts';
+import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
 let env: TestbedEnv;
-let cluster: TestbedCluster & { node: NodeEnv };
+let cluster: NodeCluster;
 let kube: KubeClient;
-let busybox: string;
 const namespaces: string[] = [];
 const classes: string[] = [];
 
 before(async () => {
   env = await useTestbedWithNodes();
-  const first = env.clusters[0] as TestbedCluster;
-  assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
-  cluster = { ...first, node: first.node };
-  busybox = env.images.busybox;
+  cluster = nodeCluster(env);
   kube = await kubeClient(cluster);
 });
 
@@ -44,65 +51,16 @@ after(async () => {
   await kube?.close();
 });
 
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 const getJson = async <T>(args: string[]) =>
   JSON.parse(await kubectl(env, cluster, [...args, '-o', 'json'])) as T;
-const applyIn = (ns: string, objects: object[]) =>
-  kubectl(
-    env,
-    cluster,
-    ['apply', '-n', ns, '-f', '-'],
-    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-  );
-const snapFile = (handle: string) => `${cluster.node.csiStateDir}/${handle}.snap`;
-
-const pod = (name: string, script: string, claim: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name },
-  spec: {
-    restartPolicy: 'Never',
-    terminationGracePeriodSeconds: 0,
-    containers: [
-      {
-        name: 'main',
-        image: busybox,
-        command: ['sh', '-c', script],
-        volumeMounts: [{ name: 'data', mountPath: '/data' }],
-      },
-    ],
-    volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }],
-  },
-});
-const claim = (name: string, extra: object = {}) => ({
-  apiVersion: 'v1',
-  kind: 'PersistentVolumeClaim',
-  metadata: { name },
-  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } }, ...extra },
-});
-const finished = (ns: string, name: string) =>
-  eventually(
-    `pod ${name} to finish`,
-    async () => {
-      const phase = (await getJson<{ status: { phase: string } }>(['get', 'pod', name, '-n', ns])).status
-        .phase;
-      if (phase === 'Failed') throw new Error(`pod ${name} failed`);
-      return phase === 'Succeeded' ? true : undefined;
-    },
-    120_000,
-  );
+const apply = (ns: string, objects: object[]) => applyIn(env, cluster, ns, objects);
 
 /** A namespace with a PVC `data` written by a pod with `bytes` in /data/file. */
 async function writtenClaim(prefix: string, bytes: string): Promise<string> {
   const ns = uniqueName(prefix);
   namespaces.push(ns);
   await kubectl(env, cluster, ['create', 'namespace', ns]);
-  await applyIn(ns, [claim('data'), pod('writer', `printf '%s' '${bytes}' > /data/file && sync`, 'data')]);
-  await finished(ns, 'writer');
+  await writeClaim(env, cluster, ns, { file: bytes });
   return ns;
 }
 
@@ -146,30 +104,30 @@ describe('CSI snapshots', () => {
       deletionPolicy: 'Delete',
     });
     classes.push(plain, other, preferred);
-    await applyIn('default', [vsclass(plain), vsclass(other)]);
+    await apply('default', [vsclass(plain), vsclass(other)]);
     await assert.rejects(snapshotClassFor(kube, driver), (error: unknown) => {
       assert.ok(error instanceof SnapshotClassError);
       assert.deepEqual([...error.candidates].sort(), [other, plain].sort());
       assert.match(error.message, /none is labelled .* or marked default: label the one to use/);
       return true;
     });
-    await applyIn('default', [
+    await apply('default', [
       vsclass(other, {}, { 'snapshot.storage.kubernetes.io/is-default-class': 'true' }),
     ]);
     assert.equal((await snapshotClassFor(kube, driver)).metadata.name, other);
-    await applyIn('default', [vsclass(preferred, { 'lifeboat.io/csi-volumesnapshot-class': 'true' })]);
+    await apply('default', [vsclass(preferred, { 'lifeboat.io/csi-volumesnapshot-class': 'true' })]);
     assert.equal(
       (await snapshotClassFor(kube, driver)).metadata.name,
       preferred,
       'the labelled class wins over the default',
     );
-    await applyIn('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': 'false' })]);
+    await apply('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': 'false' })]);
     assert.equal(
       (await snapshotClassFor(kube, driver)).metadata.name,
       preferred,
       'a label of "false" does not count',
     );
-    await applyIn('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': '' })]);
+    await apply('default', [vsclass(plain, { 'velero.io/csi-volumesnapshot-class': '' })]);
     await assert.rejects(snapshotClassFor(kube, driver), /several VolumeSnapshotClasses .* are labelled/);
   });
 
@@ -205,7 +163,7 @@ describe('CSI snapshots', () => {
     assert.equal(record.volumeSnapshotContent.metadata.labels?.['velero.io/backup-name'], backupName);
     assert.equal(record.volumeSnapshotContent.metadata.name, record.volumeSnapshotContentName);
     assert.equal((record.volumeSnapshot.status as { readyToUse?: boolean }).readyToUse, true);
-    assert.ok(await exists(snapFile(record.snapshotHandle)), 'the driver holds the snapshot');
+    assert.ok(await driverHasSnapshot(cluster, record.snapshotHandle), 'the driver holds the snapshot');
 
     const left = await getJson<{ items: unknown[] }>(['get', 'volumesnapshots', '-n', ns]);
     assert.deepEqual(left.items, [], 'no VolumeSnapshot is left in the namespace');
@@ -219,7 +177,7 @@ describe('CSI snapshots', () => {
 
     // Restore by hand from the handle: a pre-provisioned content (Retain), a VolumeSnapshot bound to it, a PVC.
     const restoredContent = uniqueName('restored-content');
-    await applyIn(ns, [
+    await apply(ns, [
       {
         apiVersion: 'snapshot.storage.k8s.io/v1',
         kind: 'VolumeSnapshotContent',
@@ -243,14 +201,13 @@ describe('CSI snapshots', () => {
         metadata: { name: 'restored' },
         spec: { source: { volumeSnapshotContentName: restoredContent } },
       },
-      claim('copy', {
+      claimObject('copy', {
         storageClassName: cluster.node.storageClasses[1],
         dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'restored' },
       }),
-      pod('reader', 'cat /data/file', 'copy'),
+      podObject(env, 'reader', 'cat /data/file', 'copy'),
     ]);
-    await finished(ns, 'reader');
-    assert.equal(await kubectl(env, cluster, ['logs', 'reader', '-n', ns]), bytes);
+    assert.equal(await podOutput(env, cluster, ns, 'reader'), bytes);
     // The hand-made restore objects go; their content is Retain, so the snapshot stays.
     await kubectl(env, cluster, [
       'delete',
@@ -268,12 +225,15 @@ describe('CSI snapshots', () => {
       '--wait=true',
       '--timeout=60s',
     ]);
-    assert.ok(await exists(snapFile(record.snapshotHandle)), 'the snapshot outlived the restore objects');
+    assert.ok(
+      await driverHasSnapshot(cluster, record.snapshotHandle),
+      'the snapshot outlived the restore objects',
+    );
 
     const [deleted] = await deleteSnapshots(kube, [record]);
     assert.deepEqual(deleted, { ok: true, snapshotHandle: record.snapshotHandle, via: 'content' });
     assert.equal(
-      await exists(snapFile(record.snapshotHandle)),
+      await driverHasSnapshot(cluster, record.snapshotHandle),
       false,
       'the driver no longer holds the snapshot',
     );
@@ -307,12 +267,12 @@ describe('CSI snapshots', () => {
       taken.volumeSnapshotContentName,
       '--timeout=60s',
     ]);
-    assert.ok(await exists(snapFile(taken.snapshotHandle)));
+    assert.ok(await driverHasSnapshot(cluster, taken.snapshotHandle));
 
     const [deleted] = await deleteSnapshots(kube, [taken]);
     assert.deepEqual(deleted, { ok: true, snapshotHandle: taken.snapshotHandle, via: 'recreated-content' });
     assert.equal(
-      await exists(snapFile(taken.snapshotHandle)),
+      await driverHasSnapshot(cluster, taken.snapshotHandle),
       false,
       'the driver no longer holds the snapshot',
     );
@@ -323,9 +283,9 @@ describe('CSI snapshots', () => {
     namespaces.push(ns);
     await kubectl(env, cluster, ['create', 'namespace', ns]);
     const names = ['a', 'b', 'c', 'd', 'e'];
-    await applyIn(
+    await apply(
       ns,
-      names.map((name) => claim(name)),
+      names.map((name) => claimObject(name)),
     );
     await eventually('the claims to be Bound', async () => {
       const list = await getJson<{ items: { status: { phase: string } }[] }>(['get', 'pvc', '-n', ns]);
@@ -372,7 +332,7 @@ describe('CSI snapshots', () => {
       deletions.every((deletion) => deletion.ok && deletion.via === 'content'),
       JSON.stringify(deletions),
     );
-    for (const handle of handles) assert.equal(await exists(snapFile(handle)), false);
+    for (const handle of handles) assert.equal(await driverHasSnapshot(cluster, handle), false);
   });
 
   test('a snapshot that is not ready in time fails naming the PVC and leaves no VolumeSnapshot; a hostPath volume is not CSI', async () => {
@@ -414,33 +374,8 @@ describe('CSI snapshots', () => {
 
     // A static hostPath PV bound to a claim: not snapshotted, with the reason.
     const pv = uniqueName('hostpath-pv');
-    await applyIn(ns, [
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        metadata: { name: pv },
-        spec: {
-          capacity: { storage: '10Mi' },
-          accessModes: ['ReadWriteOnce'],
-          persistentVolumeReclaimPolicy: 'Retain',
-          storageClassName: '',
-          hostPath: { path: `/tmp/${pv}` },
-          claimRef: { namespace: ns, name: 'host' },
-        },
-      },
-      claim('host', { storageClassName: '', volumeName: pv }),
-    ]);
     try {
-      const bound = await eventually('the hostPath claim to be Bound', async () => {
-        const pvc = await getJson<KubeObject & { status: { phase: string } }>([
-          'get',
-          'pvc',
-          'host',
-          '-n',
-          ns,
-        ]);
-        return pvc.status.phase === 'Bound' ? pvc : undefined;
-      });
+      const bound = await hostPathClaim(env, cluster, ns, 'host', pv);
       const info = await csiVolumeOf(kube, bound);
       assert.equal(info.csi, false);
       assert.match(
