@@ -27,11 +27,17 @@ import {
 } from '../../src/storage/index.ts';
 import { veleroSnapshot } from '../../src/volumes/index.ts';
 import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
-import { claimWithFiles, driverHasSnapshot, type NodeCluster } from '../support/volumes.ts';
+import {
+  claimWithFiles,
+  driverHasSnapshot,
+  hostPathClaim,
+  type NodeCluster,
+  nodeCluster,
+  staticCsiClaim,
+} from '../support/volumes.ts';
 import {
   minioCredentials,
   minioLocationUrl,
-  type TestbedCluster,
   type TestbedEnv,
   useTestbedWithNodes,
 } from '../testbed/index.ts';
@@ -45,9 +51,7 @@ const clusterObjects: string[][] = [];
 
 before(async () => {
   env = await useTestbedWithNodes();
-  const first = env.clusters[0] as TestbedCluster;
-  assert.ok(first.node, 'the test bed has no nodes: start it without --no-nodes');
-  cluster = { ...first, node: first.node };
+  cluster = nodeCluster(env);
   kube = await kubeClient(cluster);
   minio = openObjectStore(parseLocation(minioLocationUrl(env, uniqueName('disks'))), {
     s3Credentials: minioCredentials(env),
@@ -74,60 +78,12 @@ async function volumeInfo(store: ObjectStore, name: string): Promise<VolumeInfo[
   return decodeVolumeInfo(await store.get(backupKeys(name).volumeInfo));
 }
 
-/** A claim bound to a hostPath PersistentVolume (not CSI) in namespace `ns`. */
-async function hostPathClaim(ns: string, name: string): Promise<void> {
-  const pv = `${ns}-${name}`;
-  clusterObjects.push(['pv', pv]);
-  await kubectl(
-    env,
-    cluster,
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'v1',
-          kind: 'PersistentVolume',
-          metadata: { name: pv },
-          spec: {
-            capacity: { storage: '1Mi' },
-            accessModes: ['ReadWriteOnce'],
-            persistentVolumeReclaimPolicy: 'Retain',
-            storageClassName: '',
-            hostPath: { path: `/tmp/${pv}` },
-            claimRef: { namespace: ns, name },
-          },
-        },
-        {
-          apiVersion: 'v1',
-          kind: 'PersistentVolumeClaim',
-          metadata: { name, namespace: ns },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            storageClassName: '',
-            volumeName: pv,
-            resources: { requests: { storage: '1Mi' } },
-          },
-        },
-      ],
-    }),
-  );
-  await kubectl(env, cluster, [
-    'wait',
-    '-n',
-    ns,
-    '--for=jsonpath={.status.phase}=Bound',
-    '--timeout=60s',
-    `pvc/${name}`,
-  ]);
-}
-
 describe('include all disks', () => {
   test('a CSI claim is snapshotted and recorded as Velero 1.18 records it; a hostPath claim is listed as not snapshotted, with the reason', async () => {
     const { ns } = await claimWithFiles(env, cluster, 'disks', { 'a.txt': 'alpha', 'sub/b.txt': 'beta' });
     namespaces.push(ns);
-    await hostPathClaim(ns, 'local');
+    clusterObjects.push(['pv', `${ns}-local`]);
+    await hostPathClaim(env, cluster, ns, 'local', `${ns}-local`);
     const name = uniqueName('withdisks');
     const seen: number[] = [];
     const outcome = await runBackup({
@@ -236,49 +192,7 @@ describe('include all disks', () => {
     const driver = 'no-snapshots.csi.example';
     const pv = `${ns}-foreign`;
     clusterObjects.push(['pv', pv]);
-    await kubectl(
-      env,
-      cluster,
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'v1',
-            kind: 'PersistentVolume',
-            metadata: { name: pv },
-            spec: {
-              capacity: { storage: '1Mi' },
-              accessModes: ['ReadWriteOnce'],
-              persistentVolumeReclaimPolicy: 'Retain',
-              storageClassName: '',
-              csi: { driver, volumeHandle: 'nowhere' },
-              claimRef: { namespace: ns, name: 'foreign' },
-            },
-          },
-          {
-            apiVersion: 'v1',
-            kind: 'PersistentVolumeClaim',
-            metadata: { name: 'foreign', namespace: ns },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: '',
-              volumeName: pv,
-              resources: { requests: { storage: '1Mi' } },
-            },
-          },
-        ],
-      }),
-    );
-    await kubectl(env, cluster, [
-      'wait',
-      '-n',
-      ns,
-      '--for=jsonpath={.status.phase}=Bound',
-      '--timeout=60s',
-      'pvc/foreign',
-    ]);
+    await staticCsiClaim(env, cluster, ns, 'foreign', pv, driver);
     const name = uniqueName('noclass');
     const outcome = await runBackup({
       name,

@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,12 +20,17 @@ import { type ObjectStore, openObjectStore, parseLocation } from '../../src/stor
 import { deleteSnapshots, type RetainedSnapshot, retainedSnapshotsOf } from '../../src/volumes/index.ts';
 import { lifeboat } from '../support/cli.ts';
 import { kubeconfigText, minioLocationBody, startTestPlane, type TestPlane } from '../support/control.ts';
-import { apply, eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import { eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import {
+  driverHasSnapshot,
+  hostPathClaim,
+  type NodeCluster,
+  nodeCluster,
+  writeClaim,
+} from '../support/volumes.ts';
 import {
   minioCredentials,
   minioLocationUrl,
-  type NodeEnv,
-  type TestbedCluster,
   type TestbedEnv,
   useTestbedWithNodes,
 } from '../testbed/index.ts';
@@ -55,7 +59,7 @@ const hour = 3_600_000;
 
 describe('volumes of backups through the API', () => {
   let env: TestbedEnv;
-  let cluster: TestbedCluster & { node: NodeEnv };
+  let cluster: NodeCluster;
   let t: TestPlane;
   let kube: KubeClient;
   let store: ObjectStore;
@@ -69,12 +73,6 @@ describe('volumes of backups through the API', () => {
   const p = `/projects/${project}`;
   const call = <T = Json>(method: string, path: string, body?: unknown) =>
     t.api.call<T>(method, path, t.adminToken, body);
-  const snapFile = (handle: string) => `${cluster.node.csiStateDir}/${handle}.snap`;
-  const exists = (path: string) =>
-    access(path).then(
-      () => true,
-      () => false,
-    );
   const keysOf = async (name: string) => {
     const keys: string[] = [];
     for await (const object of store.list(backupKeys(name).dir)) keys.push(object.key);
@@ -115,9 +113,7 @@ describe('volumes of backups through the API', () => {
 
   before(async () => {
     env = await useTestbedWithNodes();
-    const first = env.clusters[0] as TestbedCluster;
-    assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
-    cluster = { ...first, node: first.node };
+    cluster = nodeCluster(env);
     kube = await kubeClient(cluster);
     store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
       s3Credentials: minioCredentials(env),
@@ -132,82 +128,8 @@ describe('volumes of backups through the API', () => {
     }
     // A pod writing to a PVC of the CSI class (the default), and a PVC bound to a hostPath PV (not CSI).
     await kubectl(env, cluster, ['create', 'namespace', ns]);
-    await apply(env, cluster, [
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name: 'data', namespace: ns },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'writer', namespace: ns },
-        spec: {
-          restartPolicy: 'Never',
-          terminationGracePeriodSeconds: 0,
-          containers: [
-            {
-              name: 'main',
-              image: env.images?.busybox,
-              command: ['sh', '-c', "printf 'known bytes' > /data/file && sync"],
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            },
-          ],
-          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        metadata: { name: localPv },
-        spec: {
-          capacity: { storage: '1Mi' },
-          accessModes: ['ReadWriteOnce'],
-          persistentVolumeReclaimPolicy: 'Retain',
-          storageClassName: '',
-          hostPath: { path: `/tmp/${localPv}` },
-          claimRef: { namespace: ns, name: 'logs' },
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name: 'logs', namespace: ns },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: '',
-          volumeName: localPv,
-          resources: { requests: { storage: '1Mi' } },
-        },
-      },
-    ]);
-    await eventually(
-      'the hostPath claim to be bound',
-      async () =>
-        (await kubectl(env, cluster, ['get', 'pvc', 'logs', '-n', ns, '-o', 'jsonpath={.status.phase}'])) ===
-        'Bound'
-          ? true
-          : undefined,
-      60_000,
-    );
-    await eventually(
-      'the writer pod to finish',
-      async () => {
-        const phase = await kubectl(env, cluster, [
-          'get',
-          'pod',
-          'writer',
-          '-n',
-          ns,
-          '-o',
-          'jsonpath={.status.phase}',
-        ]);
-        if (phase === 'Failed') throw new Error('the writer pod failed');
-        return phase === 'Succeeded' ? true : undefined;
-      },
-      120_000,
-    );
+    await hostPathClaim(env, cluster, ns, 'logs', localPv);
+    await writeClaim(env, cluster, ns, { file: 'known bytes' });
   });
 
   after(async () => {
@@ -243,7 +165,7 @@ describe('volumes of backups through the API', () => {
     assert.ok((volume.sizeBytes ?? 0) >= 10 * 1024 * 1024, `size ${volume.sizeBytes}`);
     assert.ok(volume.snapshotHandle);
     handle = volume.snapshotHandle;
-    assert.ok(await exists(snapFile(handle)), 'the driver holds the snapshot');
+    assert.ok(await driverHasSnapshot(cluster, handle), 'the driver holds the snapshot');
     const local = first.volumes.items.find((item) => item.pvc === 'logs');
     assert.ok(local, 'the hostPath volume is listed');
     assert.equal(local.state, 'skipped');
@@ -261,14 +183,14 @@ describe('volumes of backups through the API', () => {
     assert.equal(deleted.status, 202, deleted.text);
     await waitGone(first.id);
     assert.deepEqual(await keysOf(first.name), [], 'the files are gone');
-    assert.equal(await exists(snapFile(handle)), false, 'the snapshot is gone from the driver');
+    assert.equal(await driverHasSnapshot(cluster, handle), false, 'the snapshot is gone from the driver');
   });
 
   test('expiry deletes the files and the snapshot too', async () => {
     const backup = await backUp('prod', { expiryHours: 1 });
     assert.notEqual(backup.phase, 'Failed', JSON.stringify(backup));
     const snapshot = csiVolume(backup).snapshotHandle;
-    assert.ok(snapshot && (await exists(snapFile(snapshot))));
+    assert.ok(snapshot && (await driverHasSnapshot(cluster, snapshot)));
     clock.set(new Date(Date.now() + 2 * hour));
     try {
       assert.equal(await t.plane.expireBackups(), 1);
@@ -278,7 +200,7 @@ describe('volumes of backups through the API', () => {
     await waitGone(backup.id);
     assert.deepEqual(await keysOf(backup.name), []);
     assert.equal(
-      await exists(snapFile(snapshot)),
+      await driverHasSnapshot(cluster, snapshot),
       false,
       'the expired backup’s snapshot is gone from the driver',
     );
@@ -300,7 +222,10 @@ describe('volumes of backups through the API', () => {
     assert.ok(reason.includes(snapshot.snapshotHandle), reason);
     assert.ok(reason.includes(`driver ${cluster.node.csiDriver}, PVC ${ns}/data`), reason);
     assert.match(reason, /cluster "prod-again" cannot be used to delete it: it is no longer registered/);
-    assert.ok(await exists(snapFile(snapshot.snapshotHandle)), 'the snapshot is still in the storage');
+    assert.ok(
+      await driverHasSnapshot(cluster, snapshot.snapshotHandle),
+      'the snapshot is still in the storage',
+    );
     assert.equal((await call('DELETE', `${p}/backups/${backup.id}`)).status, 202);
     await waitGone(backup.id);
   });
@@ -360,7 +285,7 @@ describe('volumes of backups through the API', () => {
     };
     assert.equal(json.volumes.snapshotted, 1);
     const snapshot = String(json.volumes.items.find((item) => item.pvc === 'data')?.snapshotHandle);
-    assert.ok(await exists(snapFile(snapshot)));
+    assert.ok(await driverHasSnapshot(cluster, snapshot));
 
     const deleted = await cli(['backup', 'delete', name, '--kubeconfig', cluster.kubeconfig, '-o', 'json']);
     assert.equal(deleted.code, 0, deleted.stderr);
@@ -372,7 +297,7 @@ describe('volumes of backups through the API', () => {
       [[snapshot, true]],
     );
     assert.deepEqual(await keysOf(name), []);
-    assert.equal(await exists(snapFile(snapshot)), false, 'the snapshot is gone from the driver');
+    assert.equal(await driverHasSnapshot(cluster, snapshot), false, 'the snapshot is gone from the driver');
 
     // A kubeconfig whose API server does not answer: the files go, the snapshot is named as left (exit 3).
     const other = uniqueName('local');
@@ -399,7 +324,7 @@ describe('volumes of backups through the API', () => {
     }
     assert.deepEqual(await keysOf(other), []);
     assert.ok(
-      await exists(snapFile(String(stored[0]?.snapshotHandle))),
+      await driverHasSnapshot(cluster, String(stored[0]?.snapshotHandle)),
       'the snapshot is still in the storage',
     );
   });

@@ -13,15 +13,16 @@ import { pino } from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type RunningServer, serve } from '../../src/api/index.ts';
 import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
-import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { type NodeEnv, type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
+import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { hostPathClaim, type NodeCluster, nodeCluster, writeClaim } from '../support/volumes.ts';
+import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
 type Json = Record<string, unknown>;
 const shots = join('test-results', 'console');
 
 describe('the backup page lists its volumes', () => {
   let env: TestbedEnv;
-  let cluster: TestbedCluster & { node: NodeEnv };
+  let cluster: NodeCluster;
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -68,61 +69,12 @@ describe('the backup page lists its volumes', () => {
 
   before(async () => {
     env = await useTestbedWithNodes();
-    const first = env.clusters[0] as TestbedCluster;
-    assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
-    cluster = { ...first, node: first.node };
+    cluster = nodeCluster(env);
     mkdirSync(shots, { recursive: true });
     for (const ns of [withCsi, withoutCsi]) await kubectl(env, cluster, ['create', 'namespace', ns]);
-    await apply(env, cluster, [
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name: 'data', namespace: withCsi },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'app', namespace: withCsi },
-        spec: {
-          restartPolicy: 'Never',
-          terminationGracePeriodSeconds: 0,
-          containers: [
-            {
-              name: 'main',
-              image: env.images?.busybox,
-              command: ['sh', '-c', "printf 'console' > /data/file && sync"],
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            },
-          ],
-          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        metadata: { name: localPv },
-        spec: {
-          capacity: { storage: '1Mi' },
-          accessModes: ['ReadWriteOnce'],
-          persistentVolumeReclaimPolicy: 'Retain',
-          storageClassName: '',
-          hostPath: { path: `/tmp/${localPv}` },
-          claimRef: { namespace: withoutCsi, name: 'logs' },
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
-        metadata: { name: 'logs', namespace: withoutCsi },
-        spec: {
-          accessModes: ['ReadWriteOnce'],
-          storageClassName: '',
-          volumeName: localPv,
-          resources: { requests: { storage: '1Mi' } },
-        },
-      },
-    ]);
+    // A pod's claim of the CSI class (the default); the other namespace's only claim is bound to a hostPath PV.
+    await hostPathClaim(env, cluster, withoutCsi, 'logs', localPv);
+    await writeClaim(env, cluster, withCsi, { file: 'console' });
     server = await serve({
       port: 0,
       dataDir,
@@ -141,39 +93,6 @@ describe('the backup page lists its volumes', () => {
       kubeconfig: kubeconfigText(cluster),
     });
     assert.equal(registered.body.health, 'Healthy', registered.text);
-    await eventually(
-      'the hostPath claim to be bound',
-      async () =>
-        (await kubectl(env, cluster, [
-          'get',
-          'pvc',
-          'logs',
-          '-n',
-          withoutCsi,
-          '-o',
-          'jsonpath={.status.phase}',
-        ])) === 'Bound'
-          ? true
-          : undefined,
-      60_000,
-    );
-    await eventually(
-      'the pod to write its volume',
-      async () => {
-        const phase = await kubectl(env, cluster, [
-          'get',
-          'pod',
-          'app',
-          '-n',
-          withCsi,
-          '-o',
-          'jsonpath={.status.phase}',
-        ]);
-        if (phase === 'Failed') throw new Error('the pod failed');
-        return phase === 'Succeeded' ? true : undefined;
-      },
-      120_000,
-    );
     browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.setDefaultTimeout(30_000);
