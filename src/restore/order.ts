@@ -72,3 +72,19 @@ export function restoreSteps(groupResources: Iterable<string>): string[][] {
   for (const name of admissionLast) if (present.has(name)) steps.push([name]);
   return steps;
 }
+
+/**
+ * Sorts items into the order a restore creates them (the steps of `restoreSteps`; within a step, the order
+ * given), so a dry run lists objects as the restore will make them. Returns a new array.
+ */
+export function inRestoreOrder<T extends { groupResource: string }>(items: readonly T[]): T[] {
+  const steps = restoreSteps([...items.map((item) => item.groupResource), 'namespaces']);
+  const rank = new Map<string, number>();
+  steps.forEach((step, index) => {
+    for (const name of step) rank.set(name, index);
+  });
+  return items
+    .map((item, index) => ({ item, index, rank: rank.get(item.groupResource) ?? steps.length }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map((entry) => entry.item);
+}

@@ -21,6 +21,7 @@ import {
 } from '../kube/index.ts';
 import { existingSnapshotClassReason } from './item-writer.ts';
 import { isNodePortTaken, nodePortTakenVerdict, requestedNodePorts } from './node-ports.ts';
+import { inRestoreOrder } from './order.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
 import { type RbacGrant, rbacGrant } from './rbac.ts';
 import { asRecord, comparable, type KubeJson } from './sanitize.ts';
@@ -168,7 +169,8 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
       serverVerdict: await serverDryRun(kube, target, item, path, nsState?.state === 'will be created'),
     };
   };
-  const items = await mapLimit(prepared.items, request.parallelism ?? 16, planItem);
+  // Listed in the order the restore will create them.
+  const items = await mapLimit(inRestoreOrder(prepared.items), request.parallelism ?? 16, planItem);
 
   // Claims made from snapshots: a claim the target cannot make fails, and its row says why.
   const volumes = await planVolumes(kube, prepared.volumes);
