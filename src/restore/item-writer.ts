@@ -142,10 +142,6 @@ export class ItemWriter {
         message,
         item.targetNamespace === undefined ? {} : { namespace: item.targetNamespace },
       );
-      this.log.warn('node ports taken in the target', {
-        namespace: item.targetNamespace,
-        service: item.name,
-      });
       this.record(item, 'created', message);
     } catch (error) {
       if (error instanceof KubeConnectionError) throw error;

@@ -170,11 +170,12 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     };
   };
   // Listed in the order the restore will create them.
-  const items = await mapLimit(inRestoreOrder(prepared.items), request.parallelism ?? 16, planItem);
+  const ordered = inRestoreOrder(prepared.items);
+  const items = await mapLimit(ordered, request.parallelism ?? 16, planItem);
 
   // Claims made from snapshots: a claim the target cannot make fails, and its row says why.
   const volumes = await planVolumes(kube, prepared.volumes);
-  prepared.items.forEach((item, i) => {
+  ordered.forEach((item, i) => {
     const row = items[i];
     // A claim that exists already is left as it is (its row says unchanged or differs).
     if (!item.volume || row?.action !== 'create') return;

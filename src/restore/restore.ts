@@ -25,6 +25,13 @@ import type {
 import { TargetApi } from './target.ts';
 import { defaultVolumeTimeoutMs, VolumeRestorer } from './volume-run.ts';
 
+/** How the restore log words what happened to an object (failed and exists have their own lines). */
+const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {
+  created: 'restored',
+  updated: 'updated',
+  unchanged: 'left unchanged',
+  skipped: 'skipped',
+};
 /** Runs a restore to completion. Throws only for bad input (RestoreInputError, BackupNotFoundError). */
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
   const target = new TargetApi(request.kube);
@@ -202,19 +209,25 @@ class RestoreRun {
     const where =
       item.targetNamespace !== undefined ? { namespace: item.targetNamespace } : { cluster: true };
     const what = `${item.groupResource} ${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}`;
+    // One log line per object, as Velero's restore log has: what happened, and why when it was not created.
+    const fields = {
+      resource: item.groupResource,
+      namespace: item.targetNamespace,
+      name: item.name,
+      action,
+      ...(action === 'failed' ? { error: detail } : detail ? { reason: detail } : {}),
+    };
     if (action === 'failed') {
       this.results.error(`error restoring ${what}: ${detail}`, where);
-      this.log.error('could not restore', {
-        resource: item.groupResource,
-        namespace: item.targetNamespace,
-        name: item.name,
-        error: detail,
-      });
+      this.log.error(`could not restore ${item.kind} ${item.name}`, fields);
     } else if (action === 'exists') {
       this.results.warning(
         `could not restore ${what}: it already exists and differs from the backup (${detail})`,
         where,
       );
+      this.log.warn(`${item.kind} ${item.name} already exists and differs from the backup`, fields);
+    } else {
+      this.log.info(`${logVerb[action]} ${item.kind} ${item.name}`, fields);
     }
     if (item.volume) this.volumes.claimResult(item.volume, action, detail);
     this.done++;

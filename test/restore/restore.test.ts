@@ -190,7 +190,17 @@ describe('restore into a fresh second cluster', () => {
     assert.deepEqual(results.errors, {});
     const list = JSON.parse(gunzipSync(await getBuffer(minio, keys.resourceList)).toString());
     assert.ok(list['apps/v1/Deployment'].includes(`${namespaces[0]}/web(created)`));
-    assert.match(gunzipSync(await getBuffer(minio, keys.logs)).toString(), /msg="restore Completed"/);
+    const log = gunzipSync(await getBuffer(minio, keys.logs)).toString();
+    assert.match(log, /msg="restore Completed"/);
+    // One line per object, as Velero's restore log has: what happened to it.
+    const itemLines = log.split('\n').filter((line) => / action=/.test(line));
+    assert.equal(itemLines.length, outcome.items.length);
+    assert.ok(
+      itemLines.some((line) =>
+        new RegExp(`msg="restored Deployment web".*action=created.*namespace=${namespaces[0]}`).test(line),
+      ),
+    );
+    assert.ok(itemLines.some((line) => /action=skipped .*reason=/.test(line)));
   });
 
   test('restoring again leaves identical objects alone; update puts a changed one back', async () => {
