@@ -5,7 +5,7 @@
  * driver's storage (also when its content is gone), idempotently.
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { KubeClient } from '../../src/kube/index.ts';
 import {
@@ -337,8 +337,6 @@ describe('CSI snapshots', () => {
 
   test('a snapshot that is not ready in time fails naming the PVC and leaves no VolumeSnapshot; a hostPath volume is not CSI', async () => {
     const ns = await writtenClaim('vol-slow', 'slow');
-    // Other tests' snapshots may exist; this test's own must not be among what is left.
-    const snapsBefore = (await readdir(cluster.node.csiStateDir)).filter((file) => file.endsWith('.snap'));
     const slowBackup = uniqueName('slow');
     const [late] = await takeSnapshots(kube, [{ namespace: ns, pvc: 'data' }], {
       backupName: slowBackup,
@@ -364,13 +362,31 @@ describe('CSI snapshots', () => {
       return contents.items.some((item) => item.spec.volumeSnapshotRef.name === snapName) ? undefined : true;
     });
 
-    assert.deepEqual(
-      (await readdir(cluster.node.csiStateDir)).filter(
-        (file) => file.endsWith('.snap') && !snapsBefore.includes(file),
-      ),
-      [],
-      'the driver holds no snapshot of the failed attempt',
-    );
+    // The driver is shared by every cluster and test: only snapshots of this claim's volume are looked for.
+    const pvName = await kubectl(env, cluster, [
+      'get',
+      'pvc',
+      'data',
+      '-n',
+      ns,
+      '-o',
+      'jsonpath={.spec.volumeName}',
+    ]);
+    const volumeHandle = await kubectl(env, cluster, [
+      'get',
+      'pv',
+      pvName,
+      '-o',
+      'jsonpath={.spec.csi.volumeHandle}',
+    ]);
+    const snapshotsOfClaim = await eventually('the driver state to read', async () => {
+      // The driver rewrites state.json in place: a read in the middle of a write is retried.
+      const state = JSON.parse(await readFile(`${cluster.node.csiStateDir}/state.json`, 'utf8')) as {
+        Snapshots?: { VolID: string }[] | null;
+      };
+      return (state.Snapshots ?? []).filter((snapshot) => snapshot.VolID === volumeHandle);
+    });
+    assert.deepEqual(snapshotsOfClaim, [], 'the driver holds no snapshot of the failed attempt');
 
     // A static hostPath PV bound to a claim: not snapshotted, with the reason.
     const pv = uniqueName('hostpath-pv');
