@@ -41,6 +41,32 @@ export function backupKeys(name: string) {
   };
 }
 
+/**
+ * Keys of the volume data repository of a location (docs/repository-format.md). It lives under `plugins/`, a
+ * top-level folder Velero's layout reserves and never reads, so Velero's location validation (which refuses
+ * unknown top-level folders) still passes and its sync ignores it (docs/velero-format-notes.md §1). Ids are
+ * 64 lowercase hex digits; packs are spread over 256 folders by their first two.
+ */
+export function repositoryKeys() {
+  const dir = 'plugins/lifeboat/repository/';
+  return {
+    dir,
+    config: `${dir}config`,
+    keysDir: `${dir}keys/`,
+    key: (id: string) => `${dir}keys/${id}`,
+    locksDir: `${dir}locks/`,
+    lock: (id: string) => `${dir}locks/${id}`,
+    snapshotsDir: `${dir}snapshots/`,
+    snapshot: (id: string) => `${dir}snapshots/${id}`,
+    indexDir: `${dir}index/`,
+    index: (id: string) => `${dir}index/${id}`,
+    dataDir: `${dir}data/`,
+    pack: (id: string) => `${dir}data/${id.slice(0, 2)}/${id}`,
+    /** The id at the end of a key listed under one of the folders above. */
+    idOf: (key: string) => key.slice(key.lastIndexOf('/') + 1),
+  };
+}
+
 /** Keys of the files of restore `name`. */
 export function restoreKeys(name: string) {
   const dir = `restores/${name}/`;

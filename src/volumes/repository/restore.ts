@@ -1,0 +1,291 @@
+/**
+ * Restoring a snapshot into a directory, in three passes: (1) walk the trees and create every directory,
+ * symlink, hard link and empty file at its size; (2) read each needed pack once and write each of its blobs
+ * at the offsets of the files that use it (zero chunks are skipped, leaving holes); (3) set owners, modes and
+ * times, files before their directories and deepest directories first, so writing never changes a time
+ * already set. Memory holds one pack per reader and the list of files, not file contents. An entry that
+ * cannot be restored is listed in `problems`; the others are restored.
+ */
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, symlink } from 'node:fs/promises';
+import { type BlobIndex, type BlobLocation, loadIndex } from './blob-index.ts';
+import { RestoreTargetError } from './errors.ts';
+import type { TreeNode } from './format.ts';
+import { openBlob, readPack } from './pack.ts';
+import type { Repository } from './repository.ts';
+import { nodeLinkTarget, nodeName, TreeLoader } from './tree.ts';
+
+/** Options of a restore. */
+export interface RestoreOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: RestoreProgress) => void;
+  /** Set each entry's owner (default: when running as root, the only user allowed to). */
+  owners?: boolean;
+  /** Packs read at once (default 3). */
+  concurrency?: number;
+}
+
+/** Running totals of a restore. */
+export interface RestoreProgress {
+  bytesWritten: number;
+  totalBytes: number;
+}
+
+/** What a restore did. */
+export interface RestoreResult {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  hardlinks: number;
+  /** Bytes of file contents restored. */
+  bytes: number;
+  durationMs: number;
+  /** Entries not (fully) restored, with the reason. Empty when the restore is complete. */
+  problems: { path: string; reason: string }[];
+}
+
+const slash = Buffer.from('/');
+
+interface Placed {
+  path: Buffer;
+  rel: string;
+  node: TreeNode;
+}
+
+/**
+ * Restores snapshot `snapshotId` (id or unique prefix) into `target`, which must be missing or empty (a
+ * `lost+found` left by mkfs is allowed). Throws `SnapshotNotFoundError` or `RestoreTargetError` before
+ * writing anything; problems with single entries are reported in the result.
+ */
+export async function restoreSnapshot(
+  repo: Repository,
+  snapshotId: string,
+  target: string,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
+  const started = Date.now();
+  const manifest = await repo.loadSnapshot(snapshotId);
+  await prepareTarget(target);
+  const { index } = await loadIndex(repo);
+  const run = new Restorer(repo, index, options);
+  await run.createTree(Buffer.from(target), '', manifest.tree);
+  const byPack = new Map<string, BlobLocation[]>();
+  for (const id of run.needed.keys()) {
+    const location = index.get(id) as BlobLocation;
+    const list = byPack.get(location.pack) ?? [];
+    list.push(location);
+    byPack.set(location.pack, list);
+  }
+  const packs = [...byPack.entries()];
+  let next = 0;
+  const reader = async () => {
+    while (next < packs.length) {
+      const [pack, entries] = packs[next++] as [string, BlobLocation[]];
+      options.signal?.throwIfAborted();
+      await run.writePack(
+        pack,
+        entries.sort((a, b) => a.offset - b.offset),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 3 }, reader));
+  await run.applyMetadata();
+  const owners = options.owners ?? process.getuid?.() === 0;
+  await setMetadata(target, { ...manifest.root, type: 'dir' }, owners).catch((error: unknown) =>
+    run.problem('.', (error as Error).message),
+  );
+  return { ...run.counts, bytes: run.bytesWritten, durationMs: Date.now() - started, problems: run.problems };
+}
+
+async function prepareTarget(target: string): Promise<void> {
+  await mkdir(target, { recursive: true });
+  const info = await lstat(target);
+  if (!info.isDirectory()) throw new RestoreTargetError(target, 'it is not a directory');
+  const entries = (await readdir(target)).filter((name) => name !== 'lost+found');
+  if (entries.length > 0) {
+    throw new RestoreTargetError(
+      target,
+      `it is not empty (${entries.slice(0, 3).join(', ')}...): restore into an empty directory`,
+    );
+  }
+}
+
+class Restorer {
+  readonly files: Placed[] = [];
+  /** Blob id → where its bytes go (file number and offset). */
+  readonly needed = new Map<string, { file: number; offset: number }[]>();
+  readonly problems: { path: string; reason: string }[] = [];
+  readonly counts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 };
+  bytesWritten = 0;
+  private totalBytes = 0;
+  private readonly repo: Repository;
+  private readonly index: BlobIndex;
+  private readonly trees: TreeLoader;
+  private readonly options: RestoreOptions;
+  /** Every entry created, in creation order (parents before children). */
+  private readonly placed: Placed[] = [];
+  private readonly linked = new Map<string, Buffer>();
+  private zero = Buffer.alloc(0);
+
+  constructor(repo: Repository, index: BlobIndex, options: RestoreOptions) {
+    this.repo = repo;
+    this.index = index;
+    this.trees = new TreeLoader(repo, index);
+    this.options = options;
+  }
+
+  problem(path: string, reason: string): void {
+    if (this.problems.length < 1000) this.problems.push({ path: path || '.', reason });
+  }
+
+  /** Pass 1: directories, symlinks, hard links and empty files of a tree, depth first. */
+  async createTree(dir: Buffer, rel: string, treeId: string): Promise<void> {
+    let nodes: TreeNode[];
+    try {
+      nodes = (await this.trees.load(treeId)).nodes;
+    } catch (error) {
+      this.problem(rel, `its listing could not be read: ${(error as Error).message}`);
+      return;
+    }
+    for (const node of nodes) {
+      this.options.signal?.throwIfAborted();
+      const name = nodeName(node);
+      const path = Buffer.concat([dir, slash, name]);
+      const childRel = rel ? `${rel}/${name.toString('utf8')}` : name.toString('utf8');
+      try {
+        await this.create(path, childRel, node);
+      } catch (error) {
+        this.problem(childRel, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      }
+    }
+  }
+
+  private async create(path: Buffer, rel: string, node: TreeNode): Promise<void> {
+    if (node.type === 'dir') {
+      await mkdir(path, 0o700).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST' || !(await lstat(path)).isDirectory()) throw error;
+      });
+      this.placed.push({ path, rel, node });
+      this.counts.dirs++;
+      await this.createTree(path, rel, node.subtree as string);
+      return;
+    }
+    if (node.type === 'symlink') {
+      await symlink(nodeLinkTarget(node), path);
+      this.placed.push({ path, rel, node });
+      this.counts.symlinks++;
+      return;
+    }
+    const linkKey = node.links && node.device ? `${node.device}:${node.inode}` : undefined;
+    const first = linkKey ? this.linked.get(linkKey) : undefined;
+    if (first) {
+      await link(first, path);
+      this.counts.hardlinks++;
+      return;
+    }
+    const file = await open(path, 'wx', 0o600);
+    try {
+      if (node.size > 0) await file.truncate(node.size);
+    } finally {
+      await file.close();
+    }
+    if (linkKey) this.linked.set(linkKey, path);
+    const number = this.files.push({ path, rel, node }) - 1;
+    this.placed.push({ path, rel, node });
+    this.counts.files++;
+    this.totalBytes += node.size;
+    let offset = 0;
+    for (const id of node.content ?? []) {
+      const location = this.index.get(id);
+      if (!location) {
+        this.problem(rel, `chunk ${id} is not in any index: the file is restored only up to byte ${offset}`);
+        break;
+      }
+      const places = this.needed.get(id) ?? [];
+      places.push({ file: number, offset });
+      this.needed.set(id, places);
+      offset += location.rawLength;
+    }
+    if (offset !== node.size && offset === this.sumKnown(node)) {
+      this.problem(rel, `its chunks hold ${offset} bytes, its size is ${node.size}`);
+    }
+  }
+
+  /** The bytes of a file's chunks, when the index lists them all. */
+  private sumKnown(node: TreeNode): number {
+    let total = 0;
+    for (const id of node.content ?? []) total += this.index.get(id)?.rawLength ?? Number.NaN;
+    return total;
+  }
+
+  /** Pass 2: reads one pack and writes its blobs where they go. */
+  async writePack(pack: string, entries: BlobLocation[]): Promise<void> {
+    let data: Buffer;
+    try {
+      data = await readPack(this.repo, pack);
+    } catch (error) {
+      this.failBlobs(entries, `pack ${pack} could not be read: ${(error as Error).message}`);
+      return;
+    }
+    for (const entry of entries) {
+      let plain: Buffer;
+      try {
+        plain = await openBlob(this.repo, pack, data, entry);
+      } catch (error) {
+        this.failBlobs([entry], (error as Error).message);
+        continue;
+      }
+      if (this.zero.length < plain.length) this.zero = Buffer.alloc(plain.length);
+      const zero = plain.equals(this.zero.subarray(0, plain.length));
+      for (const place of this.needed.get(entry.id) ?? []) {
+        const target = this.files[place.file] as Placed;
+        try {
+          // A zero chunk is a hole already: the file was created at its size.
+          if (!zero) {
+            const file = await open(target.path, 'r+');
+            try {
+              await file.write(plain, 0, plain.length, place.offset);
+            } finally {
+              await file.close();
+            }
+          }
+          this.bytesWritten += plain.length;
+        } catch (error) {
+          this.problem(target.rel, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+        }
+      }
+      this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
+    }
+  }
+
+  private failBlobs(entries: BlobLocation[], reason: string): void {
+    for (const entry of entries) {
+      for (const place of this.needed.get(entry.id) ?? [])
+        this.problem(this.files[place.file]?.rel ?? '', reason);
+    }
+  }
+
+  /** Pass 3: owners, modes and times, children before parents. */
+  async applyMetadata(): Promise<void> {
+    const owners = this.options.owners ?? process.getuid?.() === 0;
+    for (let i = this.placed.length - 1; i >= 0; i--) {
+      const { path, rel, node } = this.placed[i] as Placed;
+      await setMetadata(path, node, owners).catch((error: unknown) =>
+        this.problem(rel, `metadata: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`),
+      );
+    }
+  }
+}
+
+/** Owner (first: chown clears setuid bits), mode (not on symlinks) and times of one entry. */
+async function setMetadata(
+  path: Buffer | string,
+  node: Pick<TreeNode, 'type' | 'mode' | 'uid' | 'gid' | 'mtimeNs'>,
+  owners: boolean,
+): Promise<void> {
+  if (owners) await lchown(path, node.uid, node.gid);
+  if (node.type !== 'symlink') await chmod(path, node.mode);
+  // utimes takes seconds as a double (about 0.24 µs apart today): aim at the middle of the microsecond so
+  // the time set truncates to the right one.
+  const seconds = (Number(BigInt(node.mtimeNs) / 1000n) + 0.5) / 1e6;
+  await lutimes(path, seconds, seconds);
+}
