@@ -103,6 +103,46 @@ test('a minimal Velero-written Backup decodes with its defaults', () => {
   assert.deepEqual(back.labelSelector, { matchLabels: { app: 'web' } });
 });
 
+test("Velero's snapshotVolumes unset is told apart from false; Lifeboat's annotation wins; encoding ignores it", () => {
+  const velero = (spec: Record<string, unknown>, annotations?: Record<string, string>) =>
+    decodeBackupDescription(
+      Buffer.from(
+        JSON.stringify({
+          kind: 'Backup',
+          apiVersion: 'velero.io/v1',
+          metadata: { name: 'b1', ...(annotations ? { annotations } : {}) },
+          spec,
+          status: { phase: 'Completed', startTimestamp: '2024-01-01T00:00:00Z' },
+        }),
+      ),
+      'b1',
+    );
+  const unset = velero({ ttl: '1h' });
+  assert.deepEqual([unset.includeDisks, unset.includeDisksSource], [false, 'velero-unset']);
+  const nulled = velero({ snapshotVolumes: null });
+  assert.deepEqual([nulled.includeDisks, nulled.includeDisksSource], [false, 'velero-unset']);
+  const off = velero({ snapshotVolumes: false });
+  assert.deepEqual([off.includeDisks, off.includeDisksSource], [false, 'velero-set']);
+  const on = velero({ snapshotVolumes: true });
+  assert.deepEqual([on.includeDisks, on.includeDisksSource], [true, 'velero-set']);
+  const ours = velero({}, { 'lifeboat.io/include-disks': 'false' });
+  assert.deepEqual([ours.includeDisks, ours.includeDisksSource], [false, 'lifeboat']);
+  // Lifeboat's own backups read back as its own, and the source is never written.
+  const back = decodeBackupDescription(encodeBackupDescription(description), 'nightly');
+  assert.equal(back.includeDisksSource, 'lifeboat');
+  assert.deepEqual(
+    encodeBackupDescription({ ...back, includeDisksSource: 'velero-unset' }),
+    encodeBackupDescription(back),
+  );
+});
+
+test('a description without a size annotation reads as size 0 (the catalog then asks the store)', () => {
+  const back = decodeAltered((json) => {
+    delete json.metadata.annotations['lifeboat.io/size-bytes'];
+  });
+  assert.equal(back.sizeBytes, 0);
+});
+
 test('a description naming another backup than its folder is refused, whatever else it says', () => {
   // A decoy: folder `decoy`, naming `nightly`, expired — expiry must never act on `nightly` because of it.
   const error = (() => {

@@ -13,6 +13,13 @@ export type BackupPhase = 'InProgress' | 'Completed' | 'PartiallyFailed' | 'Fail
 /** Which cluster-scoped resources a backup takes (Velero's includeClusterResources nil/true/false). */
 export type ClusterResourcesMode = 'auto' | 'always' | 'never';
 
+/**
+ * Where `includeDisks` came from, read back: Lifeboat's own annotation, Velero's `spec.snapshotVolumes` set to
+ * true or false, or Velero's field left unset — which Velero does not read as "no": it snapshots every volume
+ * it can (those a volume snapshotter or a CSI snapshot class serves) unless the field is explicitly false.
+ */
+export type IncludeDisksSource = 'lifeboat' | 'velero-set' | 'velero-unset';
+
 /** Velero's LabelSelector. */
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -35,7 +42,13 @@ export interface BackupDescription {
   labelSelector?: LabelSelector;
   /** Time to live, in milliseconds. */
   ttlMs: number;
+  /**
+   * Whether the backup snapshots volumes. False when Velero's `snapshotVolumes` is unset, which
+   * `includeDisksSource` tells apart from an explicit false.
+   */
   includeDisks: boolean;
+  /** Read back only: where `includeDisks` came from (see `IncludeDisksSource`). Never encoded. */
+  includeDisksSource?: IncludeDisksSource;
   phase: BackupPhase;
   startTimestamp: Date;
   completionTimestamp?: Date;
@@ -44,7 +57,10 @@ export interface BackupDescription {
   itemsBackedUp: number;
   errors: number;
   warnings: number;
-  /** Compressed size of the tarball. */
+  /**
+   * Compressed size of the tarball, from Lifeboat's annotation; 0 read back from a description without one
+   * (Velero's), for which the catalog asks the store for the tarball's size.
+   */
   sizeBytes: number;
   /** CSI snapshots started and completed (Velero's `csiVolumeSnapshotsAttempted`/`Completed`). */
   volumeSnapshotsAttempted?: number;
@@ -338,6 +354,7 @@ export function decodeBackupDescription(bytes: Buffer, folder: string): BackupDe
         : spec.includeClusterResources === false
           ? 'never'
           : 'auto';
+  const disksAnnotation = annotations[annotation.includeDisks];
   const description: BackupDescription = {
     name: folder,
     storageLocation: spec.storageLocation ?? 'default',
@@ -347,7 +364,13 @@ export function decodeBackupDescription(bytes: Buffer, folder: string): BackupDe
     excludedResources: spec.excludedResources,
     clusterResources,
     ttlMs,
-    includeDisks: annotations[annotation.includeDisks] === 'true' || spec.snapshotVolumes === true,
+    includeDisks: disksAnnotation === 'true' || spec.snapshotVolumes === true,
+    includeDisksSource:
+      disksAnnotation === 'true' || disksAnnotation === 'false'
+        ? 'lifeboat'
+        : typeof spec.snapshotVolumes === 'boolean'
+          ? 'velero-set'
+          : 'velero-unset',
     phase: veleroPhases[status.phase ?? 'InProgress'] ?? 'InProgress',
     startTimestamp: start,
     expiration: status.expiration ?? new Date(start.getTime() + ttlMs),
