@@ -1,0 +1,52 @@
+/** The chunker: sizes within bounds, the same cuts for the same seed, other cuts for another, resync after an insertion. */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { Chunker, defaultChunkerParams } from './chunker.ts';
+
+const MiB = 1024 * 1024;
+
+function chunks(chunker: Chunker, data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < data.length; ) {
+    const length = chunker.cut(data, at, Math.min(data.length, at + defaultChunkerParams.max));
+    out.push(data.subarray(at, at + length));
+    at += length;
+  }
+  return out;
+}
+
+const digest = (chunk: Buffer) => createHash('sha256').update(chunk).digest('hex');
+
+test('chunks stay within 512 KiB and 8 MiB and average about 1.3 MiB; one seed always cuts alike, another elsewhere', () => {
+  const data = randomBytes(48 * MiB);
+  const seed = randomBytes(32);
+  const a = chunks(new Chunker(seed), data);
+  for (const chunk of a.slice(0, -1)) {
+    assert.ok(chunk.length >= defaultChunkerParams.min && chunk.length <= defaultChunkerParams.max);
+  }
+  const average = data.length / a.length;
+  assert.ok(average > 0.9 * MiB && average < 2 * MiB, `average ${average}`);
+  assert.deepEqual(chunks(new Chunker(Buffer.from(seed)), data).map(digest), a.map(digest));
+  const other = new Set(chunks(new Chunker(randomBytes(32)), data).map(digest));
+  assert.ok(
+    a.filter((chunk) => other.has(digest(chunk))).length <= 1,
+    'another seed puts boundaries elsewhere',
+  );
+});
+
+test('an insertion changes only the chunks around it', () => {
+  const chunker = new Chunker(randomBytes(32));
+  const data = randomBytes(40 * MiB);
+  const before = new Set(chunks(chunker, data).map(digest));
+  const changed = Buffer.concat([
+    data.subarray(0, 20 * MiB),
+    Buffer.from('inserted!'),
+    data.subarray(20 * MiB),
+  ]);
+  const after = chunks(chunker, changed);
+  const fresh = after.filter((chunk) => !before.has(digest(chunk)));
+  const freshBytes = fresh.reduce((sum, chunk) => sum + chunk.length, 0);
+  assert.ok(fresh.length <= 4, `${fresh.length} new chunks`);
+  assert.ok(freshBytes < 10 * MiB, `${freshBytes} new bytes`);
+});
