@@ -28,6 +28,13 @@ import {
 } from '../archive/index.ts';
 import { mapLimit } from '../kube/index.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import {
+  type BackupContents,
+  completeResourceList,
+  decodeResourceList,
+  pathContents,
+  readTarballPaths,
+} from './contents.ts';
 import { BackupInputError, BackupNotFoundError } from './errors.ts';
 
 /** A backup found in a location, or the reason its files could not be read (`name` is its folder). */
@@ -66,7 +73,7 @@ export async function listBackups(
     const problem = backupFolderProblem(name);
     if (problem) return { name, error: problem };
     try {
-      return { name, description: await readBackupDescription(store, name) };
+      return { name, description: await withStoredSize(store, await readBackupDescription(store, name)) };
     } catch (error) {
       if (error instanceof BackupNotFoundError) return undefined;
       return { name, error: error instanceof Error ? error.message : String(error) };
@@ -78,18 +85,34 @@ export async function listBackups(
     .sort((a, b) => start(b) - start(a) || a.name.localeCompare(b.name));
 }
 
-/** One backup's description and results; with `details`, its content index too. */
+/**
+ * The description with its tarball's size from the store when it records none (Velero's do not): the size
+ * is for display, so a store that cannot say leaves it 0 rather than failing the backup.
+ */
+export async function withStoredSize(store: ObjectStore, d: BackupDescription): Promise<BackupDescription> {
+  if (d.sizeBytes > 0) return d;
+  const stored = await store.head(backupKeys(d.name).tarball).catch(() => undefined);
+  return stored && stored.size > 0 ? { ...d, sizeBytes: stored.size } : d;
+}
+
+/** One backup's description and results; with `details`, its contents (and content index, when it has one). */
 export interface BackupDetails {
   description: BackupDescription;
   errors: ResultGroup;
   warnings: ResultGroup;
+  /** Lifeboat's content index: every object with its checksum. Velero's backups have none. */
   index?: ContentIndex;
+  /**
+   * With `details`: the objects, from the index, else from Velero's resource list completed by the tarball's
+   * paths, else from the tarball's paths alone; absent when the backup has none of them.
+   */
+  contents?: BackupContents;
 }
 
 /**
- * A backup's description, results and (with `details`) index, each read bounded. A description refused by
- * `readBackupDescription`, or an oversized or malformed results file or index, fails the call with the
- * reason (`BackupMetadataError`, `ArchiveLimitError`).
+ * A backup's description (with its stored size, see `withStoredSize`), results and (with `details`) contents,
+ * each read bounded. A description refused by `readBackupDescription`, or an oversized or malformed results
+ * file, index or resource list, fails the call with the reason (`BackupMetadataError`, `ArchiveLimitError`).
  */
 export async function describeBackup(
   store: ObjectStore,
@@ -97,7 +120,7 @@ export async function describeBackup(
   options: { details?: boolean } = {},
 ): Promise<BackupDetails> {
   const keys = backupKeys(name);
-  const description = await readBackupDescription(store, name);
+  const description = await withStoredSize(store, await readBackupDescription(store, name));
   const details: BackupDetails = { description, errors: {}, warnings: {} };
   const results = await readIfPresent(store, keys.results, (stream) => Results.decode(stream, keys.results));
   if (results) {
@@ -105,13 +128,54 @@ export async function describeBackup(
     details.warnings = results.warnings;
   }
   if (options.details) {
-    // A Velero-made backup has no Lifeboat index: nothing to list from.
     const index = await readIfPresent(store, keys.index, (stream) =>
       decodeIndex(stream, { file: keys.index, backup: name }),
     );
-    if (index) details.index = index;
+    if (index) {
+      details.index = index;
+      details.contents = { source: 'lifeboat-index', items: index.items };
+    } else {
+      const contents = await readVeleroContents(store, name);
+      if (contents) details.contents = contents;
+    }
   }
   return details;
+}
+
+/**
+ * The contents of a backup without Lifeboat's index: Velero's resource list completed by the tarball's paths
+ * (a tarball that cannot be read leaves the list as it is, with a warning saying why), or the tarball's paths
+ * alone when there is no list; undefined when there is neither.
+ */
+async function readVeleroContents(store: ObjectStore, name: string): Promise<BackupContents | undefined> {
+  const keys = backupKeys(name);
+  const list = await readIfPresent(store, keys.resourceList, (stream) =>
+    decodeResourceList(stream, keys.resourceList),
+  );
+  if (!list) {
+    const paths = await readIfPresent(store, keys.tarball, (stream) =>
+      readTarballPaths(stream, keys.tarball),
+    );
+    return paths && { source: 'tarball', items: pathContents(paths) };
+  }
+  try {
+    const paths = await readIfPresent(store, keys.tarball, (stream) =>
+      readTarballPaths(stream, keys.tarball),
+    );
+    if (paths) return { source: 'velero-resource-list', items: completeResourceList(list, paths) };
+    return {
+      source: 'velero-resource-list',
+      items: list,
+      warning: `${keys.tarball} is missing: the backup cannot be restored`,
+    };
+  } catch (error) {
+    if (!(error instanceof BackupMetadataError)) throw error;
+    return {
+      source: 'velero-resource-list',
+      items: list,
+      warning: `the tarball's paths could not be read (${error.message})`,
+    };
+  }
 }
 
 /**
