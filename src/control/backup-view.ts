@@ -1,7 +1,18 @@
-/** What the API shows of a backup. */
+/** What the API shows of a backup: its row, and what it holds. */
+import type { BackupDescription } from '../archive/index.ts';
+import type { BackupDetails } from '../backup/index.ts';
 import type { BackupOptions, BackupRecord } from '../db/index.ts';
 import type { BackupVolumesView } from './backup-volumes.ts';
 import { progressOf } from './progress.ts';
+
+/**
+ * What a backup was asked to do. `includeDisksSource` is set on backups sync found (kept in the row's
+ * options): `velero-unset` when Velero's `snapshotVolumes` was left unset, which Velero reads as "snapshot
+ * every volume a snapshotter serves" — not as false, though `includeDisks` then is false.
+ */
+export type BackupViewOptions = BackupOptions & {
+  includeDisksSource?: NonNullable<BackupDescription['includeDisksSource']>;
+};
 
 export interface BackupView {
   id: string;
@@ -29,7 +40,7 @@ export interface BackupView {
    * removes it from Lifeboat only, leaving whatever is in the location.
    */
   deleteFailedAt: string | null;
-  options: BackupOptions;
+  options: BackupViewOptions;
   expiresAt: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -66,5 +77,55 @@ export function viewBackup(backup: BackupRecord): BackupView {
     createdAt: backup.createdAt.toISOString(),
     startedAt: backup.startedAt?.toISOString() ?? null,
     completedAt: backup.completedAt?.toISOString() ?? null,
+  };
+}
+
+/** Where a backup's contents were listed from, or `none` when it has none of the files they come from. */
+export type ContentsSource = NonNullable<BackupDetails['contents']>['source'] | 'none';
+
+/** What a finished backup holds, by namespace (null for cluster-scoped) and kind. */
+export interface ContentsView {
+  /** Whether the backup has Lifeboat's index (a Velero-made backup does not). */
+  indexed: boolean;
+  /**
+   * Where the contents come from: `lifeboat-index` (each object with its checksum), `velero-resource-list`
+   * (Velero's list of the backup's objects, completed with the tarball's paths; no per-object checksums),
+   * `tarball` (the tarball's paths alone: no kinds, so each `kind` is the resource, e.g. `deployments`), or
+   * `none`.
+   */
+  source: ContentsSource;
+  /** Why part of the contents could not be read (they are shown without it), or null. */
+  warning: string | null;
+  totalItems: number;
+  namespaces: { namespace: string | null; kinds: { kind: string; group: string; items: string[] }[] }[];
+}
+
+/** The contents of a backup (`describeBackup` with details) grouped by namespace and kind, sorted. */
+export function contentsView(contents: BackupDetails['contents']): ContentsView {
+  const byNamespace = new Map<string | null, Map<string, { kind: string; group: string; items: string[] }>>();
+  for (const entry of contents?.items ?? []) {
+    const namespace = entry.namespace ?? null;
+    const kinds = byNamespace.get(namespace) ?? new Map();
+    byNamespace.set(namespace, kinds);
+    const kindName = entry.kind || (entry.resource ?? '');
+    const key = `${entry.group}/${kindName}`;
+    const kind = kinds.get(key) ?? { kind: kindName, group: entry.group, items: [] };
+    kinds.set(key, kind);
+    kind.items.push(entry.name);
+  }
+  const namespaces = [...byNamespace.entries()]
+    .sort(([a], [b]) => (a ?? '').localeCompare(b ?? ''))
+    .map(([namespace, kinds]) => ({
+      namespace,
+      kinds: [...kinds.values()]
+        .sort((a, b) => a.kind.localeCompare(b.kind))
+        .map((kind) => ({ ...kind, items: kind.items.sort() })),
+    }));
+  return {
+    indexed: contents?.source === 'lifeboat-index',
+    source: contents?.source ?? 'none',
+    warning: contents?.warning ?? null,
+    totalItems: contents?.items.length ?? 0,
+    namespaces,
   };
 }

@@ -18,7 +18,13 @@ import {
   startWorkspaceBackup,
   unhealthyReason,
 } from './backup-runs.ts';
-import { type BackupDetailView, type BackupView, viewBackup } from './backup-view.ts';
+import {
+  type BackupDetailView,
+  type BackupView,
+  type ContentsView,
+  contentsView,
+  viewBackup,
+} from './backup-view.ts';
 import { backupVolumes } from './backup-volumes.ts';
 import { checkClusterHealth, resolveCluster } from './clusters.ts';
 import type { ControlContext } from './context.ts';
@@ -29,7 +35,14 @@ import { resolveWorkspace } from './workspaces.ts';
 
 export { backupIdLabel, clusterIdLabel, projectIdLabel, withStore } from './backup-files.ts';
 export { enqueueBackup, type GroupView, startPolicyRun, startWorkspaceBackup } from './backup-runs.ts';
-export { type BackupDetailView, type BackupView, viewBackup } from './backup-view.ts';
+export {
+  type BackupDetailView,
+  type BackupView,
+  type BackupViewOptions,
+  type ContentsSource,
+  type ContentsView,
+  viewBackup,
+} from './backup-view.ts';
 export type { BackupVolumesView, VolumeView } from './backup-volumes.ts';
 
 function optionsOf(input: BackupInput): BackupOptions {
@@ -172,20 +185,16 @@ export async function getBackupDetail(
   return { ...viewBackup(backup), volumes: await backupVolumes(ctx, backup) };
 }
 
-export interface ContentsView {
-  /** Whether the backup has Lifeboat's index (a Velero-made backup does not). */
-  indexed: boolean;
-  totalItems: number;
-  namespaces: { namespace: string | null; kinds: { kind: string; group: string; items: string[] }[] }[];
-}
-
-/** What a finished backup holds, by namespace (null for cluster-scoped) and kind, from its index. */
+/**
+ * What a finished backup holds, by namespace (null for cluster-scoped) and kind: from its index, or from
+ * Velero's resource list and tarball for a backup Velero made (`source` says which).
+ */
 export async function backupContents(
   ctx: ControlContext,
   caller: Caller,
   projectRef: string,
   backupRef: string,
-) {
+): Promise<ContentsView> {
   const { project } = await authorize(ctx, caller, projectRef, 'viewer');
   const backup = await resolveBackup(ctx, project.id, backupRef);
   if (backup.phase !== 'Completed' && backup.phase !== 'PartiallyFailed')
@@ -195,30 +204,7 @@ export async function backupContents(
   const details = await withStore(ctx, backup.locationId, (store) =>
     describeBackup(store, backup.name, { details: true }),
   );
-  const byNamespace = new Map<string | null, Map<string, { kind: string; group: string; items: string[] }>>();
-  for (const entry of details.index?.items ?? []) {
-    const namespace = entry.namespace ?? null;
-    const kinds = byNamespace.get(namespace) ?? new Map();
-    byNamespace.set(namespace, kinds);
-    const key = `${entry.group}/${entry.kind}`;
-    const kind = kinds.get(key) ?? { kind: entry.kind, group: entry.group, items: [] };
-    kinds.set(key, kind);
-    kind.items.push(entry.name);
-  }
-  const namespaces = [...byNamespace.entries()]
-    .sort(([a], [b]) => (a ?? '').localeCompare(b ?? ''))
-    .map(([namespace, kinds]) => ({
-      namespace,
-      kinds: [...kinds.values()]
-        .sort((a, b) => a.kind.localeCompare(b.kind))
-        .map((kind) => ({ ...kind, items: kind.items.sort() })),
-    }));
-  const view: ContentsView = {
-    indexed: details.index !== undefined,
-    totalItems: details.index?.items.length ?? 0,
-    namespaces,
-  };
-  return view;
+  return contentsView(details.contents);
 }
 
 export async function backupLogs(ctx: ControlContext, caller: Caller, projectRef: string, backupRef: string) {

@@ -1,12 +1,14 @@
 /**
  * Sync: the bucket is the source of truth, and it is written by others too. A pass over a location:
- * - records the backups Lifeboat does not know (a rebuilt server, another Lifeboat, the CLI in local mode),
- *   each under its FOLDER's name — a backup's identity is its location and folder, never the name its
- *   description claims — attributed to its cluster when its label names a cluster of the location's project;
+ * - records the backups Lifeboat does not know (a rebuilt server, another Lifeboat, the CLI in local mode,
+ *   Velero), each under its FOLDER's name — a backup's identity is its location and folder, never the name
+ *   its description claims — attributed to its cluster when its label names a cluster of the location's
+ *   project, with its tarball's size when its description records none (Velero's);
  * - records the folders it cannot read as backups (a description naming another backup, malformed,
  *   oversized...) as problems of the location, shown with it, replaced at every pass (so cleared once gone);
  * - marks Missing the finished backups whose folder is gone.
- * It costs one listing of `backups/` plus one read per folder not known yet.
+ * It costs one listing of `backups/` plus one read per folder not known yet (and a HEAD of the tarball of
+ * each that records no size).
  */
 import { randomUUID } from 'node:crypto';
 import type { BackupDescription } from '../archive/index.ts';
@@ -15,6 +17,7 @@ import type { BackupRecord, LocationRecord, SyncProblem } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError } from '../kube/index.ts';
 import { clusterIdLabel } from './backup-files.ts';
+import type { BackupViewOptions } from './backup-view.ts';
 import type { ControlContext } from './context.ts';
 import { openStoredLocation } from './locations.ts';
 
@@ -39,6 +42,17 @@ function recordOf(
 ) {
   const clusterId = d.labels?.[clusterIdLabel];
   const known = clusterId !== undefined && clusterName.has(clusterId);
+  // Kept in the row's options (JSON): a view tells Velero's unset snapshotVolumes from false by it.
+  const options: BackupViewOptions = {
+    includeNamespaces: d.includedNamespaces,
+    excludeNamespaces: d.excludedNamespaces,
+    includeResources: d.includedResources,
+    excludeResources: d.excludedResources,
+    clusterResources: d.clusterResources,
+    includeDisks: d.includeDisks,
+    ...(d.includeDisksSource ? { includeDisksSource: d.includeDisksSource } : {}),
+    ttlHours: Math.round(d.ttlMs / 3600_000),
+  };
   const record: BackupRecord = {
     id: randomUUID(),
     projectId: location.projectId,
@@ -51,15 +65,7 @@ function recordOf(
     name: folder,
     trigger: 'sync',
     phase: d.phase === 'Completed' || d.phase === 'PartiallyFailed' ? d.phase : 'Failed',
-    options: {
-      includeNamespaces: d.includedNamespaces,
-      excludeNamespaces: d.excludedNamespaces,
-      includeResources: d.includedResources,
-      excludeResources: d.excludedResources,
-      clusterResources: d.clusterResources,
-      includeDisks: d.includeDisks,
-      ttlHours: Math.round(d.ttlMs / 3600_000),
-    },
+    options,
     itemsDone: d.itemsBackedUp,
     itemsTotal: d.totalItems,
     bytes: d.sizeBytes,

@@ -77,9 +77,11 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       method: 'get',
       path: '/projects/:project/backups/:backup/contents',
       tag: 'backups',
-      summary: 'What a backup holds, by namespace and kind (from its index)',
+      summary:
+        'What a backup holds, by namespace and kind: from its Lifeboat index, or for a backup Velero made from its resource list completed with the tarball’s paths (no per-object checksums)',
       access: 'viewer',
-      returns: 'the contents',
+      returns:
+        'the contents: `source` (lifeboat-index, velero-resource-list, tarball — paths alone, each kind then the resource — or none), `indexed`, `warning` (why part could not be read, or null), `totalItems` and `namespaces` (namespace, kinds with group and item names)',
       handler: ({ caller, params }) =>
         control.backupContents(ctx, caller, String(params.project), String(params.backup)),
     }),
