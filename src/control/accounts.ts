@@ -1,34 +1,25 @@
-/** Users, API tokens, projects and members. Tokens are random; only their SHA-256 is stored. */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { ProjectRecord, Role, TokenRecord, UserRecord } from '../db/index.ts';
+/**
+ * Users, projects and the first administrator. Tokens live in accounts-tokens.ts, members in
+ * accounts-members.ts, the administrator's token reset in accounts-reset.ts (re-exported here).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProjectRecord, Role, UserRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { authorize, type Caller, requireGlobalAdmin, roleIn } from './access.ts';
+import { masterKeyDigest } from './accounts-reset.ts';
+import { issueToken } from './accounts-tokens.ts';
 import type { ControlContext } from './context.ts';
-import {
-  AuthenticationError,
-  ConflictError,
-  InputError,
-  isUniqueViolation,
-  NotFoundError,
-} from './errors.ts';
+import { ConflictError, isUniqueViolation, NotFoundError } from './errors.ts';
 
-const tokenPrefix = 'lbt_';
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+export * from './accounts-members.ts';
+export * from './accounts-reset.ts';
+export * from './accounts-tokens.ts';
 
 export interface UserView {
   id: string;
   name: string;
   isAdmin: boolean;
   createdAt: string;
-}
-export interface TokenView {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
 }
 export interface ProjectView {
   id: string;
@@ -42,74 +33,30 @@ export function viewUser(user: UserRecord): UserView {
   return { id: user.id, name: user.name, isAdmin: user.isAdmin, createdAt: user.createdAt.toISOString() };
 }
 
-function viewToken(token: TokenRecord): TokenView {
-  return {
-    id: token.id,
-    name: token.name,
-    createdAt: token.createdAt.toISOString(),
-    lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
-  };
-}
-
-async function issueToken(
-  ctx: ControlContext,
-  userId: string,
-  name: string,
-): Promise<{ id: string; token: string }> {
-  const token = `${tokenPrefix}${randomBytes(32).toString('base64url')}`;
-  const id = randomUUID();
-  await db.insertToken(ctx.db, { id, userId, name, tokenHash: hashToken(token), createdAt: ctx.clock.now() });
-  return { id, token };
-}
-
 /**
  * On a store with no users: creates the administrator and a first token, shown once. Several replicas
- * starting together on an empty database create one administrator between them.
+ * starting together on an empty database create one administrator between them. Every start also records
+ * which master key the store is used with (the first time), or warns when the key differs from it:
+ * `lifeboat admin reset-token` checks the key against that record.
  */
 export async function bootstrapAdmin(
   ctx: ControlContext,
 ): Promise<{ user: UserView; token: string } | undefined> {
   return ctx.db.transaction(async (tx) => {
     await db.lockBootstrap(tx);
+    const digest = masterKeyDigest(ctx);
+    const recorded = await db.readMasterKeyCheck(tx);
+    if (recorded === undefined) await db.recordMasterKeyCheck(tx, digest, ctx.clock.now());
+    else if (recorded !== digest)
+      ctx.log.warn(
+        'the master key differs from the one this store was set up with: stored secrets will not open (give every replica the same LIFEBOAT_MASTER_KEY)',
+      );
     if ((await db.countUsers(tx)) > 0) return undefined;
     const user: UserRecord = { id: randomUUID(), name: 'admin', isAdmin: true, createdAt: ctx.clock.now() };
     await db.insertUser(tx, user);
-    const token = `${tokenPrefix}${randomBytes(32).toString('base64url')}`;
-    await db.insertToken(tx, {
-      id: randomUUID(),
-      userId: user.id,
-      name: 'first sign-in',
-      tokenHash: hashToken(token),
-      createdAt: ctx.clock.now(),
-    });
+    const { token } = await issueToken(tx, { userId: user.id, name: 'first sign-in', now: ctx.clock.now() });
     return { user: viewUser(user), token };
   });
-}
-
-/** The caller a bearer token belongs to. */
-export async function authenticate(ctx: ControlContext, token: string | undefined): Promise<Caller> {
-  if (!token)
-    throw new AuthenticationError(
-      'sign in: send "Authorization: Bearer <token>" with a token from the first start or from an administrator',
-    );
-  const found = await db.userByTokenHash(ctx.db, hashToken(token), ctx.clock.now());
-  if (!found)
-    throw new AuthenticationError(
-      'the token is not valid (revoked or mistyped): sign in with a current token',
-    );
-  return { user: found.user, tokenId: found.tokenId };
-}
-
-/**
- * Throws `AuthenticationError` when the caller's token was revoked (or its user deleted) after the request
- * that carried it signed in: long requests (event streams) ask again as they go.
- */
-export async function checkStillSignedIn(ctx: ControlContext, caller: Caller): Promise<void> {
-  const tokens = await db.listTokens(ctx.db, caller.user.id);
-  if (!tokens.some((token) => token.id === caller.tokenId))
-    throw new AuthenticationError(
-      'the token was revoked (or its user deleted): sign in with a current token',
-    );
 }
 
 export async function createUser(
@@ -131,7 +78,11 @@ export async function createUser(
       throw new ConflictError(`a user named "${input.name}" already exists: pick another name`);
     throw error;
   }
-  const { token } = await issueToken(ctx, user.id, 'first sign-in');
+  const { token } = await issueToken(ctx.db, {
+    userId: user.id,
+    name: 'first sign-in',
+    now: ctx.clock.now(),
+  });
   return { user: viewUser(user), token };
 }
 
@@ -146,25 +97,14 @@ export async function deleteUser(ctx: ControlContext, caller: Caller, idOrName: 
   if (!user) throw new NotFoundError('user', idOrName);
   if (user.id === caller.user.id)
     throw new ConflictError('you cannot delete yourself: sign in as another administrator');
-  await db.deleteUser(ctx.db, user.id);
-}
-
-export async function createToken(
-  ctx: ControlContext,
-  caller: Caller,
-  name: string,
-): Promise<{ token: string } & TokenView> {
-  const { id, token } = await issueToken(ctx, caller.user.id, name);
-  return { token, id, name, createdAt: ctx.clock.now().toISOString(), lastUsedAt: null };
-}
-
-export async function listTokens(ctx: ControlContext, caller: Caller): Promise<TokenView[]> {
-  return (await db.listTokens(ctx.db, caller.user.id)).map(viewToken);
-}
-
-export async function revokeToken(ctx: ControlContext, caller: Caller, tokenId: string): Promise<void> {
-  if ((await db.deleteToken(ctx.db, caller.user.id, tokenId)) === 0)
-    throw new NotFoundError('token', tokenId);
+  await ctx.db.transaction(async (tx) => {
+    const only = await db.projectsOnlyAdministeredBy(tx, user.id);
+    if (only.length > 0)
+      throw new ConflictError(
+        `"${user.name}" is the last admin of project${only.length > 1 ? 's' : ''} ${only.map((name) => `"${name}"`).join(', ')}: make another member admin there first, then delete "${user.name}"`,
+      );
+    await db.deleteUser(tx, user.id);
+  });
 }
 
 function viewProject(project: ProjectRecord, role: Role): ProjectView {
@@ -215,34 +155,4 @@ export async function deleteProject(ctx: ControlContext, caller: Caller, idOrNam
       `project "${project.name}" still has ${backups.length} backup(s): delete them first (the data in the buckets is not deleted with a project)`,
     );
   await ctx.db.transaction((tx) => db.deleteProject(tx, project.id));
-}
-
-export async function listMembers(ctx: ControlContext, caller: Caller, projectIdOrName: string) {
-  const { project } = await authorize(ctx, caller, projectIdOrName, 'viewer');
-  return db.listMembers(ctx.db, project.id);
-}
-
-export async function setMember(
-  ctx: ControlContext,
-  caller: Caller,
-  projectIdOrName: string,
-  userIdOrName: string,
-  role: Role,
-): Promise<void> {
-  const { project } = await authorize(ctx, caller, projectIdOrName, 'admin');
-  const user = await db.findUser(ctx.db, userIdOrName);
-  if (!user) throw new InputError(`no user "${userIdOrName}": an administrator creates users first`);
-  await db.upsertMember(ctx.db, project.id, user.id, role);
-}
-
-export async function removeMember(
-  ctx: ControlContext,
-  caller: Caller,
-  projectIdOrName: string,
-  userIdOrName: string,
-): Promise<void> {
-  const { project } = await authorize(ctx, caller, projectIdOrName, 'admin');
-  const user = await db.findUser(ctx.db, userIdOrName);
-  if (!user || (await db.deleteMember(ctx.db, project.id, user.id)) === 0)
-    throw new NotFoundError('member', userIdOrName);
 }

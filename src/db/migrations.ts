@@ -212,6 +212,19 @@ alter table backups add column delete_failed_at timestamptz
 alter table restores add column volumes jsonb not null default '[]'
 `,
   },
+  {
+    version: 5,
+    name: 'people: token expiry and revocation, the master key check',
+    sql: `
+alter table tokens add column expires_at timestamptz;
+alter table tokens add column revoked_at timestamptz;
+create table master_key_check (
+  id integer primary key check (id = 1),
+  digest text not null,
+  created_at timestamptz not null
+)
+`,
+  },
 ];
 
 /** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */
