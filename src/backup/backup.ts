@@ -19,7 +19,6 @@ import {
 import { describeError } from '../kube/index.ts';
 import { ObjectExistsError, type ObjectStore } from '../storage/index.ts';
 import { BackupRun } from './backup-run.ts';
-import { discardSnapshots } from './disks.ts';
 import {
   type ClaimOwner,
   claimBackupName,
@@ -28,6 +27,7 @@ import {
   putOnce,
   readBackupClaim,
 } from './claim.ts';
+import { discardSnapshots } from './disks.ts';
 import { BackupExistsError, BackupInputError } from './errors.ts';
 import { parseLabelSelector } from './label-selector.ts';
 import type { BackupProgress, BackupRequest } from './request.ts';
