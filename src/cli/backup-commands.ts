@@ -15,6 +15,7 @@ import {
 } from '../backup/index.ts';
 import { describeError } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import { contentsNote, contentsTable, describeVolumes, includeDisksText } from './backup-output.ts';
 import { openKube, openStore, outputFormat, printJson } from './context.ts';
 import { clusterResourcesMode, durationMs, list } from './flags.ts';
 import { type CliIo, exitCodes, phaseExitCode, UsageError } from './io.ts';
@@ -30,7 +31,8 @@ import {
   remoteBackupLogs,
   remoteContext,
 } from './remote/index.ts';
-import { snapshotLabel, summarizeVolumes, type VolumesSummary, volumesText } from './volume-output.ts';
+import { storageLocationName } from './storage-location.ts';
+import { snapshotLabel, summarizeVolumes, type VolumesSummary } from './volume-output.ts';
 
 /** The JSON shape of a backup in `-o json` output. */
 export function backupJson(d: BackupDescription, errors?: ResultGroup, warnings?: ResultGroup) {
@@ -53,6 +55,8 @@ export function backupJson(d: BackupDescription, errors?: ResultGroup, warnings?
     excludedResources: d.excludedResources,
     includeClusterResources: d.clusterResources,
     includeDisks: d.includeDisks,
+    // Velero's snapshotVolumes left unset reads as includeDisks false, but Velero then snapshots what it can.
+    includeDisksSource: d.includeDisksSource ?? 'lifeboat',
     labelSelector: d.labelSelector ?? null,
     ...(errors ? { results: { errors, warnings } } : {}),
   };
@@ -93,6 +97,10 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       '--location <url>',
       'backup location URL: file:///dir or s3://bucket/prefix?region=R; with --server, a location name',
     )
+    .option(
+      '--storage-location <name>',
+      "the location's name recorded in the backup (Velero's BackupStorageLocation name; default: made from the URL's bucket and prefix, or folder)",
+    )
     .option('--cluster <name>', 'with --server: the registered cluster to back up')
     .option('--workspace <name>', 'with --server: back up every cluster of this workspace')
     .option('--wait', 'with --server: follow the backup until it ends (exit 0, 3 partially failed, 1 failed)')
@@ -108,60 +116,72 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       'snapshot the CSI volumes of the PVCs backed up (kept as long as the backup, deleted with it)',
     )
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (nameArg: string | undefined, options: BackupCreateFlags, command: Command) => {
-      const remote = remoteContext(io, command);
-      if (remote) return remoteBackupCreate(remote, nameArg, options, setExit);
-      refuseFlags(options, {
-        cluster: needsServer('--cluster'),
-        workspace: needsServer('--workspace'),
-        wait: needsServer('--wait'),
-      });
-      if (!nameArg)
-        throw new UsageError('give the backup a name: lifeboat backup create NAME --location URL');
-      const name = nameArg;
-      const format = outputFormat(options.output);
-      const store = openStore(options.location);
-      const ttlMs = durationMs('--ttl', options.ttl);
-      const mode = clusterResourcesMode(options.includeClusterResources);
-      const kube = await openKube(io, options.kubeconfig, options.context);
-      const progress = new ProgressReporter(io);
-      try {
-        const outcome = await runBackup({
-          name,
-          kube,
-          store,
-          includeNamespaces: list(options.includeNamespaces),
-          excludeNamespaces: list(options.excludeNamespaces),
-          includeResources: list(options.includeResources),
-          excludeResources: list(options.excludeResources),
-          clusterResources: mode,
-          ...(options.selector ? { labelSelector: options.selector } : {}),
-          ...(ttlMs === undefined ? {} : { ttlMs }),
-          includeDisks: options.includeDisks === true,
-          onProgress: (p) =>
-            progress.update(
-              p.itemsBackedUp,
-              p.totalItems,
-              `${formatBytes(p.bytes)}${p.currentResource ? ` ${p.currentResource}` : ''}`,
-              p.done,
-            ),
-        });
-        progress.finish();
-        const d = outcome.description;
-        if (format === 'json') printJson(io, backupJson(d, outcome.errors, outcome.warnings));
-        else {
-          io.stdout(
-            `Backup "${d.name}" ${d.phase}: ${d.itemsBackedUp} items, ${formatBytes(d.sizeBytes)}, ${d.errors} errors, ${d.warnings} warnings, expires ${formatTime(d.expiration)}\n`,
+    .action(
+      async (
+        nameArg: string | undefined,
+        options: BackupCreateFlags & { storageLocation?: string },
+        command: Command,
+      ) => {
+        const remote = remoteContext(io, command);
+        if (remote && options.storageLocation !== undefined)
+          throw new UsageError(
+            "--storage-location is for local mode: the server records its location's name (--location NAME)",
           );
-          if (d.failureReason) io.stdout(`Reason: ${d.failureReason}\n`);
-          io.stdout(resultLines('Errors', outcome.errors) + resultLines('Warnings', outcome.warnings));
+        if (remote) return remoteBackupCreate(remote, nameArg, options, setExit);
+        refuseFlags(options, {
+          cluster: needsServer('--cluster'),
+          workspace: needsServer('--workspace'),
+          wait: needsServer('--wait'),
+        });
+        if (!nameArg)
+          throw new UsageError('give the backup a name: lifeboat backup create NAME --location URL');
+        const name = nameArg;
+        const format = outputFormat(options.output);
+        const store = openStore(options.location);
+        const storageLocation = storageLocationName(options.location as string, options.storageLocation);
+        const ttlMs = durationMs('--ttl', options.ttl);
+        const mode = clusterResourcesMode(options.includeClusterResources);
+        const kube = await openKube(io, options.kubeconfig, options.context);
+        const progress = new ProgressReporter(io);
+        try {
+          const outcome = await runBackup({
+            name,
+            kube,
+            store,
+            storageLocation,
+            includeNamespaces: list(options.includeNamespaces),
+            excludeNamespaces: list(options.excludeNamespaces),
+            includeResources: list(options.includeResources),
+            excludeResources: list(options.excludeResources),
+            clusterResources: mode,
+            ...(options.selector ? { labelSelector: options.selector } : {}),
+            ...(ttlMs === undefined ? {} : { ttlMs }),
+            includeDisks: options.includeDisks === true,
+            onProgress: (p) =>
+              progress.update(
+                p.itemsBackedUp,
+                p.totalItems,
+                `${formatBytes(p.bytes)}${p.currentResource ? ` ${p.currentResource}` : ''}`,
+                p.done,
+              ),
+          });
+          progress.finish();
+          const d = outcome.description;
+          if (format === 'json') printJson(io, backupJson(d, outcome.errors, outcome.warnings));
+          else {
+            io.stdout(
+              `Backup "${d.name}" ${d.phase}: ${d.itemsBackedUp} items, ${formatBytes(d.sizeBytes)}, ${d.errors} errors, ${d.warnings} warnings, expires ${formatTime(d.expiration)}\n`,
+            );
+            if (d.failureReason) io.stdout(`Reason: ${d.failureReason}\n`);
+            io.stdout(resultLines('Errors', outcome.errors) + resultLines('Warnings', outcome.warnings));
+          }
+          setExit(phaseExitCode(d.phase));
+        } finally {
+          progress.finish();
+          await Promise.all([kube.close(), store.close()]);
         }
-        setExit(phaseExitCode(d.phase));
-      } finally {
-        progress.finish();
-        await Promise.all([kube.close(), store.close()]);
-      }
-    });
+      },
+    );
 
   backup
     .command('list')
@@ -233,21 +253,31 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
         const d = details.description;
         const volumes = await localVolumes(store, name);
         if (format === 'json') {
+          const contents = details.contents;
           printJson(io, {
             ...backupJson(d, details.errors, details.warnings),
             volumes,
-            ...(details.index ? { items: details.index.items } : {}),
+            ...(contents
+              ? {
+                  contentsSource: contents.source,
+                  ...(contents.warning ? { contentsWarning: contents.warning } : {}),
+                  items: contents.items,
+                }
+              : options.details
+                ? { contentsSource: 'none' }
+                : {}),
           });
           return;
         }
         const lines = [
           `Name:             ${d.name}`,
           `Phase:            ${d.phase}${d.failureReason ? ` (${d.failureReason})` : ''}`,
+          `Storage location: ${d.storageLocation}`,
           `Namespaces:       included: ${d.includedNamespaces.join(', ') || '*'}; excluded: ${d.excludedNamespaces.join(', ') || '<none>'}`,
           `Resources:        included: ${d.includedResources.join(', ') || '*'}; excluded: ${d.excludedResources.join(', ') || '<none>'}`,
           `Cluster-scoped:   ${d.clusterResources}`,
           `Label selector:   ${d.labelSelector ? JSON.stringify(d.labelSelector) : '<none>'}`,
-          `Include disks:    ${d.includeDisks}`,
+          `Include disks:    ${includeDisksText(d.includeDisks, d.includeDisksSource)}`,
           `Started:          ${formatTime(d.startTimestamp)}`,
           `Completed:        ${formatTime(d.completionTimestamp)}`,
           `Expires:          ${formatTime(d.expiration)}`,
@@ -257,20 +287,16 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           `Warnings:         ${d.warnings}`,
         ];
         io.stdout(
-          `${lines.join('\n')}\n${volumesText(d.includeDisks, volumes)}${resultLines('\nErrors', details.errors)}${resultLines('\nWarnings', details.warnings)}`,
+          `${lines.join('\n')}\n${describeVolumes(d.includeDisks, d.includeDisksSource, volumes)}${resultLines('\nErrors', details.errors)}${resultLines('\nWarnings', details.warnings)}`,
         );
         if (options.details) {
-          if (!details.index)
-            io.stdout('\nThis backup has no Lifeboat content index (it was not made by Lifeboat).\n');
-          else {
-            const rows = details.index.items.map((item) => [
-              item.group ? `${item.group}/${item.version}` : item.version,
-              item.kind,
-              item.namespace ?? '',
-              item.name,
-            ]);
-            io.stdout(`\n${table(['API VERSION', 'KIND', 'NAMESPACE', 'NAME'], rows)}`);
-          }
+          const contents = details.contents;
+          const note = contentsNote(
+            contents?.source ?? 'none',
+            contents?.warning ?? null,
+            `${name}-resource-list.json.gz`,
+          );
+          io.stdout(`\n${note}${contents && contents.items.length > 0 ? contentsTable(contents) : ''}`);
         }
       } finally {
         await store.close();

@@ -1,11 +1,11 @@
 /** `lifeboat backup create | list | describe | logs | delete` through the control plane. */
-import type { BackupRequest, BackupView, ContentsView } from '../api-client.ts';
+import type { BackupRequest, BackupView } from '../api-client.ts';
 import { ApiError } from '../api-client.ts';
+import { contentsViewText, describeVolumes, includeDisksText } from '../backup-output.ts';
 import { outputFormat, printJson } from '../context.ts';
 import { clusterResourcesMode, durationHours, list } from '../flags.ts';
 import { exitCodes, UsageError } from '../io.ts';
 import { formatBytes, formatIsoTime, resultLines, table } from '../output.ts';
-import { volumesText } from '../volume-output.ts';
 import type { Remote } from './context.ts';
 import { localOnly, refuseFlags } from './context.ts';
 import { follow, hasEnded, runsExitCode } from './follow.ts';
@@ -159,20 +159,6 @@ async function locationName(remote: Remote, id: string): Promise<string> {
   }
 }
 
-function contentsText(contents: ContentsView): string {
-  if (!contents.indexed) return 'This backup has no Lifeboat content index (it was not made by Lifeboat).\n';
-  const rows = contents.namespaces.flatMap((ns) =>
-    ns.kinds.flatMap((kind) =>
-      kind.items.map((item) => [
-        ns.namespace ?? '',
-        kind.group ? `${kind.kind}.${kind.group}` : kind.kind,
-        item,
-      ]),
-    ),
-  );
-  return table(['NAMESPACE', 'KIND', 'NAME'], rows);
-}
-
 export async function remoteBackupDescribe(
   remote: Remote,
   name: string,
@@ -182,7 +168,7 @@ export async function remoteBackupDescribe(
   const format = outputFormat(flags.output);
   const project = remote.project();
   const view = await remote.api.getBackup(project, name);
-  // Contents come from the backup's index, which exists once the backup has finished.
+  // Contents come from the backup's files (its index, or Velero's resource list) once it has finished.
   const finished = view.phase === 'Completed' || view.phase === 'PartiallyFailed';
   const contents = flags.details && finished ? await remote.api.backupContents(project, name) : undefined;
   if (format === 'json') return printJson(remote.io, contents ? { ...view, contents } : view);
@@ -197,7 +183,7 @@ export async function remoteBackupDescribe(
     `Resources:        included: ${o.includeResources.join(', ') || '*'}; excluded: ${o.excludeResources.join(', ') || '<none>'}`,
     `Cluster-scoped:   ${o.clusterResources}`,
     `Label selector:   ${o.labelSelector ?? '<none>'}`,
-    `Include disks:    ${o.includeDisks}`,
+    `Include disks:    ${includeDisksText(o.includeDisks, o.includeDisksSource)}`,
     `Created:          ${formatIsoTime(view.createdAt)}`,
     `Started:          ${formatIsoTime(view.startedAt)}`,
     `Completed:        ${formatIsoTime(view.completedAt)}`,
@@ -208,9 +194,9 @@ export async function remoteBackupDescribe(
     `Warnings:         ${view.warningCount}`,
   ];
   remote.io.stdout(
-    `${lines.join('\n')}\n${volumesText(o.includeDisks, view.volumes)}${resultLines('\nErrors', view.errors)}${resultLines('\nWarnings', view.warnings)}`,
+    `${lines.join('\n')}\n${describeVolumes(o.includeDisks, o.includeDisksSource, view.volumes)}${resultLines('\nErrors', view.errors)}${resultLines('\nWarnings', view.warnings)}`,
   );
-  if (contents) remote.io.stdout(`\n${contentsText(contents)}`);
+  if (contents) remote.io.stdout(`\n${contentsViewText(contents, `${view.name}-resource-list.json.gz`)}`);
   else if (flags.details) remote.io.stdout(`\nNo contents to list: the backup is ${view.phase}.\n`);
 }
 
