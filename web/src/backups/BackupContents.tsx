@@ -1,4 +1,7 @@
-/** What a finished backup holds, as a tree: namespace → kind → object names, with a filter. */
+/**
+ * What a finished backup holds, as a tree: namespace → kind → object names, with a filter; for a backup Velero
+ * made, listed from its resource list (and tarball), which the view says.
+ */
 import { useState } from 'react';
 import type { ContentsView } from '../../../src/api/types.ts';
 import { ErrorNote, Field } from '../components/ui.tsx';
@@ -26,6 +29,25 @@ function countItems(ns: NamespaceContents): number {
   return ns.kinds.reduce((sum, kind) => sum + kind.items.length, 0);
 }
 
+/** Where the contents come from, when not from Lifeboat's index (which vouches for each object). */
+function SourceNote(props: { source: ContentsView['source'] }) {
+  if (props.source === 'velero-resource-list')
+    return (
+      <p className="muted" role="note">
+        Listed from Velero's resource list, with the tarball's paths: Velero records no per-object checksums,
+        so these are the objects the backup names, not checked ones.
+      </p>
+    );
+  if (props.source === 'tarball')
+    return (
+      <p className="muted" role="note">
+        Listed from the tarball's paths (this backup has no resource list): kinds are shown as resources, and
+        there are no per-object checksums.
+      </p>
+    );
+  return null;
+}
+
 export function BackupContents(props: { project: string; backup: string }) {
   const contents = useBackupContents(props.project, props.backup, true);
   const [filter, setFilter] = useState('');
@@ -34,16 +56,21 @@ export function BackupContents(props: { project: string; backup: string }) {
   if (contents.isPending) return <p className="loading">Loading the contents…</p>;
   if (contents.error) return <ErrorNote error={contents.error} title="Cannot list the contents" />;
   const view = contents.data;
-  if (!view.indexed)
+  if (view.source === 'none')
     return (
       <p className="muted">
-        This backup was not made by Lifeboat (it has no Lifeboat index), so its contents cannot be listed
-        here. It can still be restored.
+        This backup has no content index, resource list or tarball: there is nothing to list its objects from.
       </p>
     );
   const shown = filterContents(view.namespaces, filter);
   return (
     <>
+      <SourceNote source={view.source} />
+      {view.warning ? (
+        <p className="volume-note" role="note">
+          {view.warning}
+        </p>
+      ) : null}
       <p className="muted">{view.totalItems} objects in all.</p>
       <Field label="Filter contents">
         {(id) => (

@@ -140,6 +140,22 @@ function deleteBlocked(backup: BackupView): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the backup snapshots volumes. Velero's snapshotVolumes left unset is not "no": Velero then snapshots
+ * every volume a snapshotter serves.
+ */
+function DisksSetting(props: { options: BackupView['options'] }) {
+  const { options } = props;
+  if (options.includeDisksSource === 'velero-unset')
+    return (
+      <>
+        Not set
+        <div className="muted">Velero's default: snapshots where a snapshotter is configured</div>
+      </>
+    );
+  return <>{options.includeDisks ? 'Snapshotted (asked for)' : 'Not asked for'}</>;
+}
+
 function Stat(props: { label: string; children: ReactNode }) {
   return (
     <div className="stat">
@@ -185,10 +201,10 @@ function BackupStats(props: { backup: BackupView; locationName: string }) {
         {options.excludeNamespaces.length > 0 ? (
           <div className="muted">except {options.excludeNamespaces.join(', ')}</div>
         ) : null}
-        <div className="muted">
-          Cluster resources: {options.clusterResources}
-          {options.includeDisks ? ' · disks asked for' : ''}
-        </div>
+        <div className="muted">Cluster resources: {options.clusterResources}</div>
+      </Stat>
+      <Stat label="Disks">
+        <DisksSetting options={options} />
       </Stat>
     </div>
   );

@@ -59,7 +59,13 @@ export function BackupVolumes(props: { backup: BackupDetailView }) {
   if (volumes.state === 'unavailable' || volumes.state === 'unreadable')
     return <p className={volumes.state === 'unreadable' ? 'error-note' : 'muted'}>{volumes.reason}</p>;
   if (volumes.state === 'none' && !note)
-    return <p className="muted">No volume data: this backup was taken without disks.</p>;
+    return (
+      <p className="muted">
+        {backup.options.includeDisksSource === 'velero-unset'
+          ? 'No volume data: Velero recorded no volumes (it snapshots only volumes a snapshotter is configured for).'
+          : 'No volume data: this backup was taken without disks.'}
+      </p>
+    );
   return (
     <>
       {note ? (
