@@ -4,10 +4,9 @@
  * SHA-256 of its bytes, its own header agrees with the index, and every blob decrypts and hashes to its id.
  */
 import { type BlobIndex, loadIndex } from './blob-index.ts';
-import { sha256Hex } from './crypto.ts';
 import type { BlobEntry } from './format.ts';
 import { markUsed } from './mark.ts';
-import { openBlob, readPack, readPackHeader } from './pack.ts';
+import { openBlob, type PackData, readPack, readPackHeader } from './pack.ts';
 import { type Repository, repoKeys, type SnapshotEntry } from './repository.ts';
 import { TreeLoader } from './tree.ts';
 
@@ -150,14 +149,14 @@ async function readAndVerify(repo: Repository, index: BlobIndex, pack: string): 
   const key = repoKeys.pack(pack);
   const problems: CheckProblem[] = [];
   const fail = (message: string) => problems.push({ kind: 'pack', key, message });
-  let data: Buffer;
+  let data: PackData;
   try {
     data = await readPack(repo, pack);
   } catch (error) {
     fail(`it could not be read: ${(error as Error).message}`);
     return problems;
   }
-  if (sha256Hex(data) !== pack)
+  if (data.sha256() !== pack)
     fail('its name is not the SHA-256 of its bytes: it was changed after it was written');
   let header: BlobEntry[];
   try {

@@ -1,14 +1,21 @@
 /**
  * The repository's cryptography (docs/repository-format.md §3–4): the master key set, sealing and opening
- * AES-256-GCM payloads with a random 96-bit nonce, keyed blob ids (HMAC-SHA256) and the compression byte.
- * Hashing, sealing and compression run on libuv's thread pool (WebCrypto, zlib), so the main thread is
- * left to chunking and the pipeline keeps every core busy.
+ * AES-256-GCM payloads with a random 96-bit nonce, keyed blob ids (HMAC-SHA256) and the encoding byte.
+ * Hashing and encryption use node:crypto's one-shot primitives on the calling thread: they take the bytes
+ * where they are, where WebCrypto copies every input (measured: the copies and the garbage they leave cost
+ * more than the thread hop saves). zstd and pack digests run on the thread pool.
  */
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  webcrypto,
+} from 'node:crypto';
 import { promisify } from 'node:util';
-import { constants, zstdCompress, zstdDecompress } from 'node:zlib';
+import { constants, zstdCompress, zstdCompressSync, zstdDecompress } from 'node:zlib';
 
-const { subtle } = webcrypto;
 const compress = promisify(zstdCompress);
 const decompress = promisify(zstdDecompress);
 
@@ -20,7 +27,7 @@ export const sealOverhead = nonceBytes + tagBytes;
 /** Plaintext encodings: the first byte of every sealed payload's plaintext. */
 export const encoding = { raw: 0, zstd: 1 } as const;
 
-/** zstd level used for blobs and metadata (the library's default: fast, and good on text). */
+/** zstd level of blobs and metadata (the library's default: fast, and good on text). */
 const zstdLevel = 3;
 
 /** The three random secrets of a repository; stored only wrapped in `keys/<id>`. */
@@ -38,85 +45,117 @@ export function generateMasterKeys(): MasterKeys {
   return { dataKey: randomBytes(32), idKey: randomBytes(32), chunkerSeed: randomBytes(32) };
 }
 
-/** SHA-256 of bytes, lowercase hex: the name of every stored file but locks. */
+/** SHA-256 of bytes, lowercase hex: the name of every stored file but `config` and locks. */
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** A random 32-byte id, lowercase hex (locks). */
+/** `sha256Hex` on the thread pool, for packs (megabytes). */
+export async function sha256HexAsync(data: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
+}
+
+/** A random 32-byte id, lowercase hex (locks, repository id). */
 export function randomId(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** Seals with AES-256-GCM under `key` (raw bytes): `nonce | ciphertext | tag`. */
-export async function sealWith(key: webcrypto.CryptoKey, plaintext: Uint8Array): Promise<Buffer> {
+/** A sealed payload in pieces (`nonce`, ciphertext pieces, `tag`), to be copied where it is stored. */
+export interface SealedPieces {
+  pieces: Buffer[];
+  length: number;
+}
+
+/** Seals plaintext given in pieces under a 32-byte key: `nonce | AES-256-GCM(pieces…) | tag`. */
+export function sealPieces(key: Uint8Array, plaintext: readonly Uint8Array[]): SealedPieces {
   const nonce = randomBytes(nonceBytes);
-  const sealed = await subtle.encrypt({ name: 'AES-GCM', iv: nonce }, key, plaintext);
-  return Buffer.concat([nonce, new Uint8Array(sealed)]);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  const pieces = [nonce];
+  for (const part of plaintext) pieces.push(cipher.update(part));
+  const last = cipher.final();
+  if (last.length > 0) pieces.push(last);
+  pieces.push(cipher.getAuthTag());
+  return { pieces, length: pieces.reduce((sum, piece) => sum + piece.length, 0) };
+}
+
+/** `sealPieces` as one buffer. */
+export function sealWith(key: Uint8Array, plaintext: Uint8Array): Buffer {
+  const { pieces, length } = sealPieces(key, [plaintext]);
+  return Buffer.concat(pieces, length);
 }
 
 /** Opens what `sealWith` sealed; undefined when the tag does not verify (wrong key, or damaged). */
-export async function openWith(key: webcrypto.CryptoKey, sealed: Uint8Array): Promise<Buffer | undefined> {
+export function openWith(key: Uint8Array, sealed: Uint8Array): Buffer | undefined {
   if (sealed.length < sealOverhead) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, nonceBytes));
+  decipher.setAuthTag(sealed.subarray(sealed.length - tagBytes));
+  const plain = decipher.update(sealed.subarray(nonceBytes, sealed.length - tagBytes));
   try {
-    const plain = await subtle.decrypt(
-      { name: 'AES-GCM', iv: sealed.subarray(0, nonceBytes) },
-      key,
-      sealed.subarray(nonceBytes),
-    );
-    return Buffer.from(plain);
+    decipher.final();
   } catch {
     return undefined;
   }
+  return plain;
 }
 
-/** Imports 32 raw bytes as an AES-256-GCM key. */
-export function aesKey(raw: Uint8Array): Promise<webcrypto.CryptoKey> {
-  return subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+const probeBytes = 16 * 1024;
+
+/**
+ * Whether zstd is worth running on a chunk: three 16 KiB samples (start, middle, end) are compressed at
+ * the fastest level and must shrink by 3%. Random, encrypted and already compressed data (most large files
+ * in volumes) then costs no compression work; the price is missing redundancy that only spans more than
+ * 16 KiB inside a chunk that looks random at those three places.
+ */
+export function worthCompressing(data: Uint8Array): boolean {
+  if (data.length <= 3 * probeBytes) return true;
+  const middle = Math.floor(data.length / 2 - probeBytes / 2);
+  const sample = Buffer.concat([
+    data.subarray(0, probeBytes),
+    data.subarray(middle, middle + probeBytes),
+    data.subarray(data.length - probeBytes),
+  ]);
+  const packed = zstdCompressSync(sample, { params: { [constants.ZSTD_c_compressionLevel]: 1 } });
+  return packed.length < sample.length * 0.97;
 }
 
 /** The master keys, ready for use. */
 export class RepositoryCrypto {
   readonly master: MasterKeys;
-  private readonly dataKey: webcrypto.CryptoKey;
-  private readonly idKey: webcrypto.CryptoKey;
 
-  private constructor(master: MasterKeys, dataKey: webcrypto.CryptoKey, idKey: webcrypto.CryptoKey) {
+  constructor(master: MasterKeys) {
     this.master = master;
-    this.dataKey = dataKey;
-    this.idKey = idKey;
-  }
-
-  static async create(master: MasterKeys): Promise<RepositoryCrypto> {
-    const idKey = await subtle.importKey('raw', master.idKey, { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-    ]);
-    return new RepositoryCrypto(master, await aesKey(master.dataKey), idKey);
   }
 
   /** A blob's id: HMAC-SHA256(idKey, plaintext), lowercase hex. */
-  async blobId(plaintext: Uint8Array): Promise<string> {
-    return Buffer.from(await subtle.sign('HMAC', this.idKey, plaintext)).toString('hex');
+  blobId(plaintext: Uint8Array): string {
+    return createHmac('sha256', this.master.idKey).update(plaintext).digest('hex');
   }
 
   /**
-   * Encodes and seals a payload: plaintext is `encoding byte | body`, the body zstd-compressed when that
-   * makes it smaller (else raw, so incompressible data costs one byte and no decompression).
+   * Encodes and seals a payload: the plaintext is `encoding byte | body`, the body zstd-compressed when
+   * that makes it smaller (else raw: incompressible data costs one byte and no decompression).
    */
-  async seal(data: Uint8Array, compressible = true): Promise<Buffer> {
+  async sealPieces(data: Uint8Array, compressible = true): Promise<SealedPieces> {
     let body: Uint8Array = data;
     let kind: number = encoding.raw;
-    if (compressible && data.length > 64) {
-      const packed = await compress(data, { params: { [constants.ZSTD_c_compressionLevel]: zstdLevel } });
+    if (compressible && data.length > 64 && worthCompressing(data)) {
+      // One output buffer (zlib's default is 16 KiB pieces, concatenated: churn for the collector).
+      const packed = await compress(data, {
+        chunkSize: data.length + 1024,
+        params: { [constants.ZSTD_c_compressionLevel]: zstdLevel },
+      });
       if (packed.length < data.length) {
         body = packed;
         kind = encoding.zstd;
       }
     }
-    const plain = Buffer.allocUnsafe(1 + body.length);
-    plain[0] = kind;
-    plain.set(body, 1);
-    return sealWith(this.dataKey, plain);
+    return sealPieces(this.master.dataKey, [Buffer.of(kind), body]);
+  }
+
+  /** `sealPieces` as one buffer (small documents). */
+  async seal(data: Uint8Array, compressible = true): Promise<Buffer> {
+    const { pieces, length } = await this.sealPieces(data, compressible);
+    return Buffer.concat(pieces, length);
   }
 
   /**
@@ -124,8 +163,8 @@ export class RepositoryCrypto {
    * Throws `Error` with a short reason when the tag does not verify or the encoding is unknown; callers wrap
    * it in an `IntegrityError` naming the object.
    */
-  async open(sealed: Uint8Array, maxBytes: number): Promise<Buffer> {
-    const plain = await openWith(this.dataKey, sealed);
+  async open(sealed: Uint8Array, maxBytes: number, expectedBytes?: number): Promise<Buffer> {
+    const plain = openWith(this.master.dataKey, sealed);
     if (!plain) throw new Error('its authentication tag does not verify');
     const kind = plain[0];
     const body = plain.subarray(1);
@@ -135,7 +174,10 @@ export class RepositoryCrypto {
     }
     if (kind === encoding.zstd) {
       try {
-        return await decompress(body, { maxOutputLength: Math.max(1, maxBytes) });
+        return await decompress(body, {
+          maxOutputLength: Math.max(1, maxBytes),
+          chunkSize: Math.max(64 * 1024, Math.min(expectedBytes ?? body.length * 4, maxBytes) + 1024),
+        });
       } catch (error) {
         throw new Error(`its zstd data does not decode within ${maxBytes} bytes`, { cause: error });
       }

@@ -4,7 +4,7 @@
  * a secret can be rotated without rewriting any data.
  */
 import { randomBytes, scrypt } from 'node:crypto';
-import { aesKey, type MasterKeys, openWith, sealWith, sha256Hex } from './crypto.ts';
+import { type MasterKeys, openWith, sealWith, sha256Hex } from './crypto.ts';
 import { encodeDocument, type KeyFile, keyFileSchema, masterKeySchema, parseDocument } from './format.ts';
 
 /** scrypt cost parameters. */
@@ -49,7 +49,7 @@ export async function createKeyFile(
   params: KdfParams = defaultKdf,
 ): Promise<{ id: string; bytes: Buffer }> {
   const salt = randomBytes(32);
-  const wrapping = await aesKey(await deriveKey(secret, salt, params));
+  const wrapping = await deriveKey(secret, salt, params);
   const payload = encodeDocument({
     version: 1,
     dataKey: master.dataKey.toString('base64'),
@@ -60,7 +60,7 @@ export async function createKeyFile(
     version: 1,
     created: new Date().toISOString(),
     kdf: { name: 'scrypt', N: params.N, r: params.r, p: params.p, salt: salt.toString('base64') },
-    data: (await sealWith(wrapping, payload)).toString('base64'),
+    data: sealWith(wrapping, payload).toString('base64'),
   };
   const bytes = encodeDocument(file);
   return { id: sha256Hex(bytes), bytes };
@@ -78,7 +78,7 @@ export async function unwrapKeyFile(
   key: string,
 ): Promise<MasterKeys | undefined> {
   const derived = await deriveKey(secret, Buffer.from(file.kdf.salt, 'base64'), file.kdf);
-  const plain = await openWith(await aesKey(derived), Buffer.from(file.data, 'base64'));
+  const plain = openWith(derived, Buffer.from(file.data, 'base64'));
   if (!plain) return undefined;
   const master = parseDocument(masterKeySchema, plain, key);
   const keys = {

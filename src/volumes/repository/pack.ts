@@ -4,8 +4,8 @@
  * assembled in one buffer allocated once, so it is held in memory once, and is named by the SHA-256 of its
  * bytes.
  */
-import { getBuffer } from '../../storage/index.ts';
-import { sha256Hex } from './crypto.ts';
+import { createHash } from 'node:crypto';
+import { type SealedPieces, sha256HexAsync } from './crypto.ts';
 import { IntegrityError } from './errors.ts';
 import { type BlobEntry, type BlobType, limits, packHeaderSchema, parseDocument } from './format.ts';
 import { type Repository, repoKeys } from './repository.ts';
@@ -15,6 +15,8 @@ export interface FinishedPack {
   id: string;
   data: Buffer;
   entries: BlobEntry[];
+  /** The builder's buffer, free for another pack once `data` is uploaded (undefined if it grew). */
+  reusable: Buffer | undefined;
 }
 
 /** Assembles one pack. */
@@ -24,9 +26,13 @@ export class PackBuilder {
   private buffer: Buffer;
   private used = 0;
 
-  constructor(type: BlobType, capacity: number) {
+  private readonly initial: Buffer;
+
+  /** `buffer` is where the pack is assembled (reused from an earlier pack when one is free). */
+  constructor(type: BlobType, buffer: Buffer) {
     this.type = type;
-    this.buffer = Buffer.allocUnsafe(capacity);
+    this.buffer = buffer;
+    this.initial = buffer;
   }
 
   /** Bytes of blobs so far. */
@@ -40,12 +46,16 @@ export class PackBuilder {
   }
 
   /** Appends a sealed blob (it must fit, or the pack must be empty: then the buffer grows to hold it). */
-  add(type: BlobType, id: string, sealed: Uint8Array, rawLength: number): void {
+  add(type: BlobType, id: string, sealed: SealedPieces, rawLength: number): void {
     if (!this.fits(sealed.length)) {
       if (this.used > 0) throw new RangeError('the blob does not fit in this pack');
       this.buffer = Buffer.allocUnsafe(sealed.length);
     }
-    this.buffer.set(sealed, this.used);
+    let at = this.used;
+    for (const piece of sealed.pieces) {
+      this.buffer.set(piece, at);
+      at += piece.length;
+    }
     this.entries.push({ id, type, offset: this.used, length: sealed.length, rawLength });
     this.used += sealed.length;
   }
@@ -66,13 +76,65 @@ export class PackBuilder {
     }
     header.copy(data, this.used);
     data.writeUInt32LE(header.length, this.used + header.length);
-    return { id: sha256Hex(data), data, entries: this.entries };
+    const reusable = data.buffer === this.initial.buffer ? this.initial : undefined;
+    return { id: await sha256HexAsync(data), data, entries: this.entries, reusable };
   }
 }
 
-/** Reads a whole pack (packs are a few MiB; each is held once). */
-export function readPack(repo: Repository, packId: string): Promise<Buffer> {
-  return getBuffer(repo.store, repoKeys.pack(packId));
+/**
+ * A pack read whole, kept as the pieces the store streamed (not concatenated, so it is held once): a
+ * blob within one piece is a view, one across pieces is copied out.
+ */
+export class PackData {
+  readonly length: number;
+  private readonly pieces: Buffer[];
+  private readonly starts: number[] = [];
+
+  constructor(pieces: Buffer[]) {
+    this.pieces = pieces;
+    let at = 0;
+    for (const piece of pieces) {
+      this.starts.push(at);
+      at += piece.length;
+    }
+    this.length = at;
+  }
+
+  /** Bytes `[start, end)`. */
+  subarray(start: number, end: number): Buffer {
+    let low = 0;
+    let high = this.pieces.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((this.starts[mid] as number) <= start) low = mid;
+      else high = mid - 1;
+    }
+    const first = this.pieces[low];
+    const offset = start - (this.starts[low] ?? 0);
+    if (first && offset + (end - start) <= first.length) return first.subarray(offset, offset + end - start);
+    const out = Buffer.allocUnsafe(end - start);
+    let copied = 0;
+    for (let i = low; copied < out.length && i < this.pieces.length; i++) {
+      const piece = this.pieces[i] as Buffer;
+      const from = i === low ? offset : 0;
+      copied += piece.copy(out, copied, from, Math.min(piece.length, from + out.length - copied));
+    }
+    return out;
+  }
+
+  /** SHA-256 of the whole pack, lowercase hex. */
+  sha256(): string {
+    const hash = createHash('sha256');
+    for (const piece of this.pieces) hash.update(piece);
+    return hash.digest('hex');
+  }
+}
+
+/** Reads a whole pack (a few MiB, held once). */
+export async function readPack(repo: Repository, packId: string): Promise<PackData> {
+  const pieces: Buffer[] = [];
+  for await (const piece of await repo.store.get(repoKeys.pack(packId))) pieces.push(piece as Buffer);
+  return new PackData(pieces);
 }
 
 /**
@@ -82,7 +144,7 @@ export function readPack(repo: Repository, packId: string): Promise<Buffer> {
 export async function openBlob(
   repo: Repository,
   packId: string,
-  data: Buffer,
+  data: PackData,
   entry: BlobEntry,
 ): Promise<Buffer> {
   if (entry.offset + entry.length > data.length) {
@@ -103,24 +165,24 @@ export async function openSealedBlob(
 ): Promise<Buffer> {
   const key = repoKeys.pack(packId);
   const max = entry.type === 'tree' ? limits.tree : limits.dataBlob;
-  const plain = await repo.openSealed(sealed, key, max);
+  const plain = await repo.openSealed(sealed, key, max, entry.rawLength);
   if (plain.length !== entry.rawLength) {
     throw new IntegrityError(
       key,
       `blob ${entry.id} holds ${plain.length} bytes, the index says ${entry.rawLength}`,
     );
   }
-  if ((await repo.crypto.blobId(plain)) !== entry.id) {
+  if (repo.crypto.blobId(plain) !== entry.id) {
     throw new IntegrityError(key, `blob ${entry.id} does not hash to its id`);
   }
   return plain;
 }
 
 /** The blobs a pack's own header lists (for `check --read-data` and for rebuilding an index). */
-export async function readPackHeader(repo: Repository, packId: string, data: Buffer): Promise<BlobEntry[]> {
+export async function readPackHeader(repo: Repository, packId: string, data: PackData): Promise<BlobEntry[]> {
   const key = repoKeys.pack(packId);
   if (data.length < 4) throw new IntegrityError(key, 'it is shorter than its trailer');
-  const headerLength = data.readUInt32LE(data.length - 4);
+  const headerLength = data.subarray(data.length - 4, data.length).readUInt32LE(0);
   if (headerLength + 4 > data.length) throw new IntegrityError(key, 'its header length is beyond its start');
   const sealed = data.subarray(data.length - 4 - headerLength, data.length - 4);
   const header = parseDocument(packHeaderSchema, await repo.openSealed(sealed, key, limits.packHeader), key);

@@ -76,9 +76,14 @@ export class Repository {
   }
 
   /** Opens a sealed payload read from `key`; `IntegrityError` when it does not authenticate. */
-  async openSealed(sealed: Uint8Array, key: string, maxBytes: number): Promise<Buffer> {
+  async openSealed(
+    sealed: Uint8Array,
+    key: string,
+    maxBytes: number,
+    expectedBytes?: number,
+  ): Promise<Buffer> {
     try {
-      return await this.crypto.open(sealed, maxBytes);
+      return await this.crypto.open(sealed, maxBytes, expectedBytes);
     } catch (error) {
       throw new IntegrityError(key, (error as Error).message, { cause: error });
     }
@@ -193,7 +198,7 @@ export async function openRepository(
     tried++;
     const master = await unwrapKeyFile(parseKeyFile(bytes, key), secret, key);
     if (!master) continue;
-    const crypto = await RepositoryCrypto.create(master);
+    const crypto = new RepositoryCrypto(master);
     // A key whose master does not open `config` is one left by a creator that lost the race; skip it.
     const plain = await crypto.open(configSealed, 1024 * 1024).catch(() => undefined);
     if (!plain) continue;
@@ -221,7 +226,7 @@ async function createRepository(
   const master = generateMasterKeys();
   const { id: keyId, bytes } = await createKeyFile(master, secret, kdf);
   await store.put(repoKeys.key(keyId), bytes, { contentLength: bytes.length });
-  const crypto = await RepositoryCrypto.create(master);
+  const crypto = new RepositoryCrypto(master);
   const config: RepositoryConfig = {
     version: 1,
     id: randomId(),

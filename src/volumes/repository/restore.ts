@@ -10,7 +10,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, symlink } fr
 import { type BlobIndex, type BlobLocation, loadIndex } from './blob-index.ts';
 import { RestoreTargetError } from './errors.ts';
 import type { TreeNode } from './format.ts';
-import { openBlob, readPack } from './pack.ts';
+import { openBlob, type PackData, readPack } from './pack.ts';
 import type { Repository } from './repository.ts';
 import { nodeLinkTarget, nodeName, TreeLoader } from './tree.ts';
 
@@ -219,7 +219,7 @@ class Restorer {
 
   /** Pass 2: reads one pack and writes its blobs where they go. */
   async writePack(pack: string, entries: BlobLocation[]): Promise<void> {
-    let data: Buffer;
+    let data: PackData;
     try {
       data = await readPack(this.repo, pack);
     } catch (error) {

@@ -5,7 +5,7 @@
  * pack uploaded and indexed, so the caller may then write a snapshot that refers to them.
  */
 import type { BlobIndex } from './blob-index.ts';
-import { sealOverhead } from './crypto.ts';
+import { type SealedPieces, sealOverhead } from './crypto.ts';
 import type { BlobEntry, BlobType } from './format.ts';
 import { type FinishedPack, PackBuilder } from './pack.ts';
 import { type Repository, repoKeys } from './repository.ts';
@@ -14,7 +14,7 @@ import { type Repository, repoKeys } from './repository.ts';
 export interface UploaderOptions {
   /** A pack is closed once its blobs reach this many bytes (default 16 MiB). */
   packSize?: number;
-  /** Packs uploading at once (default 3). */
+  /** Packs uploading at once (default 2). */
   uploads?: number;
   /** An index file is written once this many uploaded blobs are not yet in one (default 50,000). */
   indexBlobs?: number;
@@ -47,12 +47,14 @@ export class Uploader {
   private unindexed: { id: string; blobs: BlobEntry[] }[] = [];
   private unindexedBlobs = 0;
   private failure: Error | undefined;
+  /** Pack buffers free for reuse: fresh memory costs page faults and collections at every pack. */
+  private readonly spare: Buffer[] = [];
 
   constructor(repo: Repository, index: BlobIndex, options: UploaderOptions = {}) {
     this.repo = repo;
     this.index = index;
     this.packSize = options.packSize ?? 16 * MiB;
-    this.uploads = options.uploads ?? 3;
+    this.uploads = options.uploads ?? 2;
     this.indexBlobs = options.indexBlobs ?? 50_000;
   }
 
@@ -69,10 +71,10 @@ export class Uploader {
   async save(type: BlobType, plaintext: Buffer, compressible = true): Promise<string> {
     await this.waitForSlot();
     this.throwIfFailed();
-    const id = await this.repo.crypto.blobId(plaintext);
+    const id = this.repo.crypto.blobId(plaintext);
     if (this.known(id)) return id;
     this.pending.add(id);
-    const sealed = await this.repo.crypto.seal(plaintext, compressible);
+    const sealed = await this.repo.crypto.sealPieces(plaintext, compressible);
     await this.append(type, id, sealed, plaintext.length);
     return id;
   }
@@ -83,17 +85,20 @@ export class Uploader {
     this.throwIfFailed();
     if (this.pending.has(entry.id)) return;
     this.pending.add(entry.id);
-    await this.append(entry.type, entry.id, sealed, entry.rawLength);
+    await this.append(entry.type, entry.id, { pieces: [sealed], length: sealed.length }, entry.rawLength);
   }
 
-  private async append(type: BlobType, id: string, sealed: Buffer, rawLength: number): Promise<void> {
+  private async append(type: BlobType, id: string, sealed: SealedPieces, rawLength: number): Promise<void> {
     let builder = this.builders.get(type);
     if (builder && !builder.fits(sealed.length)) {
       await this.close(type);
       builder = this.builders.get(type);
     }
     if (!builder) {
-      builder = new PackBuilder(type, this.packSize + 8 * MiB + sealOverhead + 256 * 1024);
+      builder = new PackBuilder(
+        type,
+        this.spare.pop() ?? Buffer.allocUnsafeSlow(this.packSize + 8 * MiB + sealOverhead + 256 * 1024),
+      );
       this.builders.set(type, builder);
     }
     builder.add(type, id, sealed, rawLength);
@@ -125,6 +130,7 @@ export class Uploader {
     await this.repo.store.put(repoKeys.pack(pack.id), pack.data, { contentLength: pack.data.length });
     this.stats.packs++;
     this.stats.newBytes += pack.data.length;
+    if (pack.reusable && this.spare.length < 1) this.spare.push(pack.reusable);
     this.index.addPack(pack.id, pack.entries);
     for (const entry of pack.entries) this.pending.delete(entry.id);
     this.unindexed.push({ id: pack.id, blobs: pack.entries });
