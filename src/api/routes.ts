@@ -5,8 +5,15 @@ import { accountsRoutes } from './routes/accounts.ts';
 import { backupsRoutes } from './routes/backups.ts';
 import { clustersRoutes } from './routes/clusters.ts';
 import { locationsRoutes } from './routes/locations.ts';
+import { projectsRoutes } from './routes/projects.ts';
 
 /** The routes of one control plane. */
 export function apiRoutes(ctx: control.ControlContext): Route<unknown, unknown>[] {
-  return [...accountsRoutes(ctx), ...clustersRoutes(ctx), ...locationsRoutes(ctx), ...backupsRoutes(ctx)];
+  return [
+    ...accountsRoutes(ctx),
+    ...projectsRoutes(ctx),
+    ...clustersRoutes(ctx),
+    ...locationsRoutes(ctx),
+    ...backupsRoutes(ctx),
+  ];
 }

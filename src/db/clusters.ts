@@ -1,5 +1,5 @@
 /** Clusters and workspaces of a project. */
-import type { Queryable } from './database.ts';
+import type { Queryable, Row } from './database.ts';
 import { type ClusterHealth, type ClusterRecord, toRecord, type WorkspaceRecord } from './records.ts';
 
 export async function insertCluster(q: Queryable, cluster: ClusterRecord): Promise<void> {
@@ -19,15 +19,45 @@ export async function insertCluster(q: Queryable, cluster: ClusterRecord): Promi
   );
 }
 
-export async function updateClusterConfig(
+/**
+ * Replaces a cluster's kubeconfig (already checked against the cluster) and records the health that check
+ * found, in one statement.
+ */
+export async function replaceKubeconfig(
   q: Queryable,
   id: string,
-  fields: { name: string; kubeconfigSecret: string; context: string | null; server: string | null },
+  fields: {
+    kubeconfigSecret: string;
+    context: string | null;
+    server: string;
+    health: ClusterHealth;
+    healthReason: string | null;
+    at: Date;
+  },
 ): Promise<void> {
   await q.execute(
-    'update clusters set name = $2, kubeconfig_secret = $3, context = $4, server = $5 where id = $1',
-    [id, fields.name, fields.kubeconfigSecret, fields.context, fields.server],
+    `update clusters set kubeconfig_secret = $2, context = $3, server = $4, health = $5, health_reason = $6,
+       health_checked_at = $7 where id = $1`,
+    [
+      id,
+      fields.kubeconfigSecret,
+      fields.context,
+      fields.server,
+      fields.health,
+      fields.healthReason,
+      fields.at,
+    ],
   );
+}
+
+/**
+ * Renames a cluster, and the name its backups and the restores into it show (they keep the name they were
+ * made under only once the cluster is removed).
+ */
+export async function renameCluster(q: Queryable, id: string, name: string): Promise<void> {
+  await q.execute('update clusters set name = $2 where id = $1', [id, name]);
+  await q.execute('update backups set cluster_name = $2 where cluster_id = $1', [id, name]);
+  await q.execute('update restores set target_cluster_name = $2 where target_cluster_id = $1', [id, name]);
 }
 
 export async function listClusters(q: Queryable, projectId?: string): Promise<ClusterRecord[]> {
@@ -68,14 +98,68 @@ export async function setClusterHealth(
   );
 }
 
-/** Names of the backups and restores still queued or running on a cluster. */
-export async function activeWorkOnCluster(q: Queryable, clusterId: string): Promise<string[]> {
-  const rows = await q.query<{ name: string }>(
-    `select name from backups where cluster_id = $1 and phase in ('Queued', 'InProgress')
-     union all select name from restores where target_cluster_id = $1 and phase in ('Queued', 'InProgress')`,
+/** A backup or restore that still needs a cluster: queued, running, or (a backup) deleting its snapshots. */
+export interface ClusterWork {
+  kind: 'backup' | 'restore';
+  id: string;
+  name: string;
+  phase: string;
+}
+
+/**
+ * The work that still needs a cluster: its backups queued, running or being deleted (their snapshots are
+ * deleted through it), and restores queued or running into it.
+ */
+export async function activeWorkOnCluster(q: Queryable, clusterId: string): Promise<ClusterWork[]> {
+  return q.query<ClusterWork & Row>(
+    `select 'backup' as kind, id, name, phase from backups
+       where cluster_id = $1 and phase in ('Queued', 'InProgress', 'Deleting')
+     union all select 'restore' as kind, id, name, phase from restores
+       where target_cluster_id = $1 and phase in ('Queued', 'InProgress')
+     order by kind, name`,
     [clusterId],
   );
-  return rows.map((row) => row.name);
+}
+
+/** What removing a cluster leaves behind, counted before it goes. */
+export interface ClusterFootprint {
+  /** Backups taken of it (they stay in their locations and in Lifeboat). */
+  backups: number;
+  /** Of those, backups that asked for disks: their snapshots live in the cluster. */
+  backupsWithDisks: number;
+  /** Its own backup policy, if any. */
+  policyId: string | null;
+}
+
+export async function clusterFootprint(q: Queryable, clusterId: string): Promise<ClusterFootprint> {
+  const [counts] = await q.query<{ backups: number; with_disks: number }>(
+    `select count(*)::int as backups,
+       count(*) filter (where (options->>'includeDisks')::boolean)::int as with_disks
+     from backups where cluster_id = $1 and phase <> 'Missing'`,
+    [clusterId],
+  );
+  const [policy] = await q.query<{ id: string }>('select id from policies where cluster_id = $1', [
+    clusterId,
+  ]);
+  return {
+    backups: Number(counts?.backups ?? 0),
+    backupsWithDisks: Number(counts?.with_disks ?? 0),
+    policyId: policy?.id ?? null,
+  };
+}
+
+/** Locks a cluster's row until the transaction ends (work recorded on it meanwhile waits). */
+export async function lockCluster(q: Queryable, id: string): Promise<void> {
+  await q.query('select id from clusters where id = $1 for update', [id]);
+}
+
+/** Deletes the backup policy of a workspace that has no cluster left (its schedule would back up nothing). */
+export async function deleteWorkspacePolicyIfEmpty(q: Queryable, workspaceId: string): Promise<number> {
+  return q.execute(
+    `delete from policies where workspace_id = $1
+       and not exists (select 1 from workspace_clusters where workspace_id = $1)`,
+    [workspaceId],
+  );
 }
 
 export async function deleteCluster(q: Queryable, id: string): Promise<number> {

@@ -8,5 +8,6 @@ export * from './locations.ts';
 export { leaderLockKey, migrate, replicaLockSpace } from './migrations.ts';
 export { openEmbeddedDatabase } from './pglite.ts';
 export { openPostgresDatabase } from './postgres.ts';
+export * from './projects.ts';
 export * from './records.ts';
 export * from './restores.ts';

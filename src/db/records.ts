@@ -180,6 +180,15 @@ export interface RestoreOptionsRecord {
   preserveNodePorts: boolean;
   /** How long each claim made from a CSI snapshot may take (the engine's default when absent), in ms. */
   volumeTimeoutMs?: number;
+  /** Set on each member restore of a group restore (a workspace's backup group restored together). */
+  groupRestore?: GroupRestoreTag;
+}
+/** Which group restore a restore belongs to: its id and name, the backup group and its workspace. */
+export interface GroupRestoreTag {
+  id: string;
+  name: string;
+  groupId: string;
+  workspaceId: string | null;
 }
 /** A claim a restore makes from a CSI snapshot, and where it is: Pending, Bound, or Failed with the reason. */
 export interface RestoreVolumeRecord {

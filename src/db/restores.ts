@@ -178,3 +178,59 @@ export async function listRestoreItems(
     )
   ).map((row) => toRecord<RestoreItemRecord>(row));
 }
+
+/**
+ * The member restores of a group restore `ref` names (its id, else its name), oldest first. The group is
+ * recorded on each member (`options.groupRestore`), so it needs no table of its own.
+ */
+export async function groupRestoreMembers(
+  q: Queryable,
+  projectId: string,
+  ref: string,
+): Promise<RestoreRecord[]> {
+  const [found] = await q.query<{ id: string }>(
+    `select options->'groupRestore'->>'id' as id from restores where project_id = $1
+       and (options->'groupRestore'->>'id' = $2 or options->'groupRestore'->>'name' = $2)
+     order by (options->'groupRestore'->>'id' = $2) desc, created_at desc limit 1`,
+    [projectId, ref],
+  );
+  if (!found) return [];
+  const rows = await q.query(
+    `select * from restores where project_id = $1 and options->'groupRestore'->>'id' = $2
+     order by created_at, name`,
+    [projectId, found.id],
+  );
+  return rows.map((row) => toRecord<RestoreRecord>(row));
+}
+
+/** Whether a group restore of that name exists in the project. */
+export async function groupRestoreNameTaken(q: Queryable, projectId: string, name: string): Promise<boolean> {
+  const rows = await q.query(
+    "select 1 from restores where project_id = $1 and options->'groupRestore'->>'name' = $2 limit 1",
+    [projectId, name],
+  );
+  return rows.length > 0;
+}
+
+/** The member restores of every group restore of a project (or of one backup group), newest first. */
+export async function listGroupRestoreMembers(
+  q: Queryable,
+  projectId: string,
+  filter: { groupId?: string; workspaceId?: string } = {},
+): Promise<RestoreRecord[]> {
+  const where = ['project_id = $1', "options ? 'groupRestore'"];
+  const params: unknown[] = [projectId];
+  if (filter.groupId) {
+    params.push(filter.groupId);
+    where.push(`options->'groupRestore'->>'groupId' = $${params.length}`);
+  }
+  if (filter.workspaceId) {
+    params.push(filter.workspaceId);
+    where.push(`options->'groupRestore'->>'workspaceId' = $${params.length}`);
+  }
+  const rows = await q.query(
+    `select * from restores where ${where.join(' and ')} order by created_at desc, name`,
+    params,
+  );
+  return rows.map((row) => toRecord<RestoreRecord>(row));
+}

@@ -1,6 +1,11 @@
-/** The routes of clusters and workspaces. */
+/** The routes of clusters and workspaces, and of restoring a workspace's backup group as a group. */
+import { z } from 'zod';
 import * as control from '../../control/index.ts';
 import { type Route, route } from '../route.ts';
+
+const groupRestoreFilter = z
+  .object({ workspace: control.idOrName.optional(), group: control.idOrName.optional() })
+  .strict();
 
 export function clustersRoutes(ctx: control.ControlContext): Route<unknown, unknown>[] {
   const routes = [
@@ -40,7 +45,8 @@ export function clustersRoutes(ctx: control.ControlContext): Route<unknown, unkn
       method: 'patch',
       path: '/projects/:project/clusters/:cluster',
       tag: 'clusters',
-      summary: 'Rename a cluster or replace its kubeconfig',
+      summary:
+        'Rename a cluster and/or replace its kubeconfig or context (token rotation). A new kubeconfig is checked against the cluster first and saved only if it passes the health check and reaches the same cluster; otherwise nothing changes (422, the reason in the message and problems)',
       access: 'admin',
       body: control.clusterUpdate,
       returns: 'the cluster',
@@ -48,15 +54,38 @@ export function clustersRoutes(ctx: control.ControlContext): Route<unknown, unkn
         control.updateCluster(ctx, caller, String(params.project), String(params.cluster), body),
     }),
     route({
+      method: 'get',
+      path: '/projects/:project/clusters/:cluster/removal',
+      tag: 'clusters',
+      summary:
+        'What removing a cluster would do: its backups kept (those with disks keep snapshots in it), its backup policy deleted, the workspaces it leaves and whether their schedules continue, and the work that blocks the removal',
+      access: 'viewer',
+      returns: 'blockedBy, backups, policy, workspaces and summary (sentences)',
+      handler: ({ caller, params }) =>
+        control.clusterRemoval(ctx, caller, String(params.project), String(params.cluster)),
+    }),
+    route({
       method: 'delete',
       path: '/projects/:project/clusters/:cluster',
       tag: 'clusters',
-      summary: 'Remove a cluster (its backups stay in their locations)',
+      summary:
+        'Remove a cluster: its backups stay in their locations, its backup policy is deleted, it leaves its workspaces (a workspace left with no cluster loses its policy). Refused (409) while a backup or restore of it is queued or running',
       access: 'admin',
       status: 204,
       returns: 'nothing',
       handler: ({ caller, params }) =>
         control.deleteCluster(ctx, caller, String(params.project), String(params.cluster)),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/clusters/:cluster/restorable-backups',
+      tag: 'clusters',
+      summary:
+        'Every finished backup of the project that can be restored into this cluster: its own first, then the others grouped by the cluster they were taken of',
+      access: 'viewer',
+      returns: 'own and others (cluster, removed, backups)',
+      handler: ({ caller, params }) =>
+        control.restorableBackups(ctx, caller, String(params.project), String(params.cluster)),
     }),
     route({
       method: 'post',
@@ -131,6 +160,55 @@ export function clustersRoutes(ctx: control.ControlContext): Route<unknown, unkn
       returns: 'nothing',
       handler: ({ caller, params }) =>
         control.deleteWorkspace(ctx, caller, String(params.project), String(params.workspace)),
+    }),
+    // Group restores: a workspace's backup group restored together, one restore per member
+    route({
+      method: 'post',
+      path: '/projects/:project/backup-groups/:group/restores/plan',
+      tag: 'restores',
+      summary:
+        'Dry run of restoring a backup group: one plan per member, each into its own cluster or the target chosen for it (writes nothing)',
+      access: 'operator',
+      body: control.groupRestoreInput,
+      returns:
+        'members (backup, targetCluster, restoreName, plan or problem) and skipped members with the reason',
+      handler: ({ caller, params, body }) =>
+        control.planGroupRestore(ctx, caller, String(params.project), String(params.group), body),
+    }),
+    route({
+      method: 'post',
+      path: '/projects/:project/backup-groups/:group/restores',
+      tag: 'restores',
+      summary:
+        'Restore a backup group: one restore per member, started together once every target is Healthy',
+      access: 'operator',
+      body: control.groupRestoreInput,
+      status: 202,
+      returns: 'the group restore, with its member restores and the members skipped',
+      handler: ({ caller, params, body }) =>
+        control.createGroupRestore(ctx, caller, String(params.project), String(params.group), body),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/group-restores',
+      tag: 'restores',
+      summary: 'Group restores, newest first (of one workspace or backup group)',
+      access: 'viewer',
+      query: groupRestoreFilter,
+      returns: 'group restores',
+      handler: ({ caller, params, query }) =>
+        control.listGroupRestores(ctx, caller, String(params.project), query),
+    }),
+    route({
+      method: 'get',
+      path: '/projects/:project/group-restores/:groupRestore',
+      tag: 'restores',
+      summary:
+        'A group restore: its phase and progress taken together, and each member restore (by id or name)',
+      access: 'viewer',
+      returns: 'the group restore',
+      handler: ({ caller, params }) =>
+        control.getGroupRestore(ctx, caller, String(params.project), String(params.groupRestore)),
     }),
   ];
   return routes as Route<unknown, unknown>[];
