@@ -26,6 +26,7 @@ export type {
 /** Request bodies as callers write them (fields with defaults may be left out). */
 export type ClusterRequest = z.input<typeof control.clusterInput>;
 export type WorkspaceRequest = z.input<typeof control.workspaceInput>;
+export type ClusterUpdateRequest = z.input<typeof control.clusterUpdate>;
 export type PolicyRequest = z.input<typeof control.policyInput>;
 export type BackupRequest = z.input<typeof control.backupInput>;
 export type RestoreRequest = z.input<typeof control.restoreInput>;
@@ -91,7 +92,7 @@ function networkReason(error: unknown): string {
 }
 
 const enc = encodeURIComponent;
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A client of one control plane, acting as the owner of one API token. */
 export class ApiClient {
@@ -175,6 +176,44 @@ export class ApiClient {
   deleteProject(name: string) {
     return this.none('DELETE', `/projects/${enc(name)}`);
   }
+  renameProject(project: string, name: string) {
+    return this.json<control.ProjectView>('PATCH', p(project), { name });
+  }
+  projectContents(project: string) {
+    return this.json<control.ProjectContentsView>('GET', `${p(project)}/contents`);
+  }
+
+  // People: who is signed in, users, project members, the caller's tokens
+  me() {
+    return this.json<{ user: control.UserView; projects: control.ProjectView[] }>('GET', '/me');
+  }
+  listUsers() {
+    return this.json<control.UserView[]>('GET', '/users');
+  }
+  createUser(body: { name: string; isAdmin?: boolean }) {
+    return this.json<{ user: control.UserView; token: string }>('POST', '/users', body);
+  }
+  deleteUser(user: string) {
+    return this.none('DELETE', `/users/${enc(user)}`);
+  }
+  listMembers(project: string) {
+    return this.json<control.MemberView[]>('GET', `/projects/${enc(project)}/members`);
+  }
+  async setMember(project: string, user: string, role: control.MemberView['role']) {
+    await (await this.send('PUT', `/projects/${enc(project)}/members/${enc(user)}`, { role })).body?.cancel();
+  }
+  removeMember(project: string, user: string) {
+    return this.none('DELETE', `/projects/${enc(project)}/members/${enc(user)}`);
+  }
+  listTokens() {
+    return this.json<control.TokenView[]>('GET', '/tokens');
+  }
+  createToken(body: control.TokenRequest) {
+    return this.json<control.CreatedTokenView>('POST', '/tokens', body);
+  }
+  revokeToken(id: string) {
+    return this.none('DELETE', `/tokens/${enc(id)}`);
+  }
 
   // Clusters
   listClusters(project: string) {
@@ -192,6 +231,13 @@ export class ApiClient {
   deleteCluster(project: string, cluster: string) {
     return this.none('DELETE', `${p(project)}/clusters/${enc(cluster)}`);
   }
+  /** Renames a cluster and/or replaces its kubeconfig (checked against the cluster before it is saved). */
+  updateCluster(project: string, cluster: string, body: ClusterUpdateRequest) {
+    return this.json<control.ClusterView>('PATCH', `${p(project)}/clusters/${enc(cluster)}`, body);
+  }
+  clusterRemoval(project: string, cluster: string) {
+    return this.json<control.ClusterRemovalView>('GET', `${p(project)}/clusters/${enc(cluster)}/removal`);
+  }
 
   // Workspaces
   listWorkspaces(project: string) {
@@ -205,6 +251,9 @@ export class ApiClient {
   }
   deleteWorkspace(project: string, workspace: string) {
     return this.none('DELETE', `${p(project)}/workspaces/${enc(workspace)}`);
+  }
+  updateWorkspace(project: string, workspace: string, body: Partial<WorkspaceRequest>) {
+    return this.json<control.WorkspaceView>('PATCH', `${p(project)}/workspaces/${enc(workspace)}`, body);
   }
 
   // Locations

@@ -5,6 +5,7 @@ import { BackupExistsError, BackupInputError, BackupNotFoundError } from '../bac
 import { KubeApiError, KubeConnectionError, KubeconfigError } from '../kube/index.ts';
 import { RestoreInputError } from '../restore/index.ts';
 import { LocationError } from '../storage/index.ts';
+import { addAdminCommands } from './admin-command.ts';
 import { ApiError } from './api-client.ts';
 import { addBackupCommands } from './backup-commands.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
@@ -15,6 +16,9 @@ import {
   addProjectCommands,
   addWorkspaceCommands,
 } from './remote/index.ts';
+import { addMemberCommands } from './remote/members.ts';
+import { addTokenCommands } from './remote/tokens.ts';
+import { addUserCommands } from './remote/users.ts';
 import { addRestoreCommands } from './restore-commands.ts';
 import { addServeCommand } from './serve-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
@@ -42,7 +46,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   addClusterCommands(program, io, setExit);
   addWorkspaceCommands(program, io);
   addPolicyCommands(program, io);
+  addUserCommands(program, io);
+  addMemberCommands(program, io);
+  addTokenCommands(program, io);
   addServeCommand(program, io);
+  addAdminCommands(program, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit;
