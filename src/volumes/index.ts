@@ -61,3 +61,4 @@ export {
   type TakeSnapshotsOptions,
   takeSnapshots,
 } from './take.ts';
+export * from './repository/index.ts';
