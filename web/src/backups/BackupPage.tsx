@@ -175,7 +175,11 @@ function BackupStats(props: { backup: BackupView; locationName: string }) {
         {backup.cluster.name ? (
           <Link to={['p', project, 'clusters', backup.cluster.name]}>{backup.cluster.name}</Link>
         ) : (
-          <span className="muted">unknown (removed)</span>
+          <span className="muted">
+            {backup.trigger === 'sync' && !backup.cluster.id
+              ? 'not recorded (found in the bucket)'
+              : 'unknown (removed)'}
+          </span>
         )}
       </Stat>
       <Stat label="Trigger">{triggerLabel[backup.trigger]}</Stat>

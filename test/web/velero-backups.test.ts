@@ -1,0 +1,160 @@
+/**
+ * A backup Velero made, found by sync, through the API and in real Chromium: hand-built in Velero's layout (no
+ * Lifeboat content index, no size annotation) in the test bed's MinIO, it is recorded with its tarball's
+ * size; its contents are listed from Velero's resource list, which the API and the console say; its unset
+ * snapshotVolumes is Velero's default, told apart from an explicit false. Screenshots go to
+ * test-results/console/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type RunningServer, serve } from '../../src/api/index.ts';
+import type { BackupView, ContentsView } from '../../src/api/types.ts';
+import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import { minioLocationBody, testMasterKey } from '../support/control.ts';
+import { uniqueName } from '../support/kube.ts';
+import { writeVeleroBackup } from '../support/velero-backup.ts';
+import { minioCredentials, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+
+const shots = join('test-results', 'console');
+
+describe('a backup Velero made, in the API and the console', () => {
+  let env: TestbedEnv;
+  let store: ObjectStore;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let tarballBytes = 0;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-velero-web-'));
+  const project = uniqueName('velero-web');
+  const prefix = uniqueName('velero-web');
+  const ns = uniqueName('vshop');
+  const unset = uniqueName('velero-unset');
+  const off = uniqueName('velero-off');
+  const backups = new Map<string, BackupView>();
+
+  const call = async <T>(method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, text, body: (text ? JSON.parse(text) : {}) as T };
+  };
+
+  before(async () => {
+    env = await useTestbed();
+    mkdirSync(shots, { recursive: true });
+    store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
+      s3Credentials: minioCredentials(env),
+    });
+    ({ tarballBytes } = await writeVeleroBackup(store, unset, ns));
+    await writeVeleroBackup(store, off, ns, { snapshotVolumes: false });
+    server = await serve({
+      port: 0,
+      dataDir,
+      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
+      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
+      jobs: { pollMs: 200 },
+      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
+    });
+    assert.equal((await call('POST', '/projects', { name: project })).status, 201);
+    const location = await call(
+      'POST',
+      `/projects/${project}/locations`,
+      minioLocationBody(env, 'minio', prefix),
+    );
+    assert.equal(location.status, 201, location.text);
+    await server.plane.syncLocations();
+    const listed = await call<BackupView[]>('GET', `/projects/${project}/backups?location=minio`);
+    for (const backup of listed.body) backups.set(backup.name, backup);
+    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close(5000);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (store) {
+      const keys: string[] = [];
+      for await (const object of store.list('')) keys.push(object.key);
+      await store.delete(keys);
+      await store.close();
+    }
+  });
+
+  test("sync records it with its tarball's size and tells Velero's unset snapshotVolumes from false", () => {
+    const found = backups.get(unset);
+    assert.ok(found, [...backups.keys()].join(' '));
+    assert.equal(found.phase, 'Completed');
+    assert.equal(found.bytes, tarballBytes);
+    assert.equal(found.options.includeDisks, false);
+    assert.equal(found.options.includeDisksSource, 'velero-unset');
+    assert.equal(backups.get(off)?.options.includeDisksSource, 'velero-set');
+  });
+
+  test('its contents come from the resource list, and the API says so', async () => {
+    const id = backups.get(unset)?.id ?? '';
+    const answer = await call<ContentsView>('GET', `/projects/${project}/backups/${id}/contents`);
+    assert.equal(answer.status, 200, answer.text);
+    const contents = answer.body;
+    assert.deepEqual(
+      [contents.source, contents.indexed, contents.warning, contents.totalItems],
+      ['velero-resource-list', false, null, 4],
+    );
+    assert.deepEqual(contents.namespaces, [
+      { namespace: null, kinds: [{ kind: 'Namespace', group: '', items: [ns] }] },
+      {
+        namespace: ns,
+        kinds: [
+          { kind: 'ConfigMap', group: '', items: ['settings'] },
+          { kind: 'Deployment', group: 'apps', items: ['web'] },
+          { kind: 'Secret', group: '', items: ['settings'] },
+        ],
+      },
+    ]);
+  });
+
+  test('the backup page shows its size, Velero’s default disks and its contents, saying where they come from', async () => {
+    const id = backups.get(unset)?.id ?? '';
+    await page.goto(`${server.url}/#/p/${project}/backups/${id}`);
+    await page.getByRole('heading', { name: 'Contents' }).waitFor();
+    const stat = (label: string) =>
+      page.locator('.stat').filter({ has: page.locator('.label', { hasText: label }) });
+    const size = String(await stat('Size').locator('.value').textContent());
+    assert.match(size, /\d/);
+    assert.notEqual(size.trim(), '0 B');
+    await stat('Cluster').getByText('not recorded (found in the bucket)').waitFor();
+    await stat('Disks').getByText('Not set').waitFor();
+    await stat('Disks').getByText("Velero's default: snapshots where a snapshotter is configured").waitFor();
+    await page.getByText(/Velero recorded no volumes/).waitFor();
+    await page
+      .getByRole('note')
+      .getByText(/Listed from Velero's resource list.*no per-object checksums/)
+      .waitFor();
+    await page.getByText('4 objects in all.').waitFor();
+    await page.locator('.tree summary').filter({ hasText: ns }).click();
+    await page.getByText('Deployment (1)').waitFor();
+    await page.getByText('Secret (1)').waitFor();
+    assert.equal(await page.getByText(/not made by Lifeboat|no Lifeboat index/).count(), 0);
+    await page.screenshot({ path: join(shots, 'velero-backup.png'), fullPage: true });
+
+    await page.goto(`${server.url}/#/p/${project}/backups/${backups.get(off)?.id ?? ''}`);
+    await page.getByRole('heading', { name: 'Contents' }).waitFor();
+    await stat('Disks').getByText('Not asked for').waitFor();
+  });
+});
