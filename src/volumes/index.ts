@@ -39,6 +39,7 @@ export {
   veleroSnapshot,
   volumeInfoOf,
 } from './record.ts';
+export * from './repository/index.ts';
 export { snapshotApiVersion } from './resources.ts';
 export {
   provisionSource,
@@ -61,4 +62,3 @@ export {
   type TakeSnapshotsOptions,
   takeSnapshots,
 } from './take.ts';
-export * from './repository/index.ts';
