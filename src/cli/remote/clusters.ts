@@ -1,4 +1,6 @@
-/** `lifeboat cluster list | register | get | check | delete` (remote mode only). */
+/**
+ * `lifeboat cluster list | register | get | check | rotate-kubeconfig | rename | remove` (remote mode only).
+ */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ClusterView } from '../api-client.ts';
@@ -67,12 +69,7 @@ export function addClusterCommands(program: Command, io: CliIo, setExit: (code: 
       ) => {
         const remote = requireRemote(io, command);
         const format = outputFormat(flags.output);
-        let kubeconfig: string;
-        try {
-          kubeconfig = await readFile(flags.kubeconfig, 'utf8');
-        } catch (error) {
-          throw new UsageError(`--kubeconfig: cannot read ${flags.kubeconfig}: ${(error as Error).message}`);
-        }
+        const kubeconfig = await readKubeconfig(flags.kubeconfig);
         const view = await remote.api.registerCluster(remote.project(), {
           name,
           kubeconfig,
@@ -115,15 +112,81 @@ export function addClusterCommands(program: Command, io: CliIo, setExit: (code: 
     });
 
   cluster
-    .command('delete')
-    .description('remove a cluster from the project (its backups stay in their locations)')
+    .command('rotate-kubeconfig')
+    .description(
+      'replace a cluster’s kubeconfig (a rotated token, a renewed certificate): saved only once it works against the same cluster; otherwise the current one stays and the reason is printed',
+    )
     .argument('<name>', 'cluster name')
+    .requiredOption('--kubeconfig <file>', 'the new kubeconfig file of the cluster')
+    .option('--context <name>', 'kubeconfig context to use (default: its current context)')
     .option('-o, --output <format>', 'json for machine-readable output')
-    .action(async (name: string, flags: { output?: string }, command: Command) => {
+    .action(
+      async (
+        name: string,
+        flags: { kubeconfig: string; context?: string; output?: string },
+        command: Command,
+      ) => {
+        const remote = requireRemote(io, command);
+        const format = outputFormat(flags.output);
+        const view = await remote.api.updateCluster(remote.project(), name, {
+          kubeconfig: await readKubeconfig(flags.kubeconfig),
+          ...(flags.context ? { context: flags.context } : {}),
+        });
+        if (format === 'json') return printJson(io, view);
+        io.stdout(
+          `Cluster "${view.name}": new kubeconfig saved (${view.server ?? '-'}): ${healthLine(view)}\n`,
+        );
+      },
+    );
+
+  cluster
+    .command('rename')
+    .description('rename a cluster (its backups and restores show the new name)')
+    .argument('<name>', 'cluster name')
+    .argument('<new-name>', 'its new name (lower-case letters, digits and -)')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (name: string, newName: string, flags: { output?: string }, command: Command) => {
       const remote = requireRemote(io, command);
       const format = outputFormat(flags.output);
-      await remote.api.deleteCluster(remote.project(), name);
-      if (format === 'json') return printJson(io, { name, deleted: true });
-      io.stdout(`Cluster "${name}" removed (its backups stay in their locations)\n`);
+      const view = await remote.api.updateCluster(remote.project(), name, { name: newName });
+      if (format === 'json') return printJson(io, view);
+      io.stdout(`Cluster "${name}" renamed "${view.name}"\n`);
     });
+
+  cluster
+    .command('remove')
+    .alias('delete')
+    .description(
+      'remove a cluster from the project: its backups stay in their locations, its backup policy is deleted, it leaves its workspaces; refused while a backup or restore of it runs',
+    )
+    .argument('<name>', 'cluster name')
+    .option('--dry-run', 'say what removing it would do, and change nothing')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (name: string, flags: { dryRun?: boolean; output?: string }, command: Command) => {
+      const remote = requireRemote(io, command);
+      const format = outputFormat(flags.output);
+      const removal = await remote.api.clusterRemoval(remote.project(), name);
+      if (flags.dryRun) {
+        if (format === 'json') printJson(io, removal);
+        else
+          io.stdout(`Removing cluster "${removal.cluster.name}" would do this:\n${bullets(removal.summary)}`);
+        if (removal.blockedBy.length > 0) setExit(exitCodes.failed);
+        return;
+      }
+      await remote.api.deleteCluster(remote.project(), name);
+      if (format === 'json') return printJson(io, { ...removal, removed: true });
+      io.stdout(`Cluster "${removal.cluster.name}" removed.\n${bullets(removal.summary)}`);
+    });
+}
+
+function bullets(lines: string[]): string {
+  return lines.map((line) => `  - ${line}\n`).join('');
+}
+
+async function readKubeconfig(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--kubeconfig: cannot read ${file}: ${(error as Error).message}`);
+  }
 }

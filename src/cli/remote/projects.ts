@@ -1,4 +1,4 @@
-/** `lifeboat project list | create | delete` (remote mode only). */
+/** `lifeboat project list | create | rename | delete` (remote mode only). */
 import type { Command } from 'commander';
 import { outputFormat, printJson } from '../context.ts';
 import type { CliIo } from '../io.ts';
@@ -47,8 +47,26 @@ export function addProjectCommands(program: Command, io: CliIo): void {
     });
 
   project
+    .command('rename')
+    .description('rename a project (its admins); everything in it stays')
+    .argument('<name>', 'project name')
+    .argument('<new-name>', 'its new name (lower-case letters, digits and -)')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .action(async (name: string, newName: string, flags: { output?: string }, command: Command) => {
+      const remote = requireRemote(io, command);
+      const format = outputFormat(flags.output);
+      const renamed = await remote.api.renameProject(name, newName);
+      if (format === 'json') return printJson(io, renamed);
+      io.stdout(
+        `Project "${name}" renamed "${renamed.name}": use --project ${renamed.name} (or LIFEBOAT_PROJECT) from now on\n`,
+      );
+    });
+
+  project
     .command('delete')
-    .description('delete a project that has no backups (Lifeboat administrators only)')
+    .description(
+      'delete an empty project: no clusters, workspaces, backup locations or backups (Lifeboat administrators only)',
+    )
     .argument('<name>', 'project name')
     .option('-o, --output <format>', 'json for machine-readable output')
     .action(async (name: string, flags: { output?: string }, command: Command) => {
