@@ -8,9 +8,11 @@ import { ClustersPage } from './clusters/ClustersPage.tsx';
 import { EmptyState, ErrorNote, Field } from './components/ui.tsx';
 import { userTimeZone } from './format.ts';
 import { LocationsPage } from './locations/LocationsPage.tsx';
+import { PeoplePage } from './people/PeoplePage.tsx';
 import { RestorePage } from './restores/RestorePage.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 import { SessionProvider, useMe, useSession } from './session.tsx';
+import { TokensPage } from './tokens/TokensPage.tsx';
 import { WorkspacePage } from './workspaces/WorkspacePage.tsx';
 import { WorkspacesPage } from './workspaces/WorkspacesPage.tsx';
 
@@ -87,12 +89,14 @@ function SignedIn(props: { signOut: () => void }) {
   const [section, projectName] = location.path;
   const first = me.data?.projects[0];
   const atProject = section === 'p' && Boolean(projectName);
+  // The user's own pages (their tokens) belong to no project.
+  const atAccount = section === 'tokens';
   useEffect(() => {
-    if (!atProject && first) navigate(['p', first.name, 'clusters']);
-  }, [atProject, first]);
+    if (!atProject && !atAccount && first) navigate(['p', first.name, 'clusters']);
+  }, [atProject, atAccount, first]);
   if (me.isPending) return <p className="loading">Loading…</p>;
   if (me.error) return <ErrorNote error={me.error} title="Cannot load your account" />;
-  if (!atProject && first) return null;
+  if (!atProject && !atAccount && first) return null;
   return (
     <SessionProvider
       me={me.data}
@@ -114,6 +118,7 @@ function Frame(props: { children: React.ReactNode }) {
   const nav = [
     { id: 'clusters', label: 'Clusters' },
     { id: 'workspaces', label: 'Workspaces' },
+    { id: 'people', label: 'People' },
     { id: 'settings', label: 'Project Settings' },
   ];
   return (
@@ -157,6 +162,13 @@ function Frame(props: { children: React.ReactNode }) {
             {session.user.name}
             {project ? ` · ${project.role}` : ''}
           </span>
+          <a
+            href="#/tokens"
+            className={location.path[0] === 'tokens' ? 'active' : undefined}
+            aria-current={location.path[0] === 'tokens' ? 'page' : undefined}
+          >
+            Tokens
+          </a>
           <button type="button" onClick={session.signOut}>
             Sign out
           </button>
@@ -170,6 +182,7 @@ function Frame(props: { children: React.ReactNode }) {
 function Screen() {
   const session = useSession();
   const { path, query } = useLocation();
+  if (path[0] === 'tokens') return <TokensPage />;
   if (!session.project) return session.projects.length > 0 ? <UnknownProject /> : <NoProject />;
   const [, , section, id, sub] = path;
   switch (section) {
@@ -181,6 +194,8 @@ function Screen() {
       return id ? <BackupPage backup={id} /> : <ClustersPage />;
     case 'restores':
       return id ? <RestorePage restore={id} /> : <ClustersPage />;
+    case 'people':
+      return <PeoplePage />;
     case 'settings':
       return <LocationsPage key={sub ?? 'locations'} />;
     default:

@@ -56,7 +56,7 @@ export function addMemberCommands(program: Command, io: CliIo): void {
       const project = remote.project();
       await remote.api.setMember(project, user, role);
       if (format === 'json') return printJson(io, { project, user, role });
-      io.stdout(`"${user}" is ${role === 'admin' ? 'an' : 'a'} ${role} of project "${project}"\n`);
+      io.stdout(`"${user}" is ${role === 'viewer' ? 'a' : 'an'} ${role} of project "${project}"\n`);
     });
 
   member

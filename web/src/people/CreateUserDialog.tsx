@@ -1,0 +1,91 @@
+/**
+ * Creating a user (Lifeboat administrators): a name, whether they administer Lifeboat, and their role in
+ * this project. The dialog then shows their first token this once, to hand over.
+ */
+import { type FormEvent, useState } from 'react';
+import type { Role, UserView } from '../../../src/api/types.ts';
+import { ApiError } from '../api.ts';
+import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
+import { CopyButton } from '../locations/CopyButton.tsx';
+import { useCreateUser } from './people-queries.ts';
+import { RoleChoice } from './RoleChoice.tsx';
+
+export function CreateUserDialog(props: { project: string; onClose: () => void }) {
+  const create = useCreateUser(props.project);
+  const [name, setName] = useState('');
+  const [isAdmin, setIsAdmin] = useState(false);
+  const [role, setRole] = useState<Role | null>('viewer');
+  const [created, setCreated] = useState<{ user: UserView; token: string; memberError: unknown }>();
+  const error = create.error;
+  const nameError = error instanceof ApiError && error.status === 400 ? error.issue('name') : undefined;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ name: name.trim(), isAdmin, role }, { onSuccess: setCreated });
+  };
+
+  if (created)
+    return (
+      <Dialog title="User created" onClose={props.onClose}>
+        <div>
+          <p>
+            <strong>{created.user.name}</strong> was created
+            {role && !created.memberError
+              ? ` and is ${role === 'viewer' ? 'a' : 'an'} ${role} of ${props.project}`
+              : ''}
+            . Hand them their first token privately: it is shown only this once. They sign in with it and make
+            their own tokens.
+          </p>
+          <ErrorNote error={created.memberError} title={`Not added to ${props.project}`} />
+          <div className="field">
+            <label htmlFor="new-user-token">First token</label>
+            <input
+              id="new-user-token"
+              style={{ fontFamily: 'ui-monospace, Menlo, monospace' }}
+              readOnly
+              value={created.token}
+              onFocus={(event) => event.target.select()}
+            />
+          </div>
+          <CopyButton text={created.token} label="Copy token" />
+          <div className="form-actions">
+            <button type="button" className="primary" onClick={props.onClose}>
+              Done
+            </button>
+          </div>
+        </div>
+      </Dialog>
+    );
+
+  return (
+    <Dialog title="New user" onClose={props.onClose}>
+      <form onSubmit={submit}>
+        <Field label="User name" error={nameError} hint="Lower-case letters, digits and '-'.">
+          {(id) => (
+            <input
+              id={id}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              autoComplete="off"
+              required
+            />
+          )}
+        </Field>
+        <label className="check">
+          <input type="checkbox" checked={isAdmin} onChange={(event) => setIsAdmin(event.target.checked)} />
+          Lifeboat administrator (admin of every project; creates projects and users)
+        </label>
+        <RoleChoice value={role} onChange={setRole} allowNone legend={`Role in ${props.project}`} />
+        {error && !nameError ? <ErrorNote error={error} /> : null}
+        <div className="form-actions">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={create.isPending || !name.trim()}>
+            Create user
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
