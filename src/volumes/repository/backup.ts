@@ -64,8 +64,8 @@ export async function backupDirectory(
   let walker: Walker | undefined;
   try {
     const { index } = await loadIndex(repo);
-    const parentTree = options.parent ? (await repo.loadSnapshot(options.parent)).tree : undefined;
     const parentId = options.parent ? await repo.resolveSnapshotId(options.parent) : undefined;
+    const parentTree = parentId ? (await repo.loadSnapshot(parentId)).tree : undefined;
     walker = new Walker(
       repo,
       new Uploader(repo, index, options.uploader),
@@ -181,8 +181,9 @@ class Walker {
     const names = (await readdir(path, { encoding: 'buffer' })).sort(Buffer.compare);
     const previous = new Map<string, TreeNode>();
     if (parentTree) {
-      for (const node of (await this.trees.load(parentTree)).nodes)
-        previous.set(nodeName(node).toString('latin1'), node);
+      // A parent listing that cannot be read only costs reading this directory's files again.
+      const parent = await this.trees.load(parentTree).catch(() => undefined);
+      for (const node of parent?.nodes ?? []) previous.set(nodeName(node).toString('latin1'), node);
     }
     const pending: PendingNode[] = [];
     for (const name of names) {
@@ -297,7 +298,10 @@ class Walker {
     } finally {
       await file.close();
     }
-    return { size, content: Promise.all(ids) };
+    const content = Promise.all(ids);
+    // Awaited when the directory's tree is written; until then a failed upload must not go unhandled.
+    content.catch(() => {});
+    return { size, content };
   }
 }
 

@@ -53,8 +53,9 @@ export interface PruneResult {
   deletedPacks: number;
   /** Packs whose needed blobs were copied into new packs, then deleted. */
   repackedPacks: number;
-  /** Packs partly unneeded but below the threshold: kept as they are. */
+  /** Packs partly unneeded but below the threshold: kept as they are, with this many unneeded bytes. */
   keptPartlyUsedPacks: number;
+  unusedBytesKept: number;
   /** Packs no index listed, deleted (older than the grace period) and kept (younger). */
   deletedUnindexedPacks: number;
   keptUnindexedPacks: number;
@@ -107,6 +108,7 @@ export async function pruneRepository(repo: Repository, options: PruneOptions = 
       deletedPacks: 0,
       repackedPacks: 0,
       keptPartlyUsedPacks: 0,
+      unusedBytesKept: 0,
       deletedUnindexedPacks: 0,
       keptUnindexedPacks: 0,
       deletedBytes: 0,
@@ -132,7 +134,10 @@ export async function pruneRepository(repo: Repository, options: PruneOptions = 
         remove.push(pack);
         result.repackedPacks++;
       } else {
-        if (neededBytes < total) result.keptPartlyUsedPacks++;
+        if (neededBytes < total) {
+          result.keptPartlyUsedPacks++;
+          result.unusedBytesKept += total - neededBytes;
+        }
         keep.push({ id: pack, blobs: entries });
       }
     }
