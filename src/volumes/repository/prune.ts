@@ -79,7 +79,7 @@ export async function pruneRepository(repo: Repository, options: PruneOptions = 
     for await (const info of repo.store.list(repoKeys.dataDir)) {
       stored.set(repoKeys.idOf(info.key), { size: info.size, time: info.lastModified?.getTime() ?? 0 });
     }
-    const snapshots = await repo.snapshots();
+    const snapshots = await repo.snapshots({ strict: true });
     const marked = await markUsed(snapshots, new TreeLoader(repo, index), options.signal);
     const first = marked.problems[0];
     if (first)

@@ -107,11 +107,21 @@ export class Repository {
     return ids;
   }
 
-  /** Every snapshot, oldest first. A snapshot that cannot be read is an `IntegrityError`. */
-  async snapshots(): Promise<SnapshotEntry[]> {
+  /**
+   * Every snapshot, oldest first. One that cannot be read is left out (one damaged manifest must not stop
+   * every backup from finding its parent; `check` names it), or with `strict` is an `IntegrityError` (prune
+   * must not take its data for unneeded). One deleted meanwhile by a forget is left out.
+   */
+  async snapshots(options: { strict?: boolean } = {}): Promise<SnapshotEntry[]> {
     const entries: SnapshotEntry[] = [];
     for (const id of await this.listIds(repoKeys.snapshotsDir)) {
-      entries.push({ id, manifest: await this.loadSnapshot(id) });
+      try {
+        entries.push({ id, manifest: await this.loadSnapshot(id) });
+      } catch (error) {
+        if (error instanceof SnapshotNotFoundError || (error as Error).name === 'ObjectNotFoundError')
+          continue;
+        if (options.strict || !(error instanceof IntegrityError)) throw error;
+      }
     }
     return entries.sort((a, b) => a.manifest.time.localeCompare(b.manifest.time));
   }

@@ -16,6 +16,7 @@ import {
   checkRepository,
   IntegrityError,
   openRepository,
+  pruneRepository,
   restoreSnapshot,
   WrongSecretError,
 } from './index.ts';
@@ -125,6 +126,9 @@ test('a tampered snapshot file is refused, and a crafted tree naming ".." cannot
   sealed[sealed.length - 1] = (sealed[sealed.length - 1] as number) ^ 0x80;
   await writeFile(snapshotPath, sealed);
   await assert.rejects(repo.loadSnapshot(snapshotId), IntegrityError);
+  // Listing leaves it out (backups still find their parents); prune refuses to judge its data unneeded.
+  assert.deepEqual(await repo.snapshots(), []);
+  await assert.rejects(pruneRepository(repo), IntegrityError);
 
   // Someone holding the key writes a tree whose entry is named "..": the restore refuses that listing.
   const { index } = await loadIndex(repo);
