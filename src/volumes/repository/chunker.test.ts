@@ -1,6 +1,9 @@
 /** The chunker: sizes within bounds, the same cuts for the same seed, other cuts for another, resync after an insertion. */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Chunker, defaultChunkerParams } from './chunker.ts';
 
@@ -49,4 +52,23 @@ test('an insertion changes only the chunks around it', () => {
   const freshBytes = fresh.reduce((sum, chunk) => sum + chunk.length, 0);
   assert.ok(fresh.length <= 4, `${fresh.length} new chunks`);
   assert.ok(freshBytes < 10 * MiB, `${freshBytes} new bytes`);
+});
+
+test('chunking a file through its read-ahead gives the cuts of the whole buffer, for large and small files', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lb-chunker-'));
+  try {
+    const chunker = new Chunker(randomBytes(32));
+    for (const size of [0, 1000, 600 * 1024, 4 * MiB + 17, 37 * MiB + 5]) {
+      const data = randomBytes(size);
+      const path = join(dir, `f${size}`);
+      await writeFile(path, data);
+      const file = await open(path, 'r');
+      const fromFile: Buffer[] = [];
+      for await (const chunk of chunker.chunks(file, size)) fromFile.push(chunk);
+      await file.close();
+      assert.deepEqual(fromFile.map(digest), chunks(chunker, data).map(digest), `file of ${size} bytes`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -45,6 +45,7 @@ export class Chunker {
   private readonly maskS: number;
   private readonly maskL: number;
   private buffer: Buffer | undefined;
+  private side: Buffer | undefined;
 
   constructor(seed: Uint8Array, params: ChunkerParams = defaultChunkerParams) {
     const bits = Math.log2(params.avg);
@@ -104,38 +105,57 @@ export class Chunker {
     yield* this.rest(file, 0);
   }
 
+  /**
+   * Chunks from `from` to the end. One read of `readAhead` bytes is always in flight into a side buffer
+   * while the chunks already read are cut and stored, so a slow disk and the CPU work overlap.
+   */
   private async *rest(file: FileHandle, from: number): AsyncGenerator<Buffer> {
     const { max } = this.params;
-    this.buffer ??= Buffer.allocUnsafe(2 * max);
+    this.buffer ??= Buffer.allocUnsafe(max + readAhead);
+    this.side ??= Buffer.allocUnsafe(readAhead);
     const buf = this.buffer;
+    const side = this.side;
     let position = from;
     let start = 0;
     let end = 0;
-    let eof = false;
-    for (;;) {
-      if (!eof && end - start < max) {
-        if (start > 0) {
-          buf.copyWithin(0, start, end);
-          end -= start;
-          start = 0;
-        }
-        while (end < buf.length) {
-          const { bytesRead } = await file.read(buf, end, buf.length - end, position);
-          if (bytesRead === 0) {
-            eof = true;
-            break;
+    const readNext = () => {
+      const read = file.read(side, 0, readAhead, position);
+      // Awaited once the window needs it; a failure meanwhile must not count as unhandled.
+      read.catch(() => {});
+      return read;
+    };
+    let pending: Promise<{ bytesRead: number }> | undefined = readNext();
+    try {
+      for (;;) {
+        while (pending && end - start < max) {
+          const { bytesRead } = await pending;
+          pending = undefined;
+          if (bytesRead === 0) break;
+          if (end + bytesRead > buf.length) {
+            buf.copyWithin(0, start, end);
+            end -= start;
+            start = 0;
           }
+          side.copy(buf, end, 0, bytesRead);
           end += bytesRead;
           position += bytesRead;
+          pending = readNext();
         }
+        // Here the window holds `max` bytes, or everything left of the file.
+        if (start === end) return;
+        const length = this.cut(buf, start, end);
+        yield Buffer.from(buf.subarray(start, start + length));
+        start += length;
       }
-      if (start === end) return;
-      const length = this.cut(buf, start, end);
-      yield Buffer.from(buf.subarray(start, start + length));
-      start += length;
+    } finally {
+      // The side buffer must not be written after this returns (it is reused for the next file).
+      await pending?.catch(() => undefined);
     }
   }
 }
+
+/** Bytes read at once, ahead of the chunker. */
+const readAhead = 4 * 1024 * 1024;
 
 async function readFully(file: FileHandle, size: number): Promise<Buffer> {
   const out = Buffer.allocUnsafe(size);
