@@ -1,6 +1,7 @@
 /**
  * The test command: brings one test bed up, runs every test file against it with node:test, and tears
- * the test bed down afterwards — also when tests fail or the run is interrupted.
+ * the test bed down afterwards — also when tests fail or the run is interrupted. The test bed runs Velero
+ * beside its clusters (`up --velero`) for the interoperability tests.
  *   node test/run.ts [node --test arguments or files]
  * With LIFEBOAT_TESTBED_ENV already set, that test bed is used and left running.
  */
@@ -25,7 +26,13 @@ async function main(): Promise<number> {
   try {
     let envFile = process.env.LIFEBOAT_TESTBED_ENV ?? '';
     if (ownTestbed) {
-      envFile = await up({ dir, clusters: 2, log: (line) => process.stderr.write(`${line}\n`) });
+      // With Velero beside the clusters, so the interoperability tests (test/velero) run too.
+      envFile = await up({
+        dir,
+        clusters: 2,
+        velero: true,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
     }
     if (stopping) return 130;
     const patterns = args.some((arg) => !arg.startsWith('-')) ? [] : defaultPatterns;

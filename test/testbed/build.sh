@@ -12,7 +12,9 @@
 #   LIFEBOAT_TESTBED_CACHE   cache root (default: ~/.cache/lifeboat-testbed)
 #   LIFEBOAT_TESTBED_VENDOR  folder holding csi-driver-host-path-*.tar.gz (default: test/testbed/vendor)
 #   build.sh --only NAME...  builds only these components (etcd, forward, fake-gcs, minio, kube, hostpath,
-#                            provisioner, snapshotter, images, lifeboat), prints nothing
+#                            provisioner, snapshotter, images, lifeboat, velero), prints nothing
+#   build.sh --velero        also builds Velero and its AWS plugin (optional: `testbed up --velero`) and links
+#                            them into the bin directory as velero and velero-plugins/
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,6 +29,7 @@ FAKE_GCS_VERSION=v1.56.1
 HOSTPATH_TARBALL=csi-driver-host-path-1f2b2e64-src.tar.gz HOSTPATH_VERSION=v1.18.0
 PROVISIONER_VERSION=v6.4.0
 SNAPSHOTTER_VERSION=v8.7.0
+VELERO_VERSION=v1.18.3 VELERO_AWS_VERSION=v1.14.3  # the AWS plugin's README pairs v1.14 with Velero 1.18
 NODE_PACKAGES=(containerd runc containernetworking-plugins busybox-static umoci skopeo iptables)
 
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
@@ -134,6 +137,23 @@ snapshotter() {
   rm -rf "$out/src"
 }
 
+# Velero (CLI and server are one binary) from a wrapper of its own module (see go/velero/go.mod), and its AWS
+# object-store plugin, which builds unchanged, in plugins/ (what `velero server --plugin-dir` reads).
+# Without DefaultBindAddress=0 controller-runtime's metrics server binds :8080 (two servers would collide).
+velero() {
+  log "building Velero $VELERO_VERSION and velero-plugin-for-aws $VELERO_AWS_VERSION (a cold build takes about 15 minutes)"
+  local pkg=github.com/vmware-tanzu/velero
+  local ld="-s -w -X $pkg/pkg/buildinfo.Version=$VELERO_VERSION -X $pkg/pkg/buildinfo.GitTreeState=clean"
+  ld+=" -X sigs.k8s.io/controller-runtime/pkg/metrics/server.DefaultBindAddress=0"
+  mkdir "$out/plugins"
+  (cd "$here/go/velero" && go build -trimpath -ldflags "$ld" -o "$out/velero" "$pkg/cmd/velero") & local server=$!
+  GOBIN="$out/plugins" go install -trimpath -ldflags "-s -w" \
+    "github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws@$VELERO_AWS_VERSION" || { wait $server; return 1; }
+  wait $server || return 1
+  # Its CRDs, as `velero install` would create them (up applies them before starting the servers).
+  KUBECONFIG=/dev/null "$out/velero" install --crds-only --dry-run -o json >"$out/crds.json"
+}
+
 # oci_image NAME ROOTFS CONFIG... — packs ROOTFS as image NAME:testbed into $out/NAME.tar (docker archive).
 oci_image() {
   local name=$1 rootfs=$2; shift 2
@@ -222,6 +242,8 @@ gcs_dir="$cache/$(stamp fake-gcs "$FAKE_GCS_VERSION")"
 hostpath_dir="$cache/$(stamp hostpath "$HOSTPATH_TARBALL" "$HOSTPATH_VERSION")"
 provisioner_dir="$cache/$(stamp provisioner "$PROVISIONER_VERSION")"
 snapshotter_dir="$cache/$(stamp snapshotter "$SNAPSHOTTER_VERSION")"
+velero_dir="$cache/$(stamp velero "$VELERO_VERSION" "$VELERO_AWS_VERSION" \
+  "$(cat "$here/go/velero/go.mod" "$here/go/velero/go.sum")" "$(declare -f velero)")"
 lifeboat_base_dir="$cache/$(stamp lifeboat-base "$(sha256sum "$root/node_modules/node/bin/node" "$root/package-lock.json")" \
   "$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null)" "$(declare -f lifeboat_base busybox_rootfs)")"
 lifeboat_dir="$cache/$(stamp lifeboat "$lifeboat_base_dir" "$(declare -f lifeboat_image)" \
@@ -244,6 +266,7 @@ build() {
       build_into "$hostpath_dir" hostpath ;;
     provisioner) build_into "$provisioner_dir" provisioner ;;
     snapshotter) build_into "$snapshotter_dir" snapshotter ;;
+    velero) build_into "$velero_dir" velero ;;
     images) apt_install "node images" busybox-static umoci skopeo && build_into "$images_dir" images ;;
     lifeboat)
       apt_install "node images" busybox-static umoci && build_into "$lifeboat_base_dir" lifeboat_base &&
@@ -269,16 +292,20 @@ build_all() {
 }
 
 if [[ ${1:-} == --only ]]; then shift; build_all "$@"; exit; fi
+with_velero=0
+if [[ ${1:-} == --velero ]]; then with_velero=1; shift; fi
+[[ $# -eq 0 ]] || { log "FAILED: unknown arguments $*"; exit 2; }
 
-# Four lanes, none sharing packages with another: Kubernetes (then the images that need its pause
-# program, then Lifeboat's), each CSI sidecar, and the small builds one after another. Go parallelises
-# each build over the cores already; the lanes overlap downloads, links and the longest builds.
+# Four lanes (five with --velero), none sharing packages with another: Kubernetes (then the images that need
+# its pause program, then Lifeboat's), each CSI sidecar, the small builds one after another, and Velero. Go
+# parallelises each build over the cores already; the lanes overlap downloads, links and the longest builds.
 apt_install "nodes" "${NODE_PACKAGES[@]}"
 small() { local name; for name in etcd forward fake-gcs minio hostpath; do build "$name" || return 1; done; }
 lanes=()
 small & lanes+=($!)
 build provisioner & lanes+=($!)
 build snapshotter & lanes+=($!)
+if [[ $with_velero -eq 1 ]]; then build velero & lanes+=($!); fi
 failed=0
 { build kube && build images && build lifeboat; } || failed=1
 for lane in "${lanes[@]}"; do wait "$lane" || failed=1; done
@@ -295,6 +322,8 @@ ln -s "$kube_dir"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet
 ln -s "$snapshotter_dir/crds" "$tmp/snapshot-crds"
 ln -s "$images_dir/pause.tar" "$images_dir/busybox.tar" "$tmp/"
 ln -s "$lifeboat_dir/oci" "$tmp/lifeboat-image"
+# Velero's folder: velero (CLI and server), plugins/, crds.json.
+if [[ $with_velero -eq 1 ]]; then ln -s "$velero_dir" "$tmp/velero-build"; fi
 for command in chromium containerd containerd-shim-runc-v2 ctr runc iptables; do
   ln -s "$(command -v "$command")" "$tmp/"
 done

@@ -1,11 +1,11 @@
 /**
- * `npm run testbed -- up [--clusters N] [--dir DIR] [--no-nodes]` and `npm run testbed -- down [--dir DIR]`.
+ * `npm run testbed -- up [--clusters N] [--dir DIR] [--no-nodes] [--velero]` and `npm run testbed -- down [--dir DIR]`.
  */
 import { parseArgs } from 'node:util';
 import { down, up } from './testbed.ts';
 
 const usage =
-  'usage: npm run testbed -- up [--clusters N] [--dir DIR] [--nodes | --no-nodes] | down [--dir DIR]';
+  'usage: npm run testbed -- up [--clusters N] [--dir DIR] [--nodes | --no-nodes] [--velero] | down [--dir DIR]';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -16,6 +16,8 @@ async function main(): Promise<number> {
       dir: { type: 'string' },
       // A real node and CSI storage per cluster; --no-nodes leaves them out (a faster up, for suites that need no pods).
       nodes: { type: 'boolean' },
+      // Velero beside every cluster, for the interoperability tests and the side-by-side benchmark.
+      velero: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -31,14 +33,15 @@ async function main(): Promise<number> {
       ...(dir === undefined ? {} : { dir }),
       clusters,
       ...(values.nodes === undefined ? {} : { nodes: values.nodes }),
+      ...(values.velero === undefined ? {} : { velero: values.velero }),
       log: (line) => console.error(line),
     });
     console.log(envFile);
     return 0;
   }
   if (command === 'down') {
-    if (values.clusters !== undefined || values.nodes !== undefined) {
-      console.error(`--clusters and --nodes are for up only\n${usage}`);
+    if (values.clusters !== undefined || values.nodes !== undefined || values.velero !== undefined) {
+      console.error(`--clusters, --nodes and --velero are for up only\n${usage}`);
       return 2;
     }
     await down(dir === undefined ? {} : { dir });

@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultDir, down, readEnv, type TestbedEnv, up } from './testbed.ts';
+import type { VeleroEnv } from './velero.ts';
 
 export type { StorageEnv } from './csi.ts';
 export type { ClusterEnv } from './kube.ts';
@@ -23,9 +24,11 @@ export {
   type TestbedEnv,
   up,
 } from './testbed.ts';
+export type { VeleroClusterEnv, VeleroEnv } from './velero.ts';
 
 let shared: Promise<TestbedEnv> | undefined;
 let withNodes: Promise<TestbedEnv> | undefined;
+let withVelero: Promise<TestbedEnv & { velero: VeleroEnv }> | undefined;
 
 /** The test bed of this run (started on first use when the file runs on its own). */
 export function useTestbed(): Promise<TestbedEnv> {
@@ -46,13 +49,39 @@ export function useTestbedWithNodes(): Promise<TestbedEnv> {
   return withNodes;
 }
 
+/** The test bed was started without Velero, which the test needs. */
+export class VeleroMissingError extends Error {
+  override readonly name = 'VeleroMissingError';
+  constructor(envFile: string) {
+    super(
+      `this test needs Velero beside the test bed, and ${envFile} has none: start the test bed with \`npm run testbed -- up --velero\` (npm test does), or run the file without LIFEBOAT_TESTBED_ENV to get a private one`,
+    );
+  }
+}
+
+/**
+ * A test bed with nodes, CSI storage and Velero beside every cluster (`up --velero`): this run's, or a
+ * private one when the file runs on its own. Rejects with `VeleroMissingError` when this run's test bed was
+ * started without Velero.
+ */
+export function useTestbedWithVelero(): Promise<TestbedEnv & { velero: VeleroEnv }> {
+  withVelero ??= (async () => {
+    const envFile = process.env.LIFEBOAT_TESTBED_ENV;
+    const env = envFile ? await readEnv(envFile) : await privateTestbed('velero', true, true);
+    if (!env.velero) throw new VeleroMissingError(envFile ?? 'the private test bed');
+    if (!env.images) throw new Error(`the test bed of ${envFile} has no nodes: start it without --no-nodes`);
+    return { ...env, velero: env.velero };
+  })();
+  return withVelero;
+}
+
 async function load(): Promise<TestbedEnv> {
   const envFile = process.env.LIFEBOAT_TESTBED_ENV;
   if (envFile) return readEnv(envFile);
   return privateTestbed('file');
 }
 
-async function privateTestbed(kind: string, nodes?: boolean): Promise<TestbedEnv> {
+async function privateTestbed(kind: string, nodes?: boolean, velero?: boolean): Promise<TestbedEnv> {
   const dir = join(defaultDir, `${kind}-${process.pid}`);
   // A private test bed's folder goes too (its nodes' image stores are large).
   const teardown = () => down({ dir }).then(() => rm(dir, { recursive: true, force: true }));
@@ -64,5 +93,13 @@ async function privateTestbed(kind: string, nodes?: boolean): Promise<TestbedEnv
     });
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  return readEnv(await up({ dir, clusters: 2, ...(nodes === undefined ? {} : { nodes }), log }));
+  return readEnv(
+    await up({
+      dir,
+      clusters: 2,
+      ...(nodes === undefined ? {} : { nodes }),
+      ...(velero === undefined ? {} : { velero }),
+      log,
+    }),
+  );
 }

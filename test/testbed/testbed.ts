@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { widgetCrd } from '../support/workload.ts';
 import { registerDriver, type SharedDriver, type StorageEnv, startCsi, startDriver } from './csi.ts';
 import { acquireHost, addAddress, clusterAddresses, type HostNetwork, releaseHost } from './host.ts';
 import { httpCall } from './http.ts';
@@ -33,6 +34,7 @@ import {
   startFakeGcs,
   startMinio,
 } from './stores.ts';
+import { startVelero, type VeleroEnv } from './velero.ts';
 
 /** A cluster's node and storage (when the test bed runs nodes). */
 export interface NodeEnv extends StorageEnv {
@@ -65,6 +67,8 @@ export interface TestbedEnv {
   gcs: GcsEnv;
   azure: AzureEnv;
   postgres: PostgresEnv;
+  /** Present when the test bed was started with `--velero`. */
+  velero?: VeleroEnv;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,6 +89,7 @@ const ownEntries = [
   'processes.json.tmp',
   'nodes.json',
   'forward.log',
+  'velero',
 ];
 /** Kept across `up`s: each node's containerd image store (imports of unchanged images are then quick). */
 const imageStores = 'image-stores';
@@ -93,9 +98,13 @@ interface NodesFile {
   nodes: NodeRecord[];
 }
 
-/** Builds the Go binaries if needed and returns the bin directory (see build.sh). */
-export async function ensureBinaries(log: (line: string) => void = () => {}): Promise<string> {
-  const child = execFile('bash', [join(here, 'build.sh')], { maxBuffer: 1 << 20 });
+/** Builds the Go binaries (and Velero with `velero`) if needed and returns the bin directory (see build.sh). */
+export async function ensureBinaries(
+  log: (line: string) => void = () => {},
+  options: { velero?: boolean } = {},
+): Promise<string> {
+  const args = [join(here, 'build.sh'), ...(options.velero ? ['--velero'] : [])];
+  const child = execFile('bash', args, { maxBuffer: 1 << 20 });
   child.stderr?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.startsWith('testbed build:')) log(line);
   });
@@ -180,6 +189,8 @@ export interface UpOptions {
   clusters?: number;
   /** A real node and CSI storage per cluster (needs root). */
   nodes?: boolean;
+  /** Velero beside every cluster (see velero.ts); its build is cached like the others. */
+  velero?: boolean;
   log?: (line: string) => void;
 }
 
@@ -192,7 +203,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
     throw new Error(`--clusters must be a whole number from 1 to ${clusterNames.length}, got ${count}`);
   }
   await down({ dir });
-  const bin = await ensureBinaries(log);
+  const bin = await ensureBinaries(log, { velero: options.velero ?? false });
   // Only this test bed's own entries go: other test beds (bench, test runs) may live in sub-folders.
   await Promise.all(ownEntries.map((entry) => rm(join(dir, entry), { recursive: true, force: true })));
   await mkdir(dir, { recursive: true });
@@ -262,7 +273,23 @@ export async function up(options: UpOptions = {}): Promise<string> {
       startAzurite(registry, join(dir, 'azurite')),
       createDatabase(databaseName(dir)),
     ]);
-    if (network) await startForwarder(registry, bin, dir, network, clusters, s3);
+    const veleroStarted = Date.now();
+    const [, velero] = await settled([
+      network ? startForwarder(registry, bin, dir, network, clusters, s3) : Promise.resolve(),
+      options.velero
+        ? startVelero(registry, {
+            veleroDir: join(bin, 'velero-build'),
+            kubectl: join(bin, 'kubectl'),
+            dir: join(dir, 'velero'),
+            clusters,
+            s3,
+            // Velero learns the API's resources at start (then every 5 minutes): the CRD of the suite's
+            // workload exists first, so that Velero's backups include its custom resources.
+            crds: [widgetCrd()],
+          })
+        : Promise.resolve(undefined),
+    ]);
+    if (velero) log(`testbed: Velero ready in ${((Date.now() - veleroStarted) / 1000).toFixed(1)} s`);
     const env: TestbedEnv = {
       kubectl: join(bin, 'kubectl'),
       chromium: join(bin, 'chromium'),
@@ -272,12 +299,13 @@ export async function up(options: UpOptions = {}): Promise<string> {
       gcs,
       azure,
       postgres,
+      ...(velero ? { velero } : {}),
     };
     const envFile = join(dir, 'env.json');
     await writeFile(`${envFile}.tmp`, `${JSON.stringify(env, null, 2)}\n`, { mode: 0o600 });
     await rename(`${envFile}.tmp`, envFile);
     log(
-      `testbed: up in ${((Date.now() - started) / 1000).toFixed(1)} s (${count} clusters${network ? ' with nodes and CSI storage' : ''}, MinIO, fake-gcs-server, Azurite, PostgreSQL)`,
+      `testbed: up in ${((Date.now() - started) / 1000).toFixed(1)} s (${count} clusters${network ? ' with nodes and CSI storage' : ''}, MinIO, fake-gcs-server, Azurite, PostgreSQL${velero ? ', Velero' : ''})`,
     );
     return envFile;
   } catch (error) {
