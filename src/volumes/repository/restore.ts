@@ -3,14 +3,15 @@
  * symlink, hard link and empty file at its size; (2) read each needed pack once and write each of its blobs
  * at the offsets of the files that use it (zero chunks are skipped, leaving holes); (3) set owners, modes and
  * times, files before their directories and deepest directories first, so writing never changes a time
- * already set. Memory holds one pack per reader and the list of files, not file contents. An entry that
- * cannot be restored is listed in `problems`; the others are restored.
+ * already set. Memory holds one chunk per pack being read and the list of files, not file contents. An
+ * entry that cannot be restored is listed in `problems`; the others are restored.
  */
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, symlink } from 'node:fs/promises';
 import { type BlobIndex, type BlobLocation, loadIndex } from './blob-index.ts';
 import { RestoreTargetError } from './errors.ts';
-import type { TreeNode } from './format.ts';
-import { openBlob, type PackData, readPack } from './pack.ts';
+import type { BlobEntry, TreeNode } from './format.ts';
+import { openSealedBlob } from './pack.ts';
+import { streamPackBlobs } from './pack-stream.ts';
 import type { Repository } from './repository.ts';
 import { nodeLinkTarget, nodeName, TreeLoader } from './tree.ts';
 
@@ -20,7 +21,7 @@ export interface RestoreOptions {
   onProgress?: (progress: RestoreProgress) => void;
   /** Set each entry's owner (default: when running as root, the only user allowed to). */
   owners?: boolean;
-  /** Packs read at once (default 3). */
+  /** Packs read at once (default 8; each holds one chunk in memory at a time). */
   concurrency?: number;
 }
 
@@ -87,7 +88,7 @@ export async function restoreSnapshot(
       );
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 3 }, reader));
+  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, reader));
   await run.applyMetadata();
   const owners = options.owners ?? process.getuid?.() === 0;
   await setMetadata(target, { ...manifest.root, type: 'dir' }, owners).catch((error: unknown) =>
@@ -219,45 +220,54 @@ class Restorer {
 
   /** Pass 2: reads one pack and writes its blobs where they go. */
   async writePack(pack: string, entries: BlobLocation[]): Promise<void> {
-    let data: PackData;
+    const packEnd = (this.index.packs.get(pack) ?? []).reduce(
+      (end, e) => Math.max(end, e.offset + e.length),
+      0,
+    );
+    const done = new Set<string>();
     try {
-      data = await readPack(this.repo, pack);
-    } catch (error) {
-      this.failBlobs(entries, `pack ${pack} could not be read: ${(error as Error).message}`);
-      return;
-    }
-    for (const entry of entries) {
-      let plain: Buffer;
-      try {
-        plain = await openBlob(this.repo, pack, data, entry);
-      } catch (error) {
-        this.failBlobs([entry], (error as Error).message);
-        continue;
-      }
-      if (this.zero.length < plain.length) this.zero = Buffer.alloc(plain.length);
-      const zero = plain.equals(this.zero.subarray(0, plain.length));
-      for (const place of this.needed.get(entry.id) ?? []) {
-        const target = this.files[place.file] as Placed;
+      await streamPackBlobs(this.repo, pack, entries, packEnd, async (entry, sealed) => {
+        done.add(entry.id);
+        let plain: Buffer;
         try {
-          // A zero chunk is a hole already: the file was created at its size.
-          if (!zero) {
-            const file = await open(target.path, 'r+');
-            try {
-              await file.write(plain, 0, plain.length, place.offset);
-            } finally {
-              await file.close();
-            }
-          }
-          this.bytesWritten += plain.length;
+          plain = await openSealedBlob(this.repo, pack, sealed, entry);
         } catch (error) {
-          this.problem(target.rel, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+          this.failBlobs([entry], (error as Error).message);
+          return;
         }
-      }
-      this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
+        await this.writeBlob(entry, plain);
+      });
+    } catch (error) {
+      const left = entries.filter((entry) => !done.has(entry.id));
+      this.failBlobs(left, `pack ${pack} could not be read: ${(error as Error).message}`);
     }
   }
 
-  private failBlobs(entries: BlobLocation[], reason: string): void {
+  /** Writes one chunk at every place that uses it. */
+  private async writeBlob(entry: BlobEntry, plain: Buffer): Promise<void> {
+    if (this.zero.length < plain.length) this.zero = Buffer.alloc(plain.length);
+    const zero = plain.equals(this.zero.subarray(0, plain.length));
+    for (const place of this.needed.get(entry.id) ?? []) {
+      const target = this.files[place.file] as Placed;
+      try {
+        // A zero chunk is a hole already: the file was created at its size.
+        if (!zero) {
+          const file = await open(target.path, 'r+');
+          try {
+            await file.write(plain, 0, plain.length, place.offset);
+          } finally {
+            await file.close();
+          }
+        }
+        this.bytesWritten += plain.length;
+      } catch (error) {
+        this.problem(target.rel, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      }
+    }
+    this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
+  }
+
+  private failBlobs(entries: readonly BlobEntry[], reason: string): void {
     for (const entry of entries) {
       for (const place of this.needed.get(entry.id) ?? [])
         this.problem(this.files[place.file]?.rel ?? '', reason);

@@ -112,6 +112,16 @@ test('a flipped byte in a pack is detected: restore names the file, check --read
   assert.ok(check.errors.some((error) => error.kind === 'pack' && error.key === keys.pack(aChunk.pack)));
   // Without reading data, check sees only that every object is where the index says.
   assert.ok((await checkRepository(repo)).ok);
+
+  // Cut short, the pack fails the blobs it no longer holds, by name; check sees it without reading data.
+  await writeFile(packPath, bytes.subarray(0, aChunk.offset + 10));
+  const cut = await restoreSnapshot(repo, snapshotId, join(work, 'restored-cut'));
+  assert.ok(cut.problems.length >= 1);
+  assert.ok(
+    cut.problems.every((problem) => /ends before blob/.test(problem.reason)),
+    JSON.stringify(cut.problems),
+  );
+  assert.equal((await checkRepository(repo)).ok, false);
 });
 
 test('a tampered snapshot file is refused, and a crafted tree naming ".." cannot write outside the target', async () => {
