@@ -118,7 +118,9 @@ async function resolveGroup(
       chosen.push({ backup, targetRef: member.targetCluster, path });
     });
   } else {
-    for (const backup of [...backups].reverse()) {
+    const bySource = (x: BackupRecord, y: BackupRecord) =>
+      (x.clusterName ?? '').localeCompare(y.clusterName ?? '') || x.name.localeCompare(y.name);
+    for (const backup of [...backups].sort(bySource)) {
       if (finished(backup)) chosen.push({ backup, targetRef: undefined, path: undefined });
       else
         skipped.push({

@@ -9,10 +9,13 @@ import { EmptyState, ErrorNote, Field } from './components/ui.tsx';
 import { userTimeZone } from './format.ts';
 import { LocationsPage } from './locations/LocationsPage.tsx';
 import { PeoplePage } from './people/PeoplePage.tsx';
+import { NewProjectButton } from './projects/NewProjectButton.tsx';
+import { ProjectSettings } from './projects/ProjectSettings.tsx';
 import { RestorePage } from './restores/RestorePage.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 import { SessionProvider, useMe, useSession } from './session.tsx';
 import { TokensPage } from './tokens/TokensPage.tsx';
+import { GroupRestorePage } from './workspaces/GroupRestorePage.tsx';
 import { WorkspacePage } from './workspaces/WorkspacePage.tsx';
 import { WorkspacesPage } from './workspaces/WorkspacesPage.tsx';
 
@@ -144,6 +147,7 @@ function Frame(props: { children: React.ReactNode }) {
             </select>
           </label>
         ) : null}
+        <NewProjectButton />
         {project ? (
           <nav aria-label="Project sections">
             {nav.map((item) => (
@@ -194,10 +198,17 @@ function Screen() {
       return id ? <BackupPage backup={id} /> : <ClustersPage />;
     case 'restores':
       return id ? <RestorePage restore={id} /> : <ClustersPage />;
+    case 'group-restores':
+      return id ? <GroupRestorePage groupRestore={id} /> : <WorkspacesPage />;
     case 'people':
       return <PeoplePage />;
     case 'settings':
-      return <LocationsPage key={sub ?? 'locations'} />;
+      return (
+        <>
+          <LocationsPage key={sub ?? 'locations'} />
+          <ProjectSettings />
+        </>
+      );
     default:
       return <ClustersPage />;
   }

@@ -1,4 +1,7 @@
-/** One cluster: its health and latest backup at a glance, its backups, restores and backup schedule. */
+/**
+ * One cluster: its health and latest backup at a glance, its backups, restores (everything restorable into it),
+ * backup schedule, and its settings (name, kubeconfig, removal).
+ */
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ClusterView, PolicyView, WorkspaceView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
@@ -7,9 +10,10 @@ import { useBackups } from '../backups/backup-queries.ts';
 import { Badge, ErrorNote, Tabs } from '../components/ui.tsx';
 import { formatTime, relative } from '../format.ts';
 import { PolicyEditor } from '../policies/PolicyEditor.tsx';
-import { RestoresTab } from '../restores/RestoresTab.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import { ClusterRestoresTab } from './ClusterRestoresTab.tsx';
+import { ClusterSettings } from './ClusterSettings.tsx';
 
 const tabs = [
   { id: 'overview', label: 'Overview' },
@@ -52,12 +56,15 @@ export function ClusterPage(props: { cluster: string; tab: string }) {
       />
       {tab === 'overview' ? <Overview cluster={view} /> : null}
       {tab === 'backups' ? <BackupsTab cluster={view} /> : null}
-      {tab === 'restores' ? <RestoresTab cluster={view} /> : null}
+      {tab === 'restores' ? <ClusterRestoresTab cluster={view} /> : null}
       {tab === 'settings' ? (
-        <section className="card" aria-labelledby="schedule-backups">
-          <h2 id="schedule-backups">Schedule Backups</h2>
-          <PolicyEditor owner={{ kind: 'cluster', name: view.name }} />
-        </section>
+        <>
+          <section className="card" aria-labelledby="schedule-backups">
+            <h2 id="schedule-backups">Schedule Backups</h2>
+            <PolicyEditor owner={{ kind: 'cluster', name: view.name }} />
+          </section>
+          <ClusterSettings key={view.id} cluster={view} />
+        </>
       ) : null}
     </>
   );
@@ -100,6 +107,13 @@ function HealthStat(props: { cluster: ClusterView }) {
         <Badge value={cluster.health} />
       </div>
       {cluster.health === 'Unhealthy' && cluster.healthReason ? <p>{cluster.healthReason}</p> : null}
+      {cluster.health === 'Unhealthy' && session.can('admin') ? (
+        <p>
+          <Link to={['p', project, 'clusters', cluster.name]} query={{ tab: 'settings' }}>
+            Replace its kubeconfig
+          </Link>
+        </p>
+      ) : null}
       <div className="muted">
         {cluster.healthCheckedAt
           ? `Checked ${formatTime(cluster.healthCheckedAt)} (${relative(cluster.healthCheckedAt)})`

@@ -14,13 +14,17 @@ import { RestoreChoiceForm } from './RestoreChoiceForm.tsx';
 import { initialChoice, type RestoreChoice, requestOf } from './restore-choice.ts';
 import { projectPath, useClusters, useContents, useProjectName } from './restore-queries.ts';
 
-export function RestoreWizard(props: { backup: BackupView; onClose: () => void }) {
+/** `target`: the cluster to restore into at first (default the backup's own). */
+export function RestoreWizard(props: { backup: BackupView; target?: string; onClose: () => void }) {
   const { backup } = props;
   const project = useProjectName();
   const queryClient = useQueryClient();
   const clusters = useClusters(project);
   const contents = useContents(project, backup.id);
-  const [choice, setChoice] = useState<RestoreChoice>(() => initialChoice(backup));
+  const [choice, setChoice] = useState<RestoreChoice>(() => ({
+    ...initialChoice(backup),
+    ...(props.target ? { targetCluster: props.target } : {}),
+  }));
   const [plan, setPlan] = useState<RestorePlan>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);

@@ -17,7 +17,8 @@ export function RestoresTab(props: { cluster: ClusterView }) {
   );
 }
 
-function RestoreList(props: { cluster: string }) {
+/** The restores from or into a cluster, newest first (the cluster page's Restores tab). */
+export function RestoreList(props: { cluster: string }) {
   const project = useProjectName();
   const session = useSession();
   const restores = useRestoresOfCluster(project, props.cluster);

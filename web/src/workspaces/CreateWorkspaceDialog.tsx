@@ -1,13 +1,17 @@
-/** Creating a workspace: a name, the clusters backed up together, and the namespaces backed up in each. */
+/**
+ * Creating a workspace — a name, the clusters backed up together, the namespaces backed up in each — or, given
+ * one, changing those of an existing workspace (its schedule and backups stay).
+ */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { ClusterView, WorkspaceView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
 import { Badge, Dialog, ErrorNote, Field, splitList } from '../components/ui.tsx';
-import { Link } from '../router.tsx';
+import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
-export function CreateWorkspaceDialog(props: { onClose: () => void }) {
+export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClose: () => void }) {
+  const editing = props.workspace;
   const session = useSession();
   const projectName = session.project?.name ?? '';
   const projectPath = `/projects/${encodeURIComponent(projectName)}`;
@@ -16,9 +20,9 @@ export function CreateWorkspaceDialog(props: { onClose: () => void }) {
     queryKey: ['p', projectName, 'clusters'],
     queryFn: () => api<ClusterView[]>('GET', `${projectPath}/clusters`),
   });
-  const [name, setName] = useState('');
-  const [picked, setPicked] = useState<string[]>([]);
-  const [namespaces, setNamespaces] = useState('');
+  const [name, setName] = useState(editing?.name ?? '');
+  const [picked, setPicked] = useState<string[]>(editing?.clusters.map((c) => c.name) ?? []);
+  const [namespaces, setNamespaces] = useState(editing?.namespaces.join(', ') ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const fieldError = (path: string) =>
@@ -34,9 +38,16 @@ export function CreateWorkspaceDialog(props: { onClose: () => void }) {
     setError(undefined);
     try {
       const body = { name: name.trim(), clusters: picked, namespaces: splitList(namespaces) };
-      await api<WorkspaceView>('POST', `${projectPath}/workspaces`, body);
+      const saved = editing
+        ? await api<WorkspaceView>(
+            'PATCH',
+            `${projectPath}/workspaces/${encodeURIComponent(editing.name)}`,
+            body,
+          )
+        : await api<WorkspaceView>('POST', `${projectPath}/workspaces`, body);
       await queryClient.invalidateQueries({ queryKey: ['p', projectName] });
       props.onClose();
+      if (editing && saved.name !== editing.name) navigate(['p', projectName, 'workspaces', saved.name]);
     } catch (caught) {
       setError(caught);
     } finally {
@@ -46,9 +57,13 @@ export function CreateWorkspaceDialog(props: { onClose: () => void }) {
 
   const clusterError = fieldError('clusters');
   return (
-    <Dialog title="Create Workspace" onClose={props.onClose}>
-      <form onSubmit={submit}>
-        <p className="muted">A workspace groups clusters of this project, so they are backed up together.</p>
+    <Dialog title={editing ? `Edit Workspace ${editing.name}` : 'Create Workspace'} onClose={props.onClose}>
+      <form onSubmit={submit} onChange={() => setError(undefined)}>
+        <p className="muted">
+          {editing
+            ? 'Its schedule continues with the clusters and namespaces it has when each backup starts; its backups stay.'
+            : 'A workspace groups clusters of this project, so they are backed up together.'}
+        </p>
         <Field label="Name" error={fieldError('name')} hint="Lower-case letters, digits and '-'.">
           {(id) => (
             <input
@@ -110,7 +125,7 @@ export function CreateWorkspaceDialog(props: { onClose: () => void }) {
             Cancel
           </button>
           <button type="submit" className="primary" disabled={busy || !name.trim() || picked.length === 0}>
-            Create Workspace
+            {editing ? 'Save' : 'Create Workspace'}
           </button>
         </div>
       </form>

@@ -1,4 +1,7 @@
-/** One workspace: its clusters, its backup policy, and its backups grouped by the run that made them. */
+/**
+ * One workspace: its clusters (changed in a dialog), its backup policy, its backups grouped by the run that
+ * made them — each group restorable as a group — and its group restores.
+ */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { BackupView, WorkspaceView } from '../../../src/api/types.ts';
@@ -11,8 +14,12 @@ import { formatTime } from '../format.ts';
 import { PolicyEditor } from '../policies/PolicyEditor.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import { CreateWorkspaceDialog } from './CreateWorkspaceDialog.tsx';
+import { GroupRestoreDialog } from './GroupRestoreDialog.tsx';
+import { WorkspaceGroupRestores } from './WorkspaceGroupRestores.tsx';
 
 const activePhases = new Set<BackupView['phase']>(['Queued', 'InProgress', 'Deleting']);
+const restorable = (backup: BackupView) => backup.phase === 'Completed' || backup.phase === 'PartiallyFailed';
 
 /** Backups of one run share a group id; a backup without one stands alone. Newest group first. */
 function groupBackups(backups: BackupView[]): { key: string; backups: BackupView[] }[] {
@@ -49,6 +56,8 @@ export function WorkspacePage(props: { workspace: string }) {
       query.state.data?.some((backup) => activePhases.has(backup.phase)) ? 1000 : false,
   });
   const [backingUp, setBackingUp] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [restoringGroup, setRestoringGroup] = useState<{ id: string; backups: BackupView[] }>();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>();
@@ -94,6 +103,11 @@ export function WorkspacePage(props: { workspace: string }) {
           {session.can('operator') ? (
             <button type="button" className="primary" onClick={() => setBackingUp(true)}>
               Back Up Now
+            </button>
+          ) : null}
+          {session.can('admin') ? (
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit Workspace
             </button>
           ) : null}
           {session.can('admin') && !confirmingDelete ? (
@@ -145,6 +159,7 @@ export function WorkspacePage(props: { workspace: string }) {
         </p>
       </div>
       <PolicyEditor owner={{ kind: 'workspace', name: view.name }} />
+      <WorkspaceGroupRestores workspace={view.name} />
       <h2>Backups</h2>
       {backups.isPending ? <p className="loading">Loading…</p> : null}
       {backups.error ? <ErrorNote error={backups.error} title="Cannot load the backups" /> : null}
@@ -162,17 +177,35 @@ export function WorkspacePage(props: { workspace: string }) {
                 className="card"
                 aria-label={`Backups of ${formatTime(first?.createdAt)}`}
               >
-                <h3>
-                  {formatTime(first?.createdAt)}{' '}
-                  <span className="muted">
-                    {first ? triggerLabel[first.trigger] : ''} · {groupSummary(group.backups)}
-                  </span>
-                </h3>
+                <div className="page-head">
+                  <h3>
+                    {formatTime(first?.createdAt)}{' '}
+                    <span className="muted">
+                      {first ? triggerLabel[first.trigger] : ''} · {groupSummary(group.backups)}
+                    </span>
+                  </h3>
+                  {session.can('operator') && first?.groupId && group.backups.some(restorable) ? (
+                    <button
+                      type="button"
+                      onClick={() => setRestoringGroup({ id: first.groupId ?? '', backups: group.backups })}
+                    >
+                      Restore Group
+                    </button>
+                  ) : null}
+                </div>
                 <BackupTable backups={group.backups} />
               </section>
             );
           })
         : null}
+      {editing ? <CreateWorkspaceDialog workspace={view} onClose={() => setEditing(false)} /> : null}
+      {restoringGroup ? (
+        <GroupRestoreDialog
+          groupId={restoringGroup.id}
+          backups={restoringGroup.backups}
+          onClose={() => setRestoringGroup(undefined)}
+        />
+      ) : null}
       {backingUp ? (
         <CreateBackupDialog
           target={{ kind: 'workspace', name: view.name }}

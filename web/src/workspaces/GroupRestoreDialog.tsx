@@ -1,0 +1,283 @@
+/**
+ * Restoring a workspace's backup group as a group: choose the members and where each goes (its own cluster by
+ * default), review one plan per member, then start one restore per member and follow them on one page.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import type {
+  BackupView,
+  ClusterView,
+  GroupRestorePlanView,
+  GroupRestoreView,
+} from '../../../src/api/types.ts';
+import { ApiError, api } from '../api.ts';
+import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
+import { PlanView } from '../restores/PlanView.tsx';
+import { useClusters } from '../restores/restore-queries.ts';
+import { navigate } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { projectPath } from './group-restore-queries.ts';
+
+const finished = (backup: BackupView) => backup.phase === 'Completed' || backup.phase === 'PartiallyFailed';
+
+interface MemberChoice {
+  include: boolean;
+  target: string;
+}
+
+export function GroupRestoreDialog(props: { groupId: string; backups: BackupView[]; onClose: () => void }) {
+  const project = useSession().project?.name ?? '';
+  const queryClient = useQueryClient();
+  const clusters = useClusters(project);
+  const [choices, setChoices] = useState<Record<string, MemberChoice>>(() =>
+    Object.fromEntries(
+      props.backups.map((b) => [
+        b.id,
+        { include: finished(b) && Boolean(b.cluster.id), target: b.cluster.name ?? '' },
+      ]),
+    ),
+  );
+  const [name, setName] = useState('');
+  const [policy, setPolicy] = useState<'none' | 'update'>('none');
+  const [plan, setPlan] = useState<GroupRestorePlanView>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const chosen = props.backups.filter((b) => choices[b.id]?.include);
+  const request = {
+    ...(name.trim() ? { name: name.trim() } : {}),
+    existingResourcePolicy: policy,
+    members: chosen.map((b) => ({ backup: b.id, targetCluster: choices[b.id]?.target ?? '' })),
+  };
+  const base = `${projectPath(project)}/backup-groups/${encodeURIComponent(props.groupId)}/restores`;
+  const set = (id: string, change: Partial<MemberChoice>) => {
+    setError(undefined);
+    setChoices((current) => ({ ...current, [id]: { ...(current[id] as MemberChoice), ...change } }));
+  };
+
+  const review = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      setPlan(await api<GroupRestorePlanView>('POST', `${base}/plan`, request));
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const start = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const started = await api<GroupRestoreView>('POST', base, { ...request, name: plan?.name });
+      void queryClient.invalidateQueries({ queryKey: ['p', project] });
+      props.onClose();
+      navigate(['p', project, 'group-restores', started.id]);
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+  const problems = plan?.members.filter((m) => m.problem).length ?? 0;
+
+  return (
+    <Dialog title="Restore Backup Group" wide onClose={props.onClose}>
+      <div>
+        <div className="steps">
+          <span className={plan ? undefined : 'current'} aria-current={plan ? undefined : 'step'}>
+            1. Choose
+          </span>
+          <span aria-hidden="true">›</span>
+          <span className={plan ? 'current' : undefined} aria-current={plan ? 'step' : undefined}>
+            2. Review one plan per member
+          </span>
+        </div>
+        {plan ? (
+          <>
+            <p>
+              Group restore <strong>{plan.name}</strong>: {plan.members.length} restore
+              {plan.members.length === 1 ? '' : 's'}, started together.
+            </p>
+            {plan.members.map((member) => (
+              <section key={member.backup.id} className="card" aria-label={`Plan of ${member.backup.name}`}>
+                <h3>
+                  {member.backup.cluster ?? member.backup.name} → {member.targetCluster.name}{' '}
+                  <span className="muted">
+                    backup {member.backup.name}, as restore {member.restoreName}
+                  </span>
+                </h3>
+                {member.problem ? (
+                  <div className="error-note" role="alert">
+                    {member.problem}
+                  </div>
+                ) : null}
+                {member.plan ? (
+                  <details>
+                    <summary>Plan: {summary(member.plan.counts)}</summary>
+                    <PlanView plan={member.plan} />
+                  </details>
+                ) : null}
+              </section>
+            ))}
+            {plan.skipped.length > 0 ? <Skipped skipped={plan.skipped} /> : null}
+            {problems > 0 ? (
+              <div className="error-note" role="alert">
+                {problems} member{problems === 1 ? '' : 's'} cannot be restored as chosen: go back and leave{' '}
+                {problems === 1 ? 'it' : 'them'} out, or pick another target.
+              </div>
+            ) : null}
+            <ErrorNote error={error} title="Cannot start this group restore" />
+            <div className="form-actions">
+              <button type="button" onClick={() => setPlan(undefined)} disabled={busy}>
+                Back
+              </button>
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void start()}
+                disabled={busy || problems > 0}
+              >
+                {busy ? 'Starting…' : 'Restore Group'}
+              </button>
+            </div>
+          </>
+        ) : (
+          <form onSubmit={review}>
+            <MemberTable backups={props.backups} choices={choices} clusters={clusters.data} onChange={set} />
+            <ErrorNote error={clusters.error} title="Cannot list the project's clusters" />
+            <div className="row">
+              <Field
+                label="Group restore name"
+                error={error instanceof ApiError ? error.issue('name') : undefined}
+                hint="Optional: by default the workspace's name and the time. Each restore adds its cluster's name."
+              >
+                {(id) => (
+                  <input id={id} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+                )}
+              </Field>
+              <Field label="Existing resources">
+                {(id) => (
+                  <select
+                    id={id}
+                    value={policy}
+                    onChange={(e) => setPolicy(e.target.value as 'none' | 'update')}
+                  >
+                    <option value="none">Leave existing objects alone</option>
+                    <option value="update">Update existing objects to the backed-up state</option>
+                  </select>
+                )}
+              </Field>
+            </div>
+            <ErrorNote error={error} title="Cannot plan this group restore" />
+            <div className="form-actions">
+              {busy ? (
+                <span className="muted" role="status">
+                  Planning: reading each backup and asking each target cluster…
+                </span>
+              ) : null}
+              <button type="button" onClick={props.onClose}>
+                Cancel
+              </button>
+              <button type="submit" className="primary" disabled={busy || chosen.length === 0}>
+                Review plans
+              </button>
+            </div>
+          </form>
+        )}
+      </div>
+    </Dialog>
+  );
+}
+
+function summary(counts: Record<string, number>): string {
+  return (
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([action, n]) => `${n} ${action}`)
+      .join(', ') || 'nothing to do'
+  );
+}
+
+function MemberTable(props: {
+  backups: BackupView[];
+  choices: Record<string, MemberChoice>;
+  clusters: ClusterView[] | undefined;
+  onChange: (id: string, change: Partial<MemberChoice>) => void;
+}) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Restore</th>
+            <th scope="col">Backup</th>
+            <th scope="col">Phase</th>
+            <th scope="col">Into cluster</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.backups.map((backup) => {
+            const choice = props.choices[backup.id];
+            const source = backup.cluster.name ?? '(unknown cluster)';
+            return (
+              <tr key={backup.id}>
+                <td>
+                  <label className="check" style={{ margin: 0 }}>
+                    <input
+                      type="checkbox"
+                      checked={choice?.include ?? false}
+                      disabled={!finished(backup)}
+                      onChange={(e) => props.onChange(backup.id, { include: e.target.checked })}
+                      aria-label={`Restore the backup of ${source}`}
+                    />
+                    {source}
+                  </label>
+                </td>
+                <td>{backup.name}</td>
+                <td>
+                  <Badge value={backup.phase} title={backup.failureReason} />
+                  {finished(backup) ? null : <div className="muted">cannot be restored</div>}
+                </td>
+                <td>
+                  <select
+                    aria-label={`Target cluster for ${source}`}
+                    value={choice?.target ?? ''}
+                    disabled={!choice?.include}
+                    onChange={(e) => props.onChange(backup.id, { target: e.target.value })}
+                  >
+                    {choice?.target && !props.clusters?.some((c) => c.name === choice.target) ? (
+                      <option value={choice.target}>{choice.target} (removed)</option>
+                    ) : null}
+                    {choice?.target ? null : <option value="">Choose…</option>}
+                    {props.clusters?.map((cluster) => (
+                      <option key={cluster.id} value={cluster.name}>
+                        {cluster.name === backup.cluster.name ? `${cluster.name} (its own)` : cluster.name}
+                        {cluster.health === 'Healthy' ? '' : ` — ${cluster.health}`}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Skipped(props: { skipped: GroupRestorePlanView['skipped'] }) {
+  return (
+    <div className="card">
+      <h3>Left out</h3>
+      <ul>
+        {props.skipped.map((s) => (
+          <li key={s.backup.id}>
+            {s.cluster ?? s.backup.name}: {s.reason}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
