@@ -34,7 +34,7 @@ import {
   startFakeGcs,
   startMinio,
 } from './stores.ts';
-import { startVelero, type VeleroEnv } from './velero.ts';
+import { prepareVelero, startVelero, type VeleroEnv } from './velero.ts';
 
 /** A cluster's node and storage (when the test bed runs nodes). */
 export interface NodeEnv extends StorageEnv {
@@ -233,9 +233,28 @@ export async function up(options: UpOptions = {}): Promise<string> {
       if (!running) throw new Error('the test bed runs no CSI driver without nodes');
       return running;
     };
+    const minio = startMinio(registry, bin, join(dir, 'minio'), network?.storeAddress);
+    const veleroDir = join(bin, 'velero-build');
+    // What Velero needs in a cluster is created while its node starts; the servers start once all is up.
+    const prepare = (cluster: ClusterEnv) =>
+      options.velero
+        ? prepareVelero({
+            veleroDir,
+            kubectl: join(bin, 'kubectl'),
+            cluster,
+            s3: minio,
+            // Velero learns the API's resources at start (then every 5 minutes): the CRD of the suite's
+            // workload exists first, so that Velero's backups include its custom resources.
+            crds: [widgetCrd()],
+          })
+        : Promise.resolve();
     const startOne = async (name: string, index: number): Promise<TestbedCluster> => {
       const clusterDir = join(dir, 'clusters', name);
-      if (!network) return startCluster(registry, bin, clusterDir, name);
+      if (!network) {
+        const cluster = await startCluster(registry, bin, clusterDir, name);
+        await prepare(cluster);
+        return cluster;
+      }
       const addresses = clusterAddresses(network, index);
       await addAddress(network, addresses.apiAddress);
       const cluster = await startCluster(registry, bin, clusterDir, name, addresses);
@@ -256,6 +275,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
           ],
         }),
         startCsi(registry, csi, sharedDriver()),
+        prepare(cluster),
       ]);
       await registerDriver(registry, {
         ...csi,
@@ -268,7 +288,7 @@ export async function up(options: UpOptions = {}): Promise<string> {
     const [clusters, , s3, gcs, azure, postgres] = await settled([
       settled(names.map((name, index) => startOne(name, index))),
       driver,
-      startMinio(registry, bin, join(dir, 'minio'), network?.storeAddress),
+      minio,
       startFakeGcs(registry, bin, join(dir, 'gcs')),
       startAzurite(registry, join(dir, 'azurite')),
       createDatabase(databaseName(dir)),
@@ -278,18 +298,15 @@ export async function up(options: UpOptions = {}): Promise<string> {
       network ? startForwarder(registry, bin, dir, network, clusters, s3) : Promise.resolve(),
       options.velero
         ? startVelero(registry, {
-            veleroDir: join(bin, 'velero-build'),
+            veleroDir,
             kubectl: join(bin, 'kubectl'),
             dir: join(dir, 'velero'),
             clusters,
             s3,
-            // Velero learns the API's resources at start (then every 5 minutes): the CRD of the suite's
-            // workload exists first, so that Velero's backups include its custom resources.
-            crds: [widgetCrd()],
           })
         : Promise.resolve(undefined),
     ]);
-    if (velero) log(`testbed: Velero ready in ${((Date.now() - veleroStarted) / 1000).toFixed(1)} s`);
+    if (velero) log(`testbed: Velero servers ready in ${((Date.now() - veleroStarted) / 1000).toFixed(1)} s`);
     const env: TestbedEnv = {
       kubectl: join(bin, 'kubectl'),
       chromium: join(bin, 'chromium'),

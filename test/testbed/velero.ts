@@ -50,16 +50,26 @@ export interface VeleroEnv {
   clusters: VeleroClusterEnv[];
 }
 
+/** What preparing one cluster for Velero takes. */
+export interface PrepareOptions {
+  /** The folder build.sh built Velero into: `velero`, `plugins/` holding velero-plugin-for-aws, `crds.json`. */
+  veleroDir: string;
+  kubectl: string;
+  cluster: ClusterEnv;
+  /** The test bed's MinIO (awaited once the CRDs are in: MinIO starts beside the clusters). */
+  s3: Promise<S3Env>;
+  /** CRDs created before the server starts, so that Velero backs up their resources. */
+  crds: readonly object[];
+}
+
 export interface VeleroOptions {
-  /** The folder build.sh built Velero into: `velero`, and `plugins/` holding velero-plugin-for-aws. */
   veleroDir: string;
   kubectl: string;
   /** This test bed's folder for Velero: its credentials file, logs and temporary files. */
   dir: string;
+  /** The clusters, each prepared with `prepareVelero`. */
   clusters: readonly (ClusterEnv & { node?: StorageEnv })[];
   s3: S3Env;
-  /** CRDs created in every cluster before the servers start, so that Velero backs up their resources. */
-  crds: readonly object[];
 }
 
 const namespace = 'velero';
@@ -83,8 +93,8 @@ function classMappings(
   return mappings;
 }
 
-/** What Velero needs in its namespace besides its CRDs. */
-function veleroObjects(s3: S3Env, caPem: string, mappings: Record<string, string>): object[] {
+/** What Velero needs in its namespace besides its CRDs, and the location. */
+function veleroObjects(s3: S3Env, caPem: string): object[] {
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
     {
@@ -112,28 +122,75 @@ function veleroObjects(s3: S3Env, caPem: string, mappings: Record<string, string
         config: { region: s3.region, s3ForcePathStyle: 'true', s3Url: s3.endpoint },
       },
     },
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: {
-        name: 'change-storage-class-config',
-        namespace,
-        labels: { 'velero.io/plugin-config': '', 'velero.io/change-storage-class': 'RestoreItemAction' },
-      },
-      data: mappings,
-    },
   ];
 }
 
+/** Velero's storage-class mappings of a cluster (read by its restores). */
+function mappingObject(mappings: Record<string, string>): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'change-storage-class-config',
+      namespace,
+      labels: { 'velero.io/plugin-config': '', 'velero.io/change-storage-class': 'RestoreItemAction' },
+    },
+    data: mappings,
+  };
+}
+
+function kubectlOf(kubectl: string, cluster: ClusterEnv) {
+  return (args: string[], input?: string) => {
+    const child = run(kubectl, [`--kubeconfig=${cluster.kubeconfig}`, ...args]);
+    if (input !== undefined) child.child.stdin?.end(input);
+    return child;
+  };
+}
+
+const list = (items: readonly object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+
 /**
- * Starts one Velero server per cluster (after creating its CRDs, namespace, location and `crds`) and resolves
- * once every cluster's location is Available. The servers are recorded in `registry`, so `down` stops them.
+ * Creates in one cluster what its Velero server needs before it starts: Velero's CRDs and `crds` (Established),
+ * the namespace, the stand-in Deployment and the BackupStorageLocation. Runs while the cluster's node starts.
+ */
+export async function prepareVelero(options: PrepareOptions): Promise<void> {
+  const { cluster } = options;
+  const kubectl = kubectlOf(options.kubectl, cluster);
+  const veleroCrds = JSON.parse(await readFile(join(options.veleroDir, 'crds.json'), 'utf8')) as {
+    items: object[];
+  };
+  await kubectl(['apply', '--server-side', '-f', '-'], list([...veleroCrds.items, ...options.crds]));
+  await waitFor(
+    `the CRDs of cluster ${cluster.name} to be Established`,
+    async () => {
+      // kubectl wait fails at once on a CRD the server has not given conditions yet: ask again.
+      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const s3 = await options.s3;
+  const objects = list(veleroObjects(s3, await readFile(s3.caCert, 'utf8')));
+  await waitFor(
+    `Velero's objects in cluster ${cluster.name}`,
+    async () => {
+      // The API server serves new CRDs' kinds a moment after they are Established: retry until it does.
+      await kubectl(['apply', '-f', '-'], objects);
+      return true;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+}
+
+/**
+ * Starts one Velero server per cluster (each prepared with `prepareVelero`), with its storage-class mappings,
+ * and resolves once every cluster's location is Available. The servers are recorded in `registry`, so `down`
+ * stops them.
  */
 export async function startVelero(registry: ProcessRegistry, options: VeleroOptions): Promise<VeleroEnv> {
   const { dir, s3 } = options;
   const cli = await realpath(join(options.veleroDir, 'velero'));
   const pluginDir = await realpath(join(options.veleroDir, 'plugins'));
-  const veleroCrds = await readFile(join(options.veleroDir, 'crds.json'), 'utf8');
   await mkdir(dir, { recursive: true });
   const credentials = join(dir, 'credentials');
   await writeFile(
@@ -141,29 +198,12 @@ export async function startVelero(registry: ProcessRegistry, options: VeleroOpti
     `[default]\naws_access_key_id=${s3.accessKeyId}\naws_secret_access_key=${s3.secretAccessKey}\n`,
     { mode: 0o600 },
   );
-  const caPem = await readFile(s3.caCert, 'utf8');
   const ports = await freePorts(options.clusters.length);
   const clusters = await Promise.all(
     options.clusters.map(async (cluster, index): Promise<VeleroClusterEnv> => {
-      const kubectl = (args: string[], input?: string) => {
-        const child = run(options.kubectl, [`--kubeconfig=${cluster.kubeconfig}`, ...args]);
-        if (input !== undefined) child.child.stdin?.end(input);
-        return child;
-      };
-      const list = (items: readonly object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-      await kubectl(['apply', '--server-side', '-f', '-'], veleroCrds);
-      if (options.crds.length > 0) await kubectl(['apply', '--server-side', '-f', '-'], list(options.crds));
-      await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+      const kubectl = kubectlOf(options.kubectl, cluster);
       const storageClassMappings = classMappings(cluster, options.clusters);
-      await waitFor(
-        `Velero's objects in cluster ${cluster.name}`,
-        async () => {
-          // The API server serves new CRDs' kinds a moment after they are Established: retry until it does.
-          await kubectl(['apply', '-f', '-'], list(veleroObjects(s3, caPem, storageClassMappings)));
-          return true;
-        },
-        { timeoutMs: 30_000, intervalMs: 500 },
-      );
+      await kubectl(['apply', '-f', '-'], JSON.stringify(mappingObject(storageClassMappings)));
       const ownDir = join(dir, cluster.name);
       const tmp = join(ownDir, 'tmp');
       await mkdir(tmp, { recursive: true });
