@@ -37,6 +37,7 @@ export {
   type ItemPathParts,
   itemPath,
   parseItemPath,
+  repositoryKeys,
   resourceListKey,
   restoreKeys,
   tarballPaths,

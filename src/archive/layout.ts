@@ -6,8 +6,12 @@
 /** Velero's backup format version, written to `metadata/version` and `status.formatVersion`. */
 export const formatVersion = '1.1.0';
 
-/** The top-level folders Velero accepts under a location's prefix; Lifeboat writes only into these. */
-export const topLevelDirs = ['backups', 'restores'] as const;
+/**
+ * The top-level folders Lifeboat writes under a location's prefix: Velero's `backups/` and `restores/`, and the
+ * volume repository under `plugins/` (a folder Velero reserves and never reads). Velero's location validation
+ * refuses any other top-level folder.
+ */
+export const topLevelDirs = ['backups', 'restores', 'plugins'] as const;
 
 /** The folder holding every backup; its sub-folders are backup names. */
 export const backupsDir = 'backups/';

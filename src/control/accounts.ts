@@ -2,6 +2,7 @@
  * Users, projects and the first administrator. Tokens live in accounts-tokens.ts, members in
  * accounts-members.ts, the administrator's token reset in accounts-reset.ts (re-exported here).
  */
+
 import { randomUUID } from 'node:crypto';
 import type { ProjectRecord, Role, UserRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
@@ -10,6 +11,7 @@ import { masterKeyDigest } from './accounts-reset.ts';
 import { issueToken } from './accounts-tokens.ts';
 import type { ControlContext } from './context.ts';
 import { ConflictError, isUniqueViolation, NotFoundError } from './errors.ts';
+import { refuseUnlessEmpty } from './projects.ts';
 
 export * from './accounts-members.ts';
 export * from './accounts-reset.ts';
@@ -149,10 +151,7 @@ export async function getProject(
 export async function deleteProject(ctx: ControlContext, caller: Caller, idOrName: string): Promise<void> {
   requireGlobalAdmin(caller, 'delete projects');
   const { project } = await authorize(ctx, caller, idOrName, 'admin');
-  const backups = await db.listBackupRecords(ctx.db, project.id);
-  if (backups.length > 0)
-    throw new ConflictError(
-      `project "${project.name}" still has ${backups.length} backup(s): delete them first (the data in the buckets is not deleted with a project)`,
-    );
+  // Only an empty project goes: the refusal names what is left (clusters, workspaces, locations, backups).
+  await refuseUnlessEmpty(ctx, project);
   await ctx.db.transaction((tx) => db.deleteProject(tx, project.id));
 }

@@ -489,9 +489,7 @@ describe('managing what was registered', () => {
     assert.equal((await call('DELETE', `/projects/${other}`)).status, 204, 'an empty project goes');
   });
 
-  test('a project that is not empty is not deleted', {
-    todo: 'needs the DELETE route to call refuseUnlessEmpty (src/control/accounts.ts)',
-  }, async () => {
+  test('a project that is not empty is not deleted', async () => {
     const refused = await call('DELETE', p);
     assert.equal(refused.status, 409);
     assert.match(

@@ -114,7 +114,7 @@ export function accountsRoutes(ctx: control.ControlContext): Route<unknown, unkn
       method: 'delete',
       path: '/projects/:project',
       tag: 'projects',
-      summary: 'Delete a project that has no backups',
+      summary: 'Delete an empty project (no clusters, workspaces, locations or backups left)',
       access: 'administrator',
       status: 204,
       returns: 'nothing',
