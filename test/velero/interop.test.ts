@@ -124,6 +124,10 @@ after(async () => {
 /** Takes the restored namespace and volume out of cluster b again (the next restore makes them anew). */
 async function clearTarget(): Promise<void> {
   await releaseHeldObjects(env, target(), ns);
+  // Velero restores the pods too; their images never pull here, so nothing is lost by not waiting for them.
+  await kubectl(env, target(), ['delete', 'pods', '--all', '-n', ns, '--grace-period=0', '--force']).catch(
+    () => '',
+  );
   await kubectl(env, target(), ['delete', 'namespace', ns, '--ignore-not-found', '--timeout=180s']);
   await kubectl(env, target(), ['delete', 'pv', pvName, '--ignore-not-found', '--timeout=60s']);
 }
