@@ -176,14 +176,23 @@ export async function startCsi(
   const names = storageNames(cluster, options.index);
   // kubectl reads a folder given by a symbolic link as a file: name the folder itself.
   await kubectl(['apply', '--server-side', '-f', await realpath(join(bin, 'snapshot-crds'))]);
-  await kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/volumesnapshots.snapshot.storage.k8s.io',
-    'crd/volumesnapshotcontents.snapshot.storage.k8s.io',
-    'crd/volumesnapshotclasses.snapshot.storage.k8s.io',
-  ]);
+  await waitFor(
+    `the snapshot CRDs of cluster ${cluster} to be Established`,
+    async () => {
+      // kubectl wait fails outright (".status.conditions accessor error") when it reads a CRD before the API
+      // server has written its first status: retried.
+      await kubectl([
+        'wait',
+        '--for=condition=Established',
+        '--timeout=60s',
+        'crd/volumesnapshots.snapshot.storage.k8s.io',
+        'crd/volumesnapshotcontents.snapshot.storage.k8s.io',
+        'crd/volumesnapshotclasses.snapshot.storage.k8s.io',
+      ]);
+      return true;
+    },
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
   await waitFor(
     `the storage objects of cluster ${cluster}`,
     async () => {

@@ -238,7 +238,7 @@ describe('a Velero backup, restored by Lifeboat', () => {
 
   test("Lifeboat's describe with details lists its contents (Velero writes no Lifeboat index)", async () => {
     const details = await describeBackup(store, backup, { details: true });
-    const contents = details.index?.items.map((i) => `${i.resource}/${i.namespace ?? ''}/${i.name}`) ?? [];
+    const contents = details.contents?.items.map((i) => `${i.resource}/${i.namespace ?? ''}/${i.name}`) ?? [];
     for (const expected of [`deployments/${ns}/web`, `widgets/${ns}/huge`, `persistentvolumes//${pvName}`])
       assert.ok(contents.includes(expected), `${expected} in ${contents.join(' ')}`);
   });
