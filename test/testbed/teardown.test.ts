@@ -56,7 +56,7 @@ test('down of a test bed with nodes leaves nothing of it behind and restores the
   const dir = resolve(
     defaultDir,
     `teardown-${process.pid}`,
-    'a-folder-as-deep-as-some-checkouts-are'.repeat(2),
+    'a-folder-as-deep-as-some-checkouts-are'.repeat(3),
   );
   assert.ok(dir.length > 107);
   const runDir = nodeRunDir(dir);
