@@ -17,7 +17,7 @@ import { describeError } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { contentsNote, contentsTable, describeVolumes, includeDisksText } from './backup-output.ts';
 import { openKube, openStore, outputFormat, printJson } from './context.ts';
-import { clusterResourcesMode, durationMs, list } from './flags.ts';
+import { addExpiryOptions, clusterResourcesMode, expiryMs, list } from './flags.ts';
 import { type CliIo, exitCodes, phaseExitCode, UsageError } from './io.ts';
 import { formatBytes, formatTime, ProgressReporter, resultLines, table } from './output.ts';
 import {
@@ -87,7 +87,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
     .command('backup')
     .description('create, list, describe and delete backups in a location (or through --server)');
 
-  backup
+  const create = backup
     .command('create')
     .description('back up a cluster to a location')
     .argument('[name]', 'backup name (lower-case letters, digits, - and .); optional with --server')
@@ -109,8 +109,8 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
     .option('--include-resources <list>', 'resources to take (default: all)')
     .option('--exclude-resources <list>', 'resources to leave out')
     .option('--include-cluster-resources <mode>', 'cluster-scoped resources: auto, always or never', 'auto')
-    .option('--selector <selector>', 'take only objects matching this label selector')
-    .option('--ttl <duration>', 'how long to keep the backup, e.g. 720h (default 720h)')
+    .option('--selector <selector>', 'take only objects matching this label selector');
+  addExpiryOptions(create, 'the backup')
     .option(
       '--include-disks',
       'snapshot the CSI volumes of the PVCs backed up (kept as long as the backup, deleted with it)',
@@ -139,7 +139,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
         const format = outputFormat(options.output);
         const store = openStore(options.location);
         const storageLocation = storageLocationName(options.location as string, options.storageLocation);
-        const ttlMs = durationMs('--ttl', options.ttl);
+        const ttlMs = expiryMs(options);
         const mode = clusterResourcesMode(options.includeClusterResources);
         const kube = await openKube(io, options.kubeconfig, options.context);
         const progress = new ProgressReporter(io);

@@ -1,4 +1,5 @@
 /** Reading flag values shared by the local and the remote commands; each error names the flag and a fix. */
+import type { Command } from 'commander';
 import type { ClusterResourcesMode } from '../archive/index.ts';
 import { parseGoDuration } from '../archive/index.ts';
 import { UsageError } from './io.ts';
@@ -21,7 +22,7 @@ export function clusterResourcesMode(value: string | undefined): ClusterResource
   throw new UsageError(`--include-cluster-resources must be auto, always or never, got "${value}"`);
 }
 
-/** A Go duration flag (`--ttl 720h`) in milliseconds. */
+/** A Go duration flag (`--expiry 720h`) in milliseconds. */
 export function durationMs(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   try {
@@ -41,6 +42,45 @@ export function durationHours(flag: string, value: string | undefined): number |
       `${flag}: the control plane keeps backups for whole hours: give e.g. 720h, not ${value}`,
     );
   return hours;
+}
+
+/**
+ * How long a backup is kept, under one name everywhere: `--expiry`, as the API (`expiryHours`) and the
+ * console ("Expiry") call it. `--ttl`, Velero's name, stays an alias so scripts written for Velero (and for
+ * earlier Lifeboat releases of `backup create`) keep working.
+ */
+export interface ExpiryFlags {
+  expiry?: string;
+  ttl?: string;
+}
+
+/** Adds `--expiry` and its alias `--ttl` to a command; `what` is what is kept ("the backup", "each backup"). */
+export function addExpiryOptions(command: Command, what: string): Command {
+  return command
+    .option('--expiry <duration>', `how long to keep ${what}, e.g. 720h (default 720h)`)
+    .option('--ttl <duration>', "alias of --expiry (Velero's name for it)");
+}
+
+/** The expiry flag the user gave and its value; both names with different values is a usage error. */
+function expiryFlag(flags: ExpiryFlags): { flag: string; value: string | undefined } {
+  if (flags.expiry !== undefined && flags.ttl !== undefined && flags.expiry !== flags.ttl)
+    throw new UsageError(
+      `--expiry ${flags.expiry} and --ttl ${flags.ttl} disagree: --ttl is another name for --expiry, give one of them`,
+    );
+  if (flags.ttl !== undefined && flags.expiry === undefined) return { flag: '--ttl', value: flags.ttl };
+  return { flag: '--expiry', value: flags.expiry };
+}
+
+/** `--expiry` (or `--ttl`) in milliseconds, as local mode writes it into the backup; undefined when not given. */
+export function expiryMs(flags: ExpiryFlags): number | undefined {
+  const { flag, value } = expiryFlag(flags);
+  return durationMs(flag, value);
+}
+
+/** `--expiry` (or `--ttl`) in whole hours, as the control plane keeps it; undefined when not given. */
+export function expiryHours(flags: ExpiryFlags): number | undefined {
+  const { flag, value } = expiryFlag(flags);
+  return durationHours(flag, value);
 }
 
 /** The bounds of `--volume-timeout` (the control plane's too): 10 s to 1 h. */

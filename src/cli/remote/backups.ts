@@ -3,7 +3,7 @@ import type { BackupRequest, BackupView } from '../api-client.ts';
 import { ApiError } from '../api-client.ts';
 import { contentsViewText, describeVolumes, includeDisksText } from '../backup-output.ts';
 import { outputFormat, printJson } from '../context.ts';
-import { clusterResourcesMode, durationHours, list } from '../flags.ts';
+import { clusterResourcesMode, type ExpiryFlags, expiryHours, list } from '../flags.ts';
 import { exitCodes, UsageError } from '../io.ts';
 import { formatBytes, formatIsoTime, resultLines, table } from '../output.ts';
 import type { Remote } from './context.ts';
@@ -11,7 +11,7 @@ import { localOnly, refuseFlags } from './context.ts';
 import { follow, hasEnded, runsExitCode } from './follow.ts';
 
 /** Flags of `backup create` (local-mode ones included, to refuse them). */
-export interface BackupCreateFlags {
+export interface BackupCreateFlags extends ExpiryFlags {
   output?: string;
   kubeconfig?: string;
   context?: string;
@@ -24,7 +24,6 @@ export interface BackupCreateFlags {
   excludeResources?: string;
   includeClusterResources?: string;
   selector?: string;
-  ttl?: string;
   includeDisks?: boolean;
   wait?: boolean;
 }
@@ -56,7 +55,7 @@ export async function remoteBackupCreate(
     throw new UsageError(
       '--location is required: the name of a location of the project (`lifeboat location list` shows them)',
     );
-  const expiryHours = durationHours('--ttl', flags.ttl);
+  const expiry = expiryHours(flags);
   const body: BackupRequest = {
     ...(name ? { name } : {}),
     location: flags.location,
@@ -67,7 +66,7 @@ export async function remoteBackupCreate(
     includeClusterResources: clusterResourcesMode(flags.includeClusterResources),
     includeDisks: flags.includeDisks === true,
     ...(flags.selector ? { labelSelector: flags.selector } : {}),
-    ...(expiryHours === undefined ? {} : { expiryHours }),
+    ...(expiry === undefined ? {} : { expiryHours: expiry }),
   };
   const project = remote.project();
   let started: BackupView[];

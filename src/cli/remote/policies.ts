@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { PolicyOwner, PolicyRequest, PolicyView } from '../api-client.ts';
 import { outputFormat, printJson } from '../context.ts';
-import { clusterResourcesMode, durationHours, list } from '../flags.ts';
+import { addExpiryOptions, clusterResourcesMode, type ExpiryFlags, expiryHours, list } from '../flags.ts';
 import { type CliIo, UsageError } from '../io.ts';
 import { formatIsoTime } from '../output.ts';
 import { requireRemote } from './context.ts';
@@ -73,7 +73,7 @@ function describe(owner: PolicyOwner, view: PolicyView): string {
     `Schedule:        ${scheduleText(view.schedule)} (${view.timeZone})`,
     `Location:        ${view.location.name}`,
     `Name prefix:     ${view.prefix}`,
-    `Kept for:        ${view.expiryHours}h`,
+    `Expiry:          ${view.expiryHours}h (each backup is deleted this long after it is made)`,
     `Namespaces:      ${view.namespaces.join(', ') || '* (all)'}`,
     `Cluster-scoped:  ${view.includeClusterResources}`,
     `Include disks:   ${view.includeDisks}`,
@@ -93,12 +93,11 @@ interface OwnerFlags {
   output?: string;
 }
 
-interface SetFlags extends OwnerFlags {
+interface SetFlags extends OwnerFlags, ExpiryFlags {
   prefix: string;
   location: string;
   schedule: string;
   timeZone?: string;
-  expiry?: string;
   includeDisks?: boolean;
   includeClusterResources?: string;
   namespaces?: string;
@@ -128,17 +127,19 @@ export function addPolicyCommands(program: Command, io: CliIo): void {
   );
 
   ownerOptions(
-    policy
-      .command('set')
-      .description('create or replace a backup policy')
-      .requiredOption('--prefix <prefix>', 'names of its backups start with this')
-      .requiredOption('--location <name>', 'location its backups go to')
-      .requiredOption(
-        '--schedule <schedule>',
-        'never, weekly, biweekly, monthly, bimonthly, or "MINUTE HOUR DAY MONTH" (e.g. "30 2 * *")',
-      )
-      .option('--time-zone <zone>', 'time zone of the schedule, e.g. Europe/Paris (default UTC)')
-      .option('--expiry <duration>', 'how long to keep each backup, e.g. 720h (default 720h)')
+    addExpiryOptions(
+      policy
+        .command('set')
+        .description('create or replace a backup policy')
+        .requiredOption('--prefix <prefix>', 'names of its backups start with this')
+        .requiredOption('--location <name>', 'location its backups go to')
+        .requiredOption(
+          '--schedule <schedule>',
+          'never, weekly, biweekly, monthly, bimonthly, or "MINUTE HOUR DAY MONTH" (e.g. "30 2 * *")',
+        )
+        .option('--time-zone <zone>', 'time zone of the schedule, e.g. Europe/Paris (default UTC)'),
+      'each backup',
+    )
       .option('--include-disks', 'ask for volume data too')
       .option('--include-cluster-resources <mode>', 'cluster-scoped resources: auto, always or never')
       .option('--namespaces <list>', 'namespaces to back up (default: all, or the workspace’s)'),
@@ -146,13 +147,13 @@ export function addPolicyCommands(program: Command, io: CliIo): void {
     const remote = requireRemote(io, command);
     const format = outputFormat(flags.output);
     const owner = ownerOf(flags);
-    const expiryHours = durationHours('--expiry', flags.expiry);
+    const expiry = expiryHours(flags);
     const body: PolicyRequest = {
       prefix: flags.prefix,
       location: flags.location,
       schedule: parseSchedule(flags.schedule),
       ...(flags.timeZone ? { timeZone: flags.timeZone } : {}),
-      ...(expiryHours === undefined ? {} : { expiryHours }),
+      ...(expiry === undefined ? {} : { expiryHours: expiry }),
       includeDisks: flags.includeDisks === true,
       includeClusterResources: clusterResourcesMode(flags.includeClusterResources),
       namespaces: list(flags.namespaces),
