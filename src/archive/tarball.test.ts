@@ -90,6 +90,24 @@ test('an entry given in parts reads back joined', async () => {
   );
 });
 
+test('each entry read owns memory of exactly its size (a kept entry pins no shared slab)', async () => {
+  const writer = new TarballWriter({ mtime: new Date() });
+  const collected = buffer(writer.stream);
+  const sizes = [0, 1, 1300, 70_000];
+  for (const [i, size] of sizes.entries()) await writer.add(`e${i}.json`, Buffer.alloc(size, 'y'));
+  writer.finish();
+  const read: Buffer[] = [];
+  for await (const entry of readTarball(Readable.from([await collected]))) {
+    assert.ok('data' in entry, entry.name);
+    read.push(entry.data);
+  }
+  assert.deepEqual(
+    read.map((data) => [data.length, data.byteOffset, data.buffer.byteLength]),
+    sizes.map((size) => [size, 0, size]),
+  );
+  assert.ok(read.every((data, i) => data.equals(Buffer.alloc(sizes[i] ?? 0, 'y'))));
+});
+
 test('an entry over the cap is drained without being held: its name and size only, and reading goes on', async () => {
   const gib = 2 ** 30;
   const bomb = tarballBomb('resources/configmaps/namespaces/a/huge.json', gib, [
