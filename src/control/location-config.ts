@@ -77,12 +77,14 @@ export function openLocationStore(input: LocationInput): { store: ObjectStore; t
       if (input.sse) options.sse = input.sse;
       if (input.kmsKeyId) options.kmsKeyId = input.kmsKeyId;
       const target: ValidationTarget = { provider: 's3', bucket: input.bucket, region: input.region };
-      if (input.provider === 'minio') {
+      if (input.endpoint) {
         options.endpoint = input.endpoint;
-        options.forcePathStyle = input.forcePathStyle;
-        if (input.caCert) options.caCert = input.caCert;
-        options.credentials = { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey };
         target.endpoint = input.endpoint;
+      }
+      if (input.forcePathStyle !== undefined) options.forcePathStyle = input.forcePathStyle;
+      if (input.caCert) options.caCert = input.caCert;
+      if (input.provider === 'minio') {
+        options.credentials = { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey };
       } else if (input.credentials.kind === 'keys') {
         options.credentials = {
           accessKeyId: input.credentials.accessKeyId,
@@ -142,7 +144,7 @@ export function describeLocation(provider: LocationProvider, config: Fields): st
   const prefix = config.prefix ? `/${String(config.prefix)}` : '';
   switch (provider) {
     case 'aws':
-      return `s3://${String(config.bucket)}${prefix} (${String(config.region)})`;
+      return `s3://${String(config.bucket)}${prefix} (${String(config.region)})${config.endpoint ? ` at ${String(config.endpoint)}` : ''}`;
     case 'minio':
       return `s3://${String(config.bucket)}${prefix} at ${String(config.endpoint)}`;
     case 'gcp':
@@ -168,7 +170,7 @@ export function storageLocationOf(provider: LocationProvider, config: Fields): L
         bucket: String(config.bucket),
         prefix,
         region: String(config.region),
-        ...(provider === 'minio' && endpoint ? { endpoint } : {}),
+        ...(endpoint ? { endpoint } : {}),
       };
     case 'gcp':
       return { provider: 'gcs', bucket: String(config.bucket), prefix, ...(endpoint ? { endpoint } : {}) };

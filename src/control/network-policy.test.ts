@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  checkLocationTargets,
   checkTarget,
   classifyAddress,
   defaultNetworkPolicy,
   guardedStore,
+  locationTargets,
   networkPolicyFromEnv,
   TargetRefusedError,
 } from './network-policy.ts';
+import { locationInput } from './schemas.ts';
 
 test('addresses are classed as public, private (loopback included) or link-local (metadata included)', () => {
   const cases: [string, string][] = [
@@ -125,4 +128,24 @@ test('a guarded store makes no request before its check passes', async () => {
   const allowed = guardedStore(store, async () => undefined);
   await allowed.put('k', Buffer.from('x'));
   assert.deepEqual(calls, ['put']);
+});
+
+test("an AWS location's S3 URL and STS endpoint are checked like any endpoint", async () => {
+  const input = locationInput.parse({
+    provider: 'aws',
+    name: 'role',
+    bucket: 'b',
+    region: 'us-east-1',
+    endpoint: 'https://127.0.0.1:9000',
+    forcePathStyle: true,
+    credentials: { kind: 'sts', roleArn: 'arn:aws:iam::123456789012:role/x', stsEndpoint: 'https://8.8.8.8' },
+  });
+  assert.deepEqual(
+    locationTargets(input).map((target) => target.url),
+    ['https://127.0.0.1:9000', 'https://8.8.8.8'],
+  );
+  await assert.rejects(
+    checkLocationTargets(defaultNetworkPolicy, input),
+    /the endpoint https:\/\/127.0.0.1:9000 is at 127.0.0.1/,
+  );
 });

@@ -195,11 +195,7 @@ export async function checkTarget(
 /** The URLs a location's store is reached at, beyond the clouds' own endpoints. */
 export function locationTargets(input: LocationInput): { url: string; what: string }[] {
   const targets: { url: string; what: string }[] = [];
-  if (
-    (input.provider === 'minio' || input.provider === 'gcp' || input.provider === 'azure') &&
-    input.endpoint
-  )
-    targets.push({ url: input.endpoint, what: `the endpoint ${input.endpoint}` });
+  if (input.endpoint) targets.push({ url: input.endpoint, what: `the endpoint ${input.endpoint}` });
   if (input.provider === 'aws' && input.credentials.kind === 'sts' && input.credentials.stsEndpoint)
     targets.push({
       url: input.credentials.stsEndpoint,

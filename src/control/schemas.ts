@@ -148,12 +148,17 @@ const awsRole = z.object({
     .min(2)
     .optional()
     .describe('default: one generated for this location'),
-  stsEndpoint: endpointUrl('give the STS endpoint URL').optional(),
+  stsEndpoint: endpointUrl('give the STS endpoint URL')
+    .optional()
+    .describe("default: the S3 URL when it is not AWS's, else AWS STS for the region"),
   accessKeyId: accessKeyId
     .optional()
     .describe("keys that assume the role; default the server's own AWS identity"),
   secretAccessKey: secret(bounded(1024), 'secret of the keys that assume the role').optional(),
 });
+const caCert = bounded(256 * kib)
+  .includes('-----BEGIN CERTIFICATE-----', { message: 'paste the CA certificate in PEM form' })
+  .optional();
 const s3Common = {
   bucket: bucketName,
   prefix: bucketPrefix,
@@ -165,6 +170,11 @@ export const awsLocation = z
     provider: z.literal('aws'),
     name: nameSchema,
     region,
+    endpoint: endpointUrl('give the S3 URL, such as https://s3.example.com:9000')
+      .optional()
+      .describe('S3 URL of a private or S3-compatible endpoint; default AWS S3 for the region'),
+    forcePathStyle: z.boolean().optional().describe('bucket in the path rather than the host name'),
+    caCert: caCert.describe('CA certificate (PEM) of an endpoint with a private certificate'),
     ...s3Common,
     credentials: z.discriminatedUnion('kind', [awsKeys, awsRole]),
   })
@@ -176,9 +186,7 @@ export const minioLocation = z
     endpoint: endpointUrl('give the endpoint URL, such as https://minio.example.com:9000'),
     region: region.default('us-east-1'),
     forcePathStyle: z.boolean().default(true),
-    caCert: bounded(256 * kib)
-      .includes('-----BEGIN CERTIFICATE-----', { message: 'paste the CA certificate in PEM form' })
-      .optional(),
+    caCert,
     ...s3Common,
     accessKeyId,
     secretAccessKey: secret(bounded(1024), 'secret key'),

@@ -23,7 +23,7 @@ export {
   s3BucketNameProblem,
 } from './names.ts';
 export { getBuffer, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
-export { S3ObjectStore, type S3Options } from './s3.ts';
+export { S3ObjectStore, type S3Options, stsEndpointOf } from './s3.ts';
 export {
   explainStorageError,
   type ProbeStep,

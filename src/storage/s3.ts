@@ -38,7 +38,10 @@ export interface S3Options {
   roleArn?: string;
   /** The external ID the role's trust policy requires. */
   externalId?: string;
-  /** STS endpoint (private or regional endpoints, MinIO); default the SDK's for the region. */
+  /**
+   * STS endpoint (private or regional endpoints, MinIO). Default: the S3 endpoint when that is not AWS's own
+   * (an S3-compatible store such as MinIO serves AssumeRole there), else AWS STS for the region.
+   */
   stsEndpoint?: string;
   /** Server-side encryption of every object written: SSE-S3 (AES256) or SSE-KMS (aws:kms). */
   sse?: 'AES256' | 'aws:kms';
@@ -46,6 +49,17 @@ export interface S3Options {
 }
 
 const partSize = 5 * 1024 * 1024;
+
+/**
+ * Where a role is assumed: the given STS endpoint; else the S3 endpoint when it is not on AWS's own domains
+ * (keys of an S3-compatible store mean nothing to AWS STS); else undefined, for AWS STS in the region.
+ */
+export function stsEndpointOf(options: Pick<S3Options, 'endpoint' | 'stsEndpoint'>): string | undefined {
+  if (options.stsEndpoint) return options.stsEndpoint;
+  if (!options.endpoint) return undefined;
+  const host = URL.parse(options.endpoint)?.hostname.toLowerCase() ?? '';
+  return /(^|\.)amazonaws\.com(\.cn)?$/.test(host) ? undefined : options.endpoint;
+}
 
 /**
  * How S3 answers a lost `If-None-Match: *`: 412 when the key exists; 409 when another conditional write of
@@ -93,6 +107,7 @@ export class S3ObjectStore implements ObjectStore {
       let assumed:
         | ReturnType<typeof import('@aws-sdk/credential-providers').fromTemporaryCredentials>
         | undefined;
+      const stsEndpoint = stsEndpointOf(options);
       config.credentials = async (identity) => {
         const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
         assumed ??= fromTemporaryCredentials({
@@ -105,7 +120,7 @@ export class S3ObjectStore implements ObjectStore {
           ...(options.credentials ? { masterCredentials: options.credentials } : {}),
           clientConfig: {
             region: options.region,
-            ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}),
+            ...(stsEndpoint ? { endpoint: stsEndpoint } : {}),
             requestHandler: new NodeHttpHandler({
               httpsAgent: new Agent({ keepAlive: true, ...(options.caCert ? { ca: options.caCert } : {}) }),
             }),

@@ -156,8 +156,10 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
           : 'no AWS credentials were given or found: give an access key ID and secret access key';
       if (code === 'NoSuchBucket')
         return `bucket "${target.bucket}" does not exist at ${where(target)}: create it, or correct the bucket name`;
-      if (code === 'InvalidAccessKeyId')
-        return 'the access key ID is not known to the store: check the access key';
+      if (code === 'InvalidAccessKeyId' || code === 'InvalidClientTokenId')
+        return target.roleArn
+          ? `the access key ID that assumes role ${target.roleArn} is not known: check the access key`
+          : 'the access key ID is not known to the store: check the access key';
       if (code === 'SignatureDoesNotMatch')
         return 'the secret key does not match the access key: check the secret key';
       if (code === 'RequestTimeTooSkewed')
@@ -177,7 +179,7 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
       }
       if (code === 'AccessDenied' || code === 'Forbidden' || status === 403) {
         if (target.roleArn && /AssumeRole|sts:/i.test(message)) {
-          return `could not assume role ${target.roleArn}: its trust policy must let Lifeboat's identity call sts:AssumeRole with this external ID`;
+          return `could not assume role ${target.roleArn}: the role's trust policy must name the AWS account (or user) of the keys that assume it, with this project's external ID, and that user's own policy must allow sts:AssumeRole on the role`;
         }
         const resource =
           step === 'list' ? `arn:aws:s3:::${target.bucket}` : `arn:aws:s3:::${target.bucket}/*`;

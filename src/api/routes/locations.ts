@@ -44,10 +44,14 @@ export function locationsRoutes(ctx: control.ControlContext): Route<unknown, unk
       tag: 'locations',
       summary: "The external ID this project's AWS roles must require (chosen by Lifeboat)",
       access: 'viewer',
-      returns: '{ externalId }',
+      returns:
+        "{ externalId, serverIdentity }: serverIdentity says whether a role may be assumed with the server's own AWS identity (no keys)",
       handler: async ({ caller, params }) => {
         const { project } = await control.authorize(ctx, caller, String(params.project), 'viewer');
-        return { externalId: control.projectExternalId(ctx, project.id) };
+        return {
+          externalId: control.projectExternalId(ctx, project.id),
+          serverIdentity: ctx.allowServerIdentity,
+        };
       },
     }),
     route({
