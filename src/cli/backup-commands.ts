@@ -16,9 +16,10 @@ import {
 import { describeError } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { contentsNote, contentsTable, describeVolumes, includeDisksText } from './backup-output.ts';
-import { openKube, openStore, outputFormat, printJson } from './context.ts';
+import { openKube, outputFormat, printJson } from './context.ts';
 import { addExpiryOptions, clusterResourcesMode, expiryMs, list } from './flags.ts';
 import { type CliIo, exitCodes, phaseExitCode, UsageError } from './io.ts';
+import { backupsElsewhere, openLocalStore } from './local-store.ts';
 import { formatBytes, formatTime, ProgressReporter, resultLines, table } from './output.ts';
 import {
   type BackupCreateFlags,
@@ -137,7 +138,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           throw new UsageError('give the backup a name: lifeboat backup create NAME --location URL');
         const name = nameArg;
         const format = outputFormat(options.output);
-        const store = openStore(options.location);
+        const store = openLocalStore(options.location);
         const storageLocation = storageLocationName(options.location as string, options.storageLocation);
         const ttlMs = expiryMs(options);
         const mode = clusterResourcesMode(options.includeClusterResources);
@@ -195,7 +196,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       if (remote) return remoteBackupList(remote, options);
       refuseFlags(options, { cluster: needsServer('--cluster'), workspace: needsServer('--workspace') });
       const format = outputFormat(options.output);
-      const store = openStore(options.location);
+      const store = openLocalStore(options.location);
       try {
         const backups = await listBackups(store);
         if (format === 'json') {
@@ -210,7 +211,9 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           return;
         }
         if (backups.length === 0) {
-          io.stdout(`No backups in ${store.description}\n`);
+          // A prefix one level too high (s3://b/ for backups made at s3://b/prod/) is the likely slip.
+          const elsewhere = await backupsElsewhere(store, options.location as string);
+          io.stdout(elsewhere ? `${elsewhere}\n` : `No backups in ${store.description}\n`);
           return;
         }
         // An unreadable backup is listed with the reason, and the others with it: one bad folder fails alone.
@@ -247,7 +250,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       const remote = remoteContext(io, command);
       if (remote) return remoteBackupDescribe(remote, name, options);
       const format = outputFormat(options.output);
-      const store = openStore(options.location);
+      const store = openLocalStore(options.location);
       try {
         const details = await describeBackup(store, name, { details: options.details === true });
         const d = details.description;
@@ -311,7 +314,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
     .action(async (name: string, options: CommonOptions, command: Command) => {
       const remote = remoteContext(io, command);
       if (remote) return remoteBackupLogs(remote, name, options);
-      const store = openStore(options.location);
+      const store = openLocalStore(options.location);
       try {
         const text = await readBackupLogs(store, name);
         if (text === undefined)
@@ -344,7 +347,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
         const remote = remoteContext(io, command);
         if (remote) return remoteBackupDelete(remote, name, options);
         const format = outputFormat(options.output);
-        const store = openStore(options.location);
+        const store = openLocalStore(options.location);
         const cluster = `the cluster of ${options.context ? `context "${options.context}" of ` : ''}${options.kubeconfig ? `kubeconfig ${options.kubeconfig}` : 'the default kubeconfig'}`;
         try {
           const deletion = await deleteBackupWithSnapshots(store, name, {

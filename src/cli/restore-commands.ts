@@ -6,9 +6,10 @@ import type { Command } from 'commander';
 import type { ClusterResourcesMode } from '../archive/index.ts';
 import { readRestoreLogs } from '../backup/index.ts';
 import { planRestore, runRestore } from '../restore/index.ts';
-import { openKube, openStore, outputFormat, printJson } from './context.ts';
+import { openKube, outputFormat, printJson } from './context.ts';
 import { existingResourcePolicy, list, parseMappings, volumeTimeoutMs } from './flags.ts';
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
+import { openLocalStore } from './local-store.ts';
 import { formatTime, ProgressReporter, printRestorePlan, resultLines } from './output.ts';
 import { planExitCode, printPlanChecks } from './plan-output.ts';
 import {
@@ -102,7 +103,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
         preserveNodePorts: options.preserveNodeports === true,
         ...(options.selector ? { labelSelector: options.selector } : {}),
       } as const;
-      const store = openStore(options.location);
+      const store = openLocalStore(options.location);
       const kube = await openKube(io, options.kubeconfig, options.context);
       try {
         if (options.dryRun) {
@@ -170,7 +171,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
     .action(async (name: string, options: { location?: string }, command: Command) => {
       const remote = remoteContext(io, command);
       if (remote) return remoteRestoreLogs(remote, name, options);
-      const store = openStore(options.location);
+      const store = openLocalStore(options.location);
       try {
         const text = await readRestoreLogs(store, name);
         if (text === undefined)

@@ -5,8 +5,9 @@
  */
 import type { Command } from 'commander';
 import { verifyBackup } from '../restore/index.ts';
-import { openStore, outputFormat, printJson } from './context.ts';
+import { outputFormat, printJson } from './context.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
+import { openLocalStore } from './local-store.ts';
 import { remoteContext } from './remote/index.ts';
 
 /** Adds `verify` to the `backup` command (added before, by `addBackupCommands`). */
@@ -27,7 +28,7 @@ export function addVerifyCommand(program: Command, io: CliIo, setExit: (code: nu
           'backup verify runs in local mode: unset --server (or LIFEBOAT_SERVER) and give --location; through the server, use POST /projects/{project}/backups/{backup}/verify',
         );
       const format = outputFormat(options.output);
-      const store = openStore(options.location);
+      const store = openLocalStore(options.location);
       try {
         const result = await verifyBackup(store, name);
         if (format === 'json') printJson(io, result);
