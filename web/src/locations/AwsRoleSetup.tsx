@@ -1,53 +1,28 @@
 /**
- * What an AWS administrator needs to let Lifeboat assume a role: the external ID, and the two policy
- * documents to paste into IAM, with the bucket filled in as it is typed.
+ * What an AWS administrator needs to let Lifeboat assume a role: the external ID, the role's trust policy
+ * naming whose identity assumes it, the policy that identity's user needs, and the role's permissions, with
+ * the bucket and role filled in as they are typed.
  */
 import { Field } from '../components/ui.tsx';
+import {
+  type Assumer,
+  assumerHint,
+  assumerPolicy,
+  diskSnapshotsSid,
+  permissionsPolicy,
+  trustPolicy,
+} from './aws-policies.ts';
 import { CopyButton } from './CopyButton.tsx';
 
-/** Stays visible in the trust policy so nobody pastes it without putting the real account in. */
-const lifeboatPrincipal = "arn:aws:iam::<Lifeboat's AWS account ID>:root";
-
-export function trustPolicy(externalId: string): string {
-  const policy = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { AWS: lifeboatPrincipal },
-        Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'sts:ExternalId': externalId } },
-      },
-    ],
-  };
-  return JSON.stringify(policy, null, 2);
-}
-
-export function permissionsPolicy(bucket: string): string {
-  const name = bucket.trim() || '<bucket>';
-  const policy = {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Action: [
-          's3:GetObject',
-          's3:PutObject',
-          's3:DeleteObject',
-          's3:AbortMultipartUpload',
-          's3:ListMultipartUploadParts',
-        ],
-        Resource: `arn:aws:s3:::${name}/*`,
-      },
-      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: `arn:aws:s3:::${name}` },
-    ],
-  };
-  return JSON.stringify(policy, null, 2);
-}
-
-export function AwsRoleSetup(props: { bucket: string; externalId: string; error: string | undefined }) {
-  const trust = trustPolicy(props.externalId);
-  const permissions = permissionsPolicy(props.bucket);
+export function AwsRoleSetup(props: {
+  bucket: string;
+  roleArn: string;
+  externalId: string;
+  assumer: Assumer;
+  error: string | undefined;
+}) {
+  const trust = trustPolicy(props.externalId, props.assumer);
+  const assuming = assumerPolicy(props.roleArn);
   return (
     <>
       <Field
@@ -62,15 +37,36 @@ export function AwsRoleSetup(props: { bucket: string; externalId: string; error:
           </div>
         )}
       </Field>
-      <Field
-        label="Trust policy"
-        hint="Paste it as the role's trust policy, with Lifeboat's AWS account ID in place of the placeholder."
-      >
+      <Field label="Trust policy" hint={`Paste it as the role's trust policy. ${assumerHint(props.assumer)}`}>
         {(id) => <textarea id={id} value={trust} readOnly rows={14} />}
       </Field>
       <CopyButton text={trust} label="Copy trust policy" />
-      <Field label="Permissions policy" hint="Attach it to the role: what Lifeboat may do in the bucket.">
-        {(id) => <textarea id={id} value={permissions} readOnly rows={18} />}
+      {props.assumer === 'keys' ? (
+        <>
+          <Field
+            label="Policy of the keys' user"
+            hint="Attach it to the IAM user of the access key above: AWS lets it assume the role only when both this policy and the role's trust policy allow it."
+          >
+            {(id) => <textarea id={id} value={assuming} readOnly rows={10} />}
+          </Field>
+          <CopyButton text={assuming} label="Copy user policy" />
+        </>
+      ) : null}
+      <PermissionsPolicy bucket={props.bucket} attachTo="the role" />
+    </>
+  );
+}
+
+/** The permissions Lifeboat needs, for the role (STS) or for the user of the keys (Credentials). */
+export function PermissionsPolicy(props: { bucket: string; attachTo: string }) {
+  const permissions = permissionsPolicy(props.bucket);
+  return (
+    <>
+      <Field
+        label="Permissions policy"
+        hint={`Attach it to ${props.attachTo}: what Lifeboat may do in the bucket. The statement ${diskSnapshotsSid} (EC2 snapshot actions) is needed only for backups that include disks (EBS volume snapshots): leave it out if no backup does.`}
+      >
+        {(id) => <textarea id={id} value={permissions} readOnly rows={24} />}
       </Field>
       <CopyButton text={permissions} label="Copy permissions policy" />
     </>

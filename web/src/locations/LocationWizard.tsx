@@ -41,19 +41,25 @@ export function LocationWizard(props: { location?: LocationView | undefined; onC
   const [issues, setIssues] = useState<Map<string, string>>(new Map());
   const [outcome, setOutcome] = useState<Outcome>();
   const [busy, setBusy] = useState(false);
-  // The external ID of this project's AWS roles is chosen by the server (one per project), never here.
+  // The external ID of this project's AWS roles is chosen by the server (one per project), never here; the
+  // server also says whether it may assume a role with its own identity (then the keys are optional).
   const externalId = useQuery({
     queryKey: ['p', projectName, 'aws-external-id'],
     queryFn: () =>
-      api<{ externalId: string }>(
+      api<{ externalId: string; serverIdentity: boolean }>(
         'GET',
         `/projects/${encodeURIComponent(projectName)}/locations/aws-external-id`,
       ),
     staleTime: Number.POSITIVE_INFINITY,
   });
   useEffect(() => {
-    const id = externalId.data?.externalId;
-    if (id) setForm((current) => (current.externalId === id ? current : { ...current, externalId: id }));
+    const data = externalId.data;
+    if (!data) return;
+    setForm((current) =>
+      current.externalId === data.externalId && current.serverIdentity === data.serverIdentity
+        ? current
+        : { ...current, externalId: data.externalId, serverIdentity: data.serverIdentity },
+    );
   }, [externalId.data]);
   const base = `/projects/${encodeURIComponent(projectName)}/locations`;
 
@@ -140,7 +146,12 @@ export function LocationWizard(props: { location?: LocationView | undefined; onC
   };
 
   const pickProvider = (provider: Provider) => {
-    setForm((current) => ({ ...emptyForm(provider), name: current.name, externalId: current.externalId }));
+    setForm((current) => ({
+      ...emptyForm(provider),
+      name: current.name,
+      externalId: current.externalId,
+      serverIdentity: current.serverIdentity,
+    }));
     setIssues(new Map());
     setOutcome(undefined);
   };

@@ -1,13 +1,13 @@
 /** Step 2 of the location wizard: the fields of the chosen provider. */
 import type { ChangeEvent, ReactNode } from 'react';
 import { Field } from '../components/ui.tsx';
-import { AwsRoleSetup } from './AwsRoleSetup.tsx';
+import { AwsRoleSetup, PermissionsPolicy } from './AwsRoleSetup.tsx';
 import {
   type AwsAuth,
   type AzureAuth,
-  fieldLabels,
   isOptional,
   type LocationForm,
+  labelOf,
   pathOf,
   secretKeys,
   type TextKey,
@@ -30,7 +30,28 @@ const hints: Partial<Record<TextKey, string>> = {
   resourceGroup: 'Optional.',
 };
 
+/** Hints of the AWS form, where they differ from the others'. */
+function awsHint(key: TextKey, form: LocationForm): string | undefined {
+  switch (key) {
+    case 'endpoint':
+      return 'Optional: the URL of an S3-compatible store (such as MinIO) or of a private AWS endpoint. Default: AWS S3 for the region.';
+    case 'stsEndpoint':
+      return "Optional: where the role is assumed. Default: the S3 URL when it is not AWS's (MinIO serves STS there), else AWS STS for the region.";
+    case 'accessKeyId':
+      if (form.awsAuth === 'keys') return undefined;
+      return form.serverIdentity
+        ? "Optional on this server: leave both keys empty to assume the role with the server's own AWS identity."
+        : 'The key that assumes the role: its IAM user needs sts:AssumeRole on the role (policy below).';
+    default:
+      return undefined;
+  }
+}
+
 function hintOf(key: TextKey, form: LocationForm): string | undefined {
+  if (form.provider === 'aws') {
+    const hint = awsHint(key, form);
+    if (hint) return hint;
+  }
   if (key === 'endpoint')
     return form.provider === 'minio'
       ? 'Such as https://minio.example.com:9000'
@@ -48,7 +69,7 @@ function TextField(props: FieldsProps & { field: TextKey; multiline?: boolean; u
   const common = {
     value: form[field],
     placeholder,
-    'aria-required': !isOptional(field, form.provider),
+    'aria-required': !isOptional(field, form),
     autoComplete: 'off',
     spellCheck: false,
     onChange: (event: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) =>
@@ -65,7 +86,7 @@ function TextField(props: FieldsProps & { field: TextKey; multiline?: boolean; u
   return (
     <>
       <Field
-        label={fieldLabels[field]}
+        label={labelOf(field, form.provider)}
         hint={hintOf(field, form)}
         error={props.errorFor(pathOf(field, form.provider))}
       >
@@ -118,21 +139,41 @@ function Choice<T extends string>(props: {
   );
 }
 
+function PathStyle(props: FieldsProps & { label: string }) {
+  return (
+    <label className="check">
+      <input
+        type="checkbox"
+        checked={props.form.forcePathStyle}
+        onChange={(event) => props.onChange({ forcePathStyle: event.target.checked })}
+      />
+      {props.label}
+    </label>
+  );
+}
+
 function AwsFields(props: FieldsProps) {
   const { form } = props;
+  const keysGiven = form.accessKeyId.trim() !== '' || form.secretAccessKey.trim() !== '';
   return (
     <>
       <TextField {...props} field="name" />
       <TextField {...props} field="bucket" />
       <TextField {...props} field="region" />
       <TextField {...props} field="prefix" />
+      <TextField {...props} field="endpoint" />
+      <PathStyle
+        {...props}
+        label="Force path-style addressing (with an S3 URL: most S3-compatible stores need it)"
+      />
+      <TextField {...props} field="caCert" multiline upload="Upload CA certificate" />
       <Choice<AwsAuth>
         legend="How Lifeboat signs in to AWS"
         name="aws-auth"
         value={form.awsAuth}
         options={[
           { value: 'keys', label: 'Credentials' },
-          { value: 'sts', label: 'STS role' },
+          { value: 'sts', label: 'STS (assume a role)' },
         ]}
         onChange={(awsAuth) => props.onChange({ awsAuth })}
       />
@@ -140,13 +181,33 @@ function AwsFields(props: FieldsProps) {
         <>
           <TextField {...props} field="accessKeyId" />
           <TextField {...props} field="secretAccessKey" />
+          <PermissionsPolicy bucket={form.bucket} attachTo="the IAM user of these keys" />
         </>
       ) : (
         <>
           <TextField {...props} field="roleArn" />
+          <TextField {...props} field="stsEndpoint" />
+          <fieldset className="field">
+            <legend>Keys that assume the role</legend>
+            {form.serverIdentity ? (
+              <p className="muted">
+                This server may assume roles with its own AWS identity (LIFEBOAT_ALLOW_SERVER_IDENTITY=true):
+                leave the keys empty to use it, or give the keys of an IAM user that may assume the role.
+              </p>
+            ) : (
+              <p className="muted">
+                Give the keys of an IAM user that may assume the role: this server does not lend its own AWS
+                identity to projects.
+              </p>
+            )}
+            <TextField {...props} field="accessKeyId" />
+            <TextField {...props} field="secretAccessKey" />
+          </fieldset>
           <AwsRoleSetup
             bucket={form.bucket}
+            roleArn={form.roleArn}
             externalId={form.externalId}
+            assumer={form.serverIdentity && !keysGiven ? 'server' : 'keys'}
             error={props.errorFor(pathOf('externalId', 'aws'))}
           />
         </>
@@ -163,14 +224,7 @@ function MinioFields(props: FieldsProps) {
       <TextField {...props} field="bucket" />
       <TextField {...props} field="region" />
       <TextField {...props} field="prefix" />
-      <label className="check">
-        <input
-          type="checkbox"
-          checked={props.form.forcePathStyle}
-          onChange={(event) => props.onChange({ forcePathStyle: event.target.checked })}
-        />
-        Path-style addressing
-      </label>
+      <PathStyle {...props} label="Path-style addressing" />
       <TextField {...props} field="caCert" multiline upload="Upload CA certificate" />
       <TextField {...props} field="accessKeyId" />
       <TextField {...props} field="secretAccessKey" />

@@ -13,6 +13,11 @@ export interface LocationForm {
   awsAuth: AwsAuth;
   azureAuth: AzureAuth;
   forcePathStyle: boolean;
+  /**
+   * Whether this server may assume an AWS role with its own identity (LIFEBOAT_ALLOW_SERVER_IDENTITY=true):
+   * then the keys that assume it are optional. Told by the server, never typed.
+   */
+  serverIdentity: boolean;
   name: string;
   bucket: string;
   region: string;
@@ -22,6 +27,7 @@ export interface LocationForm {
   accessKeyId: string;
   secretAccessKey: string;
   roleArn: string;
+  stsEndpoint: string;
   externalId: string;
   serviceAccountKey: string;
   storageAccount: string;
@@ -34,8 +40,11 @@ export interface LocationForm {
   accountKey: string;
 }
 
-/** The form's text fields (everything but the provider, the two auth choices and the path-style switch). */
-export type TextKey = Exclude<keyof LocationForm, 'provider' | 'awsAuth' | 'azureAuth' | 'forcePathStyle'>;
+/** The form's text fields (everything but the provider, the two auth choices and the two switches). */
+export type TextKey = Exclude<
+  keyof LocationForm,
+  'provider' | 'awsAuth' | 'azureAuth' | 'forcePathStyle' | 'serverIdentity'
+>;
 
 export const providerLabels: Record<Provider, string> = {
   aws: 'AWS S3',
@@ -54,6 +63,7 @@ export const fieldLabels: Record<TextKey, string> = {
   accessKeyId: 'Access key ID',
   secretAccessKey: 'Secret access key',
   roleArn: 'Role ARN',
+  stsEndpoint: 'STS endpoint',
   externalId: 'External ID',
   serviceAccountKey: 'Service account key (JSON)',
   storageAccount: 'Storage account',
@@ -78,6 +88,7 @@ const credentialKeys = new Set<TextKey>([
   'accessKeyId',
   'secretAccessKey',
   'roleArn',
+  'stsEndpoint',
   'externalId',
   'tenantId',
   'clientId',
@@ -87,11 +98,27 @@ const credentialKeys = new Set<TextKey>([
   'accountKey',
 ]);
 
-/** Fields a location may go without (MinIO's region defaults to us-east-1, GCP falls back to ADC). */
-export function isOptional(key: TextKey, provider: Provider): boolean {
+/** A field's label: AWS calls its endpoint the S3 URL. */
+export function labelOf(key: TextKey, provider: Provider): string {
+  return key === 'endpoint' && provider === 'aws' ? 'S3 URL' : fieldLabels[key];
+}
+
+/**
+ * Fields a location may go without (MinIO's region defaults to us-east-1, GCP falls back to ADC, and an AWS
+ * role is assumed with the server's own identity where the server allows it).
+ */
+export function isOptional(
+  key: TextKey,
+  form: Pick<LocationForm, 'provider' | 'awsAuth' | 'serverIdentity'>,
+): boolean {
+  const provider = form.provider;
   switch (key) {
+    case 'accessKeyId':
+    case 'secretAccessKey':
+      return provider === 'aws' && form.awsAuth === 'sts' && form.serverIdentity;
     case 'prefix':
     case 'caCert':
+    case 'stsEndpoint':
     case 'serviceAccountKey':
     case 'subscriptionId':
     case 'resourceGroup':
@@ -119,9 +146,11 @@ export function shownKeys(form: LocationForm): TextKey[] {
         'bucket',
         'region',
         'prefix',
+        'endpoint',
+        'caCert',
         ...(form.awsAuth === 'keys'
           ? (['accessKeyId', 'secretAccessKey'] as const)
-          : (['roleArn', 'externalId'] as const)),
+          : (['roleArn', 'stsEndpoint', 'accessKeyId', 'secretAccessKey', 'externalId'] as const)),
       ];
     case 'minio':
       return ['name', 'endpoint', 'bucket', 'region', 'prefix', 'caCert', 'accessKeyId', 'secretAccessKey'];
@@ -146,7 +175,9 @@ export function emptyForm(provider: Provider): LocationForm {
     provider,
     awsAuth: 'keys',
     azureAuth: 'servicePrincipal',
-    forcePathStyle: true,
+    // MinIO wants the bucket in the path; AWS's own default is the bucket in the host name.
+    forcePathStyle: provider === 'minio',
+    serverIdentity: false,
     name: '',
     bucket: '',
     region: '',
@@ -156,6 +187,7 @@ export function emptyForm(provider: Provider): LocationForm {
     accessKeyId: '',
     secretAccessKey: '',
     roleArn: '',
+    stsEndpoint: '',
     // Filled from the server (GET .../locations/aws-external-id): one per project, chosen by Lifeboat.
     externalId: '',
     serviceAccountKey: '',
@@ -187,7 +219,7 @@ export function formFromView(location: LocationView): LocationForm {
   }
   if (location.provider === 'aws' && credentials.kind === 'sts') form.awsAuth = 'sts';
   if (location.provider === 'azure' && credentials.kind === 'sharedKey') form.azureAuth = 'sharedKey';
-  if (config.forcePathStyle === false) form.forcePathStyle = false;
+  if (typeof config.forcePathStyle === 'boolean') form.forcePathStyle = config.forcePathStyle;
   form.externalId = text(credentials.externalId) || form.externalId;
   return form;
 }
@@ -204,7 +236,8 @@ export function toBody(form: LocationForm): Body {
   const credentials: Body = {};
   if (form.provider === 'aws') credentials.kind = form.awsAuth;
   if (form.provider === 'azure') credentials.kind = form.azureAuth;
-  if (form.provider === 'minio') body.forcePathStyle = form.forcePathStyle;
+  if (form.provider === 'minio' || (form.provider === 'aws' && form.endpoint.trim()))
+    body.forcePathStyle = form.forcePathStyle;
   for (const key of shownKeys(form)) {
     const value = form[key].trim();
     if (!value) continue;
@@ -250,9 +283,22 @@ export function localIssues(form: LocationForm, initial: LocationForm | undefine
     const keptAsIs = !credentialKeys.has(key) || sameCredentials;
     if (initial && !secretKeys.has(key) && key !== 'prefix' && initial[key].trim() && keptAsIs)
       issues.set(path, 'this field cannot be emptied once saved: enter a value, or create a new location');
-    else if (isOptional(key, form.provider)) continue;
+    else if (isOptional(key, form)) continue;
     else if (secretKeys.has(key) && sameCredentials) continue;
-    else issues.set(path, `fill in the ${fieldLabels[key].toLowerCase()}`);
+    else issues.set(path, `fill in the ${labelOf(key, form.provider).toLowerCase()}`);
+  }
+  if (form.provider === 'aws' && form.awsAuth === 'sts') {
+    // The keys that assume a role come as a pair (a saved secret counts while the credentials stay).
+    const keyId = form.accessKeyId.trim() !== '';
+    const secret =
+      form.secretAccessKey.trim() !== '' || (sameCredentials && initial.accessKeyId.trim() !== '');
+    if (keyId && !secret)
+      issues.set(
+        pathOf('secretAccessKey', 'aws'),
+        'fill in the secret access key, or empty the access key ID',
+      );
+    if (secret && !keyId && !issues.has(pathOf('accessKeyId', 'aws')))
+      issues.set(pathOf('accessKeyId', 'aws'), 'fill in the access key ID that goes with the secret');
   }
   return issues;
 }
