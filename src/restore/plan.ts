@@ -25,6 +25,7 @@ import { inRestoreOrder } from './order.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
 import { type RbacGrant, rbacGrant } from './rbac.ts';
 import { asRecord, comparable, type KubeJson } from './sanitize.ts';
+import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
 import { planVolumes, type VolumePlan } from './volume-checks.ts';
 import { volumeSnapshotClassResource } from './volume-sources.ts';
@@ -85,6 +86,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
   const target = new TargetApi(kube);
   await target.refresh();
   const prepared = await prepareRestore(request, target);
+  await skipClassesTheTargetHas(kube, prepared.items);
 
   const namespaceStates = new Map<string, NamespaceState>();
   for (const ns of prepared.namespaces) {

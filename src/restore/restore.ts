@@ -22,6 +22,7 @@ import type {
   RestoreProgress,
   RestoreRequest,
 } from './run-types.ts';
+import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
 import { defaultVolumeTimeoutMs, VolumeRestorer } from './volume-run.ts';
 
@@ -37,6 +38,7 @@ export async function runRestore(request: RestoreRequest): Promise<RestoreOutcom
   const target = new TargetApi(request.kube);
   await target.refresh();
   const prepared = await prepareRestore(request, target);
+  await skipClassesTheTargetHas(request.kube, prepared.items);
   const run = new RestoreRun(request, prepared, target);
   return run.execute();
 }

@@ -52,7 +52,7 @@ export {
   type SourceSpec,
   waitSourceReady,
 } from './restore-source.ts';
-export { chooseSnapshotClass, snapshotClassFor } from './snapshot-class.ts';
+export { chooseSnapshotClass, snapshotClassesByDriver, snapshotClassFor } from './snapshot-class.ts';
 export { classForClaim, hasCsiDriver, listStorageClasses, type StorageClassInfo } from './storage-classes.ts';
 export {
   type SnapshotFailure,

@@ -24,6 +24,18 @@ export async function snapshotClassFor(kube: KubeClient, driver: string): Promis
   return chooseSnapshotClass(driver, classes);
 }
 
+/** The names of the cluster's VolumeSnapshotClasses, by CSI driver. */
+export async function snapshotClassesByDriver(kube: KubeClient): Promise<Map<string, string[]>> {
+  const byDriver = new Map<string, string[]>();
+  for await (const page of listPages(kube, volumeSnapshotClassResource))
+    for (const item of page.items) {
+      const driver = item.object.driver;
+      if (typeof driver !== 'string') continue;
+      byDriver.set(driver, [...(byDriver.get(driver) ?? []), item.object.metadata.name]);
+    }
+  return byDriver;
+}
+
 /** The choice of `snapshotClassFor` among a driver's classes (exported for the restore side and tests). */
 export function chooseSnapshotClass(driver: string, classes: readonly KubeObject[]): KubeObject {
   const names = classes.map((object) => object.metadata.name).sort();

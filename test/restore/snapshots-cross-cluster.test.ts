@@ -2,7 +2,8 @@
  * A backup with disks of cluster a restored into cluster b (the test bed's clusters share one CSI driver, as
  * clusters of one cloud account share its disks' snapshots) under a storage-class mapping to b's class of the
  * same driver: the claim comes back from the snapshot with the same files; a mapping onto a class of another
- * driver is refused in the plan. Deleting the backup then deletes the snapshot, through cluster a.
+ * driver is refused in the plan; the backup's VolumeSnapshotClass is not copied into b, which has its own.
+ * Deleting the backup then deletes the snapshot, through cluster a.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -129,6 +130,15 @@ test('restored into the other cluster under a storage-class mapping, the claim h
   assert.equal(await podOutput(env, target, ns, 'reader'), checksums);
   const left = await kubectl(env, target, ['get', 'volumesnapshots', '-n', ns, '-o', 'name']);
   assert.equal(left.trim(), '', 'no temporary VolumeSnapshot is left in the target');
+  // The backup's class (a's default for the driver) is not copied into b, which has its own: two defaults
+  // would fail every VolumeSnapshot in b that names no class.
+  const classItem = restored.items.find(
+    (item) => item.groupResource === 'volumesnapshotclasses.snapshot.storage.k8s.io',
+  );
+  assert.equal(classItem?.action, 'skipped', JSON.stringify(classItem));
+  assert.match(classItem?.detail ?? '', /the target has its own VolumeSnapshotClass for the CSI driver/);
+  const classes = await kubectl(env, target, ['get', 'volumesnapshotclasses', '-o', 'name']);
+  assert.equal(classes.trim(), `volumesnapshotclass.snapshot.storage.k8s.io/${target.node.snapshotClass}`);
 
   // Deleting the backup deletes the snapshot, through the cluster it was taken in.
   const handle = restored.volumes[0]?.snapshotHandle as string;
