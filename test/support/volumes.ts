@@ -3,9 +3,11 @@
  * reads files back with their checksums, claims bound to static volumes that are not of the cluster's CSI
  * driver, and whether the driver still holds a snapshot.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { KubeObject } from '../../src/kube/index.ts';
 import type { ClusterEnv, NodeEnv, TestbedEnv } from '../testbed/index.ts';
+import { logTail } from '../testbed/processes.ts';
 import { eventually, kubectl, uniqueName } from './kube.ts';
 
 /** A cluster of the test bed that has a node and CSI storage. */
@@ -227,4 +229,90 @@ export async function driverHasSnapshot(cluster: NodeCluster, handle: string): P
     () => true,
     () => false,
   );
+}
+
+type SnapshotStatus = {
+  readyToUse?: boolean;
+  boundVolumeSnapshotContentName?: string;
+  error?: { message?: string };
+};
+
+/**
+ * Waits until VolumeSnapshot `ns/name` is ReadyToUse and gives it. On timeout the error holds what explains
+ * a stuck snapshot: its status, its content's status, its events and the last lines of the cluster's
+ * snapshot controller, snapshotter and driver logs.
+ */
+export async function snapshotReady(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+  timeoutMs = 120_000,
+): Promise<KubeObject & { status: SnapshotStatus }> {
+  const get = async <T>(args: string[]) =>
+    JSON.parse(await kubectl(env, cluster, [...args, '-o', 'json'])) as T;
+  try {
+    return await eventually(
+      `the VolumeSnapshot ${ns}/${name} in ${cluster.name} to be ReadyToUse`,
+      async () => {
+        const snap = await get<KubeObject & { status?: SnapshotStatus }>([
+          'get',
+          'volumesnapshot',
+          name,
+          '-n',
+          ns,
+        ]);
+        return snap.status?.readyToUse === true ? { ...snap, status: snap.status } : undefined;
+      },
+      timeoutMs,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${await snapshotDiagnosis(env, cluster, ns, name)}`);
+  }
+}
+
+/** What a test prints about a VolumeSnapshot that did not become ready (see `snapshotReady`). */
+async function snapshotDiagnosis(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+): Promise<string> {
+  const tryRun = (args: string[]) => kubectl(env, cluster, args).catch((e: unknown) => `(${String(e)})`);
+  const lines = [
+    `VolumeSnapshot: ${await tryRun(['get', 'volumesnapshot', name, '-n', ns, '-o', 'jsonpath={.status}'])}`,
+  ];
+  const content = await tryRun([
+    'get',
+    'volumesnapshot',
+    name,
+    '-n',
+    ns,
+    '-o',
+    'jsonpath={.status.boundVolumeSnapshotContentName}',
+  ]);
+  if (content && !content.startsWith('(')) {
+    lines.push(
+      `VolumeSnapshotContent ${content}: ${await tryRun(['get', 'volumesnapshotcontent', content, '-o', 'jsonpath={.status}'])}`,
+    );
+  }
+  lines.push(`events in ${ns}:\n${await tryRun(['get', 'events', '-n', ns, '--sort-by=.lastTimestamp'])}`);
+  const envFile = process.env.LIFEBOAT_TESTBED_ENV;
+  if (envFile) {
+    const processes = JSON.parse(
+      await readFile(join(dirname(envFile), 'processes.json'), 'utf8').catch(() => '[]'),
+    ) as {
+      name: string;
+      log: string;
+    }[];
+    const wanted = [
+      `${cluster.name}-snapshot-controller`,
+      `${cluster.name}-csi-snapshotter`,
+      'csi-hostpathplugin',
+    ];
+    for (const proc of processes.filter((p) => wanted.includes(p.name))) {
+      lines.push(`last lines of ${proc.log}:\n${logTail(proc.log, 30)}`);
+    }
+  }
+  return lines.join('\n');
 }

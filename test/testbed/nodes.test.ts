@@ -11,6 +11,7 @@ import { before, describe, test } from 'node:test';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { applyIn, claimObject, podObject, podOutput, snapshotReady } from '../support/volumes.ts';
 import { csiTopologyKey } from './csi.ts';
 import { type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from './index.ts';
 
@@ -28,32 +29,6 @@ describe('nodes and CSI storage', () => {
   };
   const json = async <T>(cluster: TestbedCluster, args: string[]) =>
     JSON.parse(await kubectl(env, cluster, [...args, '-o', 'json'])) as T;
-  const podPhase = async (cluster: TestbedCluster, ns: string, name: string) => {
-    const pod = await json<{ status: { phase: string } }>(cluster, ['get', 'pod', name, '-n', ns]);
-    if (pod.status.phase === 'Failed') {
-      throw new Error(`pod ${name} failed: ${await kubectl(env, cluster, ['logs', name, '-n', ns])}`);
-    }
-    return pod.status.phase === 'Succeeded' ? true : undefined;
-  };
-  const pod = (name: string, image: string, script: string, volume?: string) => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name },
-    spec: {
-      restartPolicy: 'Never',
-      terminationGracePeriodSeconds: 0,
-      containers: [
-        {
-          name: 'main',
-          image,
-          command: ['sh', '-c', script],
-          ...(volume ? { volumeMounts: [{ name: 'data', mountPath: '/data' }] } : {}),
-        },
-      ],
-      ...(volume ? { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: volume } }] } : {}),
-    },
-  });
-
   test('each cluster has its own node, storage classes and snapshot class; one driver serves both', () => {
     const [a, b] = env.clusters.map(withNode) as [ReturnType<typeof withNode>, ReturnType<typeof withNode>];
     assert.equal(a.node.storageClasses.length, 2);
@@ -72,13 +47,7 @@ describe('nodes and CSI storage', () => {
         const [defaultClass, otherClass] = cluster.node.storageClasses as [string, string];
         await kubectl(env, cluster, ['create', 'namespace', ns]);
         try {
-          const apply = (objects: object[]) =>
-            kubectl(
-              env,
-              cluster,
-              ['apply', '-n', ns, '-f', '-'],
-              JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-            );
+          const apply = (objects: object[]) => applyIn(env, cluster, ns, objects);
           await apply([
             {
               apiVersion: 'apps/v1',
@@ -103,13 +72,8 @@ describe('nodes and CSI storage', () => {
                 },
               },
             },
-            {
-              apiVersion: 'v1',
-              kind: 'PersistentVolumeClaim',
-              metadata: { name: 'data' },
-              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
-            },
-            pod('writer', cluster.images.busybox, `printf '%s' '${bytes}' > /data/hello.txt && sync`, 'data'),
+            claimObject('data'),
+            podObject(env, 'writer', `printf '%s' '${bytes}' > /data/hello.txt && sync`, 'data'),
           ]);
           await eventually(
             'the Deployment to be Available',
@@ -125,7 +89,7 @@ describe('nodes and CSI storage', () => {
             },
             120_000,
           );
-          await eventually('the writer pod to finish', () => podPhase(cluster, ns, 'writer'), 120_000);
+          await podOutput(env, cluster, ns, 'writer');
           const claim = await json<{ spec: { storageClassName: string; volumeName: string } }>(cluster, [
             'get',
             'pvc',
@@ -154,35 +118,19 @@ describe('nodes and CSI storage', () => {
               spec: { source: { persistentVolumeClaimName: 'data' } },
             },
           ]);
-          const snapshot = await eventually(
-            'the VolumeSnapshot to be ReadyToUse',
-            async () => {
-              const snap = await json<{
-                spec: { volumeSnapshotClassName?: string };
-                status?: { readyToUse?: boolean };
-              }>(cluster, ['get', 'volumesnapshot', 'snap', '-n', ns]);
-              return snap.status?.readyToUse === true ? snap : undefined;
-            },
-            120_000,
-          );
-          assert.equal(snapshot.spec.volumeSnapshotClassName, cluster.node.snapshotClass);
+          const snapshot = (await snapshotReady(env, cluster, ns, 'snap')) as {
+            spec?: { volumeSnapshotClassName?: string };
+          };
+          assert.equal(snapshot.spec?.volumeSnapshotClassName, cluster.node.snapshotClass);
 
           await apply([
-            {
-              apiVersion: 'v1',
-              kind: 'PersistentVolumeClaim',
-              metadata: { name: 'restored' },
-              spec: {
-                storageClassName: otherClass,
-                accessModes: ['ReadWriteOnce'],
-                resources: { requests: { storage: '10Mi' } },
-                dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' },
-              },
-            },
-            pod('reader', cluster.images.busybox, 'cat /data/hello.txt', 'restored'),
+            claimObject('restored', {
+              storageClassName: otherClass,
+              dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'snap' },
+            }),
+            podObject(env, 'reader', 'cat /data/hello.txt', 'restored'),
           ]);
-          await eventually('the reader pod to finish', () => podPhase(cluster, ns, 'reader'), 120_000);
-          assert.equal(await kubectl(env, cluster, ['logs', 'reader', '-n', ns]), bytes);
+          assert.equal(await podOutput(env, cluster, ns, 'reader'), bytes);
         } finally {
           await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false']);
         }
@@ -196,36 +144,13 @@ describe('nodes and CSI storage', () => {
     const nsB = uniqueName('one-cloud-b');
     const content = uniqueName('one-cloud');
     const bytes = `written in ${a.name} ${Math.random().toString(36).slice(2)}`;
-    const applyIn = (cluster: TestbedCluster, ns: string, objects: object[]) =>
-      kubectl(
-        env,
-        cluster,
-        ['apply', '-n', ns, '-f', '-'],
-        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-      );
-    const claim = (name: string, storageClassName: string, snapshot?: string) => ({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name },
-      spec: {
+    const claim = (name: string, storageClassName: string, snapshot?: string) =>
+      claimObject(name, {
         storageClassName,
-        accessModes: ['ReadWriteOnce'],
-        resources: { requests: { storage: '10Mi' } },
         ...(snapshot
           ? { dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: snapshot } }
           : {}),
-      },
-    });
-    type Snap = { status?: { readyToUse?: boolean; boundVolumeSnapshotContentName?: string } };
-    const ready = (cluster: TestbedCluster, ns: string) =>
-      eventually(
-        `the VolumeSnapshot in ${cluster.name} to be ReadyToUse`,
-        async () => {
-          const snap = await json<Snap>(cluster, ['get', 'volumesnapshot', 'snap', '-n', ns]);
-          return snap.status?.readyToUse === true ? snap : undefined;
-        },
-        120_000,
-      );
+      });
     const snapFile = (handle: string) => `${a.node.csiStateDir}/${handle}.snap`;
     await kubectl(env, a, ['create', 'namespace', nsA]);
     await kubectl(env, b, ['create', 'namespace', nsB]);
@@ -246,12 +171,12 @@ describe('nodes and CSI storage', () => {
       );
       assert.equal(topology[0], topology[1]);
 
-      await applyIn(a, nsA, [
+      await applyIn(env, a, nsA, [
         claim('data', a.node.storageClasses[0] as string),
-        pod('writer', a.images.busybox, `printf '%s' '${bytes}' > /data/hello.txt && sync`, 'data'),
+        podObject(env, 'writer', `printf '%s' '${bytes}' > /data/hello.txt && sync`, 'data'),
       ]);
-      await eventually('the writer pod in a to finish', () => podPhase(a, nsA, 'writer'), 120_000);
-      await applyIn(a, nsA, [
+      await podOutput(env, a, nsA, 'writer');
+      await applyIn(env, a, nsA, [
         {
           apiVersion: 'snapshot.storage.k8s.io/v1',
           kind: 'VolumeSnapshot',
@@ -259,7 +184,7 @@ describe('nodes and CSI storage', () => {
           spec: { source: { persistentVolumeClaimName: 'data' } },
         },
       ]);
-      const taken = await ready(a, nsA);
+      const taken = await snapshotReady(env, a, nsA, 'snap');
       const handle = (
         await json<{ status: { snapshotHandle: string } }>(a, [
           'get',
@@ -271,7 +196,7 @@ describe('nodes and CSI storage', () => {
 
       // In b: a content pre-provisioned from the handle (Retain: b does not own the snapshot), bound to a
       // VolumeSnapshot, and a claim of b's class made from it.
-      await applyIn(b, nsB, [
+      await applyIn(env, b, nsB, [
         {
           apiVersion: 'snapshot.storage.k8s.io/v1',
           kind: 'VolumeSnapshotContent',
@@ -291,13 +216,12 @@ describe('nodes and CSI storage', () => {
           spec: { source: { volumeSnapshotContentName: content } },
         },
       ]);
-      await ready(b, nsB);
-      await applyIn(b, nsB, [
+      await snapshotReady(env, b, nsB, 'snap');
+      await applyIn(env, b, nsB, [
         claim('restored', b.node.storageClasses[0] as string, 'snap'),
-        pod('reader', b.images.busybox, 'cat /data/hello.txt', 'restored'),
+        podObject(env, 'reader', 'cat /data/hello.txt', 'restored'),
       ]);
-      await eventually('the reader pod in b to finish', () => podPhase(b, nsB, 'reader'), 120_000);
-      assert.equal(await kubectl(env, b, ['logs', 'reader', '-n', nsB]), bytes);
+      assert.equal(await podOutput(env, b, nsB, 'reader'), bytes);
       // The new volume's node affinity is the shared topology, which b's node carries.
       const volumeName = (
         await json<{ spec: { volumeName: string } }>(b, ['get', 'pvc', 'restored', '-n', nsB])
@@ -386,8 +310,7 @@ describe('nodes and CSI storage', () => {
         },
       };
       await kubectl(env, cluster, ['apply', '-f', '-'], JSON.stringify(reach));
-      await eventually('the pod to finish', () => podPhase(cluster, ns, 'reach'), 120_000);
-      assert.equal((await kubectl(env, cluster, ['logs', 'reach', '-n', ns])).trim(), 'v1.35.4');
+      assert.equal((await podOutput(env, cluster, ns, 'reach')).trim(), 'v1.35.4');
       const ca = await readFile(env.s3.caCert, 'utf8');
       const s3 = new S3Client({
         endpoint: env.s3.endpoint,
