@@ -5,6 +5,7 @@ import { serve } from '../api/index.ts';
 import { describeNetworkPolicy } from '../control/index.ts';
 import type { CliIo } from './io.ts';
 import { UsageError } from './io.ts';
+import { logProcessWarnings } from './process-warnings.ts';
 
 interface ServeFlags {
   port: string;
@@ -21,6 +22,39 @@ function redactUrl(url: string): string {
   } catch {
     return 'the given PostgreSQL URL';
   }
+}
+
+/** What `serve` tells people once it listens: where things are, and the first administrator's token. */
+function banner(facts: {
+  url: string;
+  store: string;
+  targets: string;
+  keySource: string;
+  firstAdminToken: string | undefined;
+}): string {
+  const { url, firstAdminToken } = facts;
+  const lines = [
+    '',
+    `Lifeboat is serving on ${url}`,
+    `  console:    ${url}/  (open it in a browser and sign in with a token)`,
+    `  API:        ${url}/api/v1   (OpenAPI document: ${url}/api/v1/openapi.json)`,
+    `  store:      ${facts.store}`,
+    `  targets:    ${facts.targets}`,
+    `  master key: ${facts.keySource} (keep it safe: stored secrets cannot be read without it)`,
+  ];
+  if (firstAdminToken)
+    lines.push(
+      '',
+      'First start: the administrator "admin" was created. Its token, shown only this once:',
+      '',
+      `  ${firstAdminToken}`,
+      '',
+      'Use it from the command line with:',
+      `  export LIFEBOAT_SERVER=${url} LIFEBOAT_TOKEN=${firstAdminToken}`,
+      '  npm run lifeboat -- project create my-project',
+    );
+  lines.push('', '');
+  return lines.join('\n');
 }
 
 export function addServeCommand(program: Command, io: CliIo): void {
@@ -42,6 +76,7 @@ export function addServeCommand(program: Command, io: CliIo): void {
         );
       const databaseUrl = flags.databaseUrl ?? io.env.LIFEBOAT_DATABASE_URL;
       const dataDir = resolve(flags.data);
+      const toLog = logProcessWarnings();
       const server = await serve({
         port,
         host: flags.host,
@@ -56,28 +91,20 @@ export function addServeCommand(program: Command, io: CliIo): void {
           },
         },
       });
+      toLog(server.plane.ctx.log);
       const store = databaseUrl
         ? `PostgreSQL at ${redactUrl(databaseUrl)}`
         : `embedded PostgreSQL (PGlite) in ${dataDir}/pglite`;
-      io.stdout(`Lifeboat is serving on ${server.url}\n`);
-      io.stdout(`  console:    ${server.url}/  (open it in a browser and sign in with a token)\n`);
+      // One write, set apart by blank lines: no log line lands inside what people read.
       io.stdout(
-        `  API:        ${server.url}/api/v1   (OpenAPI document: ${server.url}/api/v1/openapi.json)\n`,
+        banner({
+          url: server.url,
+          store,
+          targets: describeNetworkPolicy(server.plane.ctx.networkPolicy),
+          keySource: server.plane.keySource,
+          firstAdminToken: server.plane.firstAdminToken,
+        }),
       );
-      io.stdout(`  store:      ${store}\n`);
-      io.stdout(`  targets:    ${describeNetworkPolicy(server.plane.ctx.networkPolicy)}\n`);
-      io.stdout(
-        `  master key: ${server.plane.keySource} (keep it safe: stored secrets cannot be read without it)\n`,
-      );
-      if (server.plane.firstAdminToken) {
-        io.stdout(
-          '\nFirst start: the administrator "admin" was created. Its token, shown only this once:\n\n',
-        );
-        io.stdout(`  ${server.plane.firstAdminToken}\n\n`);
-        io.stdout('Use it from the command line with:\n');
-        io.stdout(`  export LIFEBOAT_SERVER=${server.url} LIFEBOAT_TOKEN=${server.plane.firstAdminToken}\n`);
-        io.stdout('  npm run lifeboat -- project create my-project\n\n');
-      }
       await new Promise<void>((done) => {
         const stop = (signal: string) => {
           io.stderr(
