@@ -1,0 +1,212 @@
+/**
+ * One vocabulary in the `lifeboat` command (issue 15), run as a user runs it (a child process) against the
+ * test bed: how long a backup is kept is `--expiry` on `backup create` and `policy set` (`--ttl` an alias),
+ * a backup that could not include the disks asked for shows its warnings in `backup list`, and the
+ * break-glass local mode explains a location's problems in the console's sentences — no credentials, an
+ * untrusted certificate (with `caCert=`), and a prefix one level above the backups.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { type RunningServer, serve } from '../../src/api/index.ts';
+import { explainStorageError } from '../../src/storage/index.ts';
+import { type CliRun, lifeboat } from '../support/cli.ts';
+import { minioLocationBody, testMasterKey } from '../support/control.ts';
+import { apply, kubectl, uniqueName } from '../support/kube.ts';
+import { type ClusterEnv, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+
+type Json = Record<string, unknown>;
+const hour = 3_600_000;
+
+describe('one vocabulary in the lifeboat command', () => {
+  let env: TestbedEnv;
+  let a: ClusterEnv;
+  let server: RunningServer;
+  let token: string;
+  let dir: string;
+  const project = uniqueName('cli-words');
+  const ns = uniqueName('words');
+  /** A folder of the test bed's bucket of this test alone. */
+  const folder = uniqueName('cli-words');
+  const ok = (run: CliRun, what: string) => assert.equal(run.code, 0, `${what}: ${run.stderr}${run.stdout}`);
+  const cli = (args: string[]): Promise<CliRun> =>
+    lifeboat(args, { LIFEBOAT_SERVER: server.url, LIFEBOAT_TOKEN: token, LIFEBOAT_PROJECT: project });
+  /** Local mode: no server in the environment, the MinIO keys (or none) as AWS variables. */
+  const local = (args: string[], keys: 'keys' | 'no keys' = 'keys'): Promise<CliRun> =>
+    lifeboat(args, {
+      LIFEBOAT_SERVER: '',
+      AWS_ACCESS_KEY_ID: keys === 'keys' ? env.s3.accessKeyId : '',
+      AWS_SECRET_ACCESS_KEY: keys === 'keys' ? env.s3.secretAccessKey : '',
+      // Nothing else of the SDK's chain may find keys (nor wait on a metadata service).
+      AWS_PROFILE: '',
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+
+  before(async () => {
+    env = await useTestbed();
+    a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
+    dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-words-'));
+    await kubectl(env, a, ['create', 'namespace', ns]);
+    await apply(env, a, [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'settings', namespace: ns },
+        data: { a: '1' },
+      },
+    ]);
+    server = await serve({
+      port: 0,
+      dataDir: join(dir, 'plane'),
+      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
+      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
+      jobs: { pollMs: 100, sweepMs: 500 },
+      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
+    });
+    token = server.plane.firstAdminToken ?? '';
+    const locationFile = join(dir, 'location.json');
+    writeFileSync(
+      locationFile,
+      JSON.stringify(minioLocationBody(env, 'minio', uniqueName('cli-words-plane'))),
+    );
+    ok(await cli(['project', 'create', project]), 'project create');
+    ok(await cli(['location', 'create', '--file', locationFile]), 'location create');
+    ok(await cli(['cluster', 'register', 'prod', '--kubeconfig', a.kubeconfig]), 'cluster register');
+  });
+  after(async () => {
+    await server?.close(5000);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (env) await kubectl(env, a, ['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
+  });
+
+  test('--expiry is the flag of backup create and policy set; --ttl is its documented alias', async () => {
+    for (const command of [
+      ['backup', 'create'],
+      ['policy', 'set'],
+    ]) {
+      const help = await lifeboat([...command, '--help']);
+      ok(help, `${command.join(' ')} --help`);
+      assert.match(help.stdout, /--expiry <duration>\s+how long to keep/);
+      assert.match(help.stdout, /--ttl <duration>\s+alias of --expiry/);
+    }
+    const policy = async (flag: string, value: string) => {
+      const set = await cli(
+        ['policy', 'set', '--cluster', 'prod', '--prefix', 'nightly', '--location', 'minio'].concat([
+          '--schedule',
+          'weekly',
+          flag,
+          value,
+        ]),
+      );
+      ok(set, `policy set ${flag} ${value}`);
+      assert.match(set.stdout, new RegExp(`^Expiry: +${value} `, 'm'));
+      const got = await cli(['policy', 'get', '--cluster', 'prod', '-o', 'json']);
+      return (JSON.parse(got.stdout) as Json).expiryHours;
+    };
+    assert.equal(await policy('--expiry', '72h'), 72);
+    assert.equal(await policy('--ttl', '48h'), 48);
+    const both = await cli(
+      ['policy', 'set', '--cluster', 'prod', '--prefix', 'n', '--location', 'minio'].concat([
+        '--schedule',
+        'weekly',
+        '--expiry',
+        '72h',
+        '--ttl',
+        '48h',
+      ]),
+    );
+    assert.equal(both.code, 2, both.stdout);
+    assert.match(both.stderr, /--expiry 72h and --ttl 48h disagree: --ttl is another name for --expiry/);
+    ok(await cli(['policy', 'delete', '--cluster', 'prod']), 'policy delete');
+  });
+
+  test('a backup that could not include the disks asked for lists its warnings', async () => {
+    const name = uniqueName('disks');
+    const created = await cli(
+      ['backup', 'create', name, '--cluster', 'prod', '--location', 'minio'].concat([
+        '--include-namespaces',
+        ns,
+        '--include-disks',
+        '--expiry',
+        '48h',
+        '--wait',
+        '-o',
+        'json',
+      ]),
+    );
+    ok(created, 'backup create --include-disks --wait');
+    const view = JSON.parse(created.stdout) as Json;
+    assert.equal(view.phase, 'Completed');
+    assert.equal(view.warningCount, 1, created.stdout);
+    const kept = Date.parse(view.expiresAt as string) - Date.parse(view.createdAt as string);
+    assert.ok(Math.abs(kept - 48 * hour) < 60_000, `kept ${kept} ms, asked 48h`);
+
+    const listed = await cli(['backup', 'list', '--cluster', 'prod']);
+    ok(listed, 'backup list');
+    const [header = '', ...rows] = listed.stdout.trimEnd().split('\n');
+    const columns = header.split(/\s{2,}/);
+    const row = rows.find((line) => line.startsWith(`${name} `))?.split(/\s{2,}/) ?? [];
+    assert.equal(row[columns.indexOf('STATUS')], 'Completed', listed.stdout);
+    assert.equal(row[columns.indexOf('WARNINGS')], '1', listed.stdout);
+
+    const described = await cli(['backup', 'describe', name]);
+    ok(described, 'backup describe');
+    assert.match(
+      described.stdout,
+      /include disks was asked for, but the backup holds no PersistentVolumeClaims/,
+    );
+  });
+
+  test('local mode says there are no credentials, in the console’s sentence and where to put them', async () => {
+    const run = await local(['backup', 'list', '--location', minioLocationUrl(env, `${folder}/`)], 'no keys');
+    assert.equal(run.code, 1, run.stdout);
+    const sentence = explainStorageError({ name: 'CredentialsProviderError' }, 'list', {
+      provider: 's3',
+      bucket: env.s3.bucket,
+    });
+    assert.ok(run.stderr.includes(sentence), `the console's sentence "${sentence}" in: ${run.stderr}`);
+    assert.match(run.stderr, /on the command line, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  });
+
+  test('local mode says the certificate is not trusted and suggests caCert=', async () => {
+    const url = minioLocationUrl(env, `${folder}/`).replace(/&caCert=[^&]*/, '');
+    assert.ok(!url.includes('caCert'));
+    const run = await local(['backup', 'list', '--location', url]);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `the certificate of ${env.s3.endpoint} is not trusted \\([A-Z_]+\\): give the location the CA`,
+      ),
+    );
+    assert.match(run.stderr, /add caCert=\/path\/to\/ca\.pem .* to the location URL/);
+  });
+
+  test('local mode finds the backups of a prefix one level down', async () => {
+    const name = uniqueName('below');
+    const prod = minioLocationUrl(env, `${folder}/prod/`);
+    const made = await local(
+      ['backup', 'create', name, '--location', prod, '--kubeconfig', a.kubeconfig].concat([
+        '--include-namespaces',
+        ns,
+        '--include-cluster-resources',
+        'never',
+      ]),
+    );
+    ok(made, 'local backup create');
+    const top = await local(['backup', 'list', '--location', minioLocationUrl(env, `${folder}/`)]);
+    ok(top, 'backup list one level up');
+    assert.equal(
+      top.stdout.trim(),
+      `no backups in s3://${env.s3.bucket}/${folder}/; found some under s3://${env.s3.bucket}/${folder}/prod/: give that as --location, with the same ?options`,
+    );
+    const there = await local(['backup', 'list', '--location', prod]);
+    ok(there, 'backup list there');
+    assert.match(there.stdout, new RegExp(`^${name}\\s+Completed`, 'm'));
+  });
+});
