@@ -223,7 +223,14 @@ export async function startCsi(
       '--timeout=60s',
       ...clientLimits,
     ]),
-    common('snapshot-controller', [`--kubeconfig=${kubeconfig}`, '--leader-election=false', ...clientLimits]),
+    // Without the VolumeGroupSnapshot CRDs (not installed) the controller waits 30 s for them before it
+    // starts; the gate off, it starts at once.
+    common('snapshot-controller', [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-election=false',
+      '--feature-gates=CSIVolumeGroupSnapshot=false',
+      ...clientLimits,
+    ]),
     common('csi-snapshotter', [
       `--csi-address=${socket}`,
       `--kubeconfig=${kubeconfig}`,
