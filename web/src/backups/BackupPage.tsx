@@ -1,6 +1,7 @@
 /** One backup: how it went, what it holds, its log, and the ways to restore or delete it. */
 import { type ReactNode, useState } from 'react';
 import type { BackupView } from '../../../src/api/types.ts';
+import { clusterResourcesLabel } from '../components/choices.ts';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { expiryLabel, formatBytes, formatTime, relative } from '../format.ts';
 import { RestoreWizard } from '../restores/RestoreWizard.tsx';
@@ -205,7 +206,7 @@ function BackupStats(props: { backup: BackupView; locationName: string }) {
         {options.excludeNamespaces.length > 0 ? (
           <div className="muted">except {options.excludeNamespaces.join(', ')}</div>
         ) : null}
-        <div className="muted">Cluster resources: {options.clusterResources}</div>
+        <div className="muted">Cluster resources: {clusterResourcesLabel(options.clusterResources)}</div>
       </Stat>
       <Stat label="Disks">
         <DisksSetting options={options} />

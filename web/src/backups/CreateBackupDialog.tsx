@@ -3,6 +3,13 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import type { BackupInput, BackupView, GroupView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
+import {
+  type ClusterResources,
+  clusterResourceChoices,
+  clusterResourcesOption,
+  expiryChoices,
+} from '../components/choices.ts';
+import { useEditedSince } from '../components/field-issues.ts';
 import { Dialog, ErrorNote, Field, splitList } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -10,24 +17,6 @@ import { backupsKey, projectPath, useLocations } from './backup-queries.ts';
 import { NamespacePicker } from './NamespacePicker.tsx';
 
 type Target = { kind: 'cluster' | 'workspace'; name: string };
-type ClusterResources = NonNullable<BackupInput['includeClusterResources']>;
-
-const expiries = [
-  { hours: 24, label: '1 day' },
-  { hours: 24 * 7, label: '7 days' },
-  { hours: 24 * 30, label: '30 days' },
-  { hours: 24 * 90, label: '90 days' },
-  { hours: 24 * 365, label: '1 year' },
-];
-
-const clusterResourceChoices: { value: ClusterResources; label: string }[] = [
-  {
-    value: 'auto',
-    label: 'Auto — all when every namespace is backed up, else only those the namespaces use',
-  },
-  { value: 'always', label: 'Always — every cluster-scoped object (CRDs, cluster roles, storage classes…)' },
-  { value: 'never', label: 'Never — namespaced objects only' },
-];
 
 export function CreateBackupDialog(props: { target: Target; onClose: () => void }) {
   const { target } = props;
@@ -85,9 +74,16 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
   };
 
   const error = create.error;
-  const issue = (path: string) => (error instanceof ApiError ? error.issue(path) : undefined);
+  const since = useEditedSince(error);
+  /** The refusal's words for one field, until that field is edited. A taken name (409) is the name's. */
+  const issue = (path: string) => {
+    if (!(error instanceof ApiError) || since.edited(path)) return undefined;
+    if (path === 'name' && error.status === 409) return error.message;
+    return error.issue(path);
+  };
   const fieldPaths = ['name', 'location', 'expiryHours', 'includeClusterResources', 'namespaces'];
-  const shownAtField = error instanceof ApiError && fieldPaths.some((path) => error.issue(path));
+  const shownAtField =
+    error instanceof ApiError && (error.status === 409 || fieldPaths.some((path) => error.issue(path)));
   const noLocations = locations.isSuccess && choices.length === 0;
 
   return (
@@ -107,7 +103,10 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
             <input
               id={id}
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                since.edit('name');
+              }}
               placeholder={
                 target.kind === 'cluster'
                   ? 'Leave empty for a generated name (manual-<date and time>)'
@@ -136,7 +135,10 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
               <select
                 id={id}
                 value={chosen}
-                onChange={(event) => setLocation(event.target.value)}
+                onChange={(event) => {
+                  setLocation(event.target.value);
+                  since.edit('location');
+                }}
                 disabled={!locations.data}
               >
                 {locations.isPending ? <option value="">Loading…</option> : null}
@@ -155,9 +157,12 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
               <select
                 id={id}
                 value={String(expiryHours)}
-                onChange={(event) => setExpiryHours(Number(event.target.value))}
+                onChange={(event) => {
+                  setExpiryHours(Number(event.target.value));
+                  since.edit('expiryHours');
+                }}
               >
-                {expiries.map((expiry) => (
+                {expiryChoices.map((expiry) => (
                   <option key={expiry.hours} value={String(expiry.hours)}>
                     {expiry.label}
                   </option>
@@ -170,11 +175,14 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
               <select
                 id={id}
                 value={clusterResources}
-                onChange={(event) => setClusterResources(event.target.value as ClusterResources)}
+                onChange={(event) => {
+                  setClusterResources(event.target.value as ClusterResources);
+                  since.edit('includeClusterResources');
+                }}
               >
                 {clusterResourceChoices.map((choice) => (
                   <option key={choice.value} value={choice.value}>
-                    {choice.label}
+                    {clusterResourcesOption(choice)}
                   </option>
                 ))}
               </select>
@@ -202,7 +210,10 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
             project={project}
             cluster={target.name}
             selected={namespaces}
-            onChange={setNamespaces}
+            onChange={(chosen) => {
+              setNamespaces(chosen);
+              since.edit('namespaces');
+            }}
             error={issue('namespaces')}
           />
         ) : (
@@ -215,7 +226,10 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
               <input
                 id={id}
                 value={namespaceText}
-                onChange={(event) => setNamespaceText(event.target.value)}
+                onChange={(event) => {
+                  setNamespaceText(event.target.value);
+                  since.edit('namespaces');
+                }}
                 placeholder="shop, payments"
                 autoComplete="off"
               />

@@ -93,9 +93,30 @@ export function ProgressBar(props: { percent: number; label: string }) {
   );
 }
 
-/** A modal dialog: focus moves into it, Escape closes it. */
+/** The page part of the console's address (`#/p/x/clusters/c`), without its query (`?tab=…`). */
+function pageOf(hash: string): string {
+  return hash.split('?', 1)[0] ?? '';
+}
+
+/**
+ * A modal dialog: focus moves into it, Escape closes it, and so does leaving its page (Back, or a link
+ * outside it): a dialog whose screen stays mounted — the top bar's, or a page shown for another cluster —
+ * would otherwise stay open over a page it is not about. A change of tab (`?tab=`) is not leaving.
+ */
 export function Dialog(props: { title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const onClose = useRef(props.onClose);
+  useEffect(() => {
+    onClose.current = props.onClose;
+  });
+  useEffect(() => {
+    const page = pageOf(window.location.hash);
+    const left = () => {
+      if (pageOf(window.location.hash) !== page) onClose.current();
+    };
+    window.addEventListener('hashchange', left);
+    return () => window.removeEventListener('hashchange', left);
+  }, []);
   useEffect(() => {
     // Focus goes back to what opened the dialog when it closes (keyboard users keep their place).
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;

@@ -6,6 +6,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { PolicyView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
+import { clusterResourceChoices, clusterResourcesOption } from '../components/choices.ts';
+import { useEditedSince } from '../components/field-issues.ts';
 import { Dialog, EmptyState, ErrorNote, Field } from '../components/ui.tsx';
 import { expiryLabel, formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -17,6 +19,7 @@ import {
   inputOf,
   newForm,
   type PolicyForm,
+  requestPathOf,
 } from './policy-form.ts';
 import { type PolicyOwner, policyKey, policyPath, useLocations, usePolicy } from './policy-queries.ts';
 import { SavedPolicy } from './SavedPolicy.tsx';
@@ -89,14 +92,16 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const since = useEditedSince(error);
   const set = (change: Partial<PolicyForm>) => {
     setForm((old) => ({ ...old, ...change }));
     setDone(undefined);
+    since.edit(...Object.keys(change).map((key) => requestPathOf[key as keyof PolicyForm]));
   };
   // A new schedule goes to the project's first location unless another is picked.
   const location = form.location || (locations.data?.[0]?.name ?? '');
   const issue = (path: string) => {
-    if (!(error instanceof ApiError)) return undefined;
+    if (!(error instanceof ApiError) || since.edited(path)) return undefined;
     // 'schedule' alone is the cron check; its sub-fields have inputs of their own.
     return path === 'schedule' ? error.issues.find((i) => i.path === path)?.message : error.issue(path);
   };
@@ -170,7 +175,7 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
         <ErrorNote error={locations.error} title="Cannot list the backup locations" />
         <ScheduleFields form={form} set={set} issue={issue} />
         <div className="row">
-          <Field label="Expire after" error={issue('expiryHours')}>
+          <Field label="Expiry" error={issue('expiryHours')} hint="Each backup is deleted after this.">
             {(id) => (
               <select
                 id={id}
@@ -185,20 +190,18 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
               </select>
             )}
           </Field>
-          <Field
-            label="Include cluster resources"
-            error={issue('includeClusterResources')}
-            hint="Automatic: all of them when every namespace is backed up, else only those the namespaces use."
-          >
+          <Field label="Include cluster resources" error={issue('includeClusterResources')}>
             {(id) => (
               <select
                 id={id}
                 value={form.includeClusterResources}
                 onChange={(e) => set({ includeClusterResources: e.target.value as ClusterResources })}
               >
-                <option value="auto">Automatic</option>
-                <option value="always">Always</option>
-                <option value="never">Never</option>
+                {clusterResourceChoices.map((choice) => (
+                  <option key={choice.value} value={choice.value}>
+                    {clusterResourcesOption(choice)}
+                  </option>
+                ))}
               </select>
             )}
           </Field>

@@ -1,10 +1,24 @@
 /** The schedule form's values, how a saved policy fills them, and the request body they become. */
 import type { PolicyInput, PolicyView, Schedule } from '../../../src/api/types.ts';
+import { expiryChoices } from '../components/choices.ts';
 import { splitList } from '../components/ui.tsx';
 import { userTimeZone } from '../format.ts';
 
 export type ScheduleKind = Schedule['kind'];
 export type ClusterResources = PolicyInput['includeClusterResources'];
+
+/** The request path each form field is sent as (a refusal names these): its error clears when it is edited. */
+export const requestPathOf: Record<keyof PolicyForm, string> = {
+  prefix: 'prefix',
+  location: 'location',
+  scheduleKind: 'schedule',
+  cron: 'schedule',
+  timeZone: 'timeZone',
+  expiryHours: 'expiryHours',
+  includeDisks: 'includeDisks',
+  includeClusterResources: 'includeClusterResources',
+  namespaces: 'namespaces',
+};
 
 export const scheduleOptions: { kind: ScheduleKind; label: string }[] = [
   { kind: 'never', label: 'Never' },
@@ -15,13 +29,8 @@ export const scheduleOptions: { kind: ScheduleKind; label: string }[] = [
   { kind: 'custom', label: 'Custom' },
 ];
 
-export const expiryOptions: { hours: number; label: string }[] = [
-  { hours: 24, label: '1 day' },
-  { hours: 24 * 7, label: '7 days' },
-  { hours: 24 * 30, label: '30 days' },
-  { hours: 24 * 90, label: '90 days' },
-  { hours: 24 * 365, label: '1 year' },
-];
+/** The expiries the form offers: the same as a backup's (one list for the concept). */
+export const expiryOptions = expiryChoices;
 
 /** Cron fields of a custom schedule, as typed. */
 export interface CronFields {

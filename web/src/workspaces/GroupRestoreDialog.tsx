@@ -153,7 +153,16 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                 hint="Optional: by default the workspace's name and the time. Each restore adds its cluster's name."
               >
                 {(id) => (
-                  <input id={id} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+                  <input
+                    id={id}
+                    value={name}
+                    onChange={(e) => {
+                      // A refusal is about what was asked: changing it clears it, as the members do.
+                      setError(undefined);
+                      setName(e.target.value);
+                    }}
+                    autoComplete="off"
+                  />
                 )}
               </Field>
               <Field label="Existing resources">
@@ -161,7 +170,10 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                   <select
                     id={id}
                     value={policy}
-                    onChange={(e) => setPolicy(e.target.value as 'none' | 'update')}
+                    onChange={(e) => {
+                      setError(undefined);
+                      setPolicy(e.target.value as 'none' | 'update');
+                    }}
                   >
                     <option value="none">Leave existing objects alone</option>
                     <option value="update">Update existing objects to the backed-up state</option>
