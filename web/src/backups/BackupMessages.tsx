@@ -15,6 +15,13 @@ function groups(messages: Messages): { title: string; lines: string[] }[] {
   return result.filter((group) => group.lines.length > 0);
 }
 
+/** Every message, one line each, prefixed with where it arose (for a tooltip). */
+export function messageLines(messages: Messages): string[] {
+  return groups(messages).flatMap((group) =>
+    group.lines.map((line) => (group.title === 'Backup' ? line : `${group.title}: ${line}`)),
+  );
+}
+
 function MessageList(props: { title: string; messages: Messages }) {
   const shown = groups(props.messages);
   if (shown.length === 0) return null;

@@ -1,0 +1,215 @@
+/**
+ * One vocabulary in the console (issue 15; real Chromium against a real control plane, a test-bed cluster
+ * and MinIO): a backup that could not include the disks asked for (it holds no claims) is not shown as a
+ * clean Completed — its warnings are a badge beside the phase, listed in its tooltip — while a clean backup
+ * has none; "Auto" (and the expiries) read the same in the backup and the schedule forms; a refused field's
+ * error clears as soon as the field is edited; an open dialog closes when you leave its page. Screenshots go
+ * to test-results/console/.
+ *
+ * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type RunningServer, serve } from '../../src/api/index.ts';
+import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
+import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+
+const shots = join('test-results', 'console');
+type Json = Record<string, unknown>;
+
+describe('one vocabulary in the console', () => {
+  let env: TestbedEnv;
+  let a: ClusterEnv;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-words-'));
+  const project = uniqueName('words');
+  const ns = uniqueName('words');
+  const p = `/projects/${project}`;
+  const shot = (name: string) =>
+    page.screenshot({ path: join(shots, `vocabulary-${name}.png`), fullPage: true });
+  const api = async (method: string, path: string, body?: unknown): Promise<Json> => {
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+    return text ? (JSON.parse(text) as Json) : {};
+  };
+  /** Backs up the namespace and waits for the backup to end. */
+  const backUp = async (name: string, includeDisks: boolean): Promise<Json> => {
+    const started = await api('POST', `${p}/clusters/prod/backups`, {
+      name,
+      location: 'minio',
+      namespaces: [ns],
+      includeDisks,
+    });
+    return eventually(
+      `backup ${name} to end`,
+      async () => {
+        const backup = await api('GET', `${p}/backups/${String(started.id)}`);
+        return backup.phase === 'Queued' || backup.phase === 'InProgress' ? undefined : backup;
+      },
+      120_000,
+    );
+  };
+
+  before(async () => {
+    env = await useTestbed();
+    a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
+    mkdirSync(shots, { recursive: true });
+    await kubectl(env, a, ['create', 'namespace', ns]);
+    await apply(env, a, [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'settings', namespace: ns },
+        data: { a: '1' },
+      },
+    ]);
+    server = await serve({
+      port: 0,
+      dataDir,
+      ...(process.env.LIFEBOAT_WEB_DIR ? { webDir: process.env.LIFEBOAT_WEB_DIR } : {}),
+      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
+      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
+      jobs: { pollMs: 200 },
+      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
+    });
+    await api('POST', '/projects', { name: project });
+    await api('POST', `${p}/locations`, minioLocationBody(env, 'minio', uniqueName('console-words')));
+    await api('POST', `${p}/clusters`, { name: 'prod', kubeconfig: kubeconfigText(a) });
+
+    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
+    page.setDefaultTimeout(30_000);
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close(5000);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (env) await kubectl(env, a, ['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
+  });
+
+  test('a backup with warnings shows them beside its phase; a clean one shows none', async () => {
+    const clean = uniqueName('clean');
+    const disks = uniqueName('disks');
+    const cleanView = await backUp(clean, false);
+    const disksView = await backUp(disks, true);
+    assert.equal(cleanView.phase, 'Completed');
+    assert.equal(cleanView.warningCount, 0);
+    assert.equal(disksView.phase, 'Completed');
+    assert.equal(disksView.warningCount, 1, JSON.stringify(disksView.warnings));
+
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
+    const warned = page.getByRole('row', { name: new RegExp(disks) });
+    await warned.getByText('Completed', { exact: true }).waitFor();
+    const badge = warned.getByText('1 warning', { exact: true });
+    await badge.waitFor();
+    assert.match(
+      (await badge.getAttribute('title')) ?? '',
+      /include disks was asked for, but the backup holds no PersistentVolumeClaims/,
+    );
+    const cleanRow = page.getByRole('row', { name: new RegExp(clean) });
+    await cleanRow.getByText('Completed', { exact: true }).waitFor();
+    assert.equal(await cleanRow.getByText(/warning/).count(), 0, 'a clean backup has no warnings badge');
+    await shot('backup-warnings');
+  });
+  test('"Auto" and the expiries read the same in the backup form and the schedule form', async () => {
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
+    await page.getByRole('button', { name: 'Create Backup' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create Backup' });
+    const backupModes = await dialog
+      .getByLabel('Include cluster resources')
+      .locator('option')
+      .allTextContents();
+    const backupExpiries = await dialog
+      .getByLabel('Expiry', { exact: true })
+      .locator('option')
+      .allTextContents();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=settings`);
+    await page.getByRole('button', { name: 'Save Schedule' }).waitFor();
+    const scheduleModes = await page
+      .getByLabel('Include cluster resources')
+      .locator('option')
+      .allTextContents();
+    const scheduleExpiries = await page
+      .getByLabel('Expiry', { exact: true })
+      .locator('option')
+      .allTextContents();
+    assert.equal(backupModes[0]?.split(' — ')[0], 'Auto', backupModes.join(' | '));
+    assert.deepEqual(scheduleModes, backupModes);
+    assert.deepEqual(scheduleExpiries, backupExpiries);
+  });
+
+  test("a refused field's error clears as soon as the field is edited", async () => {
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
+    await page.getByRole('button', { name: 'Create Backup' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create Backup' });
+    const name = dialog.getByLabel('Backup name');
+    await name.fill('Not_A_Name');
+    await dialog.getByRole('button', { name: 'Create Backup' }).click();
+    const nameError = dialog
+      .locator('.field-invalid')
+      .filter({ has: page.getByLabel('Backup name') })
+      .getByRole('alert');
+    await nameError.waitFor();
+    await shot('field-error');
+    await name.fill('a-good-name');
+    await nameError.waitFor({ state: 'detached' });
+    assert.equal(await dialog.getByRole('alert').count(), 0, 'no error left once the name is fixed');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=settings`);
+    const prefix = page.getByLabel('Backup prefix');
+    await prefix.fill('Not_A_Prefix');
+    await page.getByRole('button', { name: 'Save Schedule' }).click();
+    const prefixError = page
+      .locator('.field-invalid')
+      .filter({ has: page.getByLabel('Backup prefix') })
+      .getByRole('alert');
+    await prefixError.waitFor();
+    await prefix.fill('nightly');
+    await prefixError.waitFor({ state: 'detached' });
+  });
+
+  test('an open dialog closes when you leave its page', async () => {
+    await page.goto(`${server.url}/#/p/${project}/clusters`);
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
+    // The top bar's dialog: its button stays on every page, so only leaving the page closes it.
+    await page.getByRole('button', { name: 'New Project' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New Project' });
+    await dialog.waitFor();
+    await page.goBack();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(new URL(page.url()).hash, `#/p/${project}/clusters`);
+    // A change of tab is not leaving the page: a dialog opened on it stays.
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
+    await page.getByRole('button', { name: 'New Project' }).click();
+    await dialog.waitFor();
+    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=overview`);
+    await page.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
+    assert.equal(await dialog.count(), 1, 'still open after a change of tab');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+});
