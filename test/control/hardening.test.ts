@@ -55,11 +55,14 @@ async function stopServer(server: Server | undefined): Promise<void> {
   await server.exited;
 }
 
-/** Polls /healthz every 20 ms while `work` runs; answers the slowest answer's latency. */
+/**
+ * Polls /healthz every 20 ms for half a second before `work` (the machine's own latency, `idleMs`: other
+ * suites share its two cores) and while `work` runs (`maxMs`): each the slowest answer's latency.
+ */
 async function healthLatencyDuring<T>(
   url: string,
   work: () => Promise<T>,
-): Promise<{ result: T; maxMs: number }> {
+): Promise<{ result: T; maxMs: number; idleMs: number }> {
   let maxMs = 0;
   let running = true;
   const poller = (async () => {
@@ -75,12 +78,13 @@ async function healthLatencyDuring<T>(
       await sleep(20);
     }
   })();
-  // Let the poller take a baseline first.
-  await sleep(100);
   try {
+    await sleep(500);
+    const idleMs = maxMs;
+    maxMs = 0;
     const result = await work();
     await sleep(100);
-    return { result, maxMs };
+    return { result, maxMs, idleMs };
   } finally {
     running = false;
     await poller;
@@ -103,8 +107,11 @@ function statusFrom(localAddress: string, url: string, token: string): Promise<n
   });
 }
 
-/** The limit on /healthz latency while a hostile request is handled (a shared 2-core machine). */
-const healthLimitMs = 200;
+/**
+ * The limit on /healthz latency while a hostile request is handled, beyond the latency the machine gives it
+ * when idle (a shared 2-core machine; the attacks this guards against held it for 10-45 s).
+ */
+const healthLimitMs = 300;
 const megabyte = 1024 * 1024;
 /** Just under the body limit (1 MiB). */
 const payload = 1000 * 1000;
@@ -234,15 +241,15 @@ describe('the server under hostile requests', () => {
   ];
 
   for (const attack of hostile) {
-    test(`${attack.what}: a clear 400, and /healthz answers within ${healthLimitMs} ms meanwhile`, async (context) => {
+    test(`${attack.what}: a clear 400, and /healthz answers within ${healthLimitMs} ms of its idle latency meanwhile`, async (context) => {
       const body = JSON.stringify(attack.body());
       const started = performance.now();
-      const { result, maxMs } = await healthLatencyDuring(server.url, () =>
+      const { result, maxMs, idleMs } = await healthLatencyDuring(server.url, () =>
         call(attack.method, attack.path, body),
       );
       const tookMs = performance.now() - started;
       context.diagnostic(
-        `${attack.what} (${(body.length / megabyte).toFixed(1)} MiB): ${result.status} in ${tookMs.toFixed(0)} ms, /healthz max ${maxMs.toFixed(0)} ms`,
+        `${attack.what} (${(body.length / megabyte).toFixed(1)} MiB): ${result.status} in ${tookMs.toFixed(0)} ms, /healthz max ${maxMs.toFixed(0)} ms (${idleMs.toFixed(0)} ms before)`,
       );
       assert.ok(result.status === 400, `${result.status}: ${JSON.stringify(result.body).slice(0, 300)}`);
       const error = result.body.error as { message: string; issues?: { path: string }[] };
@@ -252,7 +259,10 @@ describe('the server under hostile requests', () => {
         error.issues?.some((issue) => attack.field.test(issue.path)),
         JSON.stringify(error.issues).slice(0, 500),
       );
-      assert.ok(maxMs < healthLimitMs, `/healthz took ${maxMs.toFixed(0)} ms`);
+      assert.ok(
+        maxMs < healthLimitMs + idleMs,
+        `/healthz took ${maxMs.toFixed(0)} ms (${idleMs.toFixed(0)} ms before the request)`,
+      );
     });
   }
 

@@ -95,6 +95,15 @@ describe("Lifeboat's snapshot backup, restored by Velero", () => {
       `velero.io/restore-name=${restore}`,
       '--ignore-not-found',
     ]);
+    // Velero also restored cluster a's VolumeSnapshotClass into b (see the test): remove that copy, or b keeps
+    // two default classes for the driver and its VolumeSnapshots that name no class fail.
+    await kubectl(env, target, [
+      'delete',
+      'volumesnapshotclasses',
+      '-l',
+      `velero.io/restore-name=${restore}`,
+      '--ignore-not-found',
+    ]);
     await deleteVeleroRestore(env, 1, restore).catch(() => undefined);
     const deletion = await deleteBackupWithSnapshots(store, backup, {
       openCluster: () => kubeClient(source),
@@ -136,6 +145,17 @@ describe("Lifeboat's snapshot backup, restored by Velero", () => {
     assert.equal(claim.spec.dataSource?.kind, 'VolumeSnapshot');
     assert.equal(await readBack(), checksums);
     t.diagnostic(`velero restore to the files read back in cluster b: ${Date.now() - started} ms`);
+    // Unlike Lifeboat (src/restore/snapshot-classes.ts), Velero restores the backup's VolumeSnapshotClass
+    // beside the target's own class of the driver: recorded here so a change in Velero shows.
+    const copied = await kubectl(env, target, [
+      'get',
+      'volumesnapshotclasses',
+      '-l',
+      `velero.io/restore-name=${restore}`,
+      '-o',
+      'name',
+    ]);
+    assert.equal(copied.trim(), `volumesnapshotclass.snapshot.storage.k8s.io/${source.node.snapshotClass}`);
   });
 });
 
