@@ -14,24 +14,21 @@ async function create(kube: KubeClient, path: string, body: object): Promise<voi
   }
 }
 
-/** Creates `objects` objects under namespaces `<prefix>-000`… and returns the namespace names. */
-export async function fillCluster(
-  kube: KubeClient,
-  objects: number,
-  prefix: string,
-  log: (line: string) => void,
-): Promise<string[]> {
-  const namespaceCount = 100;
-  const namespaces = Array.from(
-    { length: namespaceCount },
-    (_, i) => `${prefix}-${String(i).padStart(3, '0')}`,
-  );
-  await mapLimit(namespaces, 16, (ns) =>
-    create(kube, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
-  );
-  const jobs: { path: string; body: object }[] = [];
+/** One object of a fill: where it is posted and its body. */
+export interface BenchObject {
+  /** The collection path it is created under (`/api/v1/namespaces/<ns>/configmaps`). */
+  path: string;
+  body: { metadata: { name: string; labels?: Record<string, string> }; [field: string]: unknown };
+}
+
+/**
+ * The objects of a fill of `objects` objects spread over `namespaces` in turn: half ConfigMaps and four
+ * tenths Secrets of about 1 KiB, one tenth Deployments of 0 replicas.
+ */
+export function benchObjects(objects: number, namespaces: readonly string[]): BenchObject[] {
+  const jobs: BenchObject[] = [];
   for (let i = 0; i < objects; i++) {
-    const ns = namespaces[i % namespaceCount] as string;
+    const ns = namespaces[i % namespaces.length] as string;
     const name = `obj-${i}`;
     const kind = i % 10;
     if (kind < 5) {
@@ -74,6 +71,29 @@ export async function fillCluster(
       });
     }
   }
+  return jobs;
+}
+
+/**
+ * Creates `objects` objects under namespaces `<prefix>-000`… (100 of them, or `options.namespaces`) and
+ * returns the namespace names.
+ */
+export async function fillCluster(
+  kube: KubeClient,
+  objects: number,
+  prefix: string,
+  log: (line: string) => void,
+  options: { namespaces?: number } = {},
+): Promise<string[]> {
+  const namespaceCount = options.namespaces ?? 100;
+  const namespaces = Array.from(
+    { length: namespaceCount },
+    (_, i) => `${prefix}-${String(i).padStart(3, '0')}`,
+  );
+  await mapLimit(namespaces, 16, (ns) =>
+    create(kube, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+  );
+  const jobs = benchObjects(objects, namespaces);
   // A cluster filled by an earlier run keeps its objects: create only the missing ones.
   const existing = new Set<string>();
   const types: [string, ApiResource][] = [
@@ -126,7 +146,7 @@ export async function fillCluster(
     }
   }
   const missing = jobs.filter((job) => {
-    const name = (job.body as { metadata: { name: string } }).metadata.name;
+    const name = job.body.metadata.name;
     const [, ns, plural] = /namespaces\/([^/]+)\/(\w+)$/.exec(job.path) ?? [];
     return !existing.has(`/${ns}/${plural}/${name}`);
   });

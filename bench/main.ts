@@ -10,10 +10,11 @@ import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/
 import { benchBackup } from './backup.ts';
 import { benchControl } from './control.ts';
 import { benchRestore } from './restore.ts';
+import { benchVelero } from './velero.ts';
 import { benchVolumes } from './volumes.ts';
 
 const usage =
-  'usage: npm run bench -- backup|restore|control [--objects N] [--store embedded|postgres] | volumes [--volumes N]';
+  'usage: npm run bench -- backup|restore|control|velero [--objects N] [--store embedded|postgres] | volumes [--volumes N]';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -33,7 +34,11 @@ async function main(): Promise<number> {
   }
   const store = values.store ?? 'embedded';
   if (
-    (which !== 'backup' && which !== 'restore' && which !== 'control' && which !== 'volumes') ||
+    (which !== 'backup' &&
+      which !== 'restore' &&
+      which !== 'control' &&
+      which !== 'velero' &&
+      which !== 'volumes') ||
     (store !== 'embedded' && store !== 'postgres')
   ) {
     processIo.stderr(`${usage}\n`);
@@ -44,10 +49,16 @@ async function main(): Promise<number> {
   try {
     const envFile =
       process.env.LIFEBOAT_TESTBED_ENV ||
-      (await up({ dir, clusters: 2, log: (l) => processIo.stderr(`${l}\n`) }));
+      (await up({
+        dir,
+        clusters: 2,
+        velero: which === 'velero',
+        log: (l) => processIo.stderr(`${l}\n`),
+      }));
     const env: TestbedEnv = await readEnv(envFile);
     if (which === 'backup') await benchBackup(env, objects, (line) => processIo.stdout(`${line}\n`));
     else if (which === 'restore') await benchRestore(env, objects, (line) => processIo.stdout(`${line}\n`));
+    else if (which === 'velero') await benchVelero(env, objects, (line) => processIo.stdout(`${line}\n`));
     else if (which === 'volumes') await benchVolumes(env, volumes, (line) => processIo.stdout(`${line}\n`));
     else await benchControl(env, objects, store, (line) => processIo.stdout(`${line}\n`));
     return 0;
