@@ -25,6 +25,24 @@ export class ObjectExistsError extends Error {
   }
 }
 
+/**
+ * The role of an S3 location could not be assumed through STS: the keys were refused, the trust policy does
+ * not let them in, or STS could not be reached. `stsCode` is STS's error code (the cause carries the rest).
+ */
+export class RoleNotAssumedError extends Error {
+  override readonly name = 'RoleNotAssumedError';
+  readonly roleArn: string;
+  readonly stsCode: string | undefined;
+  constructor(roleArn: string, options: { cause: unknown }) {
+    const cause = (options.cause ?? {}) as { name?: unknown; Code?: unknown };
+    const code =
+      typeof cause.Code === 'string' ? cause.Code : typeof cause.name === 'string' ? cause.name : '';
+    super(`could not assume role ${roleArn}${code ? ` (${code})` : ''}`, options);
+    this.roleArn = roleArn;
+    this.stsCode = code || undefined;
+  }
+}
+
 /** A location URL or its options are not usable; the message says what to fix. */
 export class LocationError extends Error {
   override readonly name = 'LocationError';

@@ -1,7 +1,13 @@
 /** The storage layer: the `ObjectStore` port, its providers and location URLs. */
 
 export { type AzureCredentials, AzureObjectStore } from './azure.ts';
-export { LocationError, ObjectExistsError, ObjectNotFoundError, StorageError } from './errors.ts';
+export {
+  LocationError,
+  ObjectExistsError,
+  ObjectNotFoundError,
+  RoleNotAssumedError,
+  StorageError,
+} from './errors.ts';
 export { FileObjectStore } from './file.ts';
 export { GcsObjectStore } from './gcs.ts';
 export {

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ObjectExistsError, ObjectNotFoundError } from './errors.ts';
+import { ObjectExistsError, ObjectNotFoundError, RoleNotAssumedError } from './errors.ts';
 import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
 
 /** What an S3 location needs. */
@@ -126,7 +126,12 @@ export class S3ObjectStore implements ObjectStore {
             }),
           },
         });
-        return assumed(identity);
+        try {
+          return await assumed(identity);
+        } catch (error) {
+          // Told apart from the bucket's answers: a refusal here is about the role, not the bucket.
+          throw new RoleNotAssumedError(options.roleArn ?? '', { cause: error });
+        }
       };
     }
     this.encryption = {};

@@ -6,6 +6,7 @@
  * internal page, a metadata service), so an answer is named by its HTTP status and error code only.
  */
 import { randomBytes } from 'node:crypto';
+import { RoleNotAssumedError } from './errors.ts';
 import { type Location, redact } from './location.ts';
 import { getBuffer, type ObjectStore } from './object-store.ts';
 
@@ -150,16 +151,13 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
   const message = redact(String(e.message ?? ''));
   switch (target.provider) {
     case 's3': {
+      if (error instanceof RoleNotAssumedError) return roleProblem(error);
       if (code === 'CredentialsProviderError')
-        return target.roleArn
-          ? `no AWS credentials to assume role ${target.roleArn} with: give access keys allowed to call sts:AssumeRole on it (or run the server with an AWS identity that may)`
-          : 'no AWS credentials were given or found: give an access key ID and secret access key';
+        return 'no AWS credentials were given or found: give an access key ID and secret access key';
       if (code === 'NoSuchBucket')
         return `bucket "${target.bucket}" does not exist at ${where(target)}: create it, or correct the bucket name`;
-      if (code === 'InvalidAccessKeyId' || code === 'InvalidClientTokenId')
-        return target.roleArn
-          ? `the access key ID that assumes role ${target.roleArn} is not known: check the access key`
-          : 'the access key ID is not known to the store: check the access key';
+      if (code === 'InvalidAccessKeyId')
+        return 'the access key ID is not known to the store: check the access key';
       if (code === 'SignatureDoesNotMatch')
         return 'the secret key does not match the access key: check the secret key';
       if (code === 'RequestTimeTooSkewed')
@@ -178,9 +176,6 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
           : `bucket "${target.bucket}" is not in region ${target.region}: set the bucket's region`;
       }
       if (code === 'AccessDenied' || code === 'Forbidden' || status === 403) {
-        if (target.roleArn && /AssumeRole|sts:/i.test(message)) {
-          return `could not assume role ${target.roleArn}: the role's trust policy must name the AWS account (or user) of the keys that assume it, with this project's external ID, and that user's own policy must allow sts:AssumeRole on the role`;
-        }
         const resource =
           step === 'list' ? `arn:aws:s3:::${target.bucket}` : `arn:aws:s3:::${target.bucket}/*`;
         return `access denied for ${s3Actions[step]} on ${resource}: allow it in the policy of the credentials (or role) the location uses`;
@@ -224,6 +219,29 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
   // Raised here, not by the store: its message is ours or the SDK's.
   const local = message.length > 300 ? `${message.slice(0, 300)}…` : message;
   return `${step} failed: ${shownCode ? `${shownCode}: ` : ''}${local || 'unknown error'}`;
+}
+
+/** Why STS did not hand out the role's credentials, by STS's error code. */
+function roleProblem(error: RoleNotAssumedError): string {
+  const role = error.roleArn;
+  switch (error.stsCode) {
+    case 'CredentialsProviderError':
+      return `no AWS credentials to assume role ${role} with: give access keys allowed to call sts:AssumeRole on it (or run the server with an AWS identity that may)`;
+    case 'SignatureDoesNotMatch':
+      return `the secret key does not match the access key that assumes role ${role}: check the secret key`;
+    case 'InvalidClientTokenId':
+    case 'InvalidAccessKeyId':
+      return `the access key ID that assumes role ${role} is not known: check the access key`;
+    case 'ExpiredToken':
+      return `the session token of the keys that assume role ${role} has expired: give current keys`;
+    case 'AccessDenied':
+      // AWS answers so when the trust policy refuses; MinIO also for a wrong key or secret.
+      return `could not assume role ${role}: check the access key and secret that assume it, that the role's trust policy names their AWS account (or user) with this project's external ID, and that their user's own policy allows sts:AssumeRole on the role`;
+    case 'RegionDisabledException':
+      return `AWS STS is not enabled in this region for the account of role ${role}: activate the region's STS endpoint in IAM, or give another STS endpoint`;
+    default:
+      return `could not assume role ${role}${error.stsCode && safeCode(error.stsCode) ? ` (${error.stsCode})` : ''}: check the keys that assume it, the role's trust policy and the STS endpoint`;
+  }
 }
 
 const storeKind: Record<Provider, string> = {
