@@ -34,7 +34,7 @@ const hints: Partial<Record<TextKey, string>> = {
 function awsHint(key: TextKey, form: LocationForm): string | undefined {
   switch (key) {
     case 'endpoint':
-      return 'Optional: the URL of an S3-compatible store (such as MinIO) or of a private AWS endpoint. Default: AWS S3 for the region.';
+      return 'Optional: the URL of an S3-compatible store (such as MinIO; most need path-style addressing) or of a private AWS endpoint. Default: AWS S3 for the region.';
     case 'stsEndpoint':
       return "Optional: where the role is assumed. Default: the S3 URL when it is not AWS's (MinIO serves STS there), else AWS STS for the region.";
     case 'accessKeyId':
@@ -162,10 +162,7 @@ function AwsFields(props: FieldsProps) {
       <TextField {...props} field="region" />
       <TextField {...props} field="prefix" />
       <TextField {...props} field="endpoint" />
-      <PathStyle
-        {...props}
-        label="Force path-style addressing (with an S3 URL: most S3-compatible stores need it)"
-      />
+      <PathStyle {...props} label="Force path-style addressing" />
       <TextField {...props} field="caCert" multiline upload="Upload CA certificate" />
       <Choice<AwsAuth>
         legend="How Lifeboat signs in to AWS"

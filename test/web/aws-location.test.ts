@@ -1,0 +1,228 @@
+/**
+ * The AWS location form in real Chromium against a real control plane and the test bed's MinIO (which
+ * implements STS AssumeRole at its own endpoint): in STS mode, the keys that assume the role, a trust policy
+ * naming the account of those keys, the EC2 snapshot actions marked as needed only for backups that include
+ * disks; a wrong secret named, the right one validated and saved. The Credentials mode validates too, and a
+ * server that lends its own identity says so and assumes the role with it. Screenshots go to
+ * test-results/console/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type RunningServer, serve } from '../../src/api/index.ts';
+import { testMasterKey } from '../support/control.ts';
+import { uniqueName } from '../support/kube.ts';
+import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
+
+const shots = join('test-results', 'console');
+/** MinIO takes any role ARN; AWS would need this role to exist and trust the keys' account. */
+const roleArn = 'arn:aws:iam::123456789012:role/lifeboat-backup';
+
+describe('the AWS location form', () => {
+  let env: TestbedEnv;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-aws-'));
+  const project = uniqueName('aws');
+  const shot = (name: string) => page.screenshot({ path: join(shots, `aws-${name}.png`), fullPage: true });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await response.text();
+    assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+
+  /** Opens the wizard on the AWS details with the bucket, S3 URL, path style and CA of the test bed's MinIO. */
+  const openAwsWizard = async (name: string): Promise<Locator> => {
+    // A dialog a failed test left open would hide the button.
+    const open = page.getByRole('dialog');
+    if ((await open.count()) > 0) await open.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Add New Backup Location' }).first().click();
+    const wizard = page.getByRole('dialog', { name: 'Add New Backup Location' });
+    await wizard.getByLabel('AWS S3').check();
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByLabel('Name', { exact: true }).fill(name);
+    await wizard.getByLabel('Bucket').fill(env.s3.bucket);
+    await wizard.getByLabel('Region').fill(env.s3.region);
+    await wizard.getByLabel('Prefix').fill(uniqueName(name));
+    await wizard.getByLabel('S3 URL', { exact: true }).fill(env.s3.endpoint);
+    await wizard.getByLabel('Force path-style addressing').check();
+    await wizard.getByLabel('CA certificate (PEM)').fill(readFileSync(env.s3.caCert, 'utf8'));
+    return wizard;
+  };
+
+  before(async () => {
+    env = await useTestbed();
+    mkdirSync(shots, { recursive: true });
+    server = await serve({
+      port: 0,
+      dataDir,
+      // The test bed's MinIO is on 127.0.0.1.
+      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
+      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
+      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
+    });
+    await call('POST', '/projects', { name: project });
+    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
+    page.setDefaultTimeout(60_000);
+    await page.goto(server.url);
+    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    await page.goto(`${server.url}/#/p/${project}/settings`);
+    await page.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close(5000);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('STS: the keys that assume the role are asked for, a wrong secret is named, the right one validates', async () => {
+    const { externalId } = await call('GET', `/projects/${project}/locations/aws-external-id`);
+    const wizard = await openAwsWizard('aws-role');
+    await wizard.getByLabel('STS (assume a role)').check();
+    await wizard.getByLabel('Role ARN').fill(roleArn);
+    const keys = wizard.getByRole('group', { name: 'Keys that assume the role' });
+    await keys.getByText('this server does not lend its own AWS identity').waitFor();
+
+    // The trust policy names whose account assumes the role, and requires this project's external ID.
+    for (let tries = 0; (await wizard.getByLabel('External ID').inputValue()) !== externalId; tries++) {
+      assert.ok(tries < 300, 'the external ID never reached the form');
+      await sleep(100);
+    }
+    const trust = await wizard.getByLabel('Trust policy').inputValue();
+    const principal = JSON.parse(trust).Statement[0];
+    assert.equal(
+      principal.Principal.AWS,
+      'arn:aws:iam::<ID of the AWS account that owns the access key above>:root',
+    );
+    assert.equal(principal.Condition.StringEquals['sts:ExternalId'], externalId);
+    await wizard.getByText('aws sts get-caller-identity --query Account', { exact: false }).first().waitFor();
+    assert.match(await wizard.getByLabel("Policy of the keys' user").inputValue(), new RegExp(roleArn));
+    const permissions = JSON.parse(await wizard.getByLabel('Permissions policy').inputValue());
+    const disks = permissions.Statement.find(
+      (s: { Sid: string }) => s.Sid === 'OnlyForBackupsThatIncludeDisks',
+    );
+    assert.deepEqual(disks.Action, [
+      'ec2:DescribeVolumes',
+      'ec2:DescribeSnapshots',
+      'ec2:CreateTags',
+      'ec2:CreateVolume',
+      'ec2:CreateSnapshot',
+      'ec2:DeleteSnapshot',
+    ]);
+    await wizard.getByText(/is needed only for backups that include disks/).waitFor();
+
+    // Without keys, the browser says what is missing before asking the server.
+    await wizard.getByRole('button', { name: 'Validate' }).click();
+    await wizard.getByText('fill in the access key id').waitFor();
+    await keys.getByLabel('Access key ID').fill(env.s3.accessKeyId);
+    await keys.getByLabel('Secret access key').fill('not-the-secret');
+    await wizard.getByRole('button', { name: 'Validate' }).click();
+    // MinIO's STS answers AccessDenied to a wrong secret, as AWS's does when the trust policy refuses.
+    await wizard.getByText(`could not assume role ${roleArn}: check the access key and secret`).waitFor();
+    await shot('sts-wrong-secret');
+    await keys.getByLabel('Secret access key').fill(env.s3.secretAccessKey);
+    await wizard.getByRole('button', { name: 'Validate' }).click();
+    await wizard.getByText(/Validated: wrote a probe object/).waitFor();
+    await shot('sts-validated');
+    await wizard.getByRole('button', { name: 'Create' }).click();
+    await wizard.waitFor({ state: 'hidden' });
+    await page
+      .getByRole('row', { name: /aws-role/ })
+      .getByText('Valid', { exact: true })
+      .waitFor();
+
+    const [saved] = (await call('GET', `/projects/${project}/locations`)) as unknown as {
+      name: string;
+      config: Record<string, unknown>;
+      secretFields: string[];
+    }[];
+    assert.equal(saved?.name, 'aws-role');
+    assert.equal(saved.config.endpoint, env.s3.endpoint);
+    assert.equal(saved.config.forcePathStyle, true);
+    assert.deepEqual(saved.config.credentials, {
+      kind: 'sts',
+      roleArn,
+      accessKeyId: env.s3.accessKeyId,
+      externalId,
+    });
+    assert.deepEqual(saved.secretFields, ['credentials.secretAccessKey']);
+
+    // Edited, the form comes back as saved (the secret kept, not shown) and validates with what is stored.
+    await page
+      .getByRole('row', { name: /aws-role/ })
+      .getByRole('button', { name: 'Edit' })
+      .click();
+    const edit = page.getByRole('dialog', { name: 'Edit Backup Location' });
+    assert.equal(await edit.getByLabel('S3 URL', { exact: true }).inputValue(), env.s3.endpoint);
+    assert.equal(await edit.getByLabel('Force path-style addressing').isChecked(), true);
+    assert.equal(await edit.getByLabel('STS (assume a role)').isChecked(), true);
+    assert.equal(await edit.getByLabel('Access key ID').inputValue(), env.s3.accessKeyId);
+    assert.equal(await edit.getByLabel('Secret access key').inputValue(), '');
+    await edit.getByRole('button', { name: 'Validate' }).click();
+    await edit.getByText(/Validated: wrote a probe object/).waitFor();
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await edit.waitFor({ state: 'hidden' });
+  });
+
+  test('Credentials: the keys themselves validate against the same S3 URL', async () => {
+    const wizard = await openAwsWizard('aws-keys');
+    await wizard.getByLabel('Credentials').check();
+    await wizard.getByLabel('Access key ID').fill(env.s3.accessKeyId);
+    await wizard.getByLabel('Secret access key').fill(env.s3.secretAccessKey);
+    assert.match(await wizard.getByLabel('Permissions policy').inputValue(), /ec2:CreateSnapshot/);
+    await wizard.getByRole('button', { name: 'Validate' }).click();
+    await wizard.getByText(/Validated: wrote a probe object/).waitFor();
+    await shot('keys-validated');
+    await wizard.getByRole('button', { name: 'Close' }).click();
+    await wizard.waitFor({ state: 'hidden' });
+  });
+
+  test("where the server lends its own identity, the form says so and the role is assumed with the server's", async () => {
+    // The server's own AWS identity, as the SDK finds it: here the environment's keys (MinIO's).
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = env.s3.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = env.s3.secretAccessKey;
+    server.plane.ctx.allowServerIdentity = true;
+    try {
+      await page.reload();
+      await page.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
+      const wizard = await openAwsWizard('aws-server');
+      await wizard.getByLabel('STS (assume a role)').check();
+      await wizard.getByLabel('Role ARN').fill(roleArn);
+      await wizard.getByText('This server may assume roles with its own AWS identity').waitFor();
+      const trust = JSON.parse(await wizard.getByLabel('Trust policy').inputValue());
+      assert.match(trust.Statement[0].Principal.AWS, /AWS account of the Lifeboat server's own identity/);
+      assert.equal(await wizard.getByLabel("Policy of the keys' user").count(), 0);
+      await wizard.getByRole('button', { name: 'Validate' }).click();
+      await wizard.getByText(/Validated: wrote a probe object/).waitFor();
+      await shot('sts-server-identity');
+      await wizard.getByRole('button', { name: 'Close' }).click();
+    } finally {
+      server.plane.ctx.allowServerIdentity = false;
+      for (const [name, value] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
