@@ -19,7 +19,7 @@ import { contentsNote, contentsTable, describeVolumes, includeDisksText } from '
 import { openKube, outputFormat, printJson } from './context.ts';
 import { addExpiryOptions, clusterResourcesMode, expiryMs, list } from './flags.ts';
 import { type CliIo, exitCodes, phaseExitCode, UsageError } from './io.ts';
-import { backupsElsewhere, openLocalStore } from './local-store.ts';
+import { backupsElsewhere, openLocalStore, withBackupsElsewhere } from './local-store.ts';
 import { formatBytes, formatTime, ProgressReporter, resultLines, table } from './output.ts';
 import {
   type BackupCreateFlags,
@@ -252,7 +252,9 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       const format = outputFormat(options.output);
       const store = openLocalStore(options.location);
       try {
-        const details = await describeBackup(store, name, { details: options.details === true });
+        const details = await withBackupsElsewhere(store, options.location as string, () =>
+          describeBackup(store, name, { details: options.details === true }),
+        );
         const d = details.description;
         const volumes = await localVolumes(store, name);
         if (format === 'json') {

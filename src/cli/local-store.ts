@@ -6,6 +6,7 @@
  * sub-folders hold some says where they are.
  */
 import { topLevelDirs } from '../archive/index.ts';
+import { BackupNotFoundError } from '../backup/index.ts';
 import {
   explainStorageError,
   LocationError,
@@ -21,6 +22,7 @@ import {
   validationTarget,
 } from '../storage/index.ts';
 import { openStore } from './context.ts';
+import { UsageError } from './io.ts';
 
 /** A store operation of a local-mode command failed; the message is the console's sentence and the fix. */
 export class LocalStoreError extends Error {
@@ -193,4 +195,25 @@ export async function backupsElsewhere(store: ObjectStore, url: string): Promise
   const more = below.length > shown.length ? ` (and ${below.length - shown.length} more)` : '';
   const options = url.includes('?') ? ', with the same ?options' : '';
   return `no backups in ${here}; found some under ${shown.join(', ')}${more}: give that as --location${options}`;
+}
+
+/**
+ * Runs the work of a local-mode command on one backup. When the backup is not found and the location holds
+ * no backups at all, the error also says where some are (a prefix one level too high is the likely slip).
+ */
+export async function withBackupsElsewhere<T>(
+  store: ObjectStore,
+  url: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof BackupNotFoundError)) throw error;
+    const here = await store.listPrefixes('backups/').catch(() => undefined);
+    const elsewhere =
+      here?.length === 0 ? await backupsElsewhere(store, url).catch(() => undefined) : undefined;
+    if (!elsewhere) throw error;
+    throw new UsageError(`${error.message}: ${elsewhere}`, { cause: error });
+  }
 }

@@ -9,7 +9,7 @@ import { planRestore, runRestore } from '../restore/index.ts';
 import { openKube, outputFormat, printJson } from './context.ts';
 import { existingResourcePolicy, list, parseMappings, volumeTimeoutMs } from './flags.ts';
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
-import { openLocalStore } from './local-store.ts';
+import { openLocalStore, withBackupsElsewhere } from './local-store.ts';
 import { formatTime, ProgressReporter, printRestorePlan, resultLines } from './output.ts';
 import { planExitCode, printPlanChecks } from './plan-output.ts';
 import {
@@ -107,7 +107,9 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       const kube = await openKube(io, options.kubeconfig, options.context);
       try {
         if (options.dryRun) {
-          const plan = await planRestore({ ...common, store, kube });
+          const plan = await withBackupsElsewhere(store, options.location as string, () =>
+            planRestore({ ...common, store, kube }),
+          );
           if (format === 'json') printJson(io, plan);
           else {
             printRestorePlan(io, plan);
@@ -117,13 +119,15 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
           return;
         }
         const progress = new ProgressReporter(io);
-        const outcome = await runRestore({
-          ...common,
-          store,
-          kube,
-          ...(volumeTimeout === undefined ? {} : { volumeTimeoutMs: volumeTimeout }),
-          onProgress: (p) => progress.update(p.itemsDone, p.totalItems, p.currentResource ?? '', p.done),
-        });
+        const outcome = await withBackupsElsewhere(store, options.location as string, () =>
+          runRestore({
+            ...common,
+            store,
+            kube,
+            ...(volumeTimeout === undefined ? {} : { volumeTimeoutMs: volumeTimeout }),
+            onProgress: (p) => progress.update(p.itemsDone, p.totalItems, p.currentResource ?? '', p.done),
+          }),
+        );
         progress.finish();
         if (format === 'json') printJson(io, outcome);
         else {

@@ -3,7 +3,8 @@
  * test bed: how long a backup is kept is `--expiry` on `backup create` and `policy set` (`--ttl` an alias),
  * a backup that could not include the disks asked for shows its warnings in `backup list`, and the
  * break-glass local mode explains a location's problems in the console's sentences — no credentials, an
- * untrusted certificate (with `caCert=`), and a prefix one level above the backups.
+ * untrusted certificate (with `caCert=`), and a prefix one level above the backups (listed, or a backup
+ * asked for by name).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -205,6 +206,28 @@ describe('one vocabulary in the lifeboat command', () => {
       top.stdout.trim(),
       `no backups in s3://${env.s3.bucket}/${folder}/; found some under s3://${env.s3.bucket}/${folder}/prod/: give that as --location, with the same ?options`,
     );
+    // Asked for by name at the prefix above, the backup is not found, and the error says where backups are.
+    const elsewhere = `no backups in s3://${env.s3.bucket}/${folder}/; found some under s3://${env.s3.bucket}/${folder}/prod/: give that as --location`;
+    const described = await local([
+      'backup',
+      'describe',
+      name,
+      '--location',
+      minioLocationUrl(env, `${folder}/`),
+    ]);
+    assert.equal(described.code, 2, described.stdout);
+    assert.match(described.stderr, new RegExp(`^error: no backup named "${name}" in .*: `));
+    assert.ok(described.stderr.includes(elsewhere), described.stderr);
+    const planned = await local(
+      ['restore', 'create', '--from-backup', name, '--dry-run'].concat([
+        '--location',
+        minioLocationUrl(env, `${folder}/`),
+        '--kubeconfig',
+        a.kubeconfig,
+      ]),
+    );
+    assert.equal(planned.code, 2, planned.stdout);
+    assert.ok(planned.stderr.includes(elsewhere), planned.stderr);
     const there = await local(['backup', 'list', '--location', prod]);
     ok(there, 'backup list there');
     assert.match(there.stdout, new RegExp(`^${name}\\s+Completed`, 'm'));
