@@ -13,6 +13,9 @@ export function openStore(location: string | undefined): ObjectStore {
   return openObjectStore(parseLocation(location));
 }
 
+/** Requests in flight at once from a CLI command's cluster client. */
+const cliMaxInFlight = 32;
+
 export async function openKube(
   io: CliIo,
   kubeconfig: string | undefined,
@@ -20,7 +23,9 @@ export async function openKube(
 ): Promise<KubeClient> {
   const file = kubeconfig ?? io.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
   const connection = await loadConnection(context === undefined ? { file } : { file, context });
-  return new HttpKubeClient(connection, { maxInFlight: 8 });
+  // As many requests in flight as a restore creates objects at once (the engine's default parallelism, and
+  // what the server's restore jobs use): a lower client limit silently caps it. Backups bound their own.
+  return new HttpKubeClient(connection, { maxInFlight: cliMaxInFlight });
 }
 
 export type OutputFormat = 'table' | 'json';
