@@ -57,15 +57,15 @@ function errorCodes(error: unknown, depth = 0): string[] {
 }
 
 /** Where the console's fix goes on the command line, for the failures whose fix is a form field there. */
-function commandLineFix(error: unknown, target: ValidationTarget): string {
+function commandLineFix(error: unknown, target: ValidationTarget): string | undefined {
   const codes = errorCodes(error);
   if (codes.some((code) => untrustedCertificateCodes.has(code)))
-    return ' — on the command line, add caCert=/path/to/ca.pem (that CA certificate) to the location URL';
+    return 'on the command line, add caCert=/path/to/ca.pem (that CA certificate) to the location URL';
   if (target.provider === 's3' && codes.includes('CredentialsProviderError'))
-    return ' — on the command line, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment';
+    return 'on the command line, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment';
   if (target.provider === 'gcs' && codes.includes('CredentialsProviderError'))
-    return ' — on the command line, add keyFile=/path/to/key.json to the location URL';
-  return '';
+    return 'on the command line, add keyFile=/path/to/key.json to the location URL';
+  return undefined;
 }
 
 /** Errors the engine branches on, or already in words: passed on as they are. */
@@ -78,32 +78,22 @@ function passesThrough(error: unknown): boolean {
   );
 }
 
-/** An `ObjectStore` whose failures say what happened and what to do, as the console says it. */
-class ExplainingStore implements ObjectStore {
+/** An `ObjectStore` that hands each failure of the store to `onFailure`, and throws what it returns. */
+class FailureHookStore implements ObjectStore {
   readonly description: string;
   private readonly store: ObjectStore;
-  private readonly target: ValidationTarget;
-  constructor(store: ObjectStore, target: ValidationTarget) {
+  private readonly onFailure: (error: unknown, step: ProbeStep) => unknown;
+  constructor(store: ObjectStore, onFailure: (error: unknown, step: ProbeStep) => unknown) {
     this.store = store;
-    this.target = target;
+    this.onFailure = onFailure;
     this.description = store.description;
-  }
-
-  private explained(error: unknown, step: ProbeStep): unknown {
-    if (passesThrough(error)) return error;
-    const sentence = explainStorageError(error, step, this.target);
-    return new LocalStoreError(`${this.description}: ${sentence}${commandLineFix(error, this.target)}`, {
-      location: this.description,
-      step,
-      cause: error,
-    });
   }
 
   private async run<T>(step: ProbeStep, operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
-      throw this.explained(error, step);
+      throw this.onFailure(error, step);
     }
   }
 
@@ -120,7 +110,7 @@ class ExplainingStore implements ObjectStore {
     try {
       yield* this.store.list(prefix);
     } catch (error) {
-      throw this.explained(error, 'list');
+      throw this.onFailure(error, 'list');
     }
   }
   listPrefixes(prefix: string): Promise<string[]> {
@@ -134,10 +124,43 @@ class ExplainingStore implements ObjectStore {
   }
 }
 
+/** The store, failing with the console's sentence and the command line's fix (a `LocalStoreError`). */
+function explainingStore(store: ObjectStore, target: ValidationTarget): ObjectStore {
+  return new FailureHookStore(store, (error, step) => {
+    if (passesThrough(error)) return error;
+    const fix = commandLineFix(error, target);
+    const sentence = `${store.description}: ${explainStorageError(error, step, target)}${fix ? ` — ${fix}` : ''}`;
+    return new LocalStoreError(sentence, { location: store.description, step, cause: error });
+  });
+}
+
+/**
+ * The store as `location validate` uses it: failures pass unchanged (the check explains them in the
+ * console's sentences), and `fixes()` then says where the fixes of those that need one go on the command line.
+ */
+export function watchedStore(
+  store: ObjectStore,
+  target: ValidationTarget,
+): {
+  store: ObjectStore;
+  fixes(): string[];
+} {
+  const failures: unknown[] = [];
+  return {
+    store: new FailureHookStore(store, (error) => {
+      failures.push(error);
+      return error;
+    }),
+    fixes: () => [
+      ...new Set(failures.map((error) => commandLineFix(error, target)).filter((fix) => fix !== undefined)),
+    ],
+  };
+}
+
 /** Opens `--location URL` for a local-mode command; its failures are explained (see the file's comment). */
 export function openLocalStore(url: string | undefined): ObjectStore {
   const store = openStore(url);
-  return new ExplainingStore(store, validationTarget(parseLocation(url as string)));
+  return explainingStore(store, validationTarget(parseLocation(url as string)));
 }
 
 /** Folders that are part of a location's own layout (Lifeboat's and Velero's), never a location below it. */

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { openObjectStore, parseLocation, validateLocation, validationTarget } from '../storage/index.ts';
 import { outputFormat, printJson } from './context.ts';
 import { type CliIo, exitCodes } from './io.ts';
+import { watchedStore } from './local-store.ts';
 import { addRemoteLocationCommands, remoteContext, remoteLocationValidate } from './remote/index.ts';
 
 export function addLocationCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -26,9 +27,11 @@ export function addLocationCommands(program: Command, io: CliIo, setExit: (code:
       if (remote) return remoteLocationValidate(remote, url, options, setExit);
       const format = outputFormat(options.output);
       const parsed = parseLocation(url);
+      const target = validationTarget(parsed);
       const store = openObjectStore(parsed);
+      const watched = watchedStore(store, target);
       try {
-        const result = await validateLocation(store, validationTarget(parsed));
+        const result = await validateLocation(watched.store, target);
         if (format === 'json') printJson(io, result);
         else if (result.ok)
           io.stdout(`Location ${result.location} is usable: ${result.checks.join(', ')}.\n`);
@@ -37,6 +40,8 @@ export function addLocationCommands(program: Command, io: CliIo, setExit: (code:
             `Location ${result.location} is not usable:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`,
           );
           if (result.checks.length) io.stdout(`What worked: ${result.checks.join(', ')}.\n`);
+          // The sentences name the console's fields: where the same fix goes here.
+          for (const fix of watched.fixes()) io.stdout(`${fix.charAt(0).toUpperCase()}${fix.slice(1)}.\n`);
         }
         setExit(result.ok ? exitCodes.completed : exitCodes.failed);
       } finally {

@@ -186,6 +186,17 @@ describe('one vocabulary in the lifeboat command', () => {
       ),
     );
     assert.match(run.stderr, /add caCert=\/path\/to\/ca\.pem .* to the location URL/);
+    // location validate: the console's check, word for word, then where its fix goes here.
+    const validated = await local(['location', 'validate', url]);
+    assert.equal(validated.code, 1, validated.stderr);
+    assert.match(
+      validated.stdout,
+      /^ {2}- the certificate of .* is not trusted \([A-Z_]+\): give the location the CA/m,
+    );
+    assert.match(
+      validated.stdout,
+      /^On the command line, add caCert=\/path\/to\/ca\.pem .* to the location URL\.$/m,
+    );
   });
 
   test('local mode finds the backups of a prefix one level down', async () => {
