@@ -1,12 +1,21 @@
 /**
- * `npm run bench -- restore --objects N`: fills cluster a (as the backup benchmark does), backs it up to
- * MinIO, then times the restore of that backup into the empty cluster b: objects/s, wall time, peak RSS.
+ * `npm run bench -- restore --objects N`: fills cluster a (as the backup benchmark does), backs up its bench
+ * namespaces to MinIO, then times the restore of that backup into cluster b, where they do not exist:
+ * objects/s, wall time, peak RSS. The namespaces restored into cluster b and the backup are removed again
+ * (a shared test bed's other namespaces are neither taken nor restored); cluster a keeps its fill for the
+ * next run.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { nodeFlags } from '../src/cli/runtime.ts';
 import { HttpKubeClient, loadConnection } from '../src/kube/index.ts';
-import { minioLocationUrl, type TestbedEnv } from '../test/testbed/testbed.ts';
+import { openObjectStore, parseLocation } from '../src/storage/index.ts';
+import {
+  minioCredentials,
+  minioLocationUrl,
+  type TestbedCluster,
+  type TestbedEnv,
+} from '../test/testbed/testbed.ts';
 import { fillCluster, waitForSettled } from './cluster-fill.ts';
 
 const run = promisify(execFile);
@@ -22,21 +31,49 @@ export async function benchRestore(
   print(
     `restore benchmark: ${objects} objects (ConfigMaps and Secrets of ~1 KiB, Deployments) in 100 namespaces`,
   );
-  await fillCluster(kube, objects, 'bench', print);
+  const namespaces = await fillCluster(kube, objects, 'bench', print);
   await waitForSettled(kube, print);
   await kube.close();
   const location = minioLocationUrl(env, 'bench-restore');
+  const backupName = `bench-${Date.now()}`;
+  try {
+    await timeRestore(env, location, namespaces, backupName, print);
+  } finally {
+    await run(env.kubectl, [
+      `--kubeconfig=${target.kubeconfig}`,
+      'delete',
+      'namespace',
+      ...namespaces,
+      '--ignore-not-found',
+      '--timeout=600s',
+    ]);
+    const store = openObjectStore(parseLocation(location), { s3Credentials: minioCredentials(env) });
+    const keys: string[] = [];
+    for (const prefix of [`backups/${backupName}/`, `restores/${backupName}-r/`])
+      for await (const object of store.list(prefix)) keys.push(object.key);
+    if (keys.length > 0) await store.delete(keys);
+    await store.close();
+  }
+}
+
+async function timeRestore(
+  env: TestbedEnv,
+  location: string,
+  namespaces: string[],
+  backupName: string,
+  print: (line: string) => void,
+): Promise<void> {
+  const [source, target] = env.clusters as [TestbedCluster, TestbedCluster];
   const childEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
   };
-  const backupName = `bench-${Date.now()}`;
   const backup = JSON.parse(
     (
       await run(
         process.execPath,
-        [...nodeFlags, 'bench/backup-once.ts', source.kubeconfig, location, backupName],
+        [...nodeFlags, 'bench/backup-once.ts', source.kubeconfig, location, backupName, namespaces.join(',')],
         {
           env: childEnv,
           maxBuffer: 64 << 20,
