@@ -305,10 +305,11 @@ function summary(
   print(
     `\nsummary (${objects} objects; objects/s counts the namespace's objects, whatever else each tool takes)`,
   );
-  print('  tool                                   backup s  obj/s   restore s  obj/s   phases');
+  const width = Math.max(...rounds.map((r) => r.tool.length));
+  print(`  ${'tool'.padEnd(width)} backup s  obj/s   restore s  obj/s   phases`);
   for (const r of rounds)
     print(
-      `  ${r.tool.padEnd(38)} ${r.backupSeconds.toFixed(2).padStart(8)} ${String(rate(r.backupSeconds)).padStart(6)} ${r.restoreSeconds.toFixed(2).padStart(11)} ${String(rate(r.restoreSeconds)).padStart(6)}   ${r.note}`,
+      `  ${r.tool.padEnd(width)} ${r.backupSeconds.toFixed(2).padStart(8)} ${String(rate(r.backupSeconds)).padStart(6)} ${r.restoreSeconds.toFixed(2).padStart(11)} ${String(rate(r.restoreSeconds)).padStart(6)}   ${r.note}`,
     );
   const lifeboat = rounds.filter((r) => r.engine);
   const lbBackup = median(lifeboat.map((r) => r.backupSeconds));
