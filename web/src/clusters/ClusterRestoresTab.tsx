@@ -6,7 +6,7 @@ import { useState } from 'react';
 import type { BackupView, ClusterView } from '../../../src/api/types.ts';
 import { Badge, EmptyState, ErrorNote } from '../components/ui.tsx';
 import { formatBytes, formatTime } from '../format.ts';
-import { RestoreList } from '../restores/RestoresTab.tsx';
+import { RestoreList } from '../restores/RestoreList.tsx';
 import { RestoreWizard } from '../restores/RestoreWizard.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';

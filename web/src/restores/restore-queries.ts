@@ -55,16 +55,6 @@ export function useRestoresOfCluster(project: string, cluster: string) {
   });
 }
 
-/** Backups of a cluster, newest first; polled while one is running, since it becomes restorable when done. */
-export function useBackupsOfCluster(project: string, cluster: string) {
-  return useQuery({
-    queryKey: ['p', project, 'backups', { cluster }],
-    queryFn: () =>
-      api<BackupView[]>('GET', `${projectPath(project)}/backups?${new URLSearchParams({ cluster })}`),
-    refetchInterval: (query) => pollWhileBusy(query.state.data),
-  });
-}
-
 /** What a backup holds, by its id. */
 export function useContents(project: string, backup: string) {
   return useQuery({
