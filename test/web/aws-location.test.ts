@@ -7,19 +7,17 @@
  * test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pino } from 'pino';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { testMasterKey } from '../support/control.ts';
+import type { Browser, Locator, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
+import { okApiCaller, openConsole, screenshots, startConsoleServer } from '../support/console.ts';
 import { uniqueName } from '../support/kube.ts';
 import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
-const shots = join('test-results', 'console');
 /** MinIO takes any role ARN; AWS would need this role to exist and trust the keys' account. */
 const roleArn = 'arn:aws:iam::123456789012:role/lifeboat-backup';
 
@@ -30,20 +28,8 @@ describe('the AWS location form', () => {
   let page: Page;
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-aws-'));
   const project = uniqueName('aws');
-  const shot = (name: string) => page.screenshot({ path: join(shots, `aws-${name}.png`), fullPage: true });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
+  const shot = screenshots(() => page, 'aws-');
+  const call = okApiCaller(() => server);
 
   /** Opens the wizard on the AWS details with the bucket, S3 URL, path style and CA of the test bed's MinIO. */
   const openAwsWizard = async (name: string): Promise<Locator> => {
@@ -66,23 +52,13 @@ describe('the AWS location form', () => {
 
   before(async () => {
     env = await useTestbed();
-    mkdirSync(shots, { recursive: true });
-    server = await serve({
-      port: 0,
-      dataDir,
-      // The test bed's MinIO is on 127.0.0.1.
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    server = await startConsoleServer(dataDir, { jobs: false });
     await call('POST', '/projects', { name: project });
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
-    page.setDefaultTimeout(60_000);
-    await page.goto(server.url);
-    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    ({ browser, page } = await openConsole(env, server, {
+      width: 1440,
+      timezoneId: 'Europe/Berlin',
+      timeoutMs: 60_000,
+    }));
     await page.goto(`${server.url}/#/p/${project}/settings`);
     await page.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
   });

@@ -6,21 +6,19 @@
  * restore or backup buttons. Screenshots of each step go to test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
 import { createUser, setMember } from '../../src/control/index.ts';
 import { openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import { kubeconfigText, testMasterKey } from '../support/control.ts';
+import { namespaceWithConfigMap, openBrowser, shotsDir, startConsoleServer } from '../support/console.ts';
+import { kubeconfigText } from '../support/control.ts';
 import { backupDocument, writeRawBackup } from '../support/hostile.ts';
-import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { minioCredentials, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
-
-const shots = join('test-results', 'console');
 
 describe('the web console', () => {
   let env: TestbedEnv;
@@ -35,37 +33,18 @@ describe('the web console', () => {
   const shot = async (name: string, on: Page = page) => {
     step += 1;
     await on.screenshot({
-      path: join(shots, `${String(step).padStart(2, '0')}-${name}.png`),
+      path: join(shotsDir, `${String(step).padStart(2, '0')}-${name}.png`),
       fullPage: true,
     });
   };
 
   before(async () => {
     env = await useTestbed();
-    mkdirSync(shots, { recursive: true });
     const [a] = env.clusters;
     assert.ok(a);
-    await kubectl(env, a, ['create', 'namespace', ns]);
-    await apply(env, a, [
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'web-settings', namespace: ns },
-        data: { theme: 'dark' },
-      },
-    ]);
-    server = await serve({
-      port: 0,
-      dataDir,
-      // The test bed's MinIO is on 127.0.0.1.
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 200 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 }, timezoneId: 'Europe/Berlin' });
-    page.setDefaultTimeout(30_000);
+    await namespaceWithConfigMap(env, a, ns, 'web-settings', { theme: 'dark' });
+    server = await startConsoleServer(dataDir);
+    ({ browser, page } = await openBrowser(env, { timezoneId: 'Europe/Berlin' }));
   });
   after(async () => {
     await browser?.close();

@@ -9,19 +9,23 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
-import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
+import {
+  type Json,
+  namespaceWithConfigMap,
+  okApiCaller,
+  openConsole,
+  screenshots,
+  startConsoleServer,
+} from '../support/console.ts';
+import { kubeconfigText, minioLocationBody } from '../support/control.ts';
+import { eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
-
-const shots = join('test-results', 'console');
-type Json = Record<string, unknown>;
 
 describe('managing clusters, workspaces and projects in the console', () => {
   let env: TestbedEnv;
@@ -31,20 +35,8 @@ describe('managing clusters, workspaces and projects in the console', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-manage-'));
   const project = uniqueName('fleet');
   const ns = uniqueName('shop');
-  const shot = (name: string) => page.screenshot({ path: join(shots, `manage-${name}.png`), fullPage: true });
-  const api = async (method: string, path: string, body?: unknown): Promise<Json> => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-    return text ? (JSON.parse(text) as Json) : {};
-  };
+  const shot = screenshots(() => page, 'manage-');
+  const api = okApiCaller(() => server);
   const p = `/projects/${project}`;
   const deadKubeconfig = (port: number) =>
     kubeconfigText(env.clusters[0] ?? assert.fail()).replace(
@@ -54,27 +46,9 @@ describe('managing clusters, workspaces and projects in the console', () => {
 
   before(async () => {
     env = await useTestbed();
-    mkdirSync(shots, { recursive: true });
-    for (const cluster of env.clusters.slice(0, 2)) {
-      await kubectl(env, cluster, ['create', 'namespace', ns]);
-      await apply(env, cluster, [
-        {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: 'settings', namespace: ns },
-          data: { from: cluster.name },
-        },
-      ]);
-    }
-    server = await serve({
-      port: 0,
-      dataDir,
-      ...(process.env.LIFEBOAT_WEB_DIR ? { webDir: process.env.LIFEBOAT_WEB_DIR } : {}),
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 200 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    for (const cluster of env.clusters.slice(0, 2))
+      await namespaceWithConfigMap(env, cluster, ns, 'settings', { from: cluster.name });
+    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
     // What the first day set up, through the API.
     await api('POST', '/projects', { name: project });
     await api('POST', `${p}/locations`, minioLocationBody(env, 'minio', uniqueName('console-manage')));
@@ -99,13 +73,7 @@ describe('managing clusters, workspaces and projects in the console', () => {
       120_000,
     );
 
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
-    page.setDefaultTimeout(30_000);
-    await page.goto(server.url);
-    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    ({ browser, page } = await openConsole(env, server, { width: 1440, timezoneId: 'Europe/Berlin' }));
   });
   after(async () => {
     await browser?.close();

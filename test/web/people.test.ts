@@ -6,19 +6,16 @@
  * and then refused to the command). Screenshots go to test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
 import { lifeboat } from '../support/cli.ts';
-import { testMasterKey } from '../support/control.ts';
+import { okApiCaller, openConsole, screenshots, startConsoleServer } from '../support/console.ts';
 import { uniqueName } from '../support/kube.ts';
 import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
-
-const shots = join('test-results', 'console');
 
 describe('people and tokens in the console', () => {
   let env: TestbedEnv;
@@ -30,42 +27,18 @@ describe('people and tokens in the console', () => {
   const nina = uniqueName('nina');
   const omar = uniqueName('omar');
   let ninaToken = '';
-  const shot = (name: string, on: Page = page) =>
-    on.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.text()}`);
-  };
+  const shot = screenshots(() => page);
+  const api = okApiCaller(() => server);
   /** A row of the members table, by its text. */
   const members = (name: string | RegExp) =>
     page.getByRole('table', { name: 'Members' }).getByRole('row', { name });
 
   before(async () => {
     env = await useTestbed();
-    mkdirSync(shots, { recursive: true });
-    server = await serve({
-      port: 0,
-      dataDir,
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    server = await startConsoleServer(dataDir, { jobs: false, privateTargets: false });
     await api('POST', '/projects', { name: project });
     await api('POST', '/users', { name: omar });
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
-    page.setDefaultTimeout(30_000);
-    await page.goto(server.url);
-    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    ({ browser, page } = await openConsole(env, server, { width: 1440, timezoneId: 'Europe/Berlin' }));
   });
   after(async () => {
     await browser?.close();

@@ -6,20 +6,24 @@
  * shows no Volumes section. Screenshots go to test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
+import {
+  apiCaller,
+  backupEnded,
+  createProjectWithMinio,
+  openConsole,
+  registerCluster,
+  screenshots,
+  startConsoleServer,
+} from '../support/console.ts';
 import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { claimWithFiles, type NodeCluster } from '../support/volumes.ts';
 import { type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
-
-type Json = Record<string, unknown>;
-const shots = join('test-results', 'console');
 
 describe('the console restores a snapshotted claim', () => {
   let env: TestbedEnv;
@@ -34,25 +38,14 @@ describe('the console restores a snapshotted claim', () => {
   const target = uniqueName('web-rv-copy');
   const otherClass = uniqueName('elsewhere');
 
-  const call = async <T = Json>(method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, text, body: (text ? JSON.parse(text) : {}) as T };
-  };
+  const call = apiCaller(() => server);
+  const shot = screenshots(() => page);
 
   before(async () => {
     env = await useTestbedWithNodes();
     const first = env.clusters[0] as TestbedCluster;
     assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
     cluster = { ...first, node: first.node };
-    mkdirSync(shots, { recursive: true });
     ({ ns } = await claimWithFiles(env, cluster, 'web-rv', { 'a.txt': 'from the console' }));
     await apply(env, cluster, [
       {
@@ -62,26 +55,9 @@ describe('the console restores a snapshotted claim', () => {
         provisioner: 'elsewhere.example.com',
       },
     ]);
-    server = await serve({
-      port: 0,
-      dataDir,
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 200 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
-    assert.equal((await call('POST', '/projects', { name: project })).status, 201);
-    const location = await call(
-      'POST',
-      `/projects/${project}/locations`,
-      minioLocationBody(env, 'minio', uniqueName('web-rv')),
-    );
-    assert.equal(location.status, 201, location.text);
-    const registered = await call<{ health: string }>('POST', `/projects/${project}/clusters`, {
-      name: 'prod',
-      kubeconfig: kubeconfigText(cluster),
-    });
-    assert.equal(registered.body.health, 'Healthy', registered.text);
+    server = await startConsoleServer(dataDir);
+    await createProjectWithMinio(call, env, project, uniqueName('web-rv'));
+    await registerCluster(call, project, 'prod', cluster);
     const started = await call<{ id: string; name: string }>(
       'POST',
       `/projects/${project}/clusters/prod/backups`,
@@ -94,22 +70,9 @@ describe('the console restores a snapshotted claim', () => {
     );
     assert.equal(started.status, 202, started.text);
     backup = { id: started.body.id, name: started.body.name };
-    const done = await eventually(
-      'the backup to finish',
-      async () => {
-        const view = (await call<{ phase: string }>('GET', `/projects/${project}/backups/${backup.id}`)).body;
-        return ['Completed', 'PartiallyFailed', 'Failed'].includes(view.phase) ? view : undefined;
-      },
-      180_000,
-    );
+    const done = await backupEnded(call, project, backup.id, 'the backup to finish');
     assert.equal(done.phase, 'Completed', JSON.stringify(done));
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(30_000);
-    await page.goto(server.url);
-    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    ({ browser, page } = await openConsole(env, server));
   });
 
   after(async () => {
@@ -158,7 +121,7 @@ describe('the console restores a snapshotted claim', () => {
     await wizard
       .getByText(/1 claim cannot be made from its snapshot: a restore would fail it by name/)
       .waitFor();
-    await page.screenshot({ path: join(shots, 'restore-volumes-plan-refused.png'), fullPage: true });
+    await shot('restore-volumes-plan-refused');
 
     await wizard.getByRole('button', { name: 'Back' }).click();
     await wizard.getByRole('button', { name: 'Remove storage class mapping 1' }).click();
@@ -172,7 +135,7 @@ describe('the console restores a snapshotted claim', () => {
     await row.getByText('driver installed').waitFor();
     await row.getByText('class of that driver').waitFor();
     assert.equal(await wizard.getByText(/cannot be made from its snapshot/).count(), 0, 'nothing refused');
-    await page.screenshot({ path: join(shots, 'restore-volumes-plan.png'), fullPage: true });
+    await shot('restore-volumes-plan');
 
     await wizard.getByRole('button', { name: 'Restore', exact: true }).click();
     await page.getByRole('heading', { name: /^Restore / }).waitFor();
@@ -185,7 +148,7 @@ describe('the console restores a snapshotted claim', () => {
       .getByText(/^Completed/)
       .waitFor({ timeout: 60_000 });
     await page.getByText('Claims made from CSI snapshots: 1 of 1 Bound.').waitFor();
-    await page.screenshot({ path: join(shots, 'restore-volumes-bound.png'), fullPage: true });
+    await shot('restore-volumes-bound');
     const phase = await kubectl(env, cluster, [
       'get',
       'pvc',

@@ -6,21 +6,24 @@
  * test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
 import type { BackupView, ContentsView } from '../../src/api/types.ts';
 import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import { minioLocationBody, testMasterKey } from '../support/control.ts';
+import {
+  apiCaller,
+  createProjectWithMinio,
+  openConsole,
+  screenshots,
+  startConsoleServer,
+} from '../support/console.ts';
 import { uniqueName } from '../support/kube.ts';
 import { writeVeleroBackup } from '../support/velero-backup.ts';
 import { minioCredentials, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
-
-const shots = join('test-results', 'console');
 
 describe('a backup Velero made, in the API and the console', () => {
   let env: TestbedEnv;
@@ -37,52 +40,22 @@ describe('a backup Velero made, in the API and the console', () => {
   const off = uniqueName('velero-off');
   const backups = new Map<string, BackupView>();
 
-  const call = async <T>(method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, text, body: (text ? JSON.parse(text) : {}) as T };
-  };
+  const call = apiCaller(() => server);
+  const shot = screenshots(() => page);
 
   before(async () => {
     env = await useTestbed();
-    mkdirSync(shots, { recursive: true });
     store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
       s3Credentials: minioCredentials(env),
     });
     ({ tarballBytes } = await writeVeleroBackup(store, unset, ns));
     await writeVeleroBackup(store, off, ns, { snapshotVolumes: false });
-    server = await serve({
-      port: 0,
-      dataDir,
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 200 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
-    assert.equal((await call('POST', '/projects', { name: project })).status, 201);
-    const location = await call(
-      'POST',
-      `/projects/${project}/locations`,
-      minioLocationBody(env, 'minio', prefix),
-    );
-    assert.equal(location.status, 201, location.text);
+    server = await startConsoleServer(dataDir);
+    await createProjectWithMinio(call, env, project, prefix);
     await server.plane.syncLocations();
     const listed = await call<BackupView[]>('GET', `/projects/${project}/backups?location=minio`);
     for (const backup of listed.body) backups.set(backup.name, backup);
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(30_000);
-    await page.goto(server.url);
-    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    ({ browser, page } = await openConsole(env, server));
   });
 
   after(async () => {
@@ -151,7 +124,7 @@ describe('a backup Velero made, in the API and the console', () => {
     await page.getByText('Deployment (1)').waitFor();
     await page.getByText('Secret (1)').waitFor();
     assert.equal(await page.getByText(/not made by Lifeboat|no Lifeboat index/).count(), 0);
-    await page.screenshot({ path: join(shots, 'velero-backup.png'), fullPage: true });
+    await shot('velero-backup');
 
     await page.goto(`${server.url}/#/p/${project}/backups/${backups.get(off)?.id ?? ''}`);
     await page.getByRole('heading', { name: 'Contents' }).waitFor();

@@ -9,19 +9,23 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
-import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
+import {
+  type Json,
+  namespaceWithConfigMap,
+  okApiCaller,
+  openConsole,
+  screenshots,
+  startConsoleServer,
+} from '../support/console.ts';
+import { kubeconfigText, minioLocationBody } from '../support/control.ts';
+import { eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
-
-const shots = join('test-results', 'console');
-type Json = Record<string, unknown>;
 
 describe('one vocabulary in the console', () => {
   let env: TestbedEnv;
@@ -33,21 +37,8 @@ describe('one vocabulary in the console', () => {
   const project = uniqueName('words');
   const ns = uniqueName('words');
   const p = `/projects/${project}`;
-  const shot = (name: string) =>
-    page.screenshot({ path: join(shots, `vocabulary-${name}.png`), fullPage: true });
-  const api = async (method: string, path: string, body?: unknown): Promise<Json> => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-    return text ? (JSON.parse(text) as Json) : {};
-  };
+  const shot = screenshots(() => page, 'vocabulary-');
+  const api = okApiCaller(() => server);
   /** Backs up the namespace and waits for the backup to end. */
   const backUp = async (name: string, includeDisks: boolean): Promise<Json> => {
     const started = await api('POST', `${p}/clusters/prod/backups`, {
@@ -69,36 +60,13 @@ describe('one vocabulary in the console', () => {
   before(async () => {
     env = await useTestbed();
     a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
-    mkdirSync(shots, { recursive: true });
-    await kubectl(env, a, ['create', 'namespace', ns]);
-    await apply(env, a, [
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'settings', namespace: ns },
-        data: { a: '1' },
-      },
-    ]);
-    server = await serve({
-      port: 0,
-      dataDir,
-      ...(process.env.LIFEBOAT_WEB_DIR ? { webDir: process.env.LIFEBOAT_WEB_DIR } : {}),
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 200 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    await namespaceWithConfigMap(env, a, ns, 'settings', { a: '1' });
+    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
     await api('POST', '/projects', { name: project });
     await api('POST', `${p}/locations`, minioLocationBody(env, 'minio', uniqueName('console-words')));
     await api('POST', `${p}/clusters`, { name: 'prod', kubeconfig: kubeconfigText(a) });
 
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Berlin' });
-    page.setDefaultTimeout(30_000);
-    await page.goto(server.url);
-    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    ({ browser, page } = await openConsole(env, server, { width: 1440, timezoneId: 'Europe/Berlin' }));
   });
   after(async () => {
     await browser?.close();

@@ -5,20 +5,25 @@
  * snapshotted, and why. Screenshots go to test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../src/api/index.ts';
+import {
+  apiCaller,
+  backupEnded,
+  createProjectWithMinio,
+  type Json,
+  openConsole,
+  registerCluster,
+  screenshots,
+  startConsoleServer,
+} from '../support/console.ts';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { hostPathClaim, type NodeCluster, nodeCluster, writeClaim } from '../support/volumes.ts';
 import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
-
-type Json = Record<string, unknown>;
-const shots = join('test-results', 'console');
 
 describe('the backup page lists its volumes', () => {
   let env: TestbedEnv;
@@ -33,18 +38,8 @@ describe('the backup page lists its volumes', () => {
   const localPv = uniqueName('local-pv');
   const backups: string[] = [];
 
-  const call = async <T = Json>(method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${server.plane.firstAdminToken ?? ''}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, text, body: (text ? JSON.parse(text) : {}) as T };
-  };
+  const call = apiCaller(() => server);
+  const shot = screenshots(() => page);
   /** A backup with disks of `namespace`, once it has finished. */
   const backUp = async (namespace: string) => {
     const started = await call<{ id: string }>('POST', `/projects/${project}/clusters/prod/backups`, {
@@ -55,51 +50,25 @@ describe('the backup page lists its volumes', () => {
     });
     assert.equal(started.status, 202, started.text);
     backups.push(started.body.id);
-    return eventually(
+    return backupEnded<{ id: string; phase: string }>(
+      call,
+      project,
+      started.body.id,
       `backup of ${namespace} to finish`,
-      async () => {
-        const view = (
-          await call<{ id: string; phase: string }>('GET', `/projects/${project}/backups/${started.body.id}`)
-        ).body;
-        return ['Completed', 'PartiallyFailed', 'Failed'].includes(view.phase) ? view : undefined;
-      },
-      180_000,
     );
   };
 
   before(async () => {
     env = await useTestbedWithNodes();
     cluster = nodeCluster(env);
-    mkdirSync(shots, { recursive: true });
     for (const ns of [withCsi, withoutCsi]) await kubectl(env, cluster, ['create', 'namespace', ns]);
     // A pod's claim of the CSI class (the default); the other namespace's only claim is bound to a hostPath PV.
     await hostPathClaim(env, cluster, withoutCsi, 'logs', localPv);
     await writeClaim(env, cluster, withCsi, { file: 'console' });
-    server = await serve({
-      port: 0,
-      dataDir,
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 200 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
-    assert.equal((await call('POST', '/projects', { name: project })).status, 201);
-    const location = await call('POST', `/projects/${project}/locations`, {
-      ...minioLocationBody(env, 'minio', uniqueName('volumes-web')),
-    });
-    assert.equal(location.status, 201, location.text);
-    const registered = await call<{ health: string }>('POST', `/projects/${project}/clusters`, {
-      name: 'prod',
-      kubeconfig: kubeconfigText(cluster),
-    });
-    assert.equal(registered.body.health, 'Healthy', registered.text);
-    browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(30_000);
-    await page.goto(server.url);
-    await page.getByLabel('API token').fill(server.plane.firstAdminToken ?? '');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Clusters', exact: true }).waitFor();
+    server = await startConsoleServer(dataDir);
+    await createProjectWithMinio(call, env, project, uniqueName('volumes-web'));
+    await registerCluster(call, project, 'prod', cluster);
+    ({ browser, page } = await openConsole(env, server));
   });
 
   after(async () => {
@@ -136,7 +105,7 @@ describe('the backup page lists its volumes', () => {
       new RegExp(`${withCsi}[\\s\\S]*data[\\s\\S]*\\d+(\\.\\d)? MiB`),
     );
     assert.equal(await page.getByRole('note').count(), 0, 'nothing to warn about');
-    await page.screenshot({ path: join(shots, 'volumes-snapshotted.png'), fullPage: true });
+    await shot('volumes-snapshotted');
   });
 
   test('a backup with disks and no CSI volume says so plainly, with the reason', async () => {
@@ -149,6 +118,6 @@ describe('the backup page lists its volumes', () => {
     const row = page.getByRole('table', { name: 'Volumes' }).getByRole('row', { name: /logs/ });
     await row.getByText('Not snapshotted').waitFor();
     await row.getByText(/not a CSI volume/).waitFor();
-    await page.screenshot({ path: join(shots, 'volumes-no-csi.png'), fullPage: true });
+    await shot('volumes-no-csi');
   });
 });
