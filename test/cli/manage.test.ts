@@ -9,10 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { type CliRun, lifeboat } from '../support/cli.ts';
-import { minioLocationBody, testMasterKey } from '../support/control.ts';
+import type { RunningServer } from '../../src/api/index.ts';
+import { type CliRun, lifeboat, serveForCli, setUpProjectByCli } from '../support/cli.ts';
 import { uniqueName } from '../support/kube.ts';
 import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
@@ -43,21 +41,15 @@ describe('lifeboat cluster|workspace|project management (--server)', () => {
     env = await useTestbed();
     [a, b] = env.clusters as [ClusterEnv, ClusterEnv];
     dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-manage-'));
-    server = await serve({
-      port: 0,
-      dataDir: join(dir, 'plane'),
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 100, sweepMs: 500 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    server = await serveForCli(join(dir, 'plane'));
     token = server.plane.firstAdminToken ?? '';
-    const locationFile = join(dir, 'location.json');
-    writeFileSync(locationFile, JSON.stringify(minioLocationBody(env, 'minio', uniqueName('cli-day2'))));
-    ok(await cli(['project', 'create', project]), 'project create');
-    ok(await cli(['location', 'create', '--file', locationFile]), 'location create');
-    ok(await cli(['cluster', 'register', 'prod', '--kubeconfig', a.kubeconfig]), 'register prod');
-    ok(await cli(['cluster', 'register', 'staging', '--kubeconfig', b.kubeconfig]), 'register staging');
+    await setUpProjectByCli(cli, {
+      env,
+      project,
+      dir,
+      prefix: uniqueName('cli-day2'),
+      clusters: { prod: a, staging: b },
+    });
   });
   after(async () => {
     await server?.close(5000);

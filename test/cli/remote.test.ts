@@ -10,11 +10,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { type CliRun, lifeboat } from '../support/cli.ts';
-import { minioLocationBody, testMasterKey } from '../support/control.ts';
-import { apply, kubectl, uniqueName } from '../support/kube.ts';
+import type { RunningServer } from '../../src/api/index.ts';
+import { type CliRun, lifeboat, namespaceWithSettings, serveForCli } from '../support/cli.ts';
+import { minioLocationBody } from '../support/control.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
 import { type ClusterEnv, minioCredentials, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 type Json = Record<string, unknown>;
@@ -58,27 +57,12 @@ describe('lifeboat through the control plane (--server)', () => {
     [a, b] = env.clusters as [ClusterEnv, ClusterEnv];
     assert.ok(a && b, 'the test bed has two clusters');
     dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-remote-'));
-    server = await serve({
-      port: 0,
-      dataDir: join(dir, 'plane'),
-      // The test bed's MinIO is on 127.0.0.1.
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 100, sweepMs: 500 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    server = await serveForCli(join(dir, 'plane'));
     token = server.plane.firstAdminToken ?? '';
     assert.match(token, /^lbt_/);
     locationFile = join(dir, 'location.json');
     writeFileSync(locationFile, JSON.stringify(minioLocationBody(env, 'minio', uniqueName('cli')), null, 2));
-    await kubectl(env, a, ['create', 'namespace', ns]);
-    await apply(env, a, [
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'settings', namespace: ns },
-        data: { color: 'teal' },
-      },
+    await namespaceWithSettings(env, a, ns, { color: 'teal' }, [
       {
         apiVersion: 'v1',
         kind: 'ConfigMap',

@@ -12,10 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type RunningServer, serve } from '../../src/api/index.ts';
-import { type CliRun, lifeboat } from '../support/cli.ts';
-import { kubeconfigText, minioLocationBody, testMasterKey } from '../support/control.ts';
+import type { RunningServer } from '../../src/api/index.ts';
+import { type CliRun, lifeboat, serveForCli } from '../support/cli.ts';
+import { kubeconfigText, minioLocationBody } from '../support/control.ts';
 import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { claimWithFiles, driverHasSnapshot, type NodeCluster } from '../support/volumes.ts';
 import {
@@ -102,14 +101,7 @@ describe('lifeboat restore with claims made from CSI snapshots', () => {
       },
     ]);
     dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-rv-'));
-    server = await serve({
-      port: 0,
-      dataDir: join(dir, 'plane'),
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 100, sweepMs: 500 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    server = await serveForCli(join(dir, 'plane'));
     assert.equal((await call('POST', '/projects', { name: project })).status, 201);
     const stored = await call(
       'POST',

@@ -10,13 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type RunningServer, serve } from '../../src/api/index.ts';
+import type { RunningServer } from '../../src/api/index.ts';
 import { backupKeys, isBackupName } from '../../src/archive/index.ts';
 import { getBuffer, type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import { type CliRun, lifeboat } from '../support/cli.ts';
-import { minioLocationBody, testMasterKey } from '../support/control.ts';
-import { apply, kubectl, uniqueName } from '../support/kube.ts';
+import { type CliRun, lifeboat, namespaceWithSettings, serveForCli } from '../support/cli.ts';
+import { minioLocationBody } from '../support/control.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
 import { writeVeleroBackup } from '../support/velero-backup.ts';
 import {
   type ClusterEnv,
@@ -122,15 +121,7 @@ describe('a backup Velero made, through the lifeboat command', () => {
   });
 
   test('a local-mode backup records the storage location named after the URL, or --storage-location', async () => {
-    await kubectl(env, a, ['create', 'namespace', ns]);
-    await apply(env, a, [
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'settings', namespace: ns },
-        data: { a: '1' },
-      },
-    ]);
+    await namespaceWithSettings(env, a, ns, { a: '1' });
     const recorded = async (name: string) =>
       JSON.parse((await getBuffer(store, backupKeys(name).metadata)).toString()) as {
         metadata: { labels: Record<string, string> };
@@ -196,14 +187,7 @@ describe('a backup Velero made, through the lifeboat command', () => {
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'lifeboat-velero-cli-'));
-      server = await serve({
-        port: 0,
-        dataDir: dir,
-        env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-        log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-        jobs: { pollMs: 100, sweepMs: 500 },
-        loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-      });
+      server = await serveForCli(dir);
       assert.equal((await call('POST', '/projects', { name: project })).status, 201);
       const location = await call(
         'POST',

@@ -7,16 +7,20 @@
  * asked for by name).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { type RunningServer, serve } from '../../src/api/index.ts';
+import type { RunningServer } from '../../src/api/index.ts';
 import { explainStorageError } from '../../src/storage/index.ts';
-import { type CliRun, lifeboat } from '../support/cli.ts';
-import { minioLocationBody, testMasterKey } from '../support/control.ts';
-import { apply, kubectl, uniqueName } from '../support/kube.ts';
+import {
+  type CliRun,
+  lifeboat,
+  namespaceWithSettings,
+  serveForCli,
+  setUpProjectByCli,
+} from '../support/cli.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
 import { type ClusterEnv, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 type Json = Record<string, unknown>;
@@ -52,32 +56,16 @@ describe('one vocabulary in the lifeboat command', () => {
     env = await useTestbed();
     a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
     dir = mkdtempSync(join(tmpdir(), 'lifeboat-cli-words-'));
-    await kubectl(env, a, ['create', 'namespace', ns]);
-    await apply(env, a, [
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'settings', namespace: ns },
-        data: { a: '1' },
-      },
-    ]);
-    server = await serve({
-      port: 0,
-      dataDir: join(dir, 'plane'),
-      env: { LIFEBOAT_MASTER_KEY: testMasterKey, LIFEBOAT_PRIVATE_TARGETS: 'allow' },
-      log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
-      jobs: { pollMs: 100, sweepMs: 500 },
-      loops: { scheduler: 0, expiry: 0, sync: 0, health: 0 },
-    });
+    await namespaceWithSettings(env, a, ns, { a: '1' });
+    server = await serveForCli(join(dir, 'plane'));
     token = server.plane.firstAdminToken ?? '';
-    const locationFile = join(dir, 'location.json');
-    writeFileSync(
-      locationFile,
-      JSON.stringify(minioLocationBody(env, 'minio', uniqueName('cli-words-plane'))),
-    );
-    ok(await cli(['project', 'create', project]), 'project create');
-    ok(await cli(['location', 'create', '--file', locationFile]), 'location create');
-    ok(await cli(['cluster', 'register', 'prod', '--kubeconfig', a.kubeconfig]), 'cluster register');
+    await setUpProjectByCli(cli, {
+      env,
+      project,
+      dir,
+      prefix: uniqueName('cli-words-plane'),
+      clusters: { prod: a },
+    });
   });
   after(async () => {
     await server?.close(5000);
