@@ -18,31 +18,23 @@ import {
 } from '../../src/archive/index.ts';
 import { runBackup } from '../../src/backup/index.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/index.ts';
-import {
-  getBuffer,
-  type ObjectStore,
-  openObjectStore,
-  type PutOptions,
-  parseLocation,
-} from '../../src/storage/index.ts';
+import { getBuffer, type ObjectStore, type PutOptions } from '../../src/storage/index.ts';
 import { veleroSnapshot } from '../../src/volumes/index.ts';
-import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
 import {
   claimWithFiles,
   driverHasSnapshot,
+  type EngineBed,
   hostPathClaim,
   type NodeCluster,
   nodeCluster,
+  openEngineBed,
   staticCsiClaim,
 } from '../support/volumes.ts';
-import {
-  minioCredentials,
-  minioLocationUrl,
-  type TestbedEnv,
-  useTestbedWithNodes,
-} from '../testbed/index.ts';
+import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
 let env: TestbedEnv;
+let bed: EngineBed<readonly [NodeCluster]>;
 let cluster: NodeCluster;
 let kube: KubeClient;
 let minio: ObjectStore;
@@ -51,19 +43,19 @@ const clusterObjects: string[][] = [];
 
 before(async () => {
   env = await useTestbedWithNodes();
-  cluster = nodeCluster(env);
-  kube = await kubeClient(cluster);
-  minio = openObjectStore(parseLocation(minioLocationUrl(env, uniqueName('disks'))), {
-    s3Credentials: minioCredentials(env),
-  });
+  bed = await openEngineBed(env, [nodeCluster(env)], uniqueName('disks'));
+  ({
+    clusters: [cluster],
+    kubes: [kube],
+    store: minio,
+  } = bed);
 });
 
-after(async () => {
-  for (const ns of namespaces) await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false']);
-  for (const args of clusterObjects) await kubectl(env, cluster, ['delete', ...args, '--ignore-not-found']);
-  await kube?.close();
-  await minio?.close();
-});
+after(() =>
+  bed?.close(namespaces, async () => {
+    for (const args of clusterObjects) await kubectl(env, cluster, ['delete', ...args, '--ignore-not-found']);
+  }),
+);
 
 async function tarballItems(store: ObjectStore, name: string): Promise<Map<string, KubeObject>> {
   const items = new Map<string, KubeObject>();

@@ -9,17 +9,13 @@ import { after, before, test } from 'node:test';
 import { runBackup } from '../../src/backup/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import { planRestore, runRestore } from '../../src/restore/index.ts';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
-import {
-  type ClusterEnv,
-  minioCredentials,
-  minioLocationUrl,
-  type TestbedEnv,
-  useTestbed,
-} from '../testbed/index.ts';
+import type { ObjectStore } from '../../src/storage/index.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
+import { type EngineBed, openEngineBed } from '../support/volumes.ts';
+import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 let env: TestbedEnv;
+let bed: EngineBed<readonly [ClusterEnv, ClusterEnv]>;
 let source: ClusterEnv;
 let target: ClusterEnv;
 let sourceKube: KubeClient;
@@ -35,20 +31,15 @@ const owned = base + 1;
 
 before(async () => {
   env = await useTestbed();
-  [source, target] = env.clusters as [ClusterEnv, ClusterEnv];
-  sourceKube = await kubeClient(source);
-  targetKube = await kubeClient(target);
-  store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-    s3Credentials: minioCredentials(env),
-  });
+  bed = await openEngineBed(env, env.clusters as [ClusterEnv, ClusterEnv], prefix);
+  ({
+    clusters: [source, target],
+    kubes: [sourceKube, targetKube],
+    store,
+  } = bed);
 });
 
-after(async () => {
-  for (const cluster of [source, target])
-    for (const name of [ns, blocker])
-      await kubectl(env, cluster, ['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
-  await Promise.all([sourceKube?.close(), targetKube?.close(), store?.close()]);
-});
+after(() => bed?.close([ns, blocker]));
 
 const service = (name: string, ports: object[]) => ({
   apiVersion: 'v1',

@@ -10,56 +10,45 @@ import { after, before, test } from 'node:test';
 import { deleteBackupWithSnapshots, runBackup } from '../../src/backup/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import { planRestore, runRestore } from '../../src/restore/index.ts';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import type { ObjectStore } from '../../src/storage/index.ts';
 import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
 import {
   applyIn,
   checksumScript,
   claimWithFiles,
   driverHasSnapshot,
+  type EngineBed,
   type NodeCluster,
+  nodeCluster,
+  openEngineBed,
   podObject,
   podOutput,
 } from '../support/volumes.ts';
-import {
-  minioCredentials,
-  minioLocationUrl,
-  type TestbedCluster,
-  type TestbedEnv,
-  useTestbedWithNodes,
-} from '../testbed/index.ts';
+import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
 let env: TestbedEnv;
+let bed: EngineBed<readonly [NodeCluster, NodeCluster]>;
 let source: NodeCluster;
 let target: NodeCluster;
 let sourceKube: KubeClient;
 let targetKube: KubeClient;
 let store: ObjectStore;
 const prefix = uniqueName('xcl');
-const namespaces: [NodeCluster, string][] = [];
-
-const nodeCluster = (cluster: TestbedCluster | undefined): NodeCluster => {
-  assert.ok(cluster?.node, 'the test bed has no nodes: start it without --no-nodes');
-  return { ...cluster, node: cluster.node };
-};
+/** Deleted from both clusters afterwards. */
+const namespaces: string[] = [];
 
 before(async () => {
   env = await useTestbedWithNodes();
-  source = nodeCluster(env.clusters[0]);
-  target = nodeCluster(env.clusters[1]);
+  bed = await openEngineBed(env, [nodeCluster(env, 0), nodeCluster(env, 1)], prefix);
+  ({
+    clusters: [source, target],
+    kubes: [sourceKube, targetKube],
+    store,
+  } = bed);
   assert.equal(source.node.csiStateDir, target.node.csiStateDir, 'the clusters share one CSI driver');
-  sourceKube = await kubeClient(source);
-  targetKube = await kubeClient(target);
-  store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-    s3Credentials: minioCredentials(env),
-  });
 });
 
-after(async () => {
-  for (const [cluster, ns] of namespaces)
-    await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-  await Promise.all([sourceKube?.close(), targetKube?.close(), store?.close()]);
-});
+after(() => bed?.close(namespaces));
 
 test('restored into the other cluster under a storage-class mapping, the claim holds the same files', async (t) => {
   const files = {
@@ -67,7 +56,7 @@ test('restored into the other cluster under a storage-class mapping, the claim h
     'deep/er/file': 'y'.repeat(4096),
   };
   const { ns, checksums } = await claimWithFiles(env, source, prefix, files);
-  namespaces.push([source, ns]);
+  namespaces.push(ns);
   const [sourceClass] = source.node.storageClasses as [string];
   const sameDriverClass = target.node.storageClasses[1] as string;
 
@@ -120,7 +109,6 @@ test('restored into the other cluster under a storage-class mapping, the claim h
     storageClassMappings: { [sourceClass]: sameDriverClass },
   });
   t.diagnostic(`restore into cluster b to Bound: ${Date.now() - started} ms`);
-  namespaces.push([target, ns]);
   assert.equal(restored.phase, 'Completed', JSON.stringify(restored.errors));
   assert.deepEqual(
     restored.volumes.map((volume) => [volume.pvc, volume.phase, volume.storageClass]),

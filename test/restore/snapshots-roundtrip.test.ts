@@ -10,25 +10,23 @@ import { backupKeys, decodeVolumeInfo } from '../../src/archive/index.ts';
 import { deleteBackupWithSnapshots, runBackup } from '../../src/backup/index.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/index.ts';
 import { runRestore } from '../../src/restore/index.ts';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import type { ObjectStore } from '../../src/storage/index.ts';
 import { retainedSnapshotsOf } from '../../src/volumes/index.ts';
 import { eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
 import {
   applyIn,
   checksumScript,
   driverHasSnapshot,
+  type EngineBed,
   type NodeCluster,
   nodeCluster,
+  openEngineBed,
   writeFilesScript,
 } from '../support/volumes.ts';
-import {
-  minioCredentials,
-  minioLocationUrl,
-  type TestbedEnv,
-  useTestbedWithNodes,
-} from '../testbed/index.ts';
+import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
 let env: TestbedEnv;
+let bed: EngineBed<readonly [NodeCluster]>;
 let cluster: NodeCluster;
 let kube: KubeClient;
 let store: ObjectStore;
@@ -37,17 +35,15 @@ const ns = `${prefix}-db`;
 
 before(async () => {
   env = await useTestbedWithNodes();
-  cluster = nodeCluster(env);
-  kube = await kubeClient(cluster);
-  store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-    s3Credentials: minioCredentials(env),
-  });
+  bed = await openEngineBed(env, [nodeCluster(env)], prefix);
+  ({
+    clusters: [cluster],
+    kubes: [kube],
+    store,
+  } = bed);
 });
 
-after(async () => {
-  await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-  await Promise.all([kube?.close(), store?.close()]);
-});
+after(() => bed?.close([ns]));
 
 /** A StatefulSet whose pod writes `files` into its claim on first start, and prints every file's checksum. */
 function statefulSet(files: Record<string, string>): object {

@@ -12,26 +12,24 @@ import { gzipSync } from 'node:zlib';
 import { backupKeys, TarballWriter } from '../../src/archive/index.ts';
 import type { KubeClient, KubeObject } from '../../src/kube/index.ts';
 import { planRestore, runRestore } from '../../src/restore/index.ts';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import type { ObjectStore } from '../../src/storage/index.ts';
 import { deleteSnapshots, type SnapshotRecord, takeSnapshots } from '../../src/volumes/index.ts';
-import { kubeClient, kubectl, uniqueName } from '../support/kube.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
 import {
   applyIn,
   claimObject,
   driverHasSnapshot,
+  type EngineBed,
   type NodeCluster,
   nodeCluster,
+  openEngineBed,
   podObject,
   podOutput,
 } from '../support/volumes.ts';
-import {
-  minioCredentials,
-  minioLocationUrl,
-  type TestbedEnv,
-  useTestbedWithNodes,
-} from '../testbed/index.ts';
+import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
 let env: TestbedEnv;
+let bed: EngineBed<readonly [NodeCluster]>;
 let cluster: NodeCluster;
 let kube: KubeClient;
 let store: ObjectStore;
@@ -164,11 +162,12 @@ const lostBackup = `${prefix}-lost`;
 
 before(async () => {
   env = await useTestbedWithNodes();
-  cluster = nodeCluster(env);
-  kube = await kubeClient(cluster);
-  store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-    s3Credentials: minioCredentials(env),
-  });
+  bed = await openEngineBed(env, [nodeCluster(env)], prefix);
+  ({
+    clusters: [cluster],
+    kubes: [kube],
+    store,
+  } = bed);
 
   await kubectl(env, cluster, ['create', 'namespace', ns]);
   await applyIn(env, cluster, ns, [
@@ -196,14 +195,13 @@ before(async () => {
   await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=true', '--timeout=120s']);
 });
 
-after(async () => {
-  for (const namespace of namespaces)
-    await kubectl(env, cluster, ['delete', 'namespace', namespace, '--wait=false', '--ignore-not-found']);
-  for (const name of storageClasses)
-    await kubectl(env, cluster, ['delete', 'storageclass', name, '--ignore-not-found']);
-  if (record) await deleteSnapshots(kube, [record]);
-  await Promise.all([kube?.close(), store?.close()]);
-});
+after(() =>
+  bed?.close(namespaces, async () => {
+    for (const name of storageClasses)
+      await kubectl(env, cluster, ['delete', 'storageclass', name, '--ignore-not-found']);
+    if (record) await deleteSnapshots(kube, [record]);
+  }),
+);
 
 /** VolumeSnapshots in a namespace, and contents a restore made (by its label). */
 async function leftovers(namespace: string, restore: string): Promise<string[]> {

@@ -8,17 +8,13 @@ import { after, before, test } from 'node:test';
 import { runBackup } from '../../src/backup/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import { runRestore } from '../../src/restore/index.ts';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import { eventually, kubeClient, kubectl, uniqueName } from '../support/kube.ts';
-import { applyIn, type NodeCluster, nodeCluster } from '../support/volumes.ts';
-import {
-  minioCredentials,
-  minioLocationUrl,
-  type TestbedEnv,
-  useTestbedWithNodes,
-} from '../testbed/index.ts';
+import type { ObjectStore } from '../../src/storage/index.ts';
+import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { applyIn, type EngineBed, type NodeCluster, nodeCluster, openEngineBed } from '../support/volumes.ts';
+import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
 let env: TestbedEnv;
+let bed: EngineBed<readonly [NodeCluster, NodeCluster]>;
 let source: NodeCluster;
 let target: NodeCluster;
 let sourceKube: KubeClient;
@@ -29,21 +25,15 @@ const ns = `${prefix}-app`;
 
 before(async () => {
   env = await useTestbedWithNodes();
-  source = nodeCluster(env, 0);
-  target = nodeCluster(env, 1);
-  sourceKube = await kubeClient(source);
-  targetKube = await kubeClient(target);
-  store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-    s3Credentials: minioCredentials(env),
-  });
+  bed = await openEngineBed(env, [nodeCluster(env, 0), nodeCluster(env, 1)], prefix);
+  ({
+    clusters: [source, target],
+    kubes: [sourceKube, targetKube],
+    store,
+  } = bed);
 });
 
-after(async () => {
-  for (const cluster of [source, target])
-    if (cluster)
-      await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-  await Promise.all([sourceKube?.close(), targetKube?.close(), store?.close()]);
-});
+after(() => bed?.close([ns]));
 
 /** Waits until Deployment `name` in `ns` has all its replicas available. */
 function available(cluster: NodeCluster, name: string): Promise<true> {

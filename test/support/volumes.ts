@@ -5,10 +5,17 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { KubeObject } from '../../src/kube/index.ts';
-import type { ClusterEnv, NodeEnv, TestbedEnv } from '../testbed/index.ts';
+import type { KubeClient, KubeObject } from '../../src/kube/index.ts';
+import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import {
+  type ClusterEnv,
+  minioCredentials,
+  minioLocationUrl,
+  type NodeEnv,
+  type TestbedEnv,
+} from '../testbed/index.ts';
 import { logTail } from '../testbed/processes.ts';
-import { eventually, kubectl, uniqueName } from './kube.ts';
+import { eventually, kubeClient, kubectl, uniqueName } from './kube.ts';
 
 /** A cluster of the test bed that has a node and CSI storage. */
 export type NodeCluster = ClusterEnv & { node: NodeEnv };
@@ -19,6 +26,50 @@ export function nodeCluster(env: TestbedEnv, index = 0): NodeCluster {
   if (!cluster?.node || !env.images)
     throw new Error('the test bed has no nodes: start it without --no-nodes');
   return { ...cluster, node: cluster.node };
+}
+
+/** What an engine test works with: its clusters, a client of each (in the same order) and its store. */
+export interface EngineBed<Clusters extends readonly ClusterEnv[]> {
+  env: TestbedEnv;
+  clusters: Clusters;
+  kubes: { [K in keyof Clusters]: KubeClient };
+  /** The test bed's MinIO under the test's own prefix. */
+  store: ObjectStore;
+  /**
+   * Deletes `namespaces` from every cluster (without waiting), then runs `cleanUp` (the test's own, which may
+   * still use the clients), then closes the clients and the store.
+   */
+  close(namespaces: readonly string[], cleanUp?: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Opens a client of each of `clusters` and the test bed's MinIO under `prefix` (a folder of this test alone),
+ * for tests that drive the backup and restore engine directly. Call `close` in `after`.
+ */
+export async function openEngineBed<const Clusters extends readonly ClusterEnv[]>(
+  env: TestbedEnv,
+  clusters: Clusters,
+  prefix: string,
+): Promise<EngineBed<Clusters>> {
+  const kubes = (await Promise.all(clusters.map((cluster) => kubeClient(cluster)))) as {
+    [K in keyof Clusters]: KubeClient;
+  };
+  const store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
+    s3Credentials: minioCredentials(env),
+  });
+  return {
+    env,
+    clusters,
+    kubes,
+    store,
+    async close(namespaces, cleanUp) {
+      for (const cluster of clusters)
+        for (const ns of namespaces)
+          await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
+      await cleanUp?.();
+      await Promise.all([...kubes.map((kube) => kube.close()), store.close()]);
+    },
+  };
 }
 
 /** A PersistentVolumeClaim of 10 MiB (the cluster's default class unless `extra` names one). */
