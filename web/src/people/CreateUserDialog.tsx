@@ -6,7 +6,7 @@ import { type FormEvent, useState } from 'react';
 import type { Role, UserView } from '../../../src/api/types.ts';
 import { ApiError } from '../api.ts';
 import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
-import { CopyButton } from '../locations/CopyButton.tsx';
+import { TokenShownOnce } from '../tokens/TokenShownOnce.tsx';
 import { useCreateUser } from './people-queries.ts';
 import { RoleChoice } from './RoleChoice.tsx';
 
@@ -37,22 +37,12 @@ export function CreateUserDialog(props: { project: string; onClose: () => void }
             their own tokens.
           </p>
           <ErrorNote error={created.memberError} title={`Not added to ${props.project}`} />
-          <div className="field">
-            <label htmlFor="new-user-token">First token</label>
-            <input
-              id="new-user-token"
-              style={{ fontFamily: 'ui-monospace, Menlo, monospace' }}
-              readOnly
-              value={created.token}
-              onFocus={(event) => event.target.select()}
-            />
-          </div>
-          <CopyButton text={created.token} label="Copy token" />
-          <div className="form-actions">
-            <button type="button" className="primary" onClick={props.onClose}>
-              Done
-            </button>
-          </div>
+          <TokenShownOnce
+            id="new-user-token"
+            label="First token"
+            token={created.token}
+            onDone={props.onClose}
+          />
         </div>
       </Dialog>
     );

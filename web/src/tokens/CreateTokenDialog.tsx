@@ -7,7 +7,7 @@ import type { CreatedTokenView } from '../../../src/api/types.ts';
 import { ApiError } from '../api.ts';
 import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
-import { CopyButton } from '../locations/CopyButton.tsx';
+import { TokenShownOnce } from './TokenShownOnce.tsx';
 import { expiryChoices, expiryFor, useCreateToken } from './token-queries.ts';
 
 export function CreateTokenDialog(props: { onClose: () => void }) {
@@ -38,22 +38,12 @@ export function CreateTokenDialog(props: { onClose: () => void }) {
               ? `It stops working on ${formatTime(created.expiresAt)}.`
               : 'It does not expire.'}
           </p>
-          <div className="field">
-            <label htmlFor="new-token-value">Token value</label>
-            <input
-              id="new-token-value"
-              style={{ fontFamily: 'ui-monospace, Menlo, monospace' }}
-              readOnly
-              value={created.token}
-              onFocus={(event) => event.target.select()}
-            />
-          </div>
-          <CopyButton text={created.token} label="Copy token" />
-          <div className="form-actions">
-            <button type="button" className="primary" onClick={props.onClose}>
-              Done
-            </button>
-          </div>
+          <TokenShownOnce
+            id="new-token-value"
+            label="Token value"
+            token={created.token}
+            onDone={props.onClose}
+          />
         </div>
       </Dialog>
     );
