@@ -4,7 +4,6 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import type {
-  BackupView,
   ClusterView,
   ContentsView,
   RestoreInput,
