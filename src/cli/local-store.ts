@@ -18,6 +18,7 @@ import {
   type PutOptions,
   parseLocation,
   StorageError,
+  untrustedCertificateCodes,
   type ValidationTarget,
   validationTarget,
 } from '../storage/index.ts';
@@ -36,16 +37,6 @@ export class LocalStoreError extends Error {
     this.step = fields.step;
   }
 }
-
-/** Node's codes for a certificate chain it does not trust (the ones `caCert=` fixes). */
-const untrustedCertificateCodes = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'CERT_UNTRUSTED',
-]);
 
 /** The names and codes of an error and of what it wraps (SDKs nest the network error). */
 function errorCodes(error: unknown, depth = 0): string[] {

@@ -34,6 +34,7 @@ export {
   explainStorageError,
   type ProbeStep,
   type Provider,
+  untrustedCertificateCodes,
   type ValidationResult,
   type ValidationTarget,
   validateLocation,

@@ -83,7 +83,8 @@ function fromAnswer(e: ErrorShape, status: number | undefined): boolean {
   );
 }
 
-const tlsCodes = new Set([
+/** Node's codes for a certificate chain it does not trust: the fix is the location's CA certificate. */
+export const untrustedCertificateCodes: ReadonlySet<string> = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -99,7 +100,7 @@ function networkCode(error: unknown, depth = 0): string | undefined {
   if (
     typeof e.code === 'string' &&
     (/^E[A-Z]+$/.test(e.code) ||
-      tlsCodes.has(e.code) ||
+      untrustedCertificateCodes.has(e.code) ||
       e.code.startsWith('ERR_TLS') ||
       e.code.startsWith('CERT_'))
   ) {
@@ -124,7 +125,7 @@ export function explainStorageError(error: unknown, step: ProbeStep, target: Val
   const e = (error ?? {}) as ErrorShape;
   const net = networkCode(error);
   const host = target.endpoint ?? '';
-  if (net && tlsCodes.has(net)) {
+  if (net && untrustedCertificateCodes.has(net)) {
     return `the certificate of ${host || 'the endpoint'} is not trusted (${net}): give the location the CA certificate (PEM) that signed it in its CA certificate field`;
   }
   if (net === 'CERT_HAS_EXPIRED')
