@@ -19,6 +19,7 @@ import {
 import { addMemberCommands } from './remote/members.ts';
 import { addTokenCommands } from './remote/tokens.ts';
 import { addUserCommands } from './remote/users.ts';
+import { addRepositoryCommands } from './repository-command.ts';
 import { addRestoreCommands } from './restore-commands.ts';
 import { addServeCommand } from './serve-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
@@ -42,6 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   addVerifyCommand(program, io, setExit);
   addRestoreCommands(program, io, setExit);
   addLocationCommands(program, io, setExit);
+  addRepositoryCommands(program, io, setExit);
   addProjectCommands(program, io);
   addClusterCommands(program, io, setExit);
   addWorkspaceCommands(program, io);

@@ -1,0 +1,265 @@
+/**
+ * `lifeboat repository check | stats | snapshots LOCATION`: the volume repository of a location (the data
+ * mover's encrypted, deduplicated store, docs/repository-format.md), read straight from the bucket in local
+ * mode. The repository secret comes from `--secret-file FILE` or LIFEBOAT_REPOSITORY_SECRET, never a flag's
+ * value (a flag shows in `ps`). `check` exits 1 when it finds problems, listing them.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { ObjectStore } from '../storage/index.ts';
+import {
+  type CheckProblem,
+  type CheckResult,
+  checkRepository,
+  openRepository,
+  type Repository,
+  RepositoryNotFoundError,
+  type RepositorySecret,
+  type RepositoryStats,
+  repositoryStats,
+  type SnapshotEntry,
+  WrongSecretError,
+} from '../volumes/index.ts';
+import { outputFormat, printJson } from './context.ts';
+import { type CliIo, exitCodes, UsageError } from './io.ts';
+import { openLocalStore } from './local-store.ts';
+import { formatBytes, formatTime, ProgressReporter, table } from './output.ts';
+import { remoteContext } from './remote/index.ts';
+
+/** The variable holding the repository secret when `--secret-file` is not given. */
+export const repositorySecretVariable = 'LIFEBOAT_REPOSITORY_SECRET';
+
+interface RepositoryFlags {
+  secretFile?: string;
+  output?: string;
+}
+
+/**
+ * The repository secret: the contents of `--secret-file` (one trailing line break dropped, as editors and
+ * `echo` add one), else LIFEBOAT_REPOSITORY_SECRET. Neither, or an empty one, is a usage error naming both.
+ */
+export async function repositorySecret(io: CliIo, secretFile: string | undefined): Promise<RepositorySecret> {
+  const how = `give --secret-file FILE (a file holding the secret) or set ${repositorySecretVariable}`;
+  if (secretFile !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(secretFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new UsageError(`--secret-file ${secretFile} cannot be read (${code}): ${how}`, { cause: error });
+    }
+    const secret = text.replace(/\r?\n$/, '');
+    if (secret === '') throw new UsageError(`--secret-file ${secretFile} is empty: ${how}`);
+    return secret;
+  }
+  const secret = io.env[repositorySecretVariable];
+  if (secret) return secret;
+  throw new UsageError(
+    `the volume repository is encrypted and needs its secret: ${how} (the secret this location's repository was created with)`,
+  );
+}
+
+/**
+ * Opens the store of `url` and the repository in it, runs `work`, and closes the store. A wrong secret or a
+ * location without a repository is a usage error with the library's sentence (exit 2).
+ */
+async function withRepository<T>(
+  io: CliIo,
+  url: string,
+  flags: RepositoryFlags,
+  work: (repo: Repository, store: ObjectStore) => Promise<T>,
+): Promise<T> {
+  const secret = await repositorySecret(io, flags.secretFile);
+  const store = openLocalStore(url);
+  try {
+    let repo: Repository;
+    try {
+      repo = await openRepository(store, secret);
+    } catch (error) {
+      if (error instanceof WrongSecretError || error instanceof RepositoryNotFoundError)
+        throw new UsageError(error.message, { cause: error });
+      throw error;
+    }
+    return await work(repo, store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The first hex digits of an id, as the snapshot listing shows it (enough to name it: 8 is the minimum). */
+const shortId = (id: string) => id.slice(0, 8);
+
+/** `-o json` of a snapshot. */
+function snapshotJson({ id, manifest }: SnapshotEntry) {
+  return {
+    id,
+    time: manifest.time,
+    hostname: manifest.hostname,
+    tags: manifest.tags,
+    ...(manifest.parent ? { parent: manifest.parent } : {}),
+    stats: manifest.stats,
+    skipped: manifest.skipped.length,
+  };
+}
+
+function printSnapshots(io: CliIo, location: string, snapshots: SnapshotEntry[]): void {
+  if (snapshots.length === 0) {
+    io.stdout(`No snapshots in the volume repository of ${location}.\n`);
+    return;
+  }
+  const tag = (entry: SnapshotEntry, name: string) => entry.manifest.tags[name] ?? '-';
+  const rows = snapshots.map((entry) => [
+    shortId(entry.id),
+    formatTime(new Date(entry.manifest.time)),
+    tag(entry, 'cluster'),
+    tag(entry, 'namespace'),
+    tag(entry, 'pvc'),
+    tag(entry, 'backup'),
+    String(entry.manifest.stats.files),
+    formatBytes(entry.manifest.stats.logicalBytes),
+  ]);
+  io.stdout(table(['ID', 'TIME', 'CLUSTER', 'NAMESPACE', 'PVC', 'BACKUP', 'FILES', 'SIZE'], rows));
+}
+
+function printStats(io: CliIo, location: string, stats: RepositoryStats): void {
+  const rows: [string, string][] = [
+    ['Snapshots:', String(stats.snapshots)],
+    ['Files:', `${stats.files} (over every snapshot)`],
+    ['Logical size:', `${formatBytes(stats.logicalBytes)} (what restoring every snapshot would write)`],
+    [
+      'Unique data:',
+      `${formatBytes(stats.uniqueBytes)} in ${stats.dataBlobs} chunks (deduplicated, before compression)`,
+    ],
+    ['Trees:', `${formatBytes(stats.treeBytes)} in ${stats.treeBlobs} trees`],
+    ['Stored:', `${formatBytes(stats.storedBytes)} in ${stats.packs} packs (compressed and encrypted)`],
+    ['Index:', formatBytes(stats.indexBytes)],
+    ['Keys:', String(stats.keys)],
+    [
+      'Ratio:',
+      stats.storedBytes > 0 ? `${stats.ratio.toFixed(2)} (logical size / stored)` : '- (nothing stored yet)',
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
+  io.stdout(`Volume repository of ${location}\n`);
+  for (const [label, value] of rows) io.stdout(`  ${label.padEnd(width)}${value}\n`);
+}
+
+const problemLine = (problem: CheckProblem) =>
+  `  ${problem.kind}${problem.key ? ` ${problem.key}` : ''}: ${problem.message}\n`;
+
+/** How many problems are listed in the human output; `-o json` lists every one. */
+const problemsListed = 50;
+
+function printCheck(io: CliIo, location: string, result: CheckResult, readData: boolean): void {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  io.stdout(
+    `Volume repository of ${location}: ${plural(result.snapshots, 'snapshot')}, ${plural(result.trees, 'tree')} and ${plural(result.dataBlobs, 'chunk')} needed, ${plural(result.packs, 'pack')}${readData ? ` (${result.packsRead} read and verified)` : ' (present and long enough; --read-data reads and verifies them)'}\n`,
+  );
+  const list = (title: string, problems: CheckProblem[]) => {
+    if (problems.length === 0) return;
+    io.stdout(`${title}:\n`);
+    for (const problem of problems.slice(0, problemsListed)) io.stdout(problemLine(problem));
+    if (problems.length > problemsListed)
+      io.stdout(`  ... and ${problems.length - problemsListed} more (-o json lists every one)\n`);
+  };
+  list(`${plural(result.errors.length, 'problem')}`, result.errors);
+  list(`${plural(result.warnings.length, 'warning')}`, result.warnings);
+  io.stdout(
+    result.ok
+      ? 'No problems found.\n'
+      : 'The repository is damaged: the snapshots that need the objects above cannot be fully restored. Back the volumes up again to store their data anew.\n',
+  );
+}
+
+/** Progress of `check --read-data` on stderr: a bar on a terminal, elsewhere a line at most every 2 s. */
+function packProgress(io: CliIo) {
+  const bar = new ProgressReporter(io);
+  let last = 0;
+  return {
+    update: ({ packsRead, packs }: { packsRead: number; packs: number }) => {
+      const done = packsRead === packs;
+      if (io.isTty) return bar.update(packsRead, packs, 'packs read and verified', done);
+      if (!done && Date.now() - last < 2000) return;
+      last = Date.now();
+      io.stderr(`check --read-data: ${packsRead}/${packs} packs read and verified\n`);
+    },
+    finish: () => bar.finish(),
+  };
+}
+
+/** Refuses remote mode: the repository is read from the bucket with the secret only the caller holds. */
+function refuseRemote(io: CliIo, command: Command, verb: string): void {
+  if (remoteContext(io, command))
+    throw new UsageError(
+      `repository ${verb} runs in local mode, straight from the bucket: unset --server (or LIFEBOAT_SERVER) and give the location URL`,
+    );
+}
+
+/** Adds `repository check | stats | snapshots`. */
+export function addRepositoryCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const repository = program
+    .command('repository')
+    .description("check and inspect a location's volume repository (the data mover's store; local mode)");
+  const locationArg = [
+    '<location>',
+    'location URL: file:///dir, s3://bucket/prefix?..., gs://bucket/prefix?..., azblob://account/container/prefix?...',
+  ] as const;
+  const withCommon = (command: Command) =>
+    command
+      .argument(...locationArg)
+      .option(
+        '--secret-file <file>',
+        `file holding the repository secret (default: env ${repositorySecretVariable})`,
+      )
+      .option('-o, --output <format>', 'json for machine-readable output');
+
+  withCommon(
+    repository
+      .command('check')
+      .description(
+        "verify that every snapshot's trees and chunks are indexed and their packs exist; exit 1 on problems",
+      )
+      .option('--read-data', 'also download every pack and verify every blob decrypts to its id (slow)'),
+  ).action(async (url: string, options: RepositoryFlags & { readData?: boolean }, command: Command) => {
+    refuseRemote(io, command, 'check');
+    const format = outputFormat(options.output);
+    const readData = options.readData === true;
+    const progress = packProgress(io);
+    const result = await withRepository(io, url, options, (repo) =>
+      checkRepository(repo, { readData, onProgress: progress.update }),
+    );
+    progress.finish();
+    const location = url.split('?', 1)[0] ?? url;
+    if (format === 'json') printJson(io, { location, readData, ...result });
+    else printCheck(io, location, result, readData);
+    setExit(result.ok ? exitCodes.completed : exitCodes.failed);
+  });
+
+  withCommon(
+    repository
+      .command('stats')
+      .description(
+        'logical size of the snapshots against the bytes stored after deduplication and compression',
+      ),
+  ).action(async (url: string, options: RepositoryFlags, command: Command) => {
+    refuseRemote(io, command, 'stats');
+    const format = outputFormat(options.output);
+    const stats = await withRepository(io, url, options, (repo) => repositoryStats(repo));
+    const location = url.split('?', 1)[0] ?? url;
+    if (format === 'json') printJson(io, { location, ...stats });
+    else printStats(io, location, stats);
+  });
+
+  withCommon(
+    repository
+      .command('snapshots')
+      .description('list the snapshots of volumes in the repository, oldest first'),
+  ).action(async (url: string, options: RepositoryFlags, command: Command) => {
+    refuseRemote(io, command, 'snapshots');
+    const format = outputFormat(options.output);
+    const snapshots = await withRepository(io, url, options, (repo) => repo.snapshots());
+    const location = url.split('?', 1)[0] ?? url;
+    if (format === 'json') printJson(io, snapshots.map(snapshotJson));
+    else printSnapshots(io, location, snapshots);
+  });
+}
