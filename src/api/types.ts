@@ -2,6 +2,7 @@
 export type { ProjectView, TokenView, UserView } from '../control/accounts.ts';
 export type { MemberView } from '../control/accounts-members.ts';
 export type { CreatedTokenView, TokenRequest, TokenState } from '../control/accounts-tokens.ts';
+export type { BackupObjectView, LiveState } from '../control/backup-object.ts';
 export type {
   BackupDetailView,
   BackupView,

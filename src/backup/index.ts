@@ -33,3 +33,11 @@ export { BackupExistsError, BackupInputError, BackupNotFoundError } from './erro
 export { LabelSelectorError, parseLabelSelector } from './label-selector.ts';
 export { RunLog } from './run-log.ts';
 export { globMatcher, IncludeExclude } from './selection.ts';
+export {
+  groupResourceOf,
+  readStoredObject,
+  type StoredObject,
+  type StoredObjectIntegrity,
+  type StoredObjectRef,
+  storedObjectRefProblem,
+} from './stored-object.ts';

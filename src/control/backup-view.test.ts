@@ -7,7 +7,7 @@ test("contents by namespace and kind, with where they come from; the tarball's p
     source: 'velero-resource-list',
     items: [
       { group: 'apps', version: 'v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
-      { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'b' },
+      { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespace: 'shop', name: 'b' },
       { group: '', version: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'a' },
       { group: '', version: 'v1', kind: 'Namespace', name: 'shop' },
     ],
@@ -22,7 +22,7 @@ test("contents by namespace and kind, with where they come from; the tarball's p
       {
         namespace: 'shop',
         kinds: [
-          { kind: 'ConfigMap', group: '', items: ['a', 'b'] },
+          { kind: 'ConfigMap', group: '', resource: 'configmaps', items: ['a', 'b'] },
           { kind: 'Deployment', group: 'apps', items: ['web'] },
         ],
       },
@@ -35,7 +35,9 @@ test("contents by namespace and kind, with where they come from; the tarball's p
       { group: 'apps', version: '', kind: '', resource: 'deployments', namespace: 'shop', name: 'web' },
     ],
   });
-  assert.deepEqual(paths.namespaces[0]?.kinds, [{ kind: 'deployments', group: 'apps', items: ['web'] }]);
+  assert.deepEqual(paths.namespaces[0]?.kinds, [
+    { kind: 'deployments', group: 'apps', resource: 'deployments', items: ['web'] },
+  ]);
   assert.equal(paths.warning, 'why');
   assert.deepEqual(contentsView(undefined), {
     indexed: false,

@@ -97,19 +97,33 @@ export interface ContentsView {
   /** Why part of the contents could not be read (they are shown without it), or null. */
   warning: string | null;
   totalItems: number;
-  namespaces: { namespace: string | null; kinds: { kind: string; group: string; items: string[] }[] }[];
+  namespaces: { namespace: string | null; kinds: ContentsKind[] }[];
+}
+
+/** The objects of one kind in one namespace. */
+export interface ContentsKind {
+  kind: string;
+  group: string;
+  /**
+   * The plural resource of the tarball's paths (`deployments`): with the group, namespace and name it is how
+   * one object is opened (`GET .../backups/{backup}/object`). Absent when the contents do not say it (a kind
+   * of Velero's resource list the tarball's paths could not be matched to).
+   */
+  resource?: string;
+  items: string[];
 }
 
 /** The contents of a backup (`describeBackup` with details) grouped by namespace and kind, sorted. */
 export function contentsView(contents: BackupDetails['contents']): ContentsView {
-  const byNamespace = new Map<string | null, Map<string, { kind: string; group: string; items: string[] }>>();
+  const byNamespace = new Map<string | null, Map<string, ContentsKind>>();
   for (const entry of contents?.items ?? []) {
     const namespace = entry.namespace ?? null;
     const kinds = byNamespace.get(namespace) ?? new Map();
     byNamespace.set(namespace, kinds);
     const kindName = entry.kind || (entry.resource ?? '');
     const key = `${entry.group}/${kindName}`;
-    const kind = kinds.get(key) ?? { kind: kindName, group: entry.group, items: [] };
+    const kind: ContentsKind = kinds.get(key) ?? { kind: kindName, group: entry.group, items: [] };
+    if (kind.resource === undefined && entry.resource !== undefined) kind.resource = entry.resource;
     kinds.set(key, kind);
     kind.items.push(entry.name);
   }

@@ -3,6 +3,7 @@ export * from './access.ts';
 export * from './accounts.ts';
 export { executeDeletion } from './backup-deletion.ts';
 export { executeBackup, recoverBackup } from './backup-jobs.ts';
+export * from './backup-object.ts';
 export * from './backup-verify.ts';
 export * from './backups.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';

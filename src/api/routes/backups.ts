@@ -86,6 +86,19 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
         control.backupContents(ctx, caller, String(params.project), String(params.backup)),
     }),
     route({
+      method: 'get',
+      path: '/projects/:project/backups/:backup/object',
+      tag: 'backups',
+      summary:
+        'One object of a finished backup, by its group, resource, namespace and name (as its contents list them): its manifest as stored, and the same object in the backup’s cluster now. A Secret’s values are never returned',
+      access: 'viewer',
+      query: control.backupObjectQuery,
+      returns:
+        'the object: `object` (group, resource, namespace, name, apiVersion, kind, path), `stored` (the manifest), `size`, `integrity` (verified, differs, not-indexed, no-index), `redacted` (a Secret: values replaced, keys kept), `cluster`, `liveState` (found; absent: the cluster has no such object — 404 — or does not serve its type; unavailable: no cluster to ask, or it could not be asked), `live` (the object now, or null) and `liveReason` (why `live` is null)',
+      handler: ({ caller, params, query }) =>
+        control.backupObject(ctx, caller, String(params.project), String(params.backup), query),
+    }),
+    route({
       method: 'post',
       path: '/projects/:project/backups/:backup/verify',
       tag: 'backups',
