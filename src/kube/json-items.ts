@@ -10,8 +10,34 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COLON = 0x3a;
 const ITEMS = Buffer.from('"items"');
+
+/** Bytes of a string looked at in JS before jumping with `indexOf`: below this, a native call costs more. */
+const SHORT_STRING = 32;
+
+/**
+ * Where the string opening at `open` (a quote) closes: the next quote not escaped by an odd run of
+ * backslashes. Jumping through long strings with `indexOf` (native) instead of looking at each byte in JS is
+ * what makes the split cheap: most of a list's bytes are inside strings. -1 when the string never closes.
+ */
+function stringEnd(body: Buffer, open: number): number {
+  const shortEnd = Math.min(open + 1 + SHORT_STRING, body.length);
+  let i = open + 1;
+  for (; i < shortEnd; i++) {
+    const byte = body[i] as number;
+    if (byte === QUOTE) return i;
+    if (byte === BACKSLASH) i++;
+  }
+  // A backslash run counted back from a quote ends at the opening quote at the latest.
+  let close = body.indexOf(QUOTE, i);
+  while (close !== -1) {
+    let backslashes = 0;
+    while (body[close - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return close;
+    close = body.indexOf(QUOTE, close + 1);
+  }
+  return -1;
+}
 
 /**
  * The raw items of a list, and the list without them (`"items":[]`): the envelope can then be parsed
@@ -22,50 +48,32 @@ export function splitList(body: Buffer): { items: Buffer[]; envelope: string } {
   let arrayStart = -1;
   let arrayEnd = -1;
   let depth = 0;
-  let inString = false;
-  let stringStart = -1;
   let lastKeyIsItems = false;
   let inItems = false;
   let itemStart = -1;
-  for (let i = 0; i < body.length; i++) {
+  const length = body.length;
+  for (let i = 0; i < length; i++) {
     const byte = body[i] as number;
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) {
-        inString = false;
-        if (depth === 1)
-          lastKeyIsItems =
-            i + 1 - stringStart === ITEMS.length && body.subarray(stringStart, i + 1).equals(ITEMS);
+    if (byte === QUOTE) {
+      const close = stringEnd(body, i);
+      if (close === -1) break; // truncated: the items so far are whole, the rest is not an item
+      if (depth === 1)
+        lastKeyIsItems = close + 1 - i === ITEMS.length && body.subarray(i, close + 1).equals(ITEMS);
+      i = close;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      depth++;
+      if (depth === 2 && byte === OPEN_BRACKET && lastKeyIsItems) {
+        inItems = true;
+        arrayStart = i;
+      } else if (depth === 3 && inItems) itemStart = i;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      if (depth === 3 && inItems) items.push(body.subarray(itemStart, i + 1));
+      else if (depth === 2 && inItems) {
+        inItems = false;
+        arrayEnd = i;
       }
-      continue;
-    }
-    switch (byte) {
-      case QUOTE:
-        inString = true;
-        stringStart = i;
-        break;
-      case COLON:
-        break;
-      case OPEN_BRACE:
-      case OPEN_BRACKET:
-        depth++;
-        if (depth === 2 && byte === OPEN_BRACKET && lastKeyIsItems) {
-          inItems = true;
-          arrayStart = i;
-        } else if (depth === 3 && inItems) itemStart = i;
-        break;
-      case CLOSE_BRACE:
-      case CLOSE_BRACKET:
-        if (depth === 3 && inItems) items.push(body.subarray(itemStart, i + 1));
-        else if (depth === 2 && inItems) {
-          inItems = false;
-          arrayEnd = i;
-        }
-        depth--;
-        if (depth === 1) lastKeyIsItems = false;
-        break;
-      default:
-        break;
+      depth--;
+      if (depth === 1) lastKeyIsItems = false;
     }
   }
   const envelope =
@@ -93,7 +101,15 @@ export function typeMetaPrefix(apiVersion: string, kind: string): Buffer {
  */
 export function typeMetaParts(raw: Buffer, hasTypeMeta: boolean, prefix: Buffer): Buffer[] {
   if (hasTypeMeta) return [raw];
-  const isEmpty = raw.subarray(1).toString().trim() === '}';
-  if (isEmpty) return [Buffer.concat([prefix.subarray(0, -1), Buffer.from('}')])];
+  if (isEmptyObject(raw)) return [Buffer.concat([prefix.subarray(0, -1), Buffer.from('}')])];
   return [prefix, raw.subarray(1)];
 }
+
+/** Whether `raw` (an object's bytes) is `{}`, perhaps with white space inside; looks at no more than that. */
+function isEmptyObject(raw: Buffer): boolean {
+  let i = 1;
+  while (i < raw.length && isWhiteSpace(raw[i] as number)) i++;
+  return raw[i] === CLOSE_BRACE && i === raw.length - 1;
+}
+
+const isWhiteSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
