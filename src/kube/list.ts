@@ -74,7 +74,18 @@ function keyOf(raw: Buffer): string {
   return `${metadata.namespace ?? ''}/${metadata.name}`;
 }
 
-/** Lists `resource` page by page. */
+/** One page as read: its items, and where the list goes on. */
+interface ReadPage extends ListPage {
+  continueToken?: string;
+  /** The key of the page's last object, whether yielded or skipped. */
+  lastKey?: string;
+}
+
+/**
+ * Lists `resource` page by page. The next page is asked for as soon as a page is read, before it is
+ * yielded, so the API server answers while the caller works through the current one: one page ahead at
+ * most, so memory stays bounded by two pages per list.
+ */
 export async function* listPages(
   client: KubeClient,
   resource: ApiResource,
@@ -84,30 +95,17 @@ export async function* listPages(
   const apiVersion = apiVersionOf(resource);
   const limit = String(options.limit ?? 500);
   const prefix = typeMetaPrefix(apiVersion, resource.kind);
-  let continueToken: string | undefined;
   // Lists come in key order (namespace, then name): after a restart, everything up to the last object
   // already yielded is skipped. One key is kept, not one per object.
   let lastKey: string | undefined;
   let skipThrough: string | undefined;
-  for (;;) {
-    let body: Buffer;
-    try {
-      body = (
-        await client.request({
-          method: 'GET',
-          path,
-          query: { limit, continue: continueToken, labelSelector: options.labelSelector },
-        })
-      ).body;
-    } catch (error) {
-      if (error instanceof KubeApiError && error.status === 410 && continueToken !== undefined) {
-        // The token expired: list again from the start, skipping objects already yielded.
-        skipThrough = lastKey;
-        continueToken = undefined;
-        continue;
-      }
-      throw error;
-    }
+
+  const read = async (continueToken: string | undefined): Promise<ReadPage> => {
+    const { body } = await client.request({
+      method: 'GET',
+      path,
+      query: { limit, continue: continueToken, labelSelector: options.labelSelector },
+    });
     const { items: raws, envelope } = splitList(body);
     const list = JSON.parse(envelope) as { metadata?: { continue?: string; remainingItemCount?: number } };
     const items: ListedObject[] = [];
@@ -116,13 +114,46 @@ export async function* listPages(
       if (skipThrough !== undefined && keyOf(raw) <= skipThrough) continue;
       items.push(new LazyObject(raw, typeMetaParts(raw, hasTypeMeta(raw), prefix)));
     }
+    const page: ReadPage = { items };
     const last = raws.at(-1);
-    if (last) lastKey = keyOf(last);
-    continueToken = list.metadata?.continue || undefined;
-    const page: ListPage = { items };
-    if (continueToken && list.metadata?.remainingItemCount !== undefined)
-      page.remainingItemCount = list.metadata.remainingItemCount;
-    yield page;
-    if (!continueToken) return;
+    if (last) page.lastKey = keyOf(last);
+    const next = list.metadata?.continue || undefined;
+    if (next) {
+      page.continueToken = next;
+      if (list.metadata?.remainingItemCount !== undefined)
+        page.remainingItemCount = list.metadata.remainingItemCount;
+    }
+    return page;
+  };
+  /** Starts reading a page. A caller that stops early leaves it unread: its failure then goes nowhere. */
+  const start = (continueToken: string | undefined): Promise<ReadPage> => {
+    const reading = read(continueToken);
+    reading.catch(() => {});
+    return reading;
+  };
+
+  let continueToken: string | undefined;
+  let reading = start(undefined);
+  for (;;) {
+    let page: ReadPage;
+    try {
+      page = await reading;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 410 && continueToken !== undefined) {
+        // The token expired: list again from the start, skipping objects already yielded.
+        skipThrough = lastKey;
+        continueToken = undefined;
+        reading = start(undefined);
+        continue;
+      }
+      throw error;
+    }
+    if (page.lastKey !== undefined) lastKey = page.lastKey;
+    continueToken = page.continueToken;
+    if (continueToken !== undefined) reading = start(continueToken);
+    const listed: ListPage = { items: page.items };
+    if (page.remainingItemCount !== undefined) listed.remainingItemCount = page.remainingItemCount;
+    yield listed;
+    if (continueToken === undefined) return;
   }
 }
