@@ -6,6 +6,7 @@ import { useState } from 'react';
 import type { ContentsView } from '../../../src/api/types.ts';
 import { ErrorNote, Field } from '../components/ui.tsx';
 import { useBackupContents } from './backup-queries.ts';
+import { ObjectManifest, type ObjectRef } from './ObjectManifest.tsx';
 
 type NamespaceContents = ContentsView['namespaces'][number];
 
@@ -51,6 +52,7 @@ function SourceNote(props: { source: ContentsView['source'] }) {
 export function BackupContents(props: { project: string; backup: string }) {
   const contents = useBackupContents(props.project, props.backup, true);
   const [filter, setFilter] = useState('');
+  const [opened, setOpened] = useState<ObjectRef | null>(null);
   const filtering = filter.trim() !== '';
 
   if (contents.isPending) return <p className="loading">Loading the contents…</p>;
@@ -104,7 +106,28 @@ export function BackupContents(props: { project: string; backup: string }) {
                   <ul>
                     {kind.items.map((name) => (
                       <li key={name}>
-                        <code>{name}</code>
+                        {kind.resource ? (
+                          <button
+                            type="button"
+                            className="link"
+                            title={`Open the stored manifest of ${kind.kind} ${name}`}
+                            onClick={() =>
+                              setOpened({
+                                group: kind.group,
+                                resource: kind.resource ?? '',
+                                namespace: ns.namespace,
+                                name,
+                                kind: kind.kind,
+                              })
+                            }
+                          >
+                            <code>{name}</code>
+                          </button>
+                        ) : (
+                          <code title="The contents do not say this kind's resource: it cannot be opened">
+                            {name}
+                          </code>
+                        )}
                       </li>
                     ))}
                   </ul>
@@ -114,6 +137,14 @@ export function BackupContents(props: { project: string; backup: string }) {
           ))}
         </div>
       )}
+      {opened ? (
+        <ObjectManifest
+          project={props.project}
+          backup={props.backup}
+          object={opened}
+          onClose={() => setOpened(null)}
+        />
+      ) : null}
     </>
   );
 }
