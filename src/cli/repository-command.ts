@@ -14,7 +14,6 @@ import {
   openRepository,
   type Repository,
   RepositoryNotFoundError,
-  type RepositorySecret,
   type RepositoryStats,
   repositoryStats,
   type SnapshotEntry,
@@ -38,7 +37,7 @@ interface RepositoryFlags {
  * The repository secret: the contents of `--secret-file` (one trailing line break dropped, as editors and
  * `echo` add one), else LIFEBOAT_REPOSITORY_SECRET. Neither, or an empty one, is a usage error naming both.
  */
-export async function repositorySecret(io: CliIo, secretFile: string | undefined): Promise<RepositorySecret> {
+export async function repositorySecret(io: CliIo, secretFile: string | undefined): Promise<string> {
   const how = `give --secret-file FILE (a file holding the secret) or set ${repositorySecretVariable}`;
   if (secretFile !== undefined) {
     let text: string;
@@ -59,6 +58,25 @@ export async function repositorySecret(io: CliIo, secretFile: string | undefined
   );
 }
 
+/** Base64 of at least 16 bytes, as the control plane hands its random repository secrets to mover pods. */
+const base64Secret = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Opens the repository with the secret as text (a secret a person chose); when no key opens with it and it
+ * is base64, with the bytes it encodes — the control plane's secret is random bytes, given as base64. A key
+ * file opens with its exact bytes only, so trying both never opens it with the wrong one.
+ */
+async function openWithSecret(store: ObjectStore, secret: string): Promise<Repository> {
+  try {
+    return await openRepository(store, secret);
+  } catch (error) {
+    if (!(error instanceof WrongSecretError) || !base64Secret.test(secret)) throw error;
+    return openRepository(store, Buffer.from(secret, 'base64')).catch((again: unknown) => {
+      throw again instanceof WrongSecretError ? error : again;
+    });
+  }
+}
+
 /**
  * Opens the store of `url` and the repository in it, runs `work`, and closes the store. A wrong secret or a
  * location without a repository is a usage error with the library's sentence (exit 2).
@@ -74,7 +92,7 @@ async function withRepository<T>(
   try {
     let repo: Repository;
     try {
-      repo = await openRepository(store, secret);
+      repo = await openWithSecret(store, secret);
     } catch (error) {
       if (error instanceof WrongSecretError || error instanceof RepositoryNotFoundError)
         throw new UsageError(error.message, { cause: error });
@@ -209,7 +227,7 @@ export function addRepositoryCommands(program: Command, io: CliIo, setExit: (cod
       .argument(...locationArg)
       .option(
         '--secret-file <file>',
-        `file holding the repository secret (default: env ${repositorySecretVariable})`,
+        `file holding the repository secret, as text or base64 (default: env ${repositorySecretVariable})`,
       )
       .option('-o, --output <format>', 'json for machine-readable output');
 
