@@ -6,10 +6,16 @@
  * `If-None-Match: *` on Put Blob or on the Put Block List that commits a streamed blob; Azure refuses it
  * with 409 BlobAlreadyExists or 412 ConditionNotMet.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { LocationError, ObjectExistsError, ObjectNotFoundError } from './errors.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+import {
+  type ByteRange,
+  checkByteRange,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store.ts';
 
 /** How to sign in to a storage account. */
 export type AzureCredentials =
@@ -159,11 +165,24 @@ export class AzureObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Readable> {
+    return this.download(key, undefined);
+  }
+
+  async getRange(key: string, range: ByteRange): Promise<Readable> {
+    checkByteRange(range);
+    return this.download(key, range);
+  }
+
+  private async download(key: string, range: ByteRange | undefined): Promise<Readable> {
     try {
-      const response = await (await this.client()).getBlobClient(this.key(key)).download();
+      const blob = (await this.client()).getBlobClient(this.key(key));
+      const response = range ? await blob.download(range.offset, range.length) : await blob.download();
       return response.readableStreamBody as Readable;
     } catch (error) {
-      if (statusOf(error) === 404) throw new ObjectNotFoundError(key, this.description, { cause: error });
+      const code = statusOf(error);
+      if (code === 404) throw new ObjectNotFoundError(key, this.description, { cause: error });
+      // 416: the range starts at or past the end of a blob that exists (a missing one is 404 first).
+      if (range && code === 416) return Readable.from([]);
       throw error;
     }
   }

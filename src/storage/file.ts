@@ -11,7 +11,13 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LocationError, ObjectExistsError, ObjectNotFoundError } from './errors.ts';
-import type { ObjectInfo, ObjectStore, PutOptions } from './object-store.ts';
+import {
+  type ByteRange,
+  checkByteRange,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store.ts';
 
 /** The name of a temporary file of a write in progress (or of one killed mid-way): `<key>.partial-<12 hex>`. */
 const partialName = /\.partial-[0-9a-f]{12}$/;
@@ -74,10 +80,24 @@ export class FileObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Readable> {
+    return createReadStream(await this.existing(key));
+  }
+
+  async getRange(key: string, range: ByteRange): Promise<Readable> {
+    checkByteRange(range);
+    // Reading stops at the end of the file: a range past it gives fewer bytes, or none.
+    return createReadStream(await this.existing(key), {
+      start: range.offset,
+      end: range.offset + range.length - 1,
+    });
+  }
+
+  /** The path of an existing object: `ObjectNotFoundError` when there is none. */
+  private async existing(key: string): Promise<string> {
     const path = this.path(key);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw new ObjectNotFoundError(key, this.description);
-    return createReadStream(path);
+    return path;
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

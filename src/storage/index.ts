@@ -28,7 +28,13 @@ export {
   prefixProblem,
   s3BucketNameProblem,
 } from './names.ts';
-export { getBuffer, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.ts';
+export {
+  type ByteRange,
+  getBuffer,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store.ts';
 export { S3ObjectStore, type S3Options, stsEndpointOf } from './s3.ts';
 export {
   explainStorageError,

@@ -23,6 +23,23 @@ export interface PutOptions {
   ifAbsent?: boolean;
 }
 
+/**
+ * A part of an object: `length` bytes from byte `offset`. `offset` is an integer from 0, `length` an integer
+ * from 1; anything else is a `RangeError` (a caller's bug, thrown before any request).
+ */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** Throws `RangeError` unless `range` is a usable `ByteRange`; for providers, before their request. */
+export function checkByteRange(range: ByteRange): void {
+  if (!Number.isSafeInteger(range.offset) || range.offset < 0)
+    throw new RangeError(`a byte range starts at an integer from 0, not ${range.offset}`);
+  if (!Number.isSafeInteger(range.length) || range.length < 1)
+    throw new RangeError(`a byte range is an integer from 1 byte long, not ${range.length}`);
+}
+
 /** A backup location's storage. */
 export interface ObjectStore {
   /** Where this is, for messages: provider URL without credentials. */
@@ -34,6 +51,18 @@ export interface ObjectStore {
   put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void>;
   /** Streams an object. Throws `ObjectNotFoundError` when there is none. */
   get(key: string): Promise<Readable>;
+  /**
+   * Streams the bytes of `range` of an object: one request for only those bytes (HTTP `Range`, a
+   * positioned read on file://). A range that runs past the end is cut at the end, as HTTP cuts it: the
+   * stream then holds fewer than `length` bytes, and none when `offset` is at or past the end — no error,
+   * since the caller knows how many it expected. Throws `ObjectNotFoundError` when there is no object,
+   * `RangeError` for a malformed range (`checkByteRange`).
+   *
+   * Optional so that a wrapper of a store written before ranges (a guard, a failure hook) cannot drop the
+   * range on the floor and hand back the object from its start: without the method, a caller reads with
+   * `get` and skips what it does not need. A wrapper adds it by passing it on. Every provider has it.
+   */
+  getRange?(key: string, range: ByteRange): Promise<Readable>;
   /** Size and time of an object, or undefined when there is none. */
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object under `prefix`, page by page, in key order. */
