@@ -1,27 +1,35 @@
 /**
  * Reading the blobs of a pack as it streams in, one at a time: memory per pack read is one blob, not the
- * pack, so a restore can read many packs at once to hide the store's latency. The store port reads objects
- * whole from their start (no ranges), so bytes between the blobs wanted are read and dropped; past the last
- * one the download stops unless little is left (reading it keeps the connection for the next request).
+ * pack, so a restore can read many packs at once to hide the store's latency. A store with ranged reads
+ * fetches only the bytes of the blobs wanted: one request per run of blobs that lie close together, so a
+ * restore that needs a few blobs of a pack (an incremental snapshot, data shared with other clusters) does
+ * not download the rest, and a run ends at its last blob (no pack header to drain). A store without them
+ * (a wrapper that does not pass ranges on) is read from the start, bytes between the blobs dropped; past the
+ * last one the download stops unless little is left (reading it keeps the connection for the next request).
  */
 import type { Readable } from 'node:stream';
 import { IntegrityError } from './errors.ts';
 import type { BlobEntry } from './format.ts';
 import { type Repository, repoKeys } from './repository.ts';
 
-/** Left unread past the last blob wanted, a download is stopped rather than finished. */
-const drainLimit = 1024 * 1024;
+/**
+ * Left unread past the last blob wanted, a download is stopped rather than finished; and blobs farther apart
+ * than this are fetched by separate ranged requests (reading a MiB through costs about what a request does).
+ */
+const gapLimit = 1024 * 1024;
 
 /** Exact-length reads and skips over a stream of buffers. */
 class ByteReader {
   private readonly iterator: AsyncIterator<Buffer>;
   private pieces: Buffer[] = [];
   private buffered = 0;
-  /** Stream offset of the first buffered byte. */
+  /** Pack offset of the first buffered byte. */
   position = 0;
 
-  constructor(stream: Readable) {
+  /** `position` is the pack offset of the stream's first byte. */
+  constructor(stream: Readable, position: number) {
     this.iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.position = position;
   }
 
   private async fill(bytes: number): Promise<boolean> {
@@ -32,6 +40,13 @@ class ByteReader {
       this.buffered += next.value.length;
     }
     return true;
+  }
+
+  /** Reads the stream to its end, dropping what is left. */
+  async drain(): Promise<void> {
+    this.pieces = [];
+    this.buffered = 0;
+    while (!(await this.iterator.next()).done);
   }
 
   /** Drops bytes up to stream offset `to`; false when the stream ends first. */
@@ -75,10 +90,32 @@ class ByteReader {
   }
 }
 
+/** Blobs of one pack read by one request: `[start, end)` of the pack. */
+interface Run {
+  start: number;
+  end: number;
+  entries: BlobEntry[];
+}
+
+/** Groups blobs (sorted by offset) into runs with gaps of at most `gapLimit` inside. */
+function runsOf(entries: readonly BlobEntry[]): Run[] {
+  const runs: Run[] = [];
+  for (const entry of entries) {
+    const last = runs.at(-1);
+    if (last && entry.offset - last.end <= gapLimit) {
+      last.entries.push(entry);
+      last.end = Math.max(last.end, entry.offset + entry.length);
+    } else {
+      runs.push({ start: entry.offset, end: entry.offset + entry.length, entries: [entry] });
+    }
+  }
+  return runs;
+}
+
 /**
- * Streams pack `packId` and calls `onBlob` with each sealed blob of `entries` (sorted by offset), in order;
- * `packEnd` is where the pack's last blob ends, to decide whether to finish the download. `IntegrityError`
- * when the pack ends before a blob.
+ * Streams the blobs `entries` (sorted by offset) of pack `packId` and calls `onBlob` with each sealed blob,
+ * in order; `packEnd` is where the pack's last blob ends, to decide whether to finish a whole download.
+ * `IntegrityError` when the pack ends before a blob.
  */
 export async function streamPackBlobs(
   repo: Repository,
@@ -88,17 +125,38 @@ export async function streamPackBlobs(
   onBlob: (entry: BlobEntry, sealed: Buffer) => Promise<void>,
 ): Promise<void> {
   const key = repoKeys.pack(packId);
-  const stream = await repo.store.get(key);
-  const reader = new ByteReader(stream);
+  const store = repo.store;
+  if (!store.getRange) {
+    await readRun(key, await store.get(key), { start: 0, end: packEnd, entries: [...entries] }, onBlob);
+    return;
+  }
+  for (const run of runsOf(entries)) {
+    const stream = await store.getRange(key, { offset: run.start, length: run.end - run.start });
+    await readRun(key, stream, run, onBlob);
+  }
+}
+
+/**
+ * Reads the blobs of `run` from `stream`, which starts at the run's start. Then, unless more than `gapLimit`
+ * is left before the run's end, reads the stream to its end so the connection serves the next request (a
+ * ranged response ends at the run's end: nothing is left).
+ */
+async function readRun(
+  key: string,
+  stream: Readable,
+  run: Run,
+  onBlob: (entry: BlobEntry, sealed: Buffer) => Promise<void>,
+): Promise<void> {
+  const reader = new ByteReader(stream, run.start);
   try {
-    for (const entry of entries) {
+    for (const entry of run.entries) {
       if (entry.offset < reader.position)
         throw new IntegrityError(key, `blob ${entry.id} overlaps the one before`);
       const sealed = (await reader.skipTo(entry.offset)) ? await reader.read(entry.length) : undefined;
       if (!sealed) throw new IntegrityError(key, `the pack ends before blob ${entry.id}`);
       await onBlob(entry, sealed);
     }
-    if (packEnd - reader.position <= drainLimit) for await (const _ of stream) void _;
+    if (run.end - reader.position <= gapLimit) await reader.drain();
   } finally {
     stream.destroy();
   }
