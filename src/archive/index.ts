@@ -58,7 +58,9 @@ export {
   decodeVolumeInfo,
   encodeObjectList,
   encodeVolumeInfo,
+  lifeboatDataMover,
   maxVolumeInfoBytes,
+  type SnapshotDataMovementInfo,
   type VolumeBackupMethod,
   type VolumeInfo,
 } from './volume-info.ts';

@@ -34,6 +34,27 @@ export interface CsiSnapshotInfo {
   ReadyToUse?: boolean;
 }
 
+/**
+ * A snapshot's data moved into the backup location (Velero's SnapshotDataMovementInfo). Lifeboat's data mover
+ * writes `dataMover: "lifeboat"` and the id of the snapshot in the location's volume repository
+ * (docs/repository-format.md) as `snapshotHandle`; Velero's own mover writes `velero` (or nothing) and a Kopia
+ * snapshot id, which Lifeboat cannot read.
+ */
+export interface SnapshotDataMovementInfo {
+  dataMover: string;
+  uploaderType: string;
+  /** The CSI snapshot kept beside the moved data (a VolumeSnapshot name), or empty when it was deleted. */
+  retainedSnapshot?: string;
+  snapshotHandle: string;
+  operationID?: string;
+  /** Bytes of file contents moved. */
+  size: number;
+  phase?: string;
+}
+
+/** The `dataMover` Lifeboat's data mover records. */
+export const lifeboatDataMover = 'lifeboat';
+
 /** One volume of a backup (Velero's BackupVolumeInfo, the fields Lifeboat writes or reads). */
 export interface VolumeInfo {
   pvcName?: string;
@@ -48,6 +69,7 @@ export interface VolumeInfo {
   completionTimestamp?: string;
   result?: 'succeeded' | 'failed' | (string & {});
   csiSnapshotInfo?: CsiSnapshotInfo;
+  snapshotDataMovementInfo?: SnapshotDataMovementInfo;
   pvInfo?: { reclaimPolicy: string; labels: Record<string, string> | null };
 }
 
@@ -73,6 +95,17 @@ const volumeInfoSchema = z
         vscName: name.default(''),
         operationID: z.string().max(1024).optional(),
         ReadyToUse: z.boolean().nullish(),
+      })
+      .nullish(),
+    snapshotDataMovementInfo: z
+      .object({
+        dataMover: z.string().max(253).default(''),
+        uploaderType: z.string().max(64).default(''),
+        retainedSnapshot: z.string().max(253).optional(),
+        snapshotHandle: z.string().max(4096).default(''),
+        operationID: z.string().max(1024).optional(),
+        size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+        phase: z.string().max(64).optional(),
       })
       .nullish(),
     pvInfo: z
@@ -110,7 +143,7 @@ export async function decodeVolumeInfo(
   if (!result.success)
     throw new BackupMetadataError(`${file} is not Velero volume info: ${issuesLine(result.error)}`, { file });
   return result.data.map((entry) => {
-    const { csiSnapshotInfo, pvInfo, ...rest } = entry;
+    const { csiSnapshotInfo, snapshotDataMovementInfo, pvInfo, ...rest } = entry;
     const info = rest as VolumeInfo;
     if (csiSnapshotInfo) {
       const { ReadyToUse, operationID, ...csi } = csiSnapshotInfo;
@@ -118,6 +151,15 @@ export async function decodeVolumeInfo(
         ...csi,
         ...(operationID === undefined ? {} : { operationID }),
         ...(ReadyToUse == null ? {} : { ReadyToUse }),
+      };
+    }
+    if (snapshotDataMovementInfo) {
+      const { retainedSnapshot, operationID, phase, ...moved } = snapshotDataMovementInfo;
+      info.snapshotDataMovementInfo = {
+        ...moved,
+        ...(retainedSnapshot === undefined ? {} : { retainedSnapshot }),
+        ...(operationID === undefined ? {} : { operationID }),
+        ...(phase === undefined ? {} : { phase }),
       };
     }
     if (pvInfo) info.pvInfo = { reclaimPolicy: pvInfo.reclaimPolicy, labels: pvInfo.labels ?? null };

@@ -10,6 +10,7 @@ import { ApiError } from './api-client.ts';
 import { addBackupCommands } from './backup-commands.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { addLocationCommands } from './location-commands.ts';
+import { addMoverCommand } from './mover-command.ts';
 import {
   addClusterCommands,
   addPolicyCommands,
@@ -53,6 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   addTokenCommands(program, io);
   addServeCommand(program, io);
   addAdminCommands(program, io);
+  addMoverCommand(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit;

@@ -15,6 +15,7 @@ export * from './control-plane.ts';
 export * from './errors.ts';
 export { JobRunner, type JobRunnerOptions } from './jobs.ts';
 export { explainKubeApiError } from './kube-answers.ts';
+export { openLocationStore } from './location-config.ts';
 export * from './locations.ts';
 export * from './network-policy.ts';
 export * from './policies.ts';

@@ -22,6 +22,7 @@ export {
   SnapshotInputError,
   veleroClassLabel,
 } from './errors.ts';
+export * from './mover/index.ts';
 export {
   labelValue,
   lifeboatBackupLabel,
@@ -30,7 +31,9 @@ export {
 } from './names.ts';
 export {
   annotateClaim,
+  claimKey,
   claimSnapshotName,
+  type MovedData,
   quantityBytes,
   retainedSnapshotsOf,
   type SkippedVolume,

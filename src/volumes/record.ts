@@ -5,7 +5,7 @@
  * volume info says, per PersistentVolume, whether it was snapshotted (with the handle) or why not. Velero's
  * restore reads exactly these, and so does Lifeboat's.
  */
-import type { VolumeInfo } from '../archive/index.ts';
+import { lifeboatDataMover, type VolumeInfo } from '../archive/index.ts';
 import type { KubeObject } from '../kube/index.ts';
 import type { RetainedSnapshot } from './delete.ts';
 import { labelValue, veleroBackupLabel } from './names.ts';
@@ -104,6 +104,19 @@ function pvInfo(pv: KubeObject | undefined): VolumeInfo['pvInfo'] {
   };
 }
 
+/** A snapshot's data copied into the location's repository by the data mover. */
+export interface MovedData {
+  /** The snapshot's id in the repository. */
+  snapshotId: string;
+  /** Bytes of file contents moved. */
+  logicalBytes: number;
+  /** Whether the CSI snapshot is kept beside the moved data (else it was deleted once the data was moved). */
+  snapshotKept: boolean;
+}
+
+/** The key of a claim in the maps of a backup's volumes. */
+export const claimKey = (namespace: string, pvc: string): string => `${namespace}/${pvc}`;
+
 /**
  * The backup's volume info, in Velero's order (skipped volumes first, then CSI snapshots): one entry per
  * snapshotted PV with its handle, one per PV left out with the reason (approach `csiSnapshot`, as Velero
@@ -113,6 +126,7 @@ export function volumeInfoOf(
   records: readonly SnapshotRecord[],
   skipped: readonly SkippedVolume[],
   completed: Date,
+  moved: ReadonlyMap<string, MovedData> = new Map(),
 ): VolumeInfo[] {
   const entries: VolumeInfo[] = [];
   for (const volume of skipped) {
@@ -149,6 +163,21 @@ export function volumeInfoOf(
       },
     };
     if (record.readyTime !== undefined) entry.startTimestamp = record.readyTime;
+    const data = moved.get(claimKey(record.namespace, record.pvc));
+    if (data) {
+      // As Velero records its own data mover's uploads; the snapshot's handle stays only while it exists.
+      entry.snapshotDataMoved = true;
+      entry.preserveLocalSnapshot = data.snapshotKept;
+      entry.snapshotDataMovementInfo = {
+        dataMover: lifeboatDataMover,
+        uploaderType: lifeboatDataMover,
+        retainedSnapshot: data.snapshotKept ? record.volumeSnapshotName : '',
+        snapshotHandle: data.snapshotId,
+        size: data.logicalBytes,
+        phase: 'Completed',
+      };
+      if (!data.snapshotKept) delete entry.csiSnapshotInfo;
+    }
     const info = pvInfo(record.persistentVolume);
     if (info) entry.pvInfo = info;
     entries.push(entry);
