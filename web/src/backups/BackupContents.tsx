@@ -2,11 +2,16 @@
  * What a finished backup holds, as a tree: namespace → kind → object names, with a filter; for a backup Velero
  * made, listed from its resource list (and tarball), which the view says.
  */
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { ContentsView } from '../../../src/api/types.ts';
 import { ErrorNote, Field } from '../components/ui.tsx';
 import { useBackupContents } from './backup-queries.ts';
-import { ObjectManifest, type ObjectRef } from './ObjectManifest.tsx';
+import type { ObjectRef } from './ObjectManifest.tsx';
+
+// Loaded when an object is first opened: its YAML and diff libraries stay out of the console's first load.
+const ObjectManifest = lazy(() =>
+  import('./ObjectManifest.tsx').then((module) => ({ default: module.ObjectManifest })),
+);
 
 type NamespaceContents = ContentsView['namespaces'][number];
 
@@ -138,12 +143,14 @@ export function BackupContents(props: { project: string; backup: string }) {
         </div>
       )}
       {opened ? (
-        <ObjectManifest
-          project={props.project}
-          backup={props.backup}
-          object={opened}
-          onClose={() => setOpened(null)}
-        />
+        <Suspense fallback={<p className="loading">Opening {opened.name}…</p>}>
+          <ObjectManifest
+            project={props.project}
+            backup={props.backup}
+            object={opened}
+            onClose={() => setOpened(null)}
+          />
+        </Suspense>
       ) : null}
     </>
   );
