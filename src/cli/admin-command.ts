@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { AdminResetError, type ResetTokenResult, resetAdminToken } from '../control/index.ts';
+import type { ResetTokenResult } from '../control/index.ts';
 import { outputFormat, printJson } from './context.ts';
 import { type CliIo, UsageError } from './io.ts';
 
@@ -80,6 +80,8 @@ export function addAdminCommands(program: Command, io: CliIo): void {
       const format = outputFormat(flags.output);
       const databaseUrl = flags.databaseUrl ?? io.env.LIFEBOAT_DATABASE_URL;
       const dataDir = resolve(flags.data);
+      // The control plane's modules (database drivers among them) load only for this command.
+      const { AdminResetError, resetAdminToken } = await import('../control/index.ts');
       let result: ResetTokenResult;
       try {
         result = await resetAdminToken({

@@ -1,8 +1,6 @@
 /** `lifeboat serve`: runs a control-plane replica until SIGINT or SIGTERM. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { serve } from '../api/index.ts';
-import { describeNetworkPolicy } from '../control/index.ts';
 import type { CliIo } from './io.ts';
 import { UsageError } from './io.ts';
 import { logProcessWarnings } from './process-warnings.ts';
@@ -77,6 +75,11 @@ export function addServeCommand(program: Command, io: CliIo): void {
       const databaseUrl = flags.databaseUrl ?? io.env.LIFEBOAT_DATABASE_URL;
       const dataDir = resolve(flags.data);
       const toLog = logProcessWarnings();
+      // The server's modules (HTTP, database, scheduler) load only for `serve`: other commands start faster.
+      const [{ serve }, { describeNetworkPolicy }] = await Promise.all([
+        import('../api/index.ts'),
+        import('../control/index.ts'),
+      ]);
       const server = await serve({
         port,
         host: flags.host,
