@@ -146,3 +146,45 @@ test('after a restore each volume shows its phase: Bound, or Failed with the rea
     /shop-copy\/logs\s+velero-logs-fghij\s+default\s+Failed\s+the snapshot snap-2 .* cannot be used\n/,
   );
 });
+
+test('a claim filled from the repository shows the snapshot short id, its size, and its bytes while filling', () => {
+  const id = 'a1b2c3d4'.repeat(8);
+  const planned: VolumePlan = {
+    namespace: 'shop',
+    pvc: 'data',
+    size: '1Gi',
+    storageClass: 'slow',
+    volumeSnapshot: 'vs-data',
+    repositorySnapshot: id,
+    dataBytes: 3 * 1024 * 1024,
+    driverInstalled: true,
+    matchingClass: true,
+    verdict: 'restore',
+    reason: "its data comes from the location's volume repository (snapshot a1b2c3d4, 3.0 MiB)",
+  };
+  const plan = planVolumesText([planned, restorable]);
+  assert.match(plan, /Volumes \(claims made from CSI snapshots or the location's volume repository\):\n/);
+  assert.match(
+    plan,
+    /shop\/data\s+1Gi\s+slow\s+repository a1b2c3d4\s+-\s+class yes\s+restore \(fill 3\.0 MiB\)\n/,
+  );
+
+  const filling: VolumeProgress = {
+    namespace: 'shop',
+    pvc: 'data',
+    volumeSnapshot: 'vs-data',
+    storageClass: 'slow',
+    repositorySnapshot: id,
+    phase: 'Pending',
+    filling: true,
+    bytesDone: 1024 * 1024,
+    bytesTotal: 3 * 1024 * 1024,
+  };
+  assert.match(
+    restoredVolumesText([filling]),
+    /shop\/data\s+repository a1b2c3d4\s+slow\s+Filling 1\.0 MiB of 3\.0 MiB\s/,
+  );
+  const bound = restoredVolumesText([{ ...filling, filling: false, phase: 'Bound', bytesDone: 3 << 20 }]);
+  assert.match(bound, /1 of 1 Bound/);
+  assert.match(bound, /shop\/data\s+repository a1b2c3d4\s+slow\s+Bound\n/);
+});

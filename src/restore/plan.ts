@@ -6,7 +6,8 @@
  * and for every create, the API server's own verdict through a server-side dry run, so validation and
  * admission errors show before anything is written. Plus the storage classes the restored volumes need
  * and how the mappings resolve them, the target namespaces' state, and each claim made from a CSI snapshot
- * with whether the target can make it (class and driver).
+ * with whether the target can make it (class and driver), or, for a claim whose data the data mover copied,
+ * that it is filled from the location's volume repository (snapshot id and size).
  */
 
 import {
@@ -68,7 +69,10 @@ export interface RestorePlan {
   items: PlanItem[];
   storageClasses: StorageClassNeed[];
   namespaces: NamespaceState[];
-  /** Claims made from CSI snapshots: source, class (mapped), driver, and whether the target can make each. */
+  /**
+   * Claims made from CSI snapshots (source, class after mapping, driver) or filled from the location's volume
+   * repository (snapshot id, size), and whether the target can make each.
+   */
   volumes: VolumePlan[];
   counts: Record<PlanAction, number> & { rejected: number };
   /** About the whole backup, e.g. that its integrity could not be checked. */
@@ -78,6 +82,11 @@ export interface RestorePlan {
 export interface PlanRequest extends RestoreOptions {
   kube: KubeClient;
   parallelism?: number;
+  /**
+   * Whether the restore will have mover settings (the control plane's restores do): claims whose data is in
+   * the location's volume repository are planned as filled from there; without, as failing by name.
+   */
+  moverAvailable?: boolean;
 }
 
 /** Plans a restore against the live target. Writes nothing, to the cluster or the location. */
@@ -176,13 +185,14 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
   const items = await mapLimit(ordered, request.parallelism ?? 16, planItem);
 
   // Claims made from snapshots: a claim the target cannot make fails, and its row says why.
-  const volumes = await planVolumes(kube, prepared.volumes);
+  const volumes = await planVolumes(kube, prepared.volumes, request.moverAvailable ?? false);
   ordered.forEach((item, i) => {
     const row = items[i];
     // A claim that exists already is left as it is (its row says unchanged or differs).
     if (!item.volume || row?.action !== 'create') return;
     const volume = volumes[prepared.volumes.indexOf(item.volume)];
     if (volume?.verdict === 'fail') row.serverVerdict = `rejected by Lifeboat: ${volume.reason}`;
+    else if (volume?.repositorySnapshot !== undefined && volume.reason) row.reason = volume.reason;
     else if (volume)
       row.reason = `made from the snapshot ${volume.snapshotHandle} (driver ${volume.driver}) in the storage class ${volume.storageClass ?? 'default'}`;
   });

@@ -11,6 +11,7 @@ import { IndexLookup, readContentIndex } from './content-index.ts';
 import { RestoreInputError } from './errors.ts';
 import { matchesSelector } from './label-match.ts';
 import { checkOneSourcePerTarget, parseMappings } from './mappings.ts';
+import { clearClaimSource } from './moved-volumes.ts';
 import {
   type ExpectedType,
   identityProblem,
@@ -67,7 +68,10 @@ export interface PreparedItem {
   skip?: string;
   /** Why the object is refused (a sentence naming its tarball path): it fails, the restore goes on. */
   refused?: string;
-  /** For a claim made from its CSI snapshot: the snapshot and the source the restore makes for it. */
+  /**
+   * For a claim made from its CSI snapshot: the snapshot and the source the restore makes for it; for one
+   * whose data was moved into the location's repository, that data (`moved`).
+   */
   volume?: SnapshotVolume;
 }
 
@@ -80,7 +84,7 @@ export interface PreparedRestore {
   namespaceObjects: Map<string, KubeJson>;
   namespaceMapping: Map<string, string>;
   storageClassMapping: Map<string, string>;
-  /** Claims made from their CSI snapshots (each is also the `volume` of its item). */
+  /** Claims made from their CSI snapshots or moved data (each is also the `volume` of its item). */
   volumes: SnapshotVolume[];
   /** Said once for the whole restore (e.g. that integrity could not be checked). */
   warnings: string[];
@@ -338,7 +342,8 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       else prepared.object = result.object;
     }
     if (volume && prepared.object) {
-      pointClaimAtSource(prepared.object, volume);
+      if (volume.moved) clearClaimSource(prepared.object, volume.size);
+      else pointClaimAtSource(prepared.object, volume);
       prepared.volume = volume;
       volumes.push(volume);
     }

@@ -2,9 +2,11 @@
  * The restore engine: creates a backup's objects in a target cluster — CRDs first (waiting until each is
  * Established), then Velero's priority order, webhooks last — with bounded parallelism inside each step.
  * Claims the backup snapshotted are made from their CSI snapshots (volume-run.ts): their sources before the
- * claims, the wait for Bound after every object. A failed object or volume is named in the results with the
- * reason and the restore goes on (PartiallyFailed), as is an object refused before it was sent (bad,
- * tampered or spoofed: see object-checks.ts); warnings never change the phase. Logs, results and the
+ * claims, the wait for Bound after every object; claims whose data the data mover copied into the location
+ * are made empty and filled from its repository right after the claims step, before any workload that may
+ * mount them. A failed object or volume is named in the results with the reason and the restore goes on
+ * (PartiallyFailed), as is an object refused before it was sent (bad, tampered or spoofed: see
+ * object-checks.ts); warnings never change the phase. Logs, results and the
  * resource list are written to `restores/<name>/` in the location, as Velero does.
  */
 import { Results, restoreKeys } from '../archive/index.ts';
@@ -24,7 +26,7 @@ import type {
 } from './run-types.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
-import { defaultVolumeTimeoutMs, VolumeRestorer } from './volume-run.ts';
+import { defaultVolumeTimeoutMs, type VolumeProgress, VolumeRestorer } from './volume-run.ts';
 
 /** How the restore log words what happened to an object (failed and exists have their own lines). */
 const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {
@@ -75,6 +77,7 @@ class RestoreRun {
         request.onVolume?.(volume);
         this.emit(false);
       },
+      ...(request.mover ? { mover: request.mover } : {}),
       log: (message, fields) => this.log.info(message, fields),
       warn: (message, namespace) => {
         this.results.warning(message, { namespace });
@@ -113,6 +116,10 @@ class RestoreRun {
         this.currentResource = step.join(',');
         if (step[0] === 'persistentvolumeclaims') stepItems = await this.withSources(stepItems);
         await this.writer.createAll(stepItems);
+        if (step[0] === 'persistentvolumeclaims' && prepared.volumes.some((volume) => volume.moved)) {
+          this.currentResource = "persistentvolumeclaims (filling from the location's volume repository)";
+          volumesFailed += this.volumesFailed(await this.volumes.fill());
+        }
         if (step[0] === crdResource) {
           await this.writer.waitEstablished(stepItems);
           await this.writer.refreshTarget();
@@ -121,20 +128,7 @@ class RestoreRun {
       if (prepared.volumes.length > 0) {
         this.currentResource = 'persistentvolumeclaims (waiting until Bound)';
         this.emit(false);
-        for (const failed of await this.volumes.settle()) {
-          volumesFailed++;
-          this.results.error(
-            `error restoring the volume of the claim ${failed.namespace}/${failed.pvc}: ${failed.reason}`,
-            {
-              namespace: failed.namespace,
-            },
-          );
-          this.log.error('volume not restored', {
-            namespace: failed.namespace,
-            pvc: failed.pvc,
-            error: failed.reason,
-          });
-        }
+        volumesFailed += this.volumesFailed(await this.volumes.settle());
       }
     } catch (error) {
       if (!(error instanceof KubeConnectionError) && !(error instanceof Error)) throw error;
@@ -181,6 +175,22 @@ class RestoreRun {
     };
     if (failureReason) outcome.failureReason = failureReason;
     return outcome;
+  }
+
+  /** Names each volume that failed in the results and the log; returns how many. */
+  private volumesFailed(list: readonly VolumeProgress[]): number {
+    for (const failed of list) {
+      this.results.error(
+        `error restoring the volume of the claim ${failed.namespace}/${failed.pvc}: ${failed.reason}`,
+        { namespace: failed.namespace },
+      );
+      this.log.error('volume not restored', {
+        namespace: failed.namespace,
+        pvc: failed.pvc,
+        error: failed.reason,
+      });
+    }
+    return list.length;
   }
 
   /**

@@ -1,6 +1,7 @@
 /** What a restore is asked (the request) and what it answers (progress, per-object results, the outcome). */
 import type { ResultGroup } from '../archive/index.ts';
 import type { KubeClient } from '../kube/index.ts';
+import type { MoverSettings } from '../volumes/index.ts';
 import type { RestoreOptions } from './prepare.ts';
 import type { VolumeProgress } from './volume-run.ts';
 
@@ -24,7 +25,7 @@ export interface RestoreProgress {
   totalItems: number;
   currentResource?: string;
   done: boolean;
-  /** The claims made from CSI snapshots and where each is (present when the restore has any). */
+  /** The claims made from CSI snapshots or moved data and where each is (present when the restore has any). */
   volumes?: VolumeProgress[];
 }
 
@@ -37,6 +38,12 @@ export interface RestoreRequest extends RestoreOptions {
    * every object is created) to be Bound. Default 5 minutes.
    */
   volumeTimeoutMs?: number;
+  /**
+   * How mover pods fill the claims whose data the backup's data mover copied into the location's volume
+   * repository (the control plane's image, the location and the repository secret). Without it such claims
+   * fail by name: only the control plane holds the secret.
+   */
+  mover?: MoverSettings;
   onProgress?: (progress: RestoreProgress) => void;
   /** Called once per object as it is done: the item-by-item progress. */
   onItem?: (item: ItemResult) => void;
@@ -58,6 +65,9 @@ export interface RestoreOutcome {
   errors: ResultGroup;
   warnings: ResultGroup;
   items: ItemResult[];
-  /** Each claim made from a CSI snapshot: Bound, or Failed with the reason (empty when there were none). */
+  /**
+   * Each claim made from a CSI snapshot or filled from moved data: Bound, or Failed with the reason (empty
+   * when there were none).
+   */
   volumes: VolumeProgress[];
 }

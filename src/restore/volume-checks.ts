@@ -2,10 +2,12 @@
  * Whether the target can make each snapshotted claim from its snapshot: the claim's class (after mapping, or
  * the target's default) must exist and provision with the driver that took the snapshot — a CSI snapshot
  * becomes a volume only through its own driver. The dry run shows the verdict per volume; the restore fails
- * a claim that cannot be made, by name, rather than creating an empty volume in its place.
+ * a claim that cannot be made, by name, rather than creating an empty volume in its place. A claim whose data
+ * was moved into the location's repository needs only a class that exists (its files are written back).
  */
 import type { KubeClient } from '../kube/index.ts';
 import { classForClaim, hasCsiDriver, listStorageClasses, type StorageClassInfo } from '../volumes/index.ts';
+import { movedClassProblem, movedFromText, noMoverReason } from './moved-volumes.ts';
 import { quoted } from './object-checks.ts';
 import type { SnapshotVolume } from './volume-sources.ts';
 
@@ -28,13 +30,20 @@ export interface VolumePlan {
   snapshotHandle?: string;
   /** The CSI driver that took the snapshot. */
   driver?: string;
+  /** For a claim whose data is in the location's volume repository: the repository snapshot's id. */
+  repositorySnapshot?: string;
+  /** Bytes of file contents in that snapshot. */
+  dataBytes?: number;
   /** The driver the class provisions with, when the class exists. */
   classDriver?: string;
-  /** Whether the target has a CSIDriver object for the snapshot's driver. */
+  /** Whether the target has a CSIDriver object for the snapshot's driver (true when moved data needs none). */
   driverInstalled: boolean;
-  /** Whether the class exists and provisions with the snapshot's driver. */
+  /** Whether the class exists and provisions with the snapshot's driver (for moved data: whether it exists). */
   matchingClass: boolean;
-  /** `restore`: made from the snapshot; `fail`: the restore fails the claim, for `reason`. */
+  /**
+   * `restore`: made from the snapshot (or filled from the repository; then `reason` says so); `fail`: the
+   * restore fails the claim, for `reason`.
+   */
   verdict: 'restore' | 'fail';
   reason?: string;
 }
@@ -78,10 +87,14 @@ export function targetProblem(
   return { storageClass };
 }
 
-/** The dry run's view of each volume, against the target's classes and drivers. */
+/**
+ * The dry run's view of each volume, against the target's classes and drivers. `moverAvailable`: whether the
+ * restore will have mover settings to fill claims whose data was moved (without, it fails them).
+ */
 export async function planVolumes(
   kube: KubeClient,
   volumes: readonly SnapshotVolume[],
+  moverAvailable = false,
 ): Promise<VolumePlan[]> {
   if (volumes.length === 0) return [];
   const classes = await listStorageClasses(kube);
@@ -91,6 +104,7 @@ export async function planVolumes(
     if (driver !== undefined && !drivers.has(driver)) drivers.set(driver, await hasCsiDriver(kube, driver));
   }
   return volumes.map((volume) => {
+    if (volume.moved) return planMoved(volume, classes, moverAvailable);
     const { problem, storageClass } = targetProblem(volume, classes);
     const plan: VolumePlan = {
       namespace: volume.namespace,
@@ -113,4 +127,37 @@ export async function planVolumes(
     if (problem) plan.reason = problem;
     return plan;
   });
+}
+
+/** The dry run's view of a claim whose data is in the location's repository: any existing class will do. */
+function planMoved(
+  volume: SnapshotVolume,
+  classes: readonly StorageClassInfo[],
+  moverAvailable: boolean,
+): VolumePlan {
+  const claim = `${volume.namespace}/${volume.pvc}`;
+  const problem =
+    volume.problem ??
+    (moverAvailable ? movedClassProblem(claim, volume.storageClass, classes) : noMoverReason(claim));
+  const storageClass = classForClaim(classes, volume.storageClass);
+  const plan: VolumePlan = {
+    namespace: volume.namespace,
+    pvc: volume.pvc,
+    volumeSnapshot: volume.volumeSnapshot,
+    driverInstalled: true,
+    matchingClass: storageClass !== undefined,
+    verdict: problem ? 'fail' : 'restore',
+  };
+  if (volume.sourceNamespace !== volume.namespace) plan.mappedFrom = volume.sourceNamespace;
+  if (volume.size) plan.size = volume.size;
+  const className = storageClass?.name ?? volume.storageClass;
+  if (className !== undefined) plan.storageClass = className;
+  if (volume.storageClassMappedFrom) plan.storageClassMappedFrom = volume.storageClassMappedFrom;
+  if (storageClass) plan.classDriver = storageClass.provisioner;
+  if (volume.moved) {
+    plan.repositorySnapshot = volume.moved.snapshotId;
+    plan.dataBytes = volume.moved.bytes;
+  }
+  plan.reason = problem ?? (volume.moved ? movedFromText(volume.moved) : '');
+  return plan;
 }

@@ -6,30 +6,34 @@
  * them), the restore waits until each claim is Bound, then removes the VolumeSnapshot and content it made
  * (Retain: the snapshot stays for the next restore). A claim that does not bind in time is removed with
  * them — it could never bind without its source — and reported Failed with the provisioner's reason.
+ * A claim whose data was moved into the location's repository has no source: it is made empty in a class
+ * the target has and filled by a mover pod right after the claims are created (volume-fill.ts).
  */
-import {
-  describeError,
-  KubeApiError,
-  type KubeClient,
-  KubeConnectionError,
-  mapLimit,
-} from '../kube/index.ts';
+import { describeError, type KubeClient, KubeConnectionError, mapLimit } from '../kube/index.ts';
 import {
   labelValue,
   listStorageClasses,
+  type MoverSettings,
   provisionSource,
   removeSource,
+  type StorageClassInfo,
   waitClaimBound,
   waitSourceReady,
 } from '../volumes/index.ts';
+import { deleteClaim, getClaim } from './live-claims.ts';
+import { movedClassProblem, noMoverReason, shortSnapshotId } from './moved-volumes.ts';
 import { restoreNameLabel } from './sanitize.ts';
 import { targetProblem } from './volume-checks.ts';
+import { defaultFillConcurrency, fillMovedClaim } from './volume-fill.ts';
 import type { SnapshotVolume } from './volume-sources.ts';
 
-/** Where a snapshotted volume of a restore is: the console's "volume progress". */
+/**
+ * Where a snapshotted volume of a restore is: the console's "volume progress". A claim being filled from
+ * the location's repository is Pending with `filling` set.
+ */
 export type VolumePhase = 'Pending' | 'Bound' | 'Failed';
 
-/** One claim restored from a CSI snapshot, as the restore's progress and result report it. */
+/** One claim restored from a CSI snapshot or from moved data, as the restore's progress and result report it. */
 export interface VolumeProgress {
   /** Target namespace and claim. */
   namespace: string;
@@ -44,6 +48,13 @@ export interface VolumeProgress {
   phase: VolumePhase;
   /** Why it failed, or what it waits for. */
   reason?: string;
+  /** For a claim whose data is in the location's volume repository: the repository snapshot's id. */
+  repositorySnapshot?: string;
+  /** True while a mover pod writes its data into the claim. */
+  filling?: boolean;
+  /** Bytes of its data written so far (once filling starts), and in all (as the backup recorded it). */
+  bytesDone?: number;
+  bytesTotal?: number;
 }
 
 export interface VolumeRunOptions {
@@ -55,8 +66,12 @@ export interface VolumeRunOptions {
   concurrency: number;
   onChange: (volume: VolumeProgress) => void;
   log: (message: string, fields: Record<string, string>) => void;
-  /** A temporary object could not be removed: said as a warning. */
+  /** A temporary object could not be removed, or a filled claim lacks some files: said as a warning. */
   warn: (message: string, namespace: string) => void;
+  /** How mover pods fill the claims whose data was moved; without it such claims fail by name. */
+  mover?: MoverSettings;
+  /** Claims filled at once (default 2). */
+  fillConcurrency?: number;
 }
 
 export const defaultVolumeTimeoutMs = 5 * 60_000;
@@ -69,6 +84,8 @@ export class VolumeRestorer {
   private readonly provisioned = new Set<SnapshotVolume>();
   /** Volumes whose claim this restore created: waited for. */
   private readonly created = new Set<SnapshotVolume>();
+  /** Volumes whose data was moved and whose claim may be created: filled once it is. */
+  private readonly toFill = new Set<SnapshotVolume>();
 
   constructor(kube: KubeClient, volumes: readonly SnapshotVolume[], options: VolumeRunOptions) {
     this.kube = kube;
@@ -80,7 +97,10 @@ export class VolumeRestorer {
         volumeSnapshot: volume.volumeSnapshot,
         phase: 'Pending',
       };
-      if (volume.source) {
+      if (volume.moved) {
+        entry.repositorySnapshot = volume.moved.snapshotId;
+        entry.bytesTotal = volume.moved.bytes;
+      } else if (volume.source) {
         entry.snapshotHandle = volume.source.snapshotHandle;
         entry.driver = volume.source.driver;
       }
@@ -116,7 +136,9 @@ export class VolumeRestorer {
       let reason: string | undefined;
       try {
         if (await this.existing(volume)) return;
-        reason = targetProblem(volume, classes).problem ?? (await this.makeSource(volume));
+        reason = volume.moved
+          ? this.fillProblem(volume, classes)
+          : (targetProblem(volume, classes).problem ?? (await this.makeSource(volume)));
       } catch (error) {
         if (error instanceof KubeConnectionError) throw error;
         reason = `the claim ${volume.namespace}/${volume.pvc} could not be checked: ${describeError(error)}`;
@@ -128,6 +150,19 @@ export class VolumeRestorer {
     return refused;
   }
 
+  /** Why a claim with moved data cannot be made and filled; undefined when it will be (once created). */
+  private fillProblem(volume: SnapshotVolume, classes: readonly StorageClassInfo[]): string | undefined {
+    const claim = `${volume.namespace}/${volume.pvc}`;
+    const problem =
+      volume.problem ??
+      (this.options.mover ? movedClassProblem(claim, volume.storageClass, classes) : noMoverReason(claim));
+    if (problem) return problem;
+    this.toFill.add(volume);
+    const id = shortSnapshotId(volume.moved?.snapshotId ?? '');
+    this.set(volume, 'Pending', `to be filled from the location's volume repository (snapshot ${id})`);
+    return undefined;
+  }
+
   /** A claim of that name already in the target is left as it is (the restore reports it as existing). */
   private async existing(volume: SnapshotVolume): Promise<boolean> {
     const live = await getClaim(this.kube, volume.namespace, volume.pvc);
@@ -136,7 +171,7 @@ export class VolumeRestorer {
     this.set(
       volume,
       bound ? 'Bound' : 'Pending',
-      `the claim already existed in the target (${live.status?.phase ?? 'no phase'}): left as it was, not made from the snapshot`,
+      `the claim already existed in the target (${live.status?.phase ?? 'no phase'}): left as it was, not ${volume.moved ? "filled from the location's repository" : 'made from the snapshot'}`,
     );
     return true;
   }
@@ -177,17 +212,71 @@ export class VolumeRestorer {
 
   /** What became of a volume's claim when the restore created it (or did not). */
   claimResult(volume: SnapshotVolume, action: string, detail?: string): void {
-    // Only claims whose source this restore made are waited for; the others were reported already.
-    if (!this.provisioned.has(volume)) return;
+    // Only claims whose source this restore made (or that it fills) are followed; the others were reported.
+    if (!this.provisioned.has(volume) && !this.toFill.has(volume)) return;
     if (action === 'created') {
       this.created.add(volume);
       return;
     }
+    this.toFill.delete(volume);
+    const what = volume.moved ? "filled from the location's repository" : 'made from the snapshot';
     const reason =
       action === 'failed'
         ? `the claim could not be created: ${detail ?? 'no reason given'}`
-        : `the claim already exists in the target: left as it is, not made from the snapshot${detail ? ` (${detail})` : ''}`;
+        : `the claim already exists in the target: left as it is, not ${what}${detail ? ` (${detail})` : ''}`;
     this.set(volume, action === 'failed' ? 'Failed' : 'Pending', reason);
+  }
+
+  /**
+   * Fills each claim with moved data that this restore created, a few at a time; runs after the claims are
+   * created and before the workloads that may mount them.
+   *
+   * @returns the volumes that could not be filled (Failed, with the reason; their claims removed).
+   */
+  async fill(): Promise<VolumeProgress[]> {
+    const { mover } = this.options;
+    const volumes = [...this.toFill].filter((volume) => this.created.has(volume));
+    this.toFill.clear();
+    if (!mover || volumes.length === 0) return [];
+    const failed: VolumeProgress[] = [];
+    await mapLimit(volumes, this.options.fillConcurrency ?? defaultFillConcurrency, async (volume) => {
+      const entry = this.progress.get(volume);
+      if (!entry) return;
+      const id = shortSnapshotId(volume.moved?.snapshotId ?? '');
+      entry.filling = true;
+      entry.bytesDone = 0;
+      this.set(
+        volume,
+        'Pending',
+        `a mover pod writes its data from the location's volume repository (snapshot ${id})`,
+      );
+      const outcome = await fillMovedClaim(this.kube, volume, {
+        mover,
+        restoreName: this.options.restoreName,
+        onProgress: (progress) => {
+          entry.bytesDone = progress.bytesDone;
+          if (progress.bytesTotal !== undefined) entry.bytesTotal = progress.bytesTotal;
+          this.options.onChange({ ...entry });
+        },
+      });
+      delete entry.filling;
+      if (!outcome.ok) {
+        this.set(volume, 'Failed', outcome.reason);
+        failed.push({ ...entry });
+        return;
+      }
+      entry.bytesDone = outcome.bytesDone;
+      entry.bytesTotal = outcome.bytesTotal;
+      if (outcome.problems) this.options.warn(outcome.problems, volume.namespace);
+      this.set(volume, 'Bound');
+      this.options.log('volume filled from the repository', {
+        namespace: volume.namespace,
+        pvc: volume.pvc,
+        snapshot: id,
+        bytes: String(outcome.bytesDone),
+      });
+    });
+    return failed;
   }
 
   /**
@@ -260,33 +349,6 @@ export class VolumeRestorer {
 
 /** Label on the VolumeSnapshots and contents a restore makes (and removes once their claims are Bound). */
 export const sourceLabel = 'lifeboat.io/restore-source';
-
-const claimPath = (namespace: string, pvc: string) =>
-  `/api/v1/namespaces/${encodeURIComponent(namespace)}/persistentvolumeclaims/${encodeURIComponent(pvc)}`;
-
-async function getClaim(
-  kube: KubeClient,
-  namespace: string,
-  pvc: string,
-): Promise<{ status?: { phase?: string } } | undefined> {
-  try {
-    const response = await kube.request({ method: 'GET', path: claimPath(namespace, pvc) });
-    return JSON.parse(response.body.toString('utf8')) as { status?: { phase?: string } };
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return undefined;
-    throw error;
-  }
-}
-
-async function deleteClaim(kube: KubeClient, namespace: string, pvc: string): Promise<boolean> {
-  try {
-    await kube.request({ method: 'DELETE', path: claimPath(namespace, pvc) });
-    return true;
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) return false;
-    throw error;
-  }
-}
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 1000)} s`;

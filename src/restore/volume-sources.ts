@@ -4,11 +4,13 @@
  * names a VolumeSnapshot item; its bound VolumeSnapshotContent item holds the snapshot's handle and driver
  * (Velero also copies both into the VolumeSnapshot's annotations, and the volume info has them per PV). The
  * PVs those claims were bound to — and every PV the volume info says was snapshotted — are not restored as
- * they were: the storage class provisions new ones from the snapshots.
+ * they were: the storage class provisions new ones from the snapshots. A claim whose data Lifeboat's data
+ * mover copied into the location's repository is restored from there instead (moved-volumes.ts).
  */
 import { BackupMetadataError, backupKeys, decodeVolumeInfo, type VolumeInfo } from '../archive/index.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
 import { quantityBytes, restoreSourceName, type SnapshotSource, veleroSnapshot } from '../volumes/index.ts';
+import { type MovedData, movedDataOf, movedDataProblem } from './moved-volumes.ts';
 import { quoted } from './object-checks.ts';
 import { asRecord, type KubeJson } from './sanitize.ts';
 
@@ -22,8 +24,17 @@ export interface SnapshotVolume {
   /** The namespace it is restored into (after mapping). */
   namespace: string;
   pvc: string;
-  /** The VolumeSnapshot the backup recorded for it. */
+  /** The VolumeSnapshot the backup recorded for it (empty when its data was moved and it names none). */
   volumeSnapshot: string;
+  /** The VolumeSnapshotContent item bound to it in the backup. */
+  volumeSnapshotContent?: string;
+  /** The VolumeSnapshotClass its snapshot was taken with, as the backup records it. */
+  snapshotClass?: string;
+  /**
+   * Its data in the location's volume repository (the data mover's copy): the claim is made empty and
+   * filled from there, not from `source`.
+   */
+  moved?: MovedData;
   /** Its PV in the backup, which is not restored. */
   persistentVolume?: string;
   /** The snapshot; absent when the backup's record of it is incomplete (`problem` says what is missing). */
@@ -108,14 +119,18 @@ export function findVolumeSources(input: {
       records.set(`${item.groupResource}/${item.namespace ?? ''}/${item.name}`, item.object);
   }
   const infoByVolume = new Map<string, VolumeInfo>();
+  const infoByClaim = new Map<string, VolumeInfo>();
   const snapshottedVolumes = new Map<string, string>();
   for (const entry of input.volumeInfo ?? []) {
+    if (entry.pvcNamespace && entry.pvcName) infoByClaim.set(`${entry.pvcNamespace}/${entry.pvcName}`, entry);
     if (!entry.pvName) continue;
     infoByVolume.set(entry.pvName, entry);
     if (entry.backupMethod === 'CSISnapshot')
       snapshottedVolumes.set(
         entry.pvName,
-        'snapshotted (CSI): its claim is restored from the snapshot and its storage class provisions a new volume',
+        movedDataOf(entry)
+          ? "its data was moved to the location's volume repository: its claim is restored from there into a new volume"
+          : 'snapshotted (CSI): its claim is restored from the snapshot and its storage class provisions a new volume',
       );
   }
 
@@ -123,12 +138,16 @@ export function findVolumeSources(input: {
   for (const item of input.claims) {
     const pvc = item.object;
     if (!pvc || item.namespace === undefined) continue;
-    const vsName = str(asRecord(pvc.metadata.annotations)?.[veleroSnapshot.volumeSnapshotName], 253);
-    if (!vsName) continue;
-    const namespace = input.namespaceMapping.get(item.namespace) ?? item.namespace;
     const spec = asRecord(pvc.spec);
     const pvName = str(spec?.volumeName, 253);
-    const info = pvName ? infoByVolume.get(pvName) : undefined;
+    const info =
+      (pvName ? infoByVolume.get(pvName) : undefined) ?? infoByClaim.get(`${item.namespace}/${item.name}`);
+    const moved = movedDataOf(info);
+    const vsName =
+      str(asRecord(pvc.metadata.annotations)?.[veleroSnapshot.volumeSnapshotName], 253) ??
+      (moved ? '' : undefined);
+    if (vsName === undefined) continue;
+    const namespace = input.namespaceMapping.get(item.namespace) ?? item.namespace;
     const snapshot = records.get(`${volumeSnapshotResource}/${item.namespace}/${vsName}`);
     const contentName = str(at(snapshot, 'status', 'boundVolumeSnapshotContentName'), 253);
     const content = contentName ? records.get(`${volumeSnapshotContentResource}//${contentName}`) : undefined;
@@ -155,14 +174,27 @@ export function findVolumeSources(input: {
       volumeSnapshot: vsName,
       sourceName: restoreSourceName(input.restoreName, namespace, vsName),
     };
+    if (contentName) volume.volumeSnapshotContent = contentName;
+    const snapshotClass =
+      str(at(snapshot, 'spec', 'volumeSnapshotClassName'), 253) ??
+      str(at(content, 'spec', 'volumeSnapshotClassName'), 253);
+    if (snapshotClass) volume.snapshotClass = snapshotClass;
     if (pvName) {
       volume.persistentVolume = pvName;
       snapshottedVolumes.set(
         pvName,
-        `snapshotted (CSI): its claim ${item.namespace}/${item.name} is restored from the snapshot and its storage class provisions a new volume`,
+        moved
+          ? `its data was moved to the location's volume repository: its claim ${item.namespace}/${item.name} is restored from there into a new volume`
+          : `snapshotted (CSI): its claim ${item.namespace}/${item.name} is restored from the snapshot and its storage class provisions a new volume`,
       );
     }
-    if (handle && driver && (!driverPattern.test(driver) || !handlePattern.test(handle)))
+    const requested = str(at(spec, 'resources', 'requests', 'storage'), 64);
+    if (moved) {
+      // Moved data is the portable copy: it is used even when the CSI snapshot was kept.
+      volume.moved = moved;
+      const problem = movedDataProblem(moved, `${item.namespace}/${item.name}`);
+      if (problem) volume.problem = problem;
+    } else if (handle && driver && (!driverPattern.test(driver) || !handlePattern.test(handle)))
       volume.problem = `the backup records a snapshot of the claim ${item.namespace}/${item.name} with an invalid ${driverPattern.test(driver) ? `handle ${quoted(handle)}` : `CSI driver name ${quoted(driver)}`}: the claim cannot be restored with its data`;
     else if (handle && driver) {
       volume.source = { driver, snapshotHandle: handle };
@@ -171,8 +203,8 @@ export function findVolumeSources(input: {
     } else
       volume.problem = `the backup records no ${handle ? 'CSI driver' : 'snapshot handle'} for the VolumeSnapshot ${quoted(vsName)} of the claim ${item.namespace}/${item.name} (its VolumeSnapshot and VolumeSnapshotContent items are missing or incomplete): the claim cannot be restored with its data`;
     if (restoreSize) volume.restoreSize = restoreSize;
-    const requested = str(at(spec, 'resources', 'requests', 'storage'), 64);
-    volume.size = larger(requested, restoreSize) ?? requested ?? restoreSize ?? '';
+    // A moved claim gets the size of the original claim (its files fit there); a snapshot's needs its size.
+    volume.size = (moved ? requested : larger(requested, restoreSize)) ?? requested ?? restoreSize ?? '';
     if (!volume.size) delete volume.size;
     if (className !== undefined) volume.storageClass = mapped ?? className;
     if (mapped !== undefined && className !== undefined) volume.storageClassMappedFrom = className;
@@ -195,13 +227,34 @@ export function snapshotRecordSkip(
   name: string,
   claims: ReadonlyMap<string, SnapshotVolume>,
 ): string | undefined {
-  if (groupResource === volumeSnapshotContentResource)
+  if (groupResource === volumeSnapshotClassResource) return movedClassSkip(name, claims);
+  if (groupResource === volumeSnapshotContentResource) {
+    for (const volume of claims.values())
+      if (volume.moved && volume.volumeSnapshotContent === name) return movedRecordSkip(volume);
     return "the backup's record of a snapshot: a restore makes its own content for the snapshot, and removes it once the claim is Bound";
+  }
   if (groupResource !== volumeSnapshotResource) return undefined;
   for (const volume of claims.values())
     if (volume.sourceNamespace === namespace && volume.volumeSnapshot === name)
-      return `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}: the claim is restored from it through the VolumeSnapshot ${volume.sourceName}, made for this restore and removed once the claim is Bound`;
+      return volume.moved
+        ? movedRecordSkip(volume)
+        : `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}: the claim is restored from it through the VolumeSnapshot ${volume.sourceName}, made for this restore and removed once the claim is Bound`;
   return 'a VolumeSnapshot of the source cluster: its snapshot is restored only as the data of a claim that points at it';
+}
+
+function movedRecordSkip(volume: SnapshotVolume): string {
+  return `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}, whose data is restored from the location's volume repository: not needed`;
+}
+
+/**
+ * A VolumeSnapshotClass only the snapshots of moved claims used is not needed (and a copy marked as its
+ * driver's default could give the target two); one any other restored claim's snapshot uses is kept.
+ */
+function movedClassSkip(name: string, claims: ReadonlyMap<string, SnapshotVolume>): string | undefined {
+  const users = [...claims.values()].filter((volume) => volume.snapshotClass === name);
+  if (users.length === 0 || users.some((volume) => !volume.moved)) return undefined;
+  const names = users.map((volume) => `${volume.sourceNamespace}/${volume.pvc}`);
+  return `the class of the snapshots of ${names.length === 1 ? 'the claim' : 'the claims'} ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}, whose data is restored from the location's volume repository: not needed`;
 }
 
 /**

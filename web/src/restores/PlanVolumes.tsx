@@ -4,6 +4,7 @@
  * refused one stands out with its reason (a class of another driver names the data mover as the way across).
  */
 import type { VolumePlan } from '../../../src/api/types.ts';
+import { formatBytes } from '../format.ts';
 import { problemStyle } from './problem-style.ts';
 
 function claims(count: number): string {
@@ -19,7 +20,8 @@ export function PlanVolumes(props: { volumes: VolumePlan[] | undefined }) {
       <h3 id="plan-volumes-heading">Volumes</h3>
       <p className="muted">
         {claims(volumes.length)} of the backup {volumes.length === 1 ? 'was' : 'were'} snapshotted: each is
-        made from its CSI snapshot, in a storage class of the driver that took it, and waited for until Bound.
+        made from its CSI snapshot, in a storage class of the driver that took it, and waited for until Bound
+        — or, when its data was copied to the location, made empty in any class and filled from there.
       </p>
       {refused > 0 ? (
         <div className="error-note" role="alert">
@@ -57,14 +59,25 @@ export function PlanVolumes(props: { volumes: VolumePlan[] | undefined }) {
                   ) : null}
                 </td>
                 <td>
-                  {volume.snapshotHandle ?? volume.volumeSnapshot}
+                  {volume.repositorySnapshot !== undefined ? (
+                    <>
+                      repository {volume.repositorySnapshot.slice(0, 8)}
+                      <div className="muted">{formatBytes(volume.dataBytes ?? 0)} of files</div>
+                    </>
+                  ) : (
+                    (volume.snapshotHandle ?? volume.volumeSnapshot)
+                  )}
                   {volume.driver ? <div className="muted">{volume.driver}</div> : null}
                 </td>
                 <td>
-                  <div>{volume.driverInstalled ? 'driver installed' : 'driver not installed'}</div>
+                  {volume.repositorySnapshot !== undefined ? null : (
+                    <div>{volume.driverInstalled ? 'driver installed' : 'driver not installed'}</div>
+                  )}
                   <div>
                     {volume.matchingClass
-                      ? 'class of that driver'
+                      ? volume.repositorySnapshot !== undefined
+                        ? 'the class exists'
+                        : 'class of that driver'
                       : volume.classDriver
                         ? `class of another driver (${volume.classDriver})`
                         : 'no such class'}
@@ -72,7 +85,12 @@ export function PlanVolumes(props: { volumes: VolumePlan[] | undefined }) {
                 </td>
                 <td>
                   {volume.verdict === 'restore' ? (
-                    <span className="badge badge-ok">Restore</span>
+                    <>
+                      <span className="badge badge-ok">Restore</span>
+                      {volume.repositorySnapshot !== undefined ? (
+                        <div className="muted">filled from the location's volume repository</div>
+                      ) : null}
+                    </>
                   ) : (
                     <>
                       <span className="badge badge-bad">Refused</span>

@@ -1,8 +1,10 @@
 /**
- * A restore's volumes: each claim made from a CSI snapshot and where it is — Pending, Bound, or Failed with
- * the reason — following the restore's progress events while it runs. Nothing when the restore has none.
+ * A restore's volumes: each claim made from a CSI snapshot (or filled from the location's volume repository)
+ * and where it is — Pending, Filling with its bytes, Bound, or Failed with the reason — following the
+ * restore's progress events while it runs. Nothing when the restore has none.
  */
 import type { VolumePhase, VolumeProgress } from '../../../src/api/types.ts';
+import { formatBytes } from '../format.ts';
 import { problemStyle } from './problem-style.ts';
 
 const phaseBadge: Record<VolumePhase, string> = {
@@ -42,12 +44,25 @@ export function RestoreVolumes(props: { volumes: VolumeProgress[] | undefined; r
                   {volume.namespace}/{volume.pvc}
                 </td>
                 <td>
-                  {volume.snapshotHandle ?? volume.volumeSnapshot}
+                  {volume.repositorySnapshot !== undefined
+                    ? `repository ${volume.repositorySnapshot.slice(0, 8)}`
+                    : (volume.snapshotHandle ?? volume.volumeSnapshot)}
                   {volume.driver ? <div className="muted">{volume.driver}</div> : null}
+                  {volume.bytesTotal !== undefined ? (
+                    <div className="muted">{formatBytes(volume.bytesTotal)}</div>
+                  ) : null}
                 </td>
                 <td>{volume.storageClass ?? 'the default class'}</td>
                 <td>
-                  <span className={`badge ${phaseBadge[volume.phase]}`}>{volume.phase}</span>
+                  <span className={`badge ${phaseBadge[volume.phase]}`}>
+                    {volume.filling ? 'Filling' : volume.phase}
+                  </span>
+                  {volume.filling ? (
+                    <div>
+                      {formatBytes(volume.bytesDone ?? 0)}
+                      {volume.bytesTotal !== undefined ? ` of ${formatBytes(volume.bytesTotal)}` : ''} written
+                    </div>
+                  ) : null}
                   {volume.reason ? <div>{volume.reason}</div> : null}
                   {volume.phase === 'Pending' && !props.running && !volume.reason ? (
                     <div className="muted">not Bound when the restore ended</div>
