@@ -49,6 +49,11 @@ export interface BackupDescription {
   includeDisks: boolean;
   /** Read back only: where `includeDisks` came from (see `IncludeDisksSource`). Never encoded. */
   includeDisksSource?: IncludeDisksSource;
+  /**
+   * Whether the snapshots' data is copied into the location (Velero's `snapshotMoveData`; Lifeboat's data
+   * mover, recorded as `datamover: lifeboat`). Absent: not asked for.
+   */
+  snapshotMoveData?: boolean;
   phase: BackupPhase;
   startTimestamp: Date;
   completionTimestamp?: Date;
@@ -154,6 +159,10 @@ export function encodeBackupDescription(d: BackupDescription): Buffer {
   spec.defaultVolumesToFsBackup = false;
   spec.csiSnapshotTimeout = '10m0s';
   spec.itemOperationTimeout = '4h0m0s';
+  if (d.snapshotMoveData) {
+    spec.snapshotMoveData = true;
+    spec.datamover = 'lifeboat';
+  }
 
   const status: Record<string, unknown> = {
     version: 1,
@@ -267,6 +276,7 @@ const backupDocumentSchema = z.object({
       includeClusterResources: z.boolean().nullish(),
       labelSelector: labelSelectorSchema,
       snapshotVolumes: z.boolean().nullish(),
+      snapshotMoveData: z.boolean().nullish(),
       ttl: z.string().max(64).nullish(),
       storageLocation: z.string().max(253).nullish(),
     })
@@ -371,6 +381,7 @@ export function decodeBackupDescription(bytes: Buffer, folder: string): BackupDe
         : typeof spec.snapshotVolumes === 'boolean'
           ? 'velero-set'
           : 'velero-unset',
+    ...(spec.snapshotMoveData ? { snapshotMoveData: true } : {}),
     phase: veleroPhases[status.phase ?? 'InProgress'] ?? 'InProgress',
     startTimestamp: start,
     expiration: status.expiration ?? new Date(start.getTime() + ttlMs),

@@ -30,8 +30,9 @@ import {
   parseLossless,
   qualifiedName,
 } from '../kube/index.ts';
-import { annotateClaim } from '../volumes/index.ts';
+import { annotateClaim, type MovedData } from '../volumes/index.ts';
 import { type DiskSnapshots, putVolumeFiles, recordOf, snapshotDisks, writeSnapshotItems } from './disks.ts';
+import { moveDiskData, type VolumeCopyProgress } from './move-data.ts';
 import { takeRelated } from './related.ts';
 import type { BackupProgress, BackupRequest } from './request.ts';
 import { RunLog } from './run-log.ts';
@@ -52,6 +53,9 @@ export class BackupRun {
   itemsBackedUp = 0;
   /** The snapshots taken, when disks were asked for: a failed backup deletes them. */
   disks: DiskSnapshots | undefined;
+  /** The snapshots whose data was copied to the location, by claim. */
+  private moved = new Map<string, MovedData>();
+  private volumeCopies: VolumeCopyProgress[] | undefined;
   private readonly request: BackupRequest;
   private readonly start: Date;
   private readonly index: IndexEntry[] = [];
@@ -127,6 +131,19 @@ export class BackupRun {
       await upload.catch(() => {});
       throw error;
     }
+    if (this.disks && this.request.moveData) {
+      this.moved = await moveDiskData(this.disks, {
+        kube,
+        backupName: description.name,
+        request: this.request.moveData,
+        results: this.results,
+        log: this.log,
+        onProgress: (volumes) => {
+          this.volumeCopies = volumes;
+          this.emitProgress(false);
+        },
+      });
+    }
     this.emitProgress(true);
     description.sizeBytes = tarball.bytes;
     description.itemsBackedUp = this.itemsBackedUp;
@@ -142,7 +159,7 @@ export class BackupRun {
     description.completionTimestamp = new Date();
     this.log.info(`backed up a total of ${this.itemsBackedUp} items`, { phase, bytes: tarball.bytes });
     const index = { lifeboatIndexVersion: 1 as const, backup: description.name, items: this.index };
-    if (this.disks) await putVolumeFiles(store, description, this.disks);
+    if (this.disks) await putVolumeFiles(store, description, this.disks, this.moved);
     await Promise.all([
       store.put(keys.resourceList, encodeResourceList(this.index), { contentType: 'application/gzip' }),
       store.put(keys.index, encodeIndex(index), { contentType: 'application/gzip' }),
@@ -347,6 +364,7 @@ export class BackupRun {
       done,
     };
     if (this.currentResource && !done) progress.currentResource = this.currentResource;
+    if (this.volumeCopies) progress.volumeCopies = this.volumeCopies;
     return progress;
   }
 }

@@ -119,6 +119,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     clusterResources: request.clusterResources ?? 'auto',
     ttlMs,
     includeDisks: request.includeDisks ?? false,
+    ...(request.includeDisks && request.moveData ? { snapshotMoveData: true } : {}),
     phase: 'InProgress',
     startTimestamp: start,
     expiration: new Date(start.getTime() + ttlMs),

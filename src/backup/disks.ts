@@ -24,6 +24,7 @@ import type { ObjectStore } from '../storage/index.ts';
 import {
   csiVolumeOf,
   deleteSnapshots,
+  type MovedData,
   type SkippedVolume,
   type SnapshotProgress,
   type SnapshotRecord,
@@ -221,6 +222,7 @@ export async function putVolumeFiles(
   store: ObjectStore,
   description: BackupDescription,
   disks: DiskSnapshots,
+  moved: ReadonlyMap<string, MovedData> = new Map(),
 ): Promise<void> {
   const keys = backupKeys(description.name);
   const items = [...disks.records.values()].map(snapshotItems);
@@ -232,6 +234,7 @@ export async function putVolumeFiles(
     [...disks.records.values()],
     disks.skipped,
     description.completionTimestamp ?? new Date(),
+    moved,
   );
   await Promise.all([
     store.put(keys.volumeInfo, encodeVolumeInfo(info), gzip),

@@ -31,6 +31,7 @@ export {
 } from './catalog.ts';
 export { BackupExistsError, BackupInputError, BackupNotFoundError } from './errors.ts';
 export { LabelSelectorError, parseLabelSelector } from './label-selector.ts';
+export type { MoveDataRequest, VolumeCopyProgress } from './move-data.ts';
 export { RunLog } from './run-log.ts';
 export { globMatcher, IncludeExclude } from './selection.ts';
 export {

@@ -3,6 +3,7 @@ import type { ClusterResourcesMode } from '../archive/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import type { SnapshotProgress } from '../volumes/index.ts';
+import type { MoveDataRequest, VolumeCopyProgress } from './move-data.ts';
 
 /** What to back up, from where, to where. */
 export interface BackupRequest {
@@ -28,6 +29,11 @@ export interface BackupRequest {
   includeDisks?: boolean;
   /** How long one volume snapshot may take to be ready, in ms. Default 10 minutes. */
   snapshotTimeoutMs?: number;
+  /**
+   * Copy each snapshot's files into the location's volume repository (Velero's `snapshotMoveData`), with
+   * the data mover's settings; only with `includeDisks`.
+   */
+  moveData?: MoveDataRequest;
   /** Extra labels on the Backup resource (schedule name, cluster id). */
   labels?: Record<string, string>;
   /** Resource types listed at once. Default 6. */
@@ -47,5 +53,7 @@ export interface BackupProgress {
   currentResource?: string;
   /** While volumes are snapshotted ("snapshotting N volumes"): how many, and how many ended. */
   volumes?: SnapshotProgress;
+  /** While volumes' data is copied to the location: each volume's bytes. */
+  volumeCopies?: VolumeCopyProgress[];
   done: boolean;
 }

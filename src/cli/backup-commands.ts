@@ -116,6 +116,12 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       '--include-disks',
       'snapshot the CSI volumes of the PVCs backed up (kept as long as the backup, deleted with it)',
     )
+    .option(
+      '--copy-volume-data',
+      "with --server: copy the snapshots' files to the location, encrypted and deduplicated, so disks restore into any cluster (default: the location's setting)",
+    )
+    .option('--no-copy-volume-data', "with --server: keep the snapshots' data in the storage only")
+    .option('--snapshot-move-data', "same as --copy-volume-data (Velero's name)")
     .option('-o, --output <format>', 'json for machine-readable output')
     .action(
       async (
@@ -133,6 +139,8 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           cluster: needsServer('--cluster'),
           workspace: needsServer('--workspace'),
           wait: needsServer('--wait'),
+          copyVolumeData: needsServer('--copy-volume-data'),
+          snapshotMoveData: needsServer('--snapshot-move-data'),
         });
         if (!nameArg)
           throw new UsageError('give the backup a name: lifeboat backup create NAME --location URL');

@@ -9,10 +9,11 @@ import {
   BackupInputError,
   BackupNotFoundError,
   describeBackup,
+  type MoveDataRequest,
   removeBackupFiles,
   runBackup,
 } from '../backup/index.ts';
-import type { BackupRecord, LocationRecord } from '../db/index.ts';
+import type { BackupRecord, LocationRecord, VolumeCopyRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError, type KubeClient } from '../kube/index.ts';
 import { ObjectExistsError, ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
@@ -27,6 +28,7 @@ import {
 import { maxNameChoices, suffixedName, unhealthyReason } from './backup-runs.ts';
 import { checkClusterHealth, openClusterClient } from './clusters.ts';
 import type { ControlContext } from './context.ts';
+import { copiesVolumeData, moverSettings } from './data-mover.ts';
 import { openStoredLocation } from './locations.ts';
 import { ProgressSaver } from './progress.ts';
 
@@ -112,8 +114,11 @@ export async function executeBackup(ctx: ControlContext, backupId: string): Prom
   if (!location) return fail('the location was deleted before the backup started');
   let kube: KubeClient | undefined;
   let store: ObjectStore | undefined;
-  const saver = new ProgressSaver<{ itemsDone: number; itemsTotal: number; bytes: number }>(
-    (progress) => db.setBackupProgress(ctx.db, backup.id, progress),
+  const saver = new ProgressSaver<JobProgress>(
+    async ({ volumeCopies, ...progress }) => {
+      await db.setBackupProgress(ctx.db, backup.id, progress);
+      if (volumeCopies) await db.setBackupVolumeCopies(ctx.db, backup.id, volumeCopies);
+    },
     (error) => ctx.log.warn({ backup: backup.name, err: describeError(error) }, 'saving progress failed'),
   );
   const notes: string[] = [];
@@ -122,9 +127,12 @@ export async function executeBackup(ctx: ControlContext, backupId: string): Prom
   try {
     kube = await openClusterClient(ctx, cluster);
     store = openStoredLocation(ctx, location);
+    const moveData = copiesVolumeData(backup.options, location)
+      ? { ...(await moverSettings(ctx, location)), cluster: cluster.name }
+      : undefined;
     for (;;) {
       try {
-        const outcome = await runEngine(backup, name, cluster.id, kube, store, location, saver);
+        const outcome = await runEngine(backup, name, cluster.id, kube, store, location, saver, moveData);
         await saver.stop();
         const end = endFromDescription(outcome.description, outcome, ctx.clock.now());
         if (notes.length > 0) {
@@ -171,7 +179,8 @@ function runEngine(
   kube: KubeClient,
   store: ObjectStore,
   location: LocationRecord,
-  saver: ProgressSaver<{ itemsDone: number; itemsTotal: number; bytes: number }>,
+  saver: ProgressSaver<JobProgress>,
+  moveData: MoveDataRequest | undefined,
 ) {
   const { options } = backup;
   return runBackup({
@@ -187,6 +196,7 @@ function runEngine(
     ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
     ttlMs: options.ttlHours * 3600_000,
     includeDisks: options.includeDisks,
+    ...(moveData ? { moveData } : {}),
     labels: {
       [clusterIdLabel]: clusterId,
       [projectIdLabel]: backup.projectId,
@@ -197,8 +207,17 @@ function runEngine(
         itemsDone: progress.itemsBackedUp,
         itemsTotal: progress.totalItems,
         bytes: progress.bytes,
+        ...(progress.volumeCopies ? { volumeCopies: progress.volumeCopies } : {}),
       }),
   });
+}
+
+/** What a running backup saves as it goes. */
+interface JobProgress {
+  itemsDone: number;
+  itemsTotal: number;
+  bytes: number;
+  volumeCopies?: VolumeCopyRecord[];
 }
 
 /**

@@ -199,6 +199,7 @@ export async function startPolicyRun(
     excludeResources: [],
     clusterResources: policy.clusterResources,
     includeDisks: policy.includeDisks,
+    ...(policy.copyVolumeData === null ? {} : { copyVolumeData: policy.copyVolumeData }),
     ttlHours: policy.ttlHours,
   };
   const run = {

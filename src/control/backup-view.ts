@@ -1,7 +1,7 @@
 /** What the API shows of a backup: its row, and what it holds. */
 import type { BackupDescription } from '../archive/index.ts';
 import type { BackupDetails } from '../backup/index.ts';
-import type { BackupOptions, BackupRecord } from '../db/index.ts';
+import type { BackupOptions, BackupRecord, VolumeCopyRecord } from '../db/index.ts';
 import type { BackupVolumesView } from './backup-volumes.ts';
 import { progressOf } from './progress.ts';
 
@@ -29,6 +29,8 @@ export interface BackupView {
    */
   phase: BackupRecord['phase'];
   progress: { itemsDone: number; itemsTotal: number; percent: number };
+  /** Each volume's data copied to the location (the data mover): bytes done, phase, reason. Empty when none. */
+  volumeCopies: VolumeCopyRecord[];
   bytes: number;
   errorCount: number;
   warningCount: number;
@@ -65,6 +67,7 @@ export function viewBackup(backup: BackupRecord): BackupView {
     trigger: backup.trigger,
     phase: backup.phase,
     progress: progressOf(finished, backup.itemsDone, backup.itemsTotal),
+    volumeCopies: backup.volumeCopies ?? [],
     bytes: backup.bytes,
     errorCount: backup.errorCount,
     warningCount: backup.warningCount,

@@ -46,6 +46,10 @@ export {
 export type { BackupVolumesView, VolumeView } from './backup-volumes.ts';
 
 function optionsOf(input: BackupInput): BackupOptions {
+  if (input.copyVolumeData && !input.includeDisks)
+    throw new InputError(
+      "copyVolumeData copies the data of the disks' snapshots: set includeDisks too (or leave copyVolumeData out)",
+    );
   return {
     includeNamespaces: input.namespaces,
     excludeNamespaces: input.excludeNamespaces,
@@ -54,6 +58,7 @@ function optionsOf(input: BackupInput): BackupOptions {
     clusterResources: input.includeClusterResources,
     ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}),
     includeDisks: input.includeDisks,
+    ...(input.copyVolumeData === undefined ? {} : { copyVolumeData: input.copyVolumeData }),
     ttlHours: input.expiryHours,
   };
 }

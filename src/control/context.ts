@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/index.ts';
 import type { Clock } from './clock.ts';
+import type { MoverConfig } from './data-mover.ts';
 import type { NetworkPolicy } from './network-policy.ts';
 import type { Vault } from './vault.ts';
 
@@ -17,4 +18,6 @@ export interface ControlContext {
   allowServerIdentity: boolean;
   /** Which addresses clusters and locations may be at (LIFEBOAT_PRIVATE_TARGETS, LIFEBOAT_LINK_LOCAL_TARGETS). */
   networkPolicy: NetworkPolicy;
+  /** How data mover pods run (LIFEBOAT_MOVER_IMAGE, LIFEBOAT_MOVER_TIMEOUT_MINUTES). */
+  mover: MoverConfig;
 }

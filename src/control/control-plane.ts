@@ -17,6 +17,7 @@ import { bootstrapAdmin } from './accounts.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { checkAllClusters } from './clusters.ts';
 import type { ControlContext } from './context.ts';
+import { moverConfigFromEnv } from './data-mover.ts';
 import { JobRunner, type JobRunnerOptions } from './jobs.ts';
 import { networkPolicyFromEnv } from './network-policy.ts';
 import { expireBackups, runDuePolicies } from './scheduler.ts';
@@ -88,6 +89,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       log,
       allowServerIdentity: env.LIFEBOAT_ALLOW_SERVER_IDENTITY === 'true',
       networkPolicy: networkPolicyFromEnv(env),
+      mover: moverConfigFromEnv(env),
     };
     const first = await bootstrapAdmin(ctx);
     const runner = new JobRunner(ctx, options.jobs);

@@ -209,6 +209,8 @@ async function saveValidated(
     statusChecks: result.checks,
     statusProblems: [],
     validatedAt: ctx.clock.now(),
+    // Not written by saveLocation: a location keeps its repository secret across edits.
+    repositorySecret: null,
   };
   try {
     await db.saveLocation(ctx.db, record);

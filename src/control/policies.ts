@@ -8,7 +8,7 @@ import * as db from '../db/index.ts';
 import { authorize, type Caller } from './access.ts';
 import { resolveCluster } from './clusters.ts';
 import type { ControlContext } from './context.ts';
-import { ConflictError, NotFoundError } from './errors.ts';
+import { ConflictError, InputError, NotFoundError } from './errors.ts';
 import { resolveLocation } from './locations.ts';
 import { checkSchedule, firstMidnightAfter, nextRun, nextRuns, type ZonedSchedule } from './schedule.ts';
 import type { PolicyInput } from './schemas.ts';
@@ -26,6 +26,8 @@ export interface PolicyView {
   timeZone: string;
   expiryHours: number;
   includeDisks: boolean;
+  /** Copy the snapshots' data to the location; null: the location's default. */
+  copyVolumeData: boolean | null;
   includeClusterResources: PolicyRecord['clusterResources'];
   namespaces: string[];
   nextRunAt: string | null;
@@ -50,6 +52,7 @@ async function viewPolicy(ctx: ControlContext, policy: PolicyRecord): Promise<Po
     timeZone: timeZone ?? 'UTC',
     expiryHours: policy.ttlHours,
     includeDisks: policy.includeDisks,
+    copyVolumeData: policy.copyVolumeData ?? null,
     includeClusterResources: policy.clusterResources,
     namespaces: policy.namespaces,
     nextRunAt: policy.nextRunAt?.toISOString() ?? null,
@@ -103,6 +106,10 @@ export async function putPolicy(
     );
   const sameSchedule = existing && JSON.stringify(existing.schedule) === JSON.stringify(schedule);
   const anchorAt = sameSchedule ? existing.anchorAt : firstMidnightAfter(now, input.timeZone);
+  if (input.copyVolumeData && !input.includeDisks)
+    throw new InputError(
+      "copyVolumeData copies the data of the disks' snapshots: set includeDisks too (or leave copyVolumeData out)",
+    );
   const policy: PolicyRecord = {
     id: existing?.id ?? randomUUID(),
     projectId: project.id,
@@ -113,6 +120,7 @@ export async function putPolicy(
     schedule,
     ttlHours: input.expiryHours,
     includeDisks: input.includeDisks,
+    copyVolumeData: input.copyVolumeData ?? null,
     clusterResources: input.includeClusterResources,
     namespaces: input.namespaces,
     anchorAt,

@@ -159,7 +159,18 @@ const awsRole = z.object({
 const caCert = bounded(256 * kib)
   .includes('-----BEGIN CERTIFICATE-----', { message: 'paste the CA certificate in PEM form' })
   .optional();
+/** How the data mover uses a location: every provider has these. */
+const moverFields = {
+  copyVolumeData: z
+    .boolean()
+    .optional()
+    .describe("copy the snapshots' data here by default, for backups that include disks"),
+  moverEndpoint: endpointUrl('give the URL pods in your clusters reach the store at')
+    .optional()
+    .describe("the store's URL as pods in the clusters reach it, when it differs from the URL Lifeboat uses"),
+};
 const s3Common = {
+  ...moverFields,
   bucket: bucketName,
   prefix: bucketPrefix,
   sse: z.enum(['AES256', 'aws:kms']).optional(),
@@ -198,6 +209,7 @@ export const gcpLocation = z
     name: nameSchema,
     bucket: bucketName,
     prefix: bucketPrefix,
+    ...moverFields,
     endpoint: endpointUrl('give the API endpoint URL').optional().describe('API endpoint; default Google'),
     serviceAccountKey: secret(
       bounded(64 * kib),
@@ -242,6 +254,7 @@ export const azureLocation = z
         "use lower-case letters, digits and '-' in the container name",
       ),
     prefix: bucketPrefix,
+    ...moverFields,
     endpoint: endpointUrl('give the blob endpoint URL')
       .optional()
       .describe('blob endpoint; default https://<account>.blob.core.windows.net'),
@@ -301,6 +314,12 @@ export const policyInput = z
     timeZone: timeZone.default('UTC'),
     expiryHours: expiryHours.default(720),
     includeDisks: z.boolean().default(false),
+    copyVolumeData: z
+      .boolean()
+      .optional()
+      .describe(
+        "copy the snapshots' data to the location (with includeDisks); default: the location's setting",
+      ),
     includeClusterResources: clusterResourcesSchema.default('auto'),
     namespaces: namespaceList,
   })
@@ -320,6 +339,12 @@ export const backupInput = z
     location: locationRef,
     expiryHours: expiryHours.default(720),
     includeDisks: z.boolean().default(false),
+    copyVolumeData: z
+      .boolean()
+      .optional()
+      .describe(
+        "copy the snapshots' data to the location (with includeDisks); default: the location's setting",
+      ),
     includeClusterResources: clusterResourcesSchema.default('auto'),
     namespaces: namespaceList.describe('namespaces to back up; empty for all'),
     excludeNamespaces: namespaceList,

@@ -1,6 +1,12 @@
 /** Backups: their rows, from queued to deleted (restores and their items are in restores.ts). */
 import type { Queryable } from './database.ts';
-import { type BackupPhase, type BackupRecord, type ResultMessages, toRecord } from './records.ts';
+import {
+  type BackupPhase,
+  type BackupRecord,
+  type ResultMessages,
+  toRecord,
+  type VolumeCopyRecord,
+} from './records.ts';
 
 /** Inserts a backup unless one of that name is already in its location; true when inserted. */
 export async function insertBackup(q: Queryable, backup: BackupRecord): Promise<boolean> {
@@ -182,6 +188,15 @@ export async function setBackupProgress(
     "update backups set items_done = $2, items_total = $3, bytes = $4 where id = $1 and phase = 'InProgress'",
     [id, progress.itemsDone, progress.itemsTotal, progress.bytes],
   );
+}
+
+/** Saves each volume's copy to the location (the data mover's progress) of a running backup. */
+export async function setBackupVolumeCopies(
+  q: Queryable,
+  id: string,
+  copies: readonly VolumeCopyRecord[],
+): Promise<void> {
+  await q.execute('update backups set volume_copies = $2 where id = $1', [id, JSON.stringify(copies)]);
 }
 
 export async function setBackupStarted(q: Queryable, id: string, at: Date): Promise<void> {

@@ -103,6 +103,26 @@ export async function locationUsers(
   return { policies: policies.map((row) => row.owner), backups: backups[0]?.n ?? 0 };
 }
 
+/**
+ * Sets a location's sealed repository secret unless it has one; returns the one it has afterwards (of two
+ * replicas racing, both get the winner's).
+ */
+export async function claimRepositorySecret(
+  q: Queryable,
+  id: string,
+  sealed: string,
+): Promise<string | null> {
+  await q.execute('update locations set repository_secret = $2 where id = $1 and repository_secret is null', [
+    id,
+    sealed,
+  ]);
+  const [row] = await q.query<{ repository_secret: string | null }>(
+    'select repository_secret from locations where id = $1',
+    [id],
+  );
+  return row?.repository_secret ?? null;
+}
+
 export async function deleteLocation(q: Queryable, id: string): Promise<number> {
   return q.execute('delete from locations where id = $1', [id]);
 }
@@ -110,10 +130,12 @@ export async function deleteLocation(q: Queryable, id: string): Promise<number> 
 export async function savePolicy(q: Queryable, policy: PolicyRecord): Promise<void> {
   await q.execute(
     `insert into policies (id, project_id, cluster_id, workspace_id, location_id, prefix, schedule, ttl_hours,
-       include_disks, cluster_resources, namespaces, anchor_at, next_run_at, last_run_at, created_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       include_disks, cluster_resources, namespaces, anchor_at, next_run_at, last_run_at, created_at,
+       copy_volume_data)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      on conflict (id) do update set location_id = excluded.location_id, prefix = excluded.prefix,
        schedule = excluded.schedule, ttl_hours = excluded.ttl_hours, include_disks = excluded.include_disks,
+       copy_volume_data = excluded.copy_volume_data,
        cluster_resources = excluded.cluster_resources, namespaces = excluded.namespaces,
        anchor_at = excluded.anchor_at, next_run_at = excluded.next_run_at`,
     [
@@ -132,6 +154,7 @@ export async function savePolicy(q: Queryable, policy: PolicyRecord): Promise<vo
       policy.nextRunAt,
       policy.lastRunAt,
       policy.createdAt,
+      policy.copyVolumeData,
     ],
   );
 }

@@ -225,6 +225,15 @@ create table master_key_check (
 )
 `,
   },
+  {
+    version: 6,
+    name: 'data mover: the repository secret of a location, copy volume data, volume copy progress',
+    sql: `
+alter table locations add column repository_secret text;
+alter table policies add column copy_volume_data boolean;
+alter table backups add column volume_copies jsonb not null default '[]'
+`,
+  },
 ];
 
 /** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */

@@ -91,6 +91,8 @@ export interface LocationRecord {
   /** How many folders the last sync could not read (may exceed the problems kept). */
   syncProblemCount: number;
   syncedAt: Date | null;
+  /** The sealed secret of the location's volume repository (the data mover); null until first needed. */
+  repositorySecret: string | null;
   createdAt: Date;
 }
 /** A folder under `backups/` that sync could not record as a backup, and why. */
@@ -118,12 +120,24 @@ export interface PolicyRecord {
   schedule: Schedule & { timeZone?: string };
   ttlHours: number;
   includeDisks: boolean;
+  /** Copy the snapshots' data to the location (the data mover), with `includeDisks`; null: the location's default. */
+  copyVolumeData: boolean | null;
   clusterResources: ClusterResources;
   namespaces: string[];
   anchorAt: Date;
   nextRunAt: Date | null;
   lastRunAt: Date | null;
   createdAt: Date;
+}
+/** One volume's data copied to the location by a backup (the data mover), as its progress shows it. */
+export interface VolumeCopyRecord {
+  namespace: string;
+  pvc: string;
+  phase: 'Pending' | 'Copying' | 'Completed' | 'Failed';
+  bytesDone: number;
+  bytesTotal?: number;
+  bytesUploaded?: number;
+  reason?: string;
 }
 /** What a backup was asked to do. */
 export interface BackupOptions {
@@ -134,6 +148,8 @@ export interface BackupOptions {
   clusterResources: ClusterResources;
   labelSelector?: string;
   includeDisks: boolean;
+  /** Copy the snapshots' data to the location; absent: the location's default when the backup runs. */
+  copyVolumeData?: boolean;
   ttlHours: number;
 }
 export interface BackupRecord {
@@ -149,6 +165,8 @@ export interface BackupRecord {
   trigger: BackupTrigger;
   phase: BackupPhase;
   options: BackupOptions;
+  /** Each volume's copy to the location, while and after the data mover runs. */
+  volumeCopies?: VolumeCopyRecord[];
   itemsDone: number;
   itemsTotal: number;
   bytes: number;

@@ -25,6 +25,9 @@ export interface BackupCreateFlags extends ExpiryFlags {
   includeClusterResources?: string;
   selector?: string;
   includeDisks?: boolean;
+  /** Copy the snapshots' data to the location (the data mover); `--snapshot-move-data` is Velero's name. */
+  copyVolumeData?: boolean;
+  snapshotMoveData?: boolean;
   wait?: boolean;
 }
 
@@ -65,6 +68,7 @@ export async function remoteBackupCreate(
     excludeResources: list(flags.excludeResources),
     includeClusterResources: clusterResourcesMode(flags.includeClusterResources),
     includeDisks: flags.includeDisks === true,
+    ...copyVolumeDataField(flags),
     ...(flags.selector ? { labelSelector: flags.selector } : {}),
     ...(expiry === undefined ? {} : { expiryHours: expiry }),
   };
@@ -225,4 +229,20 @@ export async function remoteBackupDelete(
   remote.io.stdout(
     `Backup "${view.name}" is ${view.phase}: it is removed from its location, then its volume snapshots, then it from Lifeboat (\`lifeboat backup describe ${view.name}\` says if anything was left)\n`,
   );
+}
+
+/**
+ * The `copyVolumeData` field from `--copy-volume-data`/`--no-copy-volume-data` (or Velero's
+ * `--snapshot-move-data`); absent when neither is given: the location's default applies.
+ */
+export function copyVolumeDataField(flags: {
+  includeDisks?: boolean;
+  copyVolumeData?: boolean;
+  snapshotMoveData?: boolean;
+}): { copyVolumeData?: boolean } {
+  const copy = flags.copyVolumeData ?? flags.snapshotMoveData;
+  if (copy === undefined) return {};
+  if (copy && flags.includeDisks !== true)
+    throw new UsageError("--copy-volume-data copies the data of the disks' snapshots: add --include-disks");
+  return { copyVolumeData: copy };
 }

@@ -5,6 +5,7 @@ import { outputFormat, printJson } from '../context.ts';
 import { addExpiryOptions, clusterResourcesMode, type ExpiryFlags, expiryHours, list } from '../flags.ts';
 import { type CliIo, UsageError } from '../io.ts';
 import { formatIsoTime } from '../output.ts';
+import { copyVolumeDataField } from './backups.ts';
 import { requireRemote } from './context.ts';
 
 const presets = ['never', 'weekly', 'biweekly', 'monthly', 'bimonthly'] as const;
@@ -99,6 +100,9 @@ interface SetFlags extends OwnerFlags, ExpiryFlags {
   schedule: string;
   timeZone?: string;
   includeDisks?: boolean;
+  /** Copy the snapshots' data to the location (the data mover); `--snapshot-move-data` is Velero's name. */
+  copyVolumeData?: boolean;
+  snapshotMoveData?: boolean;
   includeClusterResources?: string;
   namespaces?: string;
 }
@@ -141,6 +145,12 @@ export function addPolicyCommands(program: Command, io: CliIo): void {
       'each backup',
     )
       .option('--include-disks', 'ask for volume data too')
+      .option(
+        '--copy-volume-data',
+        "copy the snapshots' data to the location (default: the location's setting)",
+      )
+      .option('--no-copy-volume-data', "keep the snapshots' data in the storage only")
+      .option('--snapshot-move-data', "same as --copy-volume-data (Velero's name)")
       .option('--include-cluster-resources <mode>', 'cluster-scoped resources: auto, always or never')
       .option('--namespaces <list>', 'namespaces to back up (default: all, or the workspace’s)'),
   ).action(async (flags: SetFlags, command: Command) => {
@@ -155,6 +165,7 @@ export function addPolicyCommands(program: Command, io: CliIo): void {
       ...(flags.timeZone ? { timeZone: flags.timeZone } : {}),
       ...(expiry === undefined ? {} : { expiryHours: expiry }),
       includeDisks: flags.includeDisks === true,
+      ...copyVolumeDataField(flags),
       includeClusterResources: clusterResourcesMode(flags.includeClusterResources),
       namespaces: list(flags.namespaces),
     };
