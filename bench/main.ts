@@ -9,17 +9,23 @@ import { processIo } from '../src/cli/index.ts';
 import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/testbed.ts';
 import { benchBackup } from './backup.ts';
 import { benchControl } from './control.ts';
+import { benchMover } from './mover.ts';
 import { benchRestore } from './restore.ts';
 import { benchVelero } from './velero.ts';
 import { benchVolumes } from './volumes.ts';
 
 const usage =
-  'usage: npm run bench -- backup|restore|control|velero [--objects N] [--store embedded|postgres] | volumes [--volumes N]';
+  'usage: npm run bench -- backup|restore|control|velero [--objects N] [--store embedded|postgres] | volumes [--volumes N] | mover [--mib N]';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { objects: { type: 'string' }, store: { type: 'string' }, volumes: { type: 'string' } },
+    options: {
+      objects: { type: 'string' },
+      store: { type: 'string' },
+      volumes: { type: 'string' },
+      mib: { type: 'string' },
+    },
   });
   const [which] = positionals;
   const objects = Number(values.objects ?? 10_000);
@@ -32,13 +38,19 @@ async function main(): Promise<number> {
     processIo.stderr(`--volumes must be a whole number from 1 to 100\n${usage}\n`);
     return 2;
   }
+  const mib = Number(values.mib ?? 200);
+  if (!Number.isInteger(mib) || mib < 1 || mib > 10_000) {
+    processIo.stderr(`--mib must be a whole number from 1 to 10000\n${usage}\n`);
+    return 2;
+  }
   const store = values.store ?? 'embedded';
   if (
     (which !== 'backup' &&
       which !== 'restore' &&
       which !== 'control' &&
       which !== 'velero' &&
-      which !== 'volumes') ||
+      which !== 'volumes' &&
+      which !== 'mover') ||
     (store !== 'embedded' && store !== 'postgres')
   ) {
     processIo.stderr(`${usage}\n`);
@@ -60,6 +72,7 @@ async function main(): Promise<number> {
     else if (which === 'restore') await benchRestore(env, objects, (line) => processIo.stdout(`${line}\n`));
     else if (which === 'velero') await benchVelero(env, objects, (line) => processIo.stdout(`${line}\n`));
     else if (which === 'volumes') await benchVolumes(env, volumes, (line) => processIo.stdout(`${line}\n`));
+    else if (which === 'mover') await benchMover(env, mib, (line) => processIo.stdout(`${line}\n`));
     else await benchControl(env, objects, store, (line) => processIo.stdout(`${line}\n`));
     return 0;
   } finally {
