@@ -7,11 +7,6 @@
  * the same objects, 32/64/128 in flight) and the bare paged LISTs of the namespace. Everything it creates —
  * namespaces, backups and restores in the bucket, its Velero servers — is removed at the end.
  */
-import { execFile } from 'node:child_process';
-import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { nodeFlags } from '../src/cli/runtime.ts';
 import {
   backupResources,
   collectionPath,
@@ -20,22 +15,18 @@ import {
   loadConnection,
 } from '../src/kube/index.ts';
 import { openObjectStore, parseLocation } from '../src/storage/index.ts';
-import { minioCredentials, minioLocationUrl, projectRoot, type TestbedEnv } from '../test/testbed/testbed.ts';
+import { minioCredentials, minioLocationUrl, type TestbedEnv } from '../test/testbed/testbed.ts';
 import { createCeiling, pagedLists } from './bare-client.ts';
 import { benchObjects, fillCluster, waitForSettled } from './cluster-fill.ts';
+import { engineSeconds as between, lifeboatCli as lifeboat, loadAverage, median } from './lifeboat-cli.ts';
 import { OwnVelero } from './velero-server.ts';
 import { kubectl, VeleroOf, type VeleroTestbed } from './velero-tools.ts';
-
-const run = promisify(execFile);
 
 /** Velero's client limits in the second Velero round (its defaults: --client-qps 20, --client-burst 30). */
 const raisedLimits = ['--client-qps=1000', '--client-burst=2000'];
 const ceilingInFlight = [32, 64, 128];
 
-const load = () =>
-  `load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`;
+const load = loadAverage;
 
 interface Timed {
   tool: string;
@@ -45,38 +36,6 @@ interface Timed {
   engine?: { backup: number; restore: number };
   note: string;
 }
-
-/** Runs the lifeboat CLI (as a user does: its own process, `-o json`) and gives its answer and wall time. */
-async function lifeboat(
-  env: TestbedEnv,
-  args: string[],
-): Promise<{ seconds: number; out: Record<string, unknown> }> {
-  const started = performance.now();
-  let stdout: string;
-  try {
-    ({ stdout } = await run(
-      process.execPath,
-      [...nodeFlags, join(projectRoot, 'src/cli/main.ts'), ...args, '-o', 'json'],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
-        },
-        maxBuffer: 512 << 20,
-      },
-    ));
-  } catch (error) {
-    const { stdout: out, stderr } = error as { stdout?: string; stderr?: string };
-    if (!out?.trim()) throw new Error(`lifeboat ${args.slice(0, 2).join(' ')} failed: ${stderr}`);
-    stdout = out; // a phase other than Completed exits non-zero; its answer is still printed
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, out: JSON.parse(stdout) as Record<string, unknown> };
-}
-
-const between = (out: Record<string, unknown>) =>
-  (Date.parse(String(out.completionTimestamp)) - Date.parse(String(out.startTimestamp))) / 1000;
 
 export async function benchVelero(
   env: TestbedEnv,
@@ -181,7 +140,7 @@ export async function benchVelero(
         source,
       ]);
       print(
-        `  backup ${made.out.phase}: ${made.out.itemsBackedUp} items in ${made.seconds.toFixed(2)} s (engine ${between(made.out).toFixed(2)} s)`,
+        `  backup ${made.out.phase}: ${made.out.itemsBackedUp} items in ${made.seconds.toFixed(2)} s (engine ${between(made.out).toFixed(2)} s${made.cpuSeconds === undefined ? '' : `, CPU ${made.cpuSeconds.toFixed(2)} s`})`,
       );
       print(`  ${load()}`);
       const restored = await lifeboat(env, [
@@ -285,14 +244,6 @@ export async function benchVelero(
     }
   }
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 function summary(
   print: (line: string) => void,
