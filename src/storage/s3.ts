@@ -6,10 +6,11 @@
  * refuse it with 412 when the key exists, and with 409 when another conditional write of the key is
  * completing at the same moment.
  *
- * Checksums: the SDK computes CRC32 of every body and validates it on every download only when the
- * operation requires it (DeleteObjects does), not by default. Over HTTPS, bodies are sent as
- * `UNSIGNED-PAYLOAD` (see `unsignedPayloadOverTls`); over plain HTTP, their SHA-256 is signed. Together that
- * was about 0.8 s of CPU for 200 MiB of packs, a quarter of a backup's own work.
+ * Checksums: the SDK adds a CRC32 to a request, and checks one in a response, only where the operation
+ * requires it (DeleteObjects does), not on every upload and download as by default. Over HTTPS, bodies are
+ * sent as `UNSIGNED-PAYLOAD` (see `unsignedPayloadOverTls`); over plain HTTP, their SHA-256 is signed. On
+ * the test bed's MinIO over TLS, 208 MiB of 16 MiB packs took 0.56-0.64 s of CPU to upload as multipart
+ * with both, 0.20-0.27 s as single unsigned PutObjects, and went 85-125 MiB/s against 120-180.
  */
 import { Agent } from 'node:https';
 import { Readable } from 'node:stream';
