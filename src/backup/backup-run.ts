@@ -134,6 +134,7 @@ export class BackupRun {
     if (this.disks && this.request.moveData) {
       this.moved = await moveDiskData(this.disks, {
         kube,
+        store,
         backupName: description.name,
         request: this.request.moveData,
         results: this.results,

@@ -8,7 +8,13 @@
  * "Deletion"). A snapshot that cannot be deleted is never dropped silently: the result names it (handle,
  * driver, PVC) with the reason, so the caller can say what is left in the storage.
  */
-import { BackupMetadataError, backupKeys, decodeVolumeInfo, type VolumeInfo } from '../archive/index.ts';
+import {
+  BackupMetadataError,
+  backupKeys,
+  decodeVolumeInfo,
+  lifeboatDataMover,
+  type VolumeInfo,
+} from '../archive/index.ts';
 import { describeError, KubeApiError, type KubeClient } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import {
@@ -28,11 +34,13 @@ export interface BackupVolume {
   /** The snapshot's restore size in bytes; null when not snapshotted or unknown. */
   sizeBytes: number | null;
   /**
+   * `copied`: its data was copied into the location's volume repository by Lifeboat's data mover (`detail`
+   * names the repository snapshot; `snapshotHandle` is set when the CSI snapshot was kept too);
    * `snapshotted`: a CSI snapshot was taken and is kept with the backup; `failed`: a snapshot was attempted
    * and failed; `skipped`: not snapshotted, `detail` says why (for example not a CSI volume); `other`: backed
    * up by a method Lifeboat does not take (Velero's file-system or native snapshots), named in `detail`.
    */
-  state: 'snapshotted' | 'failed' | 'skipped' | 'other';
+  state: 'copied' | 'snapshotted' | 'failed' | 'skipped' | 'other';
   /** The CSI driver of the snapshot. */
   driver: string | null;
   /** The driver's id of the snapshot (an identifier, not a credential). */
@@ -81,6 +89,7 @@ export async function readBackupVolumeInfo(
 export function backupVolumesOf(entries: readonly VolumeInfo[]): BackupVolume[] {
   return entries.map((entry) => {
     const csi = entry.csiSnapshotInfo;
+    const moved = entry.snapshotDataMovementInfo;
     const volume: BackupVolume = {
       namespace: entry.pvcNamespace ?? null,
       pvc: entry.pvcName ?? null,
@@ -100,6 +109,12 @@ export function backupVolumesOf(entries: readonly VolumeInfo[]): BackupVolume[] 
         .map((part) => part.trim())
         .filter(Boolean)
         .join('; ');
+    } else if (entry.snapshotDataMoved && moved?.dataMover === lifeboatDataMover && moved.snapshotHandle) {
+      volume.state = 'copied';
+      if (moved.size > 0) volume.sizeBytes = moved.size;
+      volume.detail = `data copied to the location (repository snapshot ${moved.snapshotHandle.slice(0, 12)})${
+        csi?.snapshotHandle ? '; its CSI snapshot is kept too' : ''
+      }`;
     } else if (entry.backupMethod === 'CSISnapshot') {
       volume.state = entry.result === 'failed' || !csi?.snapshotHandle ? 'failed' : 'snapshotted';
     } else volume.detail = entry.backupMethod ?? 'unknown method';

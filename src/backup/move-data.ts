@@ -8,16 +8,39 @@
 
 import type { Results } from '../archive/index.ts';
 import { describeError, type KubeClient, mapLimit } from '../kube/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
 import {
   claimKey,
   deleteSnapshots,
   type MovedData,
   type MoverProgress,
   type MoverSettings,
+  moverName,
   moveSnapshot,
+  openRepository,
+  removeLocksOf,
 } from '../volumes/index.ts';
 import type { DiskSnapshots } from './disks.ts';
 import type { RunLog } from './run-log.ts';
+
+/**
+ * Removes the repository locks of a mover pod that ended without a result (killed, evicted, out of memory):
+ * it is deleted by then, so its shared lock would only keep prune out until it went stale. Best effort.
+ */
+async function releaseLocks(options: MoveDiskDataOptions, namespace: string, pvc: string): Promise<void> {
+  const host = moverName('b', options.backupName, namespace, pvc);
+  try {
+    const repo = await openRepository(options.store, options.request.secret);
+    const removed = await removeLocksOf(repo, host);
+    if (removed > 0) options.log.info('removed the repository lock of a mover that did not finish', { host });
+  } catch (error) {
+    // No repository yet, or the store failing: the lock, if any, goes stale in 30 minutes.
+    options.log.warn('the repository lock of a mover that did not finish was not removed', {
+      host,
+      error: describeError(error),
+    });
+  }
+}
 
 /** What copying volume data needs (`BackupRequest.moveData`). */
 export interface MoveDataRequest extends MoverSettings {
@@ -45,6 +68,8 @@ export interface VolumeCopyProgress {
 /** Options of `moveDiskData`. */
 export interface MoveDiskDataOptions {
   kube: KubeClient;
+  /** The location: where a killed mover's lock is removed. */
+  store: ObjectStore;
   backupName: string;
   request: MoveDataRequest;
   results: Results;
@@ -89,6 +114,7 @@ export async function moveDiskData(
         },
       });
       if (!outcome.ok) {
+        await releaseLocks(options, record.namespace, record.pvc);
         entry.phase = 'Failed';
         entry.reason = outcome.reason;
         results.error(outcome.reason, { namespace: record.namespace });

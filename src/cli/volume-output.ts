@@ -21,13 +21,15 @@ export function summarizeVolumes(items: BackupVolume[] | undefined): VolumesSumm
     state: 'listed',
     reason: null,
     items,
-    snapshotted: items.filter((item) => item.state === 'snapshotted').length,
+    snapshotted: items.filter((item) => item.state === 'snapshotted' || item.state === 'copied').length,
   };
 }
 
 /** A volume's snapshot state in words: `snapshotted (driver)`, `skipped: reason`, ... */
 export function snapshotState(volume: BackupVolume): string {
   switch (volume.state) {
+    case 'copied':
+      return volume.detail ?? 'data copied to the location';
     case 'snapshotted':
       return `snapshotted (${volume.driver ?? 'unknown driver'}${volume.readyToUse === false ? ', not ready' : ''})`;
     case 'failed':

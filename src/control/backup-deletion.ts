@@ -22,6 +22,7 @@ import { LocationError } from '../storage/index.ts';
 import { ownsFiles, withStore } from './backup-files.ts';
 import { openClusterClient } from './clusters.ts';
 import type { ControlContext } from './context.ts';
+import { freeBackupData } from './data-mover.ts';
 import { PreconditionError } from './errors.ts';
 
 /** The HTTP status a store's SDK error carries (AWS, Google and Azure each put it elsewhere). */
@@ -134,10 +135,13 @@ export async function executeDeletion(ctx: ControlContext, backupId: string): Pr
           clusterDescription: clusterDescription(backup),
         });
         const gone = deletion.snapshots.length - deletion.left.length;
+        const freed = await freeBackupData(ctx, location, store, backup.name);
         return done(
-          deletion.snapshots.length === 0
-            ? 'deleted'
-            : `deleted, with ${gone} volume snapshot${gone === 1 ? '' : 's'}`,
+          `${
+            deletion.snapshots.length === 0
+              ? 'deleted'
+              : `deleted, with ${gone} volume snapshot${gone === 1 ? '' : 's'}`
+          }${freed ? `; ${freed}` : ''}`,
           deletion,
         );
       } catch (error) {

@@ -52,7 +52,7 @@ export async function backupVolumes(ctx: ControlContext, backup: BackupRecord): 
       state: 'listed',
       reason: null,
       items,
-      snapshotted: items.filter((item) => item.state === 'snapshotted').length,
+      snapshotted: items.filter((item) => item.state === 'snapshotted' || item.state === 'copied').length,
     };
   } catch (error) {
     return empty('unreadable', `the volumes cannot be listed: ${describeError(error)}`);

@@ -7,7 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import type { BackupOptions, LocationRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
-import type { MoverSettings } from '../volumes/index.ts';
+import { describeError } from '../kube/index.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import {
+  forgetSnapshots,
+  type MoverSettings,
+  openRepository,
+  pruneRepository,
+  RepositoryLockedError,
+  RepositoryNotFoundError,
+} from '../volumes/index.ts';
 import type { ControlContext } from './context.ts';
 import { storedInput } from './location-config.ts';
 
@@ -66,4 +75,41 @@ export async function moverSettings(
     timeoutMs: ctx.mover.timeoutMs,
     ...(signal ? { signal } : {}),
   };
+}
+
+/**
+ * Frees the volume data of a deleted backup: forgets the repository snapshots tagged with its name, then
+ * prunes the chunks no remaining snapshot uses (mark and sweep; packs of a backup still writing are safe —
+ * its lock keeps prune out, and unindexed packs younger than an hour are kept). Returns what it did, for the
+ * job's outcome; never throws: data not freed now is freed by the next deletion's prune.
+ */
+export async function freeBackupData(
+  ctx: ControlContext,
+  location: LocationRecord,
+  store: ObjectStore,
+  backupName: string,
+): Promise<string | undefined> {
+  if (!location.repositorySecret) return undefined;
+  try {
+    const repo = await openRepository(store, await repositorySecret(ctx, location));
+    const ids = (await repo.snapshots())
+      .filter((entry) => entry.manifest.tags.backup === backupName)
+      .map((entry) => entry.id);
+    if (ids.length === 0) return undefined;
+    await forgetSnapshots(repo, ids);
+    try {
+      const pruned = await pruneRepository(repo);
+      return `its copied volume data freed (${ids.length} snapshot${ids.length === 1 ? '' : 's'}, ${pruned.deletedBytes} bytes of packs deleted)`;
+    } catch (error) {
+      if (!(error instanceof RepositoryLockedError)) throw error;
+      return `its copied volume data forgotten (${ids.length} snapshot${ids.length === 1 ? '' : 's'}); freed at a later deletion, as a backup is writing to the repository now`;
+    }
+  } catch (error) {
+    if (error instanceof RepositoryNotFoundError) return undefined;
+    ctx.log.warn(
+      { backup: backupName, location: location.name, err: describeError(error) },
+      "a deleted backup's copied volume data could not be freed; the next deletion's prune frees it",
+    );
+    return undefined;
+  }
 }

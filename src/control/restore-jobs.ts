@@ -11,6 +11,7 @@ import { runRestore, type VolumeProgress } from '../restore/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { openClusterClient } from './clusters.ts';
 import type { ControlContext } from './context.ts';
+import { moverSettings } from './data-mover.ts';
 import { openStoredLocation } from './locations.ts';
 import { ProgressSaver, withRetries } from './progress.ts';
 
@@ -108,9 +109,12 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
         'the last results of a restore could not be saved: its counts show only the items saved',
       );
   };
+  // Only a location this control plane copied volume data to has a repository it can open.
+  const mover = location.repositorySecret ? await moverSettings(ctx, location) : undefined;
   try {
     const outcome = await withKubeAndStore(ctx, target, location, (kube, store) =>
       runRestore({
+        ...(mover ? { mover } : {}),
         name: restore.name,
         backupName: restore.backupName,
         store,

@@ -131,9 +131,14 @@ export async function planRestoreFor(
   const { backup, target, location } = await resolveRequest(ctx, caller, projectRef, input);
   const name = restoreName(input, backup.name, ctx.clock.now());
   return withKubeAndStore(ctx, target, location, (kube, store) =>
-    planRestore({ name, backupName: backup.name, store, kube, ...engineOptions(optionsOf(input)) }).catch(
-      inputError,
-    ),
+    planRestore({
+      name,
+      backupName: backup.name,
+      store,
+      kube,
+      moverAvailable: location.repositorySecret !== null,
+      ...engineOptions(optionsOf(input)),
+    }).catch(inputError),
   );
 }
 

@@ -242,7 +242,14 @@ export async function planGroupRestore(
         const location = await db.locationById(ctx.db, member.backup.locationId);
         if (!location) throw new NotFoundError('location', member.backup.locationId);
         plan = await withKubeAndStore(ctx, member.target, location, (kube, store) =>
-          planRestore({ name: member.restoreName, backupName: member.backup.name, store, kube, ...options }),
+          planRestore({
+            name: member.restoreName,
+            backupName: member.backup.name,
+            store,
+            kube,
+            moverAvailable: location.repositorySecret !== null,
+            ...options,
+          }),
         );
       } catch (error) {
         problem = problemOf(ctx, error);

@@ -133,7 +133,7 @@ async function createPod(kube: KubeClient, spec: MoverPodSpec): Promise<KubeObje
             allowPrivilegeEscalation: false,
             capabilities: {
               drop: ['ALL'],
-              add: ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID'],
+              add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID'],
             },
           },
           terminationMessagePolicy: 'File',
@@ -240,7 +240,8 @@ async function lastProgress(kube: KubeClient, spec: MoverPodSpec): Promise<Mover
       method: 'GET',
       path: `${podPath(spec.namespace, spec.name)}/log`,
       query: { container: 'mover', tailLines: '5' },
-      accept: 'text/plain',
+      // The log is plain text; the API server refuses text/plain as an Accept value.
+      accept: '*/*',
     });
     const lines = response.body.toString('utf8').trim().split('\n').reverse();
     for (const line of lines) {

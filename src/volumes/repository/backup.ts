@@ -22,7 +22,7 @@ export interface BackupOptions {
   /** The previous snapshot of the same volume (id or unique prefix): unchanged files are not read again. */
   parent?: string;
   signal?: AbortSignal;
-  /** Called after each file and directory with running totals. */
+  /** Called after each directory, and every half second within large files, with running totals. */
   onProgress?: (progress: BackupProgress) => void;
   lock?: LockOptions;
   uploader?: UploaderOptions;
@@ -166,7 +166,10 @@ class Walker {
     this.skipped.push({ path: path || '.', reason });
   }
 
+  private lastProgress = 0;
+
   private progress(): void {
+    this.lastProgress = Date.now();
     this.options.onProgress?.({
       files: this.stats.files,
       dirs: this.stats.dirs,
@@ -290,6 +293,8 @@ class Walker {
         this.options.signal?.throwIfAborted();
         size += chunk.length;
         this.stats.readBytes += chunk.length;
+        // Within a large file too: a volume of one big file would otherwise show no progress until its end.
+        if (Date.now() - this.lastProgress >= 500) this.progress();
         await this.slots.acquire();
         const id = this.uploader.save('data', chunk).finally(() => this.slots.release());
         id.catch(() => {});

@@ -20,7 +20,7 @@ export {
 } from './errors.ts';
 export { repositoryFormatVersion, type SnapshotManifest, type SnapshotStats } from './format.ts';
 export { defaultKdf, type KdfParams, type RepositorySecret } from './keys.ts';
-export { type LockInfo, type LockOptions, listLocks, removeStaleLocks } from './locks.ts';
+export { type LockInfo, type LockOptions, listLocks, removeLocksOf, removeStaleLocks } from './locks.ts';
 export {
   type ForgetResult,
   forgetSnapshots,

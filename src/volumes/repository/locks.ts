@@ -152,3 +152,13 @@ export async function removeStaleLocks(repo: Repository, staleAfterMs = 30 * min
   await repo.store.delete(stale.map((info) => repoKeys.lock(info.id)));
   return stale.length;
 }
+
+/**
+ * Removes the locks written by `host`, a writer known to be gone (a mover pod that was deleted before it
+ * could release its lock): otherwise its lock would keep prune out until it goes stale. Returns how many.
+ */
+export async function removeLocksOf(repo: Repository, host: string): Promise<number> {
+  const held = (await listLocks(repo)).filter((info) => info.lock?.host === host);
+  await repo.store.delete(held.map((info) => repoKeys.lock(info.id)));
+  return held.length;
+}

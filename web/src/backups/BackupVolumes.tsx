@@ -9,6 +9,13 @@ import { formatBytes } from '../format.ts';
 function SnapshotState(props: { volume: VolumeView }) {
   const { volume } = props;
   switch (volume.state) {
+    case 'copied':
+      return (
+        <>
+          <span className="badge badge-ok">Data copied</span>
+          <div className="muted">{volume.detail}</div>
+        </>
+      );
     case 'snapshotted':
       return (
         <>
