@@ -58,6 +58,9 @@ export function LocationRow(props: { location: LocationView; onEdit: () => void 
       <td>{providerLabels[location.provider]}</td>
       <td>
         <code>{location.where}</code>
+        {location.config.copyVolumeData === true ? (
+          <div className="muted">Copies volume data by default</div>
+        ) : null}
       </td>
       <td>
         <Badge value={location.status} />

@@ -13,13 +13,13 @@ import {
   changedFields,
   emptyForm,
   formFromView,
+  formKeys,
   type LocationForm,
   localIssues,
   missingSecrets,
   type Provider,
   pathOf,
   providerLabels,
-  shownKeys,
   type TextKey,
   toBody,
 } from './location-form.ts';
@@ -77,7 +77,7 @@ export function LocationWizard(props: { location?: LocationView | undefined; onC
     outcome?.kind === 'failed' && outcome.error instanceof ApiError ? outcome.error : undefined;
   const errorFor = (path: string) =>
     issues.get(path) ?? (serverError?.status === 400 ? serverError.issue(path) : undefined);
-  const shownPaths = shownKeys(form).map((key) => pathOf(key, form.provider));
+  const shownPaths = formKeys(form).map((key) => pathOf(key, form.provider));
   const unplacedIssues =
     serverError?.status === 400
       ? serverError.issues.filter(

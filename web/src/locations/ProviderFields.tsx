@@ -1,5 +1,5 @@
 /** Step 2 of the location wizard: the fields of the chosen provider. */
-import type { ChangeEvent, ReactNode } from 'react';
+import { type ChangeEvent, type ReactNode, useId } from 'react';
 import { Field } from '../components/ui.tsx';
 import { AwsRoleSetup, PermissionsPolicy } from './AwsRoleSetup.tsx';
 import {
@@ -28,6 +28,8 @@ const hints: Partial<Record<TextKey, string>> = {
     "Optional: the service account's whole JSON key file. Without it, the server's Application Default Credentials are used.",
   subscriptionId: 'Optional.',
   resourceGroup: 'Optional.',
+  moverEndpoint:
+    "Optional: the store's URL as pods in your clusters reach it (the data mover's pods copy volume data), when it differs from the one Lifeboat uses — such as an in-cluster address. Default: the same URL.",
 };
 
 /** Hints of the AWS form, where they differ from the others'. */
@@ -275,7 +277,33 @@ function AzureFields(props: FieldsProps) {
   );
 }
 
-export function ProviderFields(props: FieldsProps) {
+/** How the data mover uses the location: every provider has these, and both are optional. */
+function VolumeDataFields(props: FieldsProps) {
+  const hintId = useId();
+  return (
+    <fieldset className="field">
+      <legend>Volume data (optional)</legend>
+      <div className="field">
+        <label className="check" style={{ marginBottom: 0 }}>
+          <input
+            type="checkbox"
+            checked={props.form.copyVolumeData}
+            onChange={(event) => props.onChange({ copyVolumeData: event.target.checked })}
+            aria-describedby={hintId}
+          />
+          Copy volume data here by default
+        </label>
+        <div className="hint" id={hintId}>
+          Backups that include disks copy each snapshot's data into this location, encrypted and deduplicated,
+          so disks restore into any cluster or storage class. A backup or schedule may choose otherwise.
+        </div>
+      </div>
+      <TextField {...props} field="moverEndpoint" />
+    </fieldset>
+  );
+}
+
+function FieldsOf(props: FieldsProps) {
   switch (props.form.provider) {
     case 'aws':
       return <AwsFields {...props} />;
@@ -286,4 +314,13 @@ export function ProviderFields(props: FieldsProps) {
     case 'azure':
       return <AzureFields {...props} />;
   }
+}
+
+export function ProviderFields(props: FieldsProps) {
+  return (
+    <>
+      <FieldsOf {...props} />
+      <VolumeDataFields {...props} />
+    </>
+  );
 }

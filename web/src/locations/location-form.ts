@@ -18,6 +18,8 @@ export interface LocationForm {
    * then the keys that assume it are optional. Told by the server, never typed.
    */
   serverIdentity: boolean;
+  /** Copy the snapshots' data here by default, for backups that include disks (the data mover). */
+  copyVolumeData: boolean;
   name: string;
   bucket: string;
   region: string;
@@ -38,12 +40,14 @@ export interface LocationForm {
   subscriptionId: string;
   resourceGroup: string;
   accountKey: string;
+  /** The store's URL as pods in the clusters reach it, when it differs from `endpoint`. */
+  moverEndpoint: string;
 }
 
-/** The form's text fields (everything but the provider, the two auth choices and the two switches). */
+/** The form's text fields (everything but the provider, the two auth choices and the switches). */
 export type TextKey = Exclude<
   keyof LocationForm,
-  'provider' | 'awsAuth' | 'azureAuth' | 'forcePathStyle' | 'serverIdentity'
+  'provider' | 'awsAuth' | 'azureAuth' | 'forcePathStyle' | 'serverIdentity' | 'copyVolumeData'
 >;
 
 export const providerLabels: Record<Provider, string> = {
@@ -74,6 +78,7 @@ export const fieldLabels: Record<TextKey, string> = {
   subscriptionId: 'Subscription ID',
   resourceGroup: 'Resource group',
   accountKey: 'Account key',
+  moverEndpoint: 'URL from the clusters',
 };
 
 /** Fields written only: never returned by the server, so an edit starts them empty. */
@@ -122,6 +127,7 @@ export function isOptional(
     case 'serviceAccountKey':
     case 'subscriptionId':
     case 'resourceGroup':
+    case 'moverEndpoint':
       return true;
     case 'endpoint':
       return provider !== 'minio';
@@ -135,6 +141,14 @@ export function isOptional(
 /** Where a field sits in the request body (and so in the server's issue paths). */
 export function pathOf(key: TextKey, provider: Provider): string {
   return credentialKeys.has(key) && (provider === 'aws' || provider === 'azure') ? `credentials.${key}` : key;
+}
+
+/** The text fields of every provider about the data mover, shown after the provider's own. */
+export const volumeDataKeys: readonly TextKey[] = ['moverEndpoint'];
+
+/** Every text field the form shows: the provider's ({@link shownKeys}), then the data mover's. */
+export function formKeys(form: LocationForm): TextKey[] {
+  return [...shownKeys(form), ...volumeDataKeys];
 }
 
 /** The text fields the form shows for its provider and credential kind, in order. */
@@ -178,6 +192,7 @@ export function emptyForm(provider: Provider): LocationForm {
     // MinIO wants the bucket in the path; AWS's own default is the bucket in the host name.
     forcePathStyle: provider === 'minio',
     serverIdentity: false,
+    copyVolumeData: false,
     name: '',
     bucket: '',
     region: '',
@@ -199,6 +214,7 @@ export function emptyForm(provider: Provider): LocationForm {
     subscriptionId: '',
     resourceGroup: '',
     accountKey: '',
+    moverEndpoint: '',
   };
 }
 
@@ -220,6 +236,7 @@ export function formFromView(location: LocationView): LocationForm {
   if (location.provider === 'aws' && credentials.kind === 'sts') form.awsAuth = 'sts';
   if (location.provider === 'azure' && credentials.kind === 'sharedKey') form.azureAuth = 'sharedKey';
   if (typeof config.forcePathStyle === 'boolean') form.forcePathStyle = config.forcePathStyle;
+  form.copyVolumeData = config.copyVolumeData === true;
   form.externalId = text(credentials.externalId) || form.externalId;
   return form;
 }
@@ -238,7 +255,8 @@ export function toBody(form: LocationForm): Body {
   if (form.provider === 'azure') credentials.kind = form.azureAuth;
   if (form.provider === 'minio' || (form.provider === 'aws' && form.endpoint.trim()))
     body.forcePathStyle = form.forcePathStyle;
-  for (const key of shownKeys(form)) {
+  if (form.copyVolumeData) body.copyVolumeData = true;
+  for (const key of formKeys(form)) {
     const value = form[key].trim();
     if (!value) continue;
     const path = pathOf(key, form.provider);
@@ -251,7 +269,8 @@ export function toBody(form: LocationForm): Body {
 
 /**
  * What an edit sends: only the fields that changed. A changed credential kind sends the credentials whole
- * (the server replaces them rather than mixing two kinds); an emptied prefix is sent as "".
+ * (the server replaces them rather than mixing two kinds); an emptied prefix is sent as "", and a default
+ * copy of volume data turned off as false.
  */
 export function changedFields(before: Body, after: Body): Body {
   const changes: Body = {};
@@ -266,6 +285,7 @@ export function changedFields(before: Body, after: Body): Body {
     } else if (value !== old) changes[key] = value;
   }
   if (before.prefix !== undefined && after.prefix === undefined) changes.prefix = '';
+  if (before.copyVolumeData === true && after.copyVolumeData === undefined) changes.copyVolumeData = false;
   return changes;
 }
 
@@ -277,7 +297,7 @@ export function localIssues(form: LocationForm, initial: LocationForm | undefine
   const issues = new Map<string, string>();
   const sameCredentials =
     initial !== undefined && initial.awsAuth === form.awsAuth && initial.azureAuth === form.azureAuth;
-  for (const key of shownKeys(form)) {
+  for (const key of formKeys(form)) {
     const path = pathOf(key, form.provider);
     if (form[key].trim()) continue;
     const keptAsIs = !credentialKeys.has(key) || sameCredentials;
