@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import type { BackupInput, BackupView, GroupView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
+import { CopyVolumeData, copyVolumeDataField } from '../components/CopyVolumeData.tsx';
 import {
   type ClusterResources,
   clusterResourceChoices,
@@ -27,6 +28,8 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
   const [location, setLocation] = useState('');
   const [expiryHours, setExpiryHours] = useState(24 * 30);
   const [includeDisks, setIncludeDisks] = useState(false);
+  /** Copy the disks' data to the location: null follows the location's default. */
+  const [copyVolumeData, setCopyVolumeData] = useState<boolean | null>(null);
   const [clusterResources, setClusterResources] = useState<ClusterResources>('auto');
   const [namespaces, setNamespaces] = useState<string[]>([]);
   const [namespaceText, setNamespaceText] = useState('');
@@ -63,6 +66,7 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
       location: chosen,
       expiryHours,
       includeDisks,
+      ...copyVolumeDataField(includeDisks, copyVolumeData),
       includeClusterResources: clusterResources,
       namespaces: target.kind === 'cluster' ? namespaces : splitList(namespaceText),
       excludeNamespaces: [],
@@ -81,7 +85,14 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
     if (path === 'name' && error.status === 409) return error.message;
     return error.issue(path);
   };
-  const fieldPaths = ['name', 'location', 'expiryHours', 'includeClusterResources', 'namespaces'];
+  const fieldPaths = [
+    'name',
+    'location',
+    'expiryHours',
+    'includeClusterResources',
+    'namespaces',
+    'copyVolumeData',
+  ];
   const shownAtField =
     error instanceof ApiError && (error.status === 409 || fieldPaths.some((path) => error.issue(path)));
   const noLocations = locations.isSuccess && choices.length === 0;
@@ -205,6 +216,16 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
             with the reason.
           </div>
         </div>
+        <CopyVolumeData
+          includeDisks={includeDisks}
+          value={copyVolumeData}
+          onChange={(value) => {
+            setCopyVolumeData(value);
+            since.edit('copyVolumeData');
+          }}
+          location={chosenView}
+          error={issue('copyVolumeData')}
+        />
         {target.kind === 'cluster' ? (
           <NamespacePicker
             project={project}

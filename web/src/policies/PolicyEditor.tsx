@@ -6,6 +6,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { PolicyView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
+import { CopyVolumeData } from '../components/CopyVolumeData.tsx';
 import { clusterResourceChoices, clusterResourcesOption } from '../components/choices.ts';
 import { useEditedSince } from '../components/field-issues.ts';
 import { Dialog, EmptyState, ErrorNote, Field } from '../components/ui.tsx';
@@ -33,6 +34,7 @@ const fieldPaths = [
   'timeZone',
   'expiryHours',
   'includeDisks',
+  'copyVolumeData',
   'includeClusterResources',
   'namespaces',
 ];
@@ -232,6 +234,13 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
           />
           Include all disks
         </label>
+        <CopyVolumeData
+          includeDisks={form.includeDisks}
+          value={form.copyVolumeData}
+          onChange={(copyVolumeData) => set({ copyVolumeData })}
+          location={locations.data?.find((l) => l.name === location)}
+          error={issue('copyVolumeData')}
+        />
       </fieldset>
       {shownByFields(error) ? null : <ErrorNote error={error} title="Cannot change the schedule" />}
       {done ? (

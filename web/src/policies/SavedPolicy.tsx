@@ -10,6 +10,13 @@ function describeSchedule(policy: PolicyView): string {
   return scheduleOptions.find((option) => option.kind === schedule.kind)?.label ?? schedule.kind;
 }
 
+/** What the schedule's backups do with disks, and with their data (null: the location's default). */
+function describeDisks(policy: PolicyView): string {
+  if (!policy.includeDisks) return 'Not included';
+  if (policy.copyVolumeData === null) return "Snapshotted; data copied if the location's default says so";
+  return policy.copyVolumeData ? 'Snapshotted, data copied to the location' : 'Snapshotted, data not copied';
+}
+
 export function SavedPolicy(props: { policy: PolicyView }) {
   const { policy } = props;
   return (
@@ -29,6 +36,10 @@ export function SavedPolicy(props: { policy: PolicyView }) {
             {expiryOptions.find((option) => option.hours === policy.expiryHours)?.label ??
               expiryLabel(policy.expiryHours)}
           </div>
+        </div>
+        <div className="stat">
+          <div className="label">Disks</div>
+          <div className="value">{describeDisks(policy)}</div>
         </div>
         <div className="stat">
           <div className="label">Last run</div>

@@ -1,5 +1,6 @@
 /** The schedule form's values, how a saved policy fills them, and the request body they become. */
 import type { PolicyInput, PolicyView, Schedule } from '../../../src/api/types.ts';
+import { copyVolumeDataField } from '../components/CopyVolumeData.tsx';
 import { expiryChoices } from '../components/choices.ts';
 import { splitList } from '../components/ui.tsx';
 import { userTimeZone } from '../format.ts';
@@ -16,6 +17,7 @@ export const requestPathOf: Record<keyof PolicyForm, string> = {
   timeZone: 'timeZone',
   expiryHours: 'expiryHours',
   includeDisks: 'includeDisks',
+  copyVolumeData: 'copyVolumeData',
   includeClusterResources: 'includeClusterResources',
   namespaces: 'namespaces',
 };
@@ -49,6 +51,8 @@ export interface PolicyForm {
   timeZone: string;
   expiryHours: number;
   includeDisks: boolean;
+  /** Copy the disks' data to the location; null: the location's default when each backup runs. */
+  copyVolumeData: boolean | null;
   includeClusterResources: ClusterResources;
   /** Comma separated, as typed; empty for all. */
   namespaces: string;
@@ -70,6 +74,7 @@ export function newForm(ownerName: string): PolicyForm {
     timeZone: userTimeZone,
     expiryHours: 720,
     includeDisks: false,
+    copyVolumeData: null,
     includeClusterResources: 'auto',
     namespaces: '',
   };
@@ -88,6 +93,7 @@ export function formOf(policy: PolicyView): PolicyForm {
     timeZone: policy.timeZone,
     expiryHours: policy.expiryHours,
     includeDisks: policy.includeDisks,
+    copyVolumeData: policy.copyVolumeData,
     includeClusterResources: policy.includeClusterResources,
     namespaces: policy.namespaces.join(', '),
   };
@@ -107,6 +113,7 @@ export function inputOf(form: PolicyForm): PolicyInput {
     timeZone: form.timeZone.trim(),
     expiryHours: form.expiryHours,
     includeDisks: form.includeDisks,
+    ...copyVolumeDataField(form.includeDisks, form.copyVolumeData),
     includeClusterResources: form.includeClusterResources,
     namespaces: splitList(form.namespaces),
   };
