@@ -20,6 +20,7 @@ import {
   useLocations,
 } from './backup-queries.ts';
 import { DeleteBackupDialog } from './DeleteBackupDialog.tsx';
+import { VolumeCopies } from './VolumeCopies.tsx';
 
 export function BackupPage(props: { backup: string }) {
   const session = useSession();
@@ -98,6 +99,12 @@ export function BackupPage(props: { backup: string }) {
         <p className="muted">This backup is being deleted from its location.</p>
       ) : null}
       <BackupStats backup={view} locationName={locationName} />
+      {view.volumeCopies.length > 0 ? (
+        <section className="card" aria-labelledby="backup-volume-data">
+          <h2 id="backup-volume-data">Volume data</h2>
+          <VolumeCopies copies={view.volumeCopies} />
+        </section>
+      ) : null}
       {finished ? (
         <section className="card" aria-labelledby="backup-volumes">
           <h2 id="backup-volumes">Volumes</h2>
@@ -154,7 +161,19 @@ function DisksSetting(props: { options: BackupView['options'] }) {
         <div className="muted">Velero's default: snapshots where a snapshotter is configured</div>
       </>
     );
-  return <>{options.includeDisks ? 'Snapshotted (asked for)' : 'Not asked for'}</>;
+  if (!options.includeDisks) return <>Not asked for</>;
+  const copy =
+    options.copyVolumeData === undefined
+      ? "Data copied if the location's default says so"
+      : options.copyVolumeData
+        ? 'Data copied to the location (asked for)'
+        : 'Data not copied (asked for)';
+  return (
+    <>
+      Snapshotted (asked for)
+      <div className="muted">{copy}</div>
+    </>
+  );
 }
 
 function Stat(props: { label: string; children: ReactNode }) {
