@@ -102,4 +102,61 @@ export function addAdminCommands(program: Command, io: CliIo): void {
         : `the embedded store in ${dataDir}/pglite`;
       io.stdout(describeReset(result, store));
     });
+
+  admin
+    .command('repository-secret')
+    .description(
+      "print a location's volume repository secret (copied volume data), to keep for restoring without the server",
+    )
+    .requiredOption('--location <name>', 'the location')
+    .option('--data <dir>', 'the data folder `lifeboat serve` runs with: its store and master.key', './data')
+    .option('--database-url <url>', 'the PostgreSQL URL the servers share (env LIFEBOAT_DATABASE_URL)')
+    .option('--key-file <file>', 'the master key file (default DIR/master.key; env LIFEBOAT_MASTER_KEY wins)')
+    .option('-o, --output <format>', 'json for machine-readable output')
+    .addHelpText('after', '\nThe project is the global --project NAME (or LIFEBOAT_PROJECT).')
+    .action(
+      async (
+        flags: {
+          location: string;
+          data: string;
+          databaseUrl?: string;
+          keyFile?: string;
+          output?: string;
+        },
+        command: Command,
+      ) => {
+        const format = outputFormat(flags.output);
+        // --project is the program's global option (remote mode uses it too).
+        const project =
+          (command.optsWithGlobals() as { project?: string }).project ?? io.env.LIFEBOAT_PROJECT;
+        if (!project) throw new UsageError('give --project NAME: the project of the location');
+        const databaseUrl = flags.databaseUrl ?? io.env.LIFEBOAT_DATABASE_URL;
+        const { AdminResetError, exportRepositorySecret } = await import('../control/index.ts');
+        try {
+          const result = await exportRepositorySecret({
+            dataDir: resolve(flags.data),
+            env: io.env,
+            project,
+            location: flags.location,
+            ...(databaseUrl ? { databaseUrl } : {}),
+            ...(flags.keyFile ? { keyFile: resolve(flags.keyFile) } : {}),
+          });
+          if (format === 'json') return printJson(io, result);
+          io.stdout(
+            [
+              `The volume repository secret of location "${result.location}" (project "${result.project}"):`,
+              '',
+              `  ${result.secret}`,
+              '',
+              'Keep it with your break-glass kit, apart from the bucket: with it, the copied volume data can be read',
+              'without the server, e.g. `lifeboat repository check s3://BUCKET/PREFIX --secret-file FILE`.',
+              '',
+            ].join('\n'),
+          );
+        } catch (error) {
+          if (error instanceof AdminResetError) throw new UsageError(error.message, { cause: error });
+          throw error;
+        }
+      },
+    );
 }

@@ -74,7 +74,10 @@ function decodeKey(text: string, where: string): Vault {
 }
 
 /** The server's master key, read (never created: a new key would be the proof of nothing). */
-function readMasterKey(options: ResetTokenOptions): { vault: Vault; source: string } {
+export function readMasterKey(options: Pick<ResetTokenOptions, 'env' | 'keyFile' | 'dataDir'>): {
+  vault: Vault;
+  source: string;
+} {
   const fromEnv = options.env.LIFEBOAT_MASTER_KEY?.trim();
   if (fromEnv) return { vault: decodeKey(fromEnv, 'LIFEBOAT_MASTER_KEY'), source: 'LIFEBOAT_MASTER_KEY' };
   const file = options.keyFile ?? (options.dataDir ? join(options.dataDir, 'master.key') : undefined);
@@ -89,7 +92,9 @@ function readMasterKey(options: ResetTokenOptions): { vault: Vault; source: stri
   return { vault: decodeKey(readFileSync(file, 'utf8'), file), source: file };
 }
 
-async function openStore(options: ResetTokenOptions): Promise<db.Database> {
+export async function openStore(
+  options: Pick<ResetTokenOptions, 'databaseUrl' | 'dataDir'>,
+): Promise<db.Database> {
   if (options.databaseUrl) return db.openPostgresDatabase(options.databaseUrl);
   const dataDir = options.dataDir ?? 'data';
   const folder = join(dataDir, 'pglite');

@@ -16,6 +16,7 @@ import { refuseUnlessEmpty } from './projects.ts';
 export * from './accounts-members.ts';
 export * from './accounts-reset.ts';
 export * from './accounts-tokens.ts';
+export { exportRepositorySecret, type RepositorySecretOptions } from './admin-repository.ts';
 
 export interface UserView {
   id: string;

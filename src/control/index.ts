@@ -12,6 +12,7 @@ export * from './clusters-backups.ts';
 export * from './clusters-manage.ts';
 export type { ControlContext } from './context.ts';
 export * from './control-plane.ts';
+export { copiesVolumeData, type MoverConfig, moverConfigFromEnv, repositorySecret } from './data-mover.ts';
 export * from './errors.ts';
 export { JobRunner, type JobRunnerOptions } from './jobs.ts';
 export { explainKubeApiError } from './kube-answers.ts';

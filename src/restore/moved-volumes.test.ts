@@ -11,6 +11,7 @@ import {
 import type { MoverSettings } from '../volumes/index.ts';
 import {
   clearClaimSource,
+  movedClassFallback,
   movedClassProblem,
   movedDataOf,
   noMoverReason,
@@ -345,4 +346,20 @@ test('the dry run says a moved claim comes from the repository, with the short i
   const [local] = await planVolumes(kube, volumes);
   assert.equal(local?.verdict, 'fail');
   assert.match(local?.reason ?? '', /restore it through the Lifeboat control plane/);
+});
+
+test('a moved claim whose class the target lacks takes the default class, unless a mapping chose the class', () => {
+  const classes = [
+    { name: 'fast-b', provisioner: 'p', isDefault: true },
+    { name: 'standard-b', provisioner: 'p', isDefault: false },
+  ].map((item) => ({ ...item, volumeBindingMode: 'Immediate' }));
+  assert.equal(movedClassFallback({ storageClass: 'fast' }, classes), 'fast-b');
+  assert.equal(movedClassFallback({ storageClass: 'standard-b' }, classes), undefined, 'the class exists');
+  assert.equal(
+    movedClassFallback({ storageClass: 'gold', storageClassMappedFrom: 'fast' }, classes),
+    undefined,
+  );
+  assert.equal(movedClassFallback({ storageClass: '' }, classes), undefined, '"" asks for no provisioner');
+  assert.equal(movedClassFallback({}, classes), undefined, 'no class: the default applies anyway');
+  assert.equal(movedClassFallback({ storageClass: 'fast' }, classes.slice(1)), undefined, 'no default');
 });

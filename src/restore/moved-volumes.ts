@@ -103,6 +103,22 @@ export function movedClassProblem(
   return `the claim ${claim} asks for the storage class ${quoted(storageClass)}, which the target does not have: ${choices}`;
 }
 
+/**
+ * The class a claim with moved data takes when the class it asks for is not in the target and no mapping
+ * chose it: the target's default. Its data is files, so any class will do — the point of copying data is
+ * that a disk restores into another cluster, cloud or driver. Undefined when no fallback applies (the class
+ * exists, was mapped explicitly, is `""`, or the target has no default).
+ */
+export function movedClassFallback(
+  volume: { storageClass?: string; storageClassMappedFrom?: string },
+  classes: readonly StorageClassInfo[],
+): string | undefined {
+  const wanted = volume.storageClass;
+  if (wanted === undefined || wanted === '' || volume.storageClassMappedFrom !== undefined) return undefined;
+  if (classes.some((item) => item.name === wanted)) return undefined;
+  return classes.find((item) => item.isDefault)?.name;
+}
+
 /** Bytes for a sentence: `1.5 GiB`. */
 export function bytesText(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

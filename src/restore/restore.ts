@@ -203,6 +203,11 @@ class RestoreRun {
     return claims.filter((item) => {
       const reason = item.volume && refused.get(`${item.volume.sourceNamespace}/${item.volume.pvc}`);
       if (reason) this.record(item, 'failed', reason);
+      // A claim with moved data may have fallen back to the target's default class (movedClassFallback).
+      else if (item.volume?.moved && item.volume.storageClass) {
+        const spec = item.object?.spec as Record<string, unknown> | undefined;
+        if (spec) spec.storageClassName = item.volume.storageClass;
+      }
       return !reason;
     });
   }

@@ -7,7 +7,7 @@
  */
 import type { KubeClient } from '../kube/index.ts';
 import { classForClaim, hasCsiDriver, listStorageClasses, type StorageClassInfo } from '../volumes/index.ts';
-import { movedClassProblem, movedFromText, noMoverReason } from './moved-volumes.ts';
+import { movedClassFallback, movedClassProblem, movedFromText, noMoverReason } from './moved-volumes.ts';
 import { quoted } from './object-checks.ts';
 import type { SnapshotVolume } from './volume-sources.ts';
 
@@ -136,10 +136,11 @@ function planMoved(
   moverAvailable: boolean,
 ): VolumePlan {
   const claim = `${volume.namespace}/${volume.pvc}`;
+  const fallback = movedClassFallback(volume, classes);
+  const wanted = fallback ? fallback : volume.storageClass;
   const problem =
-    volume.problem ??
-    (moverAvailable ? movedClassProblem(claim, volume.storageClass, classes) : noMoverReason(claim));
-  const storageClass = classForClaim(classes, volume.storageClass);
+    volume.problem ?? (moverAvailable ? movedClassProblem(claim, wanted, classes) : noMoverReason(claim));
+  const storageClass = classForClaim(classes, wanted);
   const plan: VolumePlan = {
     namespace: volume.namespace,
     pvc: volume.pvc,
@@ -158,6 +159,12 @@ function planMoved(
     plan.repositorySnapshot = volume.moved.snapshotId;
     plan.dataBytes = volume.moved.bytes;
   }
-  plan.reason = problem ?? (volume.moved ? movedFromText(volume.moved) : '');
+  plan.reason =
+    problem ??
+    `${volume.moved ? movedFromText(volume.moved) : ''}${
+      fallback
+        ? `; the target has no class "${volume.storageClass}": its default class "${fallback}" is used`
+        : ''
+    }`;
   return plan;
 }

@@ -21,7 +21,7 @@ import {
   waitSourceReady,
 } from '../volumes/index.ts';
 import { deleteClaim, getClaim } from './live-claims.ts';
-import { movedClassProblem, noMoverReason, shortSnapshotId } from './moved-volumes.ts';
+import { movedClassFallback, movedClassProblem, noMoverReason, shortSnapshotId } from './moved-volumes.ts';
 import { restoreNameLabel } from './sanitize.ts';
 import { targetProblem } from './volume-checks.ts';
 import { defaultFillConcurrency, fillMovedClaim } from './volume-fill.ts';
@@ -153,13 +153,24 @@ export class VolumeRestorer {
   /** Why a claim with moved data cannot be made and filled; undefined when it will be (once created). */
   private fillProblem(volume: SnapshotVolume, classes: readonly StorageClassInfo[]): string | undefined {
     const claim = `${volume.namespace}/${volume.pvc}`;
+    const fallback = movedClassFallback(volume, classes);
+    const wanted = volume.storageClass;
+    if (fallback) volume.storageClass = fallback;
     const problem =
       volume.problem ??
       (this.options.mover ? movedClassProblem(claim, volume.storageClass, classes) : noMoverReason(claim));
     if (problem) return problem;
     this.toFill.add(volume);
     const id = shortSnapshotId(volume.moved?.snapshotId ?? '');
-    this.set(volume, 'Pending', `to be filled from the location's volume repository (snapshot ${id})`);
+    const entry = this.progress.get(volume);
+    if (entry && fallback) entry.storageClass = fallback;
+    this.set(
+      volume,
+      'Pending',
+      `to be filled from the location's volume repository (snapshot ${id})${
+        fallback ? `, in the target's default class "${fallback}" (it has no class "${wanted}")` : ''
+      }`,
+    );
     return undefined;
   }
 

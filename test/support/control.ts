@@ -80,6 +80,8 @@ export async function startTestPlane(
     databaseUrl?: string;
     pollMs?: number;
     loops?: Partial<Record<'scheduler' | 'expiry' | 'sync' | 'health', number>>;
+    /** More of the server's environment (LIFEBOAT_MOVER_IMAGE, for example). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestPlane> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-plane-'));
@@ -98,6 +100,7 @@ export async function startTestPlane(
       LIFEBOAT_MASTER_KEY: testMasterKey,
       LIFEBOAT_ALLOW_SERVER_IDENTITY: 'true',
       LIFEBOAT_PRIVATE_TARGETS: 'allow',
+      ...options.env,
     },
     log: pino({ level: process.env.LIFEBOAT_TEST_LOG ?? 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),

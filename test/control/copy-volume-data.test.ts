@@ -1,0 +1,244 @@
+/**
+ * "Copy volume data to the backup location" through the control plane, against the test bed (two clusters
+ * with a node and CSI storage each, MinIO): a location that copies by default and names the address pods
+ * reach MinIO at; a backup with disks copies its volume (progress per volume in bytes, the volume listed as
+ * copied, its CSI snapshot gone); a backup may opt out; the copy restores into the other cluster under its
+ * own storage class with the same files; deleting the backup forgets its repository snapshot and frees its
+ * data; bad input is refused with a sentence.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { repositorySecret } from '../../src/control/index.ts';
+import * as db from '../../src/db/index.ts';
+import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import { checkRepository, openRepository } from '../../src/volumes/index.ts';
+import { lifeboat } from '../support/cli.ts';
+import {
+  kubeconfigText,
+  minioLocationBody,
+  startTestPlane,
+  type TestPlane,
+  testMasterKey,
+} from '../support/control.ts';
+import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import {
+  applyIn,
+  checksumScript,
+  claimWithFiles,
+  type NodeCluster,
+  nodeCluster,
+  podObject,
+  podOutput,
+} from '../support/volumes.ts';
+import {
+  minioCredentials,
+  minioLocationUrl,
+  type TestbedEnv,
+  useTestbedWithNodes,
+} from '../testbed/index.ts';
+
+type Json = Record<string, unknown>;
+interface Copy {
+  namespace: string;
+  pvc: string;
+  phase: string;
+  bytesDone: number;
+  bytesTotal?: number;
+  bytesUploaded?: number;
+  reason?: string;
+}
+interface Detail extends Json {
+  id: string;
+  name: string;
+  phase: string;
+  errors: Json;
+  volumeCopies: Copy[];
+  volumes: {
+    items: { pvc: string | null; state: string; detail: string | null; snapshotHandle: string | null }[];
+  };
+}
+
+describe('copy volume data through the control plane', () => {
+  let env: TestbedEnv;
+  let a: NodeCluster;
+  let b: NodeCluster;
+  let t: TestPlane;
+  let store: ObjectStore;
+  let ns = '';
+  let checksums = '';
+  let copied: Detail | undefined;
+  const project = uniqueName('copy-data');
+  const prefix = uniqueName('copy-data');
+  const target = uniqueName('copied');
+  const p = `/projects/${project}`;
+  const call = <T = Json>(method: string, path: string, body?: unknown) =>
+    t.api.call<T>(method, path, t.adminToken, body);
+  const finished = (id: string) =>
+    eventually(
+      `backup ${id} to finish`,
+      async () => {
+        const answer = await call<Detail>('GET', `${p}/backups/${id}`);
+        return ['Completed', 'PartiallyFailed', 'Failed'].includes(answer.body.phase)
+          ? answer.body
+          : undefined;
+      },
+      240_000,
+    );
+
+  before(async () => {
+    env = await useTestbedWithNodes();
+    a = nodeCluster(env, 0);
+    b = nodeCluster(env, 1);
+    assert.ok(env.images && env.s3.podEndpoint);
+    // PostgreSQL: `lifeboat admin repository-secret` reads the store while the server runs.
+    t = await startTestPlane('postgres', { env: { LIFEBOAT_MOVER_IMAGE: env.images.lifeboat } });
+    store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
+      s3Credentials: minioCredentials(env),
+    });
+    assert.equal((await call('POST', '/projects', { name: project })).status, 201);
+    const location = await call('POST', `${p}/locations`, {
+      ...minioLocationBody(env, 'minio', prefix),
+      copyVolumeData: true,
+      moverEndpoint: env.s3.podEndpoint,
+    });
+    assert.equal(location.status, 201, location.text);
+    for (const [name, cluster] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      const registered = await call('POST', `${p}/clusters`, { name, kubeconfig: kubeconfigText(cluster) });
+      assert.equal(registered.body.health, 'Healthy', registered.text);
+    }
+    ({ ns, checksums } = await claimWithFiles(env, a, 'copy', {
+      'a.txt': 'copied through the control plane',
+      'd/b.txt': 'b',
+    }));
+  });
+
+  after(async () => {
+    await t?.close();
+    await store?.close();
+    if (env) {
+      await kubectl(env, a, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
+      await kubectl(env, b, ['delete', 'namespace', target, '--wait=false', '--ignore-not-found']);
+    }
+  });
+
+  test('copyVolumeData without includeDisks is refused with a sentence', async () => {
+    const answer = await call('POST', `${p}/clusters/a/backups`, { location: 'minio', copyVolumeData: true });
+    assert.equal(answer.status, 400);
+    assert.match(answer.text, /set includeDisks too/);
+  });
+
+  test("a backup with disks copies its volume by the location's default: progress in bytes, listed as copied, no CSI snapshot left", async () => {
+    const started = await call<Detail>('POST', `${p}/clusters/a/backups`, {
+      name: uniqueName('copied'),
+      location: 'minio',
+      namespaces: [ns],
+      includeDisks: true,
+    });
+    assert.equal(started.status, 202, started.text);
+    copied = await finished(started.body.id);
+    assert.equal(copied.phase, 'Completed', JSON.stringify(copied.errors));
+    const [copy] = copied.volumeCopies;
+    assert.equal(copy?.phase, 'Completed', JSON.stringify(copied.volumeCopies));
+    assert.equal(copy?.pvc, 'data');
+    assert.ok((copy?.bytesUploaded ?? 0) > 0, JSON.stringify(copy));
+    const volume = copied.volumes.items.find((item) => item.pvc === 'data');
+    assert.equal(volume?.state, 'copied', JSON.stringify(copied.volumes));
+    assert.match(String(volume?.detail), /repository snapshot [0-9a-f]{12}/);
+    assert.equal(volume?.snapshotHandle, null, 'the CSI snapshot was deleted');
+    const contents = await kubectl(env, a, [
+      'get',
+      'volumesnapshotcontents',
+      '-l',
+      `lifeboat.io/backup-name=${copied.name}`,
+      '-o',
+      'name',
+    ]);
+    assert.equal(contents.trim(), '');
+  });
+
+  test('a backup may keep its data in the storage only (copyVolumeData false)', async () => {
+    const started = await call<Detail>('POST', `${p}/clusters/a/backups`, {
+      name: uniqueName('snapshot-only'),
+      location: 'minio',
+      namespaces: [ns],
+      includeDisks: true,
+      copyVolumeData: false,
+    });
+    const done = await finished(started.body.id);
+    assert.equal(done.phase, 'Completed', JSON.stringify(done.errors));
+    assert.deepEqual(done.volumeCopies, []);
+    assert.equal(done.volumes.items.find((item) => item.pvc === 'data')?.state, 'snapshotted');
+    assert.equal((await call('DELETE', `${p}/backups/${done.id}`)).status, 202);
+  });
+
+  test("the copy restores into the other cluster under that cluster's storage class, with the same files", async () => {
+    assert.ok(copied);
+    const created = await call<Json & { id: string }>('POST', `${p}/restores`, {
+      backup: copied.id,
+      targetCluster: 'b',
+      namespaceMappings: { [ns]: target },
+    });
+    assert.equal(created.status, 202, created.text);
+    const done = await eventually(
+      'the restore to finish',
+      async () => {
+        const view = await call<Json & { phase: string }>('GET', `${p}/restores/${created.body.id}`);
+        return ['Completed', 'PartiallyFailed', 'Failed'].includes(view.body.phase) ? view.body : undefined;
+      },
+      240_000,
+    );
+    assert.equal(done.phase, 'Completed', JSON.stringify(done));
+    const storageClass = (
+      await kubectl(env, b, ['get', 'pvc', 'data', '-n', target, '-o', 'jsonpath={.spec.storageClassName}'])
+    ).trim();
+    assert.ok(b.node.storageClasses.includes(storageClass), `${storageClass} is one of cluster b's classes`);
+    await applyIn(env, b, target, [podObject(env, 'reader', checksumScript, 'data')]);
+    assert.equal(await podOutput(env, b, target, 'reader'), checksums);
+  });
+
+  test('deleting the backup forgets its repository snapshot and frees its data; the repository checks clean', async () => {
+    assert.ok(copied);
+    const location = (
+      await db.listLocations(t.plane.ctx.db, (await db.findProject(t.plane.ctx.db, project))?.id ?? '')
+    ).find((row) => row.name === 'minio');
+    assert.ok(location?.repositorySecret, 'the location has a sealed repository secret');
+    const secret = await repositorySecret(t.plane.ctx, location);
+    // Whoever has the store and the master key can take the secret out, for restoring without the server.
+    const exported = await lifeboat(
+      [
+        'admin',
+        'repository-secret',
+        '--project',
+        project,
+        '--location',
+        'minio',
+        '--database-url',
+        String(t.databaseUrl),
+        '-o',
+        'json',
+      ],
+      { LIFEBOAT_MASTER_KEY: testMasterKey },
+    );
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(JSON.parse(exported.stdout).secret, secret.toString('base64'));
+    const repo = await openRepository(store, secret);
+    const tagged = async () =>
+      (await repo.snapshots()).filter((entry) => entry.manifest.tags.backup === copied?.name).length;
+    assert.equal(await tagged(), 1);
+    assert.equal((await call('DELETE', `${p}/backups/${copied.id}`)).status, 202);
+    await eventually(
+      'the backup to be deleted',
+      async () => ((await call('GET', `${p}/backups/${copied?.id}`)).status === 404 ? true : undefined),
+      120_000,
+    );
+    assert.equal(await tagged(), 0);
+    let packs = 0;
+    for await (const _ of store.list('plugins/lifeboat/repository/data/')) packs++;
+    assert.equal(packs, 0, 'no pack is left: no snapshot needs one');
+    const check = await checkRepository(repo);
+    assert.deepEqual(check.errors, []);
+  });
+});
