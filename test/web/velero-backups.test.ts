@@ -90,13 +90,16 @@ describe('a backup Velero made, in the API and the console', () => {
       ['velero-resource-list', false, null, 4],
     );
     assert.deepEqual(contents.namespaces, [
-      { namespace: null, kinds: [{ kind: 'Namespace', group: '', items: [ns] }] },
+      {
+        namespace: null,
+        kinds: [{ kind: 'Namespace', group: '', resource: 'namespaces', items: [ns] }],
+      },
       {
         namespace: ns,
         kinds: [
-          { kind: 'ConfigMap', group: '', items: ['settings'] },
-          { kind: 'Deployment', group: 'apps', items: ['web'] },
-          { kind: 'Secret', group: '', items: ['settings'] },
+          { kind: 'ConfigMap', group: '', resource: 'configmaps', items: ['settings'] },
+          { kind: 'Deployment', group: 'apps', resource: 'deployments', items: ['web'] },
+          { kind: 'Secret', group: '', resource: 'secrets', items: ['settings'] },
         ],
       },
     ]);
