@@ -91,6 +91,11 @@ test('an object is read from its tarball path, numbers as written, and checked a
 
     assert.equal(await readStoredObject(store, backup, { ...web, name: 'api' }), undefined);
     assert.equal(await readStoredObject(store, backup, { ...web, namespace: 'other' }), undefined);
+    await store.put(
+      backupKeys(backup).index,
+      encodeIndex({ lifeboatIndexVersion: 1, backup: 'other', items: [indexEntry(deployment)] }),
+    );
+    await assert.rejects(readStoredObject(store, backup, web), /index of backup "other", not of "b1"/);
   });
 });
 

@@ -97,9 +97,12 @@ export async function readStoredObject(
   const groupResource = groupResourceOf(ref);
   const wanted = itemPath(groupResource, ref.namespace, ref.name);
   // The index (when there is one) is read while the tarball streams: both are bounded reads.
+  // Once the index has failed the answer, the tarball is not read on for nothing.
+  let indexFailed = false;
   const [entry, indexEntry] = await Promise.all([
     readIfPresent(store, keys.tarball, async (stream) => {
       for await (const found of readTarball(stream, { maxEntryBytes: maxObjectBytes, file: keys.tarball })) {
+        if (indexFailed) return null;
         const parts = parseItemPath(found.name);
         if (
           !parts ||
@@ -120,7 +123,10 @@ export async function readStoredObject(
       return null;
     }),
     readIfPresent(store, keys.index, async (stream) => {
-      const index = await decodeIndex(stream, { file: keys.index, backup });
+      const index = await decodeIndex(stream, { file: keys.index, backup }).catch((error: unknown) => {
+        indexFailed = true;
+        throw error;
+      });
       return (
         index.items.find(
           (item) =>
