@@ -207,7 +207,12 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
       const store = openLocalStore(options.location);
       try {
         const backups = await listBackups(store);
+        // A prefix one level too high (s3://b/ for backups made at s3://b/prod/) is the likely slip.
+        const elsewhere =
+          backups.length === 0 ? await backupsElsewhere(store, options.location as string) : undefined;
         if (format === 'json') {
+          // stdout stays the JSON a script parses; the hint goes where a person running it looks.
+          if (elsewhere) io.stderr(`${elsewhere}\n`);
           printJson(
             io,
             backups.map((b) =>
@@ -219,8 +224,6 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           return;
         }
         if (backups.length === 0) {
-          // A prefix one level too high (s3://b/ for backups made at s3://b/prod/) is the likely slip.
-          const elsewhere = await backupsElsewhere(store, options.location as string);
           io.stdout(elsewhere ? `${elsewhere}\n` : `No backups in ${store.description}\n`);
           return;
         }

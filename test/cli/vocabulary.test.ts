@@ -205,6 +205,18 @@ describe('one vocabulary in the lifeboat command', () => {
       top.stdout.trim(),
       `no backups in s3://${env.s3.bucket}/${folder}/; found some under s3://${env.s3.bucket}/${folder}/prod/: give that as --location, with the same ?options`,
     );
+    // With -o json, stdout stays the JSON (an empty list) and the same hint goes to stderr.
+    const json = await local([
+      'backup',
+      'list',
+      '--location',
+      minioLocationUrl(env, `${folder}/`),
+      '-o',
+      'json',
+    ]);
+    ok(json, 'backup list -o json one level up');
+    assert.deepEqual(JSON.parse(json.stdout), []);
+    assert.match(json.stderr, /found some under s3:\/\/.*\/prod\/: give that as --location/);
     // Asked for by name at the prefix above, the backup is not found, and the error says where backups are.
     const elsewhere = `no backups in s3://${env.s3.bucket}/${folder}/; found some under s3://${env.s3.bucket}/${folder}/prod/: give that as --location`;
     const described = await local([
