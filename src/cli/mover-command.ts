@@ -6,7 +6,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { locationInput, openLocationStore, parseInput } from '../control/index.ts';
 import { describeError } from '../kube/index.ts';
 import {
   backupDirectory,
@@ -52,6 +51,8 @@ async function runJob(jobFile: string, dataDir: string, io: CliIo): Promise<Move
         error: `the job file is not a mover job of this Lifeboat version: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
       };
     const job = parsed.data;
+    // The control plane's modules load only in a mover pod, not at every start of the CLI.
+    const { locationInput, openLocationStore, parseInput } = await import('../control/index.ts');
     const { store } = openLocationStore(parseInput(locationInput, job.store));
     try {
       const secret = Buffer.from(job.secret, 'base64');
