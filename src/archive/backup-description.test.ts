@@ -5,10 +5,9 @@ import {
   backupFolderProblem,
   decodeBackupDescription,
   encodeBackupDescription,
-  goDuration,
-  parseGoDuration,
 } from './backup-description.ts';
 import { BackupMetadataError } from './errors.ts';
+import { goDuration, parseGoDuration } from './go-duration.ts';
 
 const description: BackupDescription = {
   name: 'nightly',

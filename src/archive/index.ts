@@ -6,11 +6,9 @@ export {
   type ClusterResourcesMode,
   decodeBackupDescription,
   encodeBackupDescription,
-  goDuration,
   isBackupName,
   type LabelSelector,
   maxTtlMs,
-  parseGoDuration,
 } from './backup-description.ts';
 export {
   gunzipBounded,
@@ -30,6 +28,7 @@ export {
   type IndexEntry,
 } from './content-index.ts';
 export { ArchiveLimitError, BackupMetadataError, mebibytes } from './errors.ts';
+export { goDuration, parseGoDuration } from './go-duration.ts';
 export {
   backupKeys,
   backupsDir,
