@@ -5,6 +5,7 @@ import { ApiError, api, setSignedOutHandler, storedToken, storeToken } from './a
 import { BackupPage } from './backups/BackupPage.tsx';
 import { ClusterPage } from './clusters/ClusterPage.tsx';
 import { ClustersPage } from './clusters/ClustersPage.tsx';
+import { useFieldIssues } from './components/field-issues.ts';
 import { EmptyState, ErrorNote, Field } from './components/ui.tsx';
 import { userTimeZone } from './format.ts';
 import { LocationsPage } from './locations/LocationsPage.tsx';
@@ -237,6 +238,7 @@ function NoProject() {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>();
+  const fields = useFieldIssues(error, ['name']);
   if (!session.user.isAdmin)
     return (
       <EmptyState title="You are not in any project yet">
@@ -260,9 +262,23 @@ function NoProject() {
       <form onSubmit={create} className="inline-form">
         <Field
           label="Project name"
-          error={error instanceof ApiError ? (error.issue('name') ?? error.message) : undefined}
+          error={
+            error instanceof ApiError && !fields.edited('name')
+              ? (error.issue('name') ?? error.message)
+              : undefined
+          }
         >
-          {(id) => <input id={id} value={name} onChange={(event) => setName(event.target.value)} required />}
+          {(id) => (
+            <input
+              id={id}
+              value={name}
+              onChange={(event) => {
+                setName(event.target.value);
+                fields.edit('name');
+              }}
+              required
+            />
+          )}
         </Field>
         <button type="submit" className="primary">
           Create project

@@ -5,7 +5,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type ChangeEvent, type FormEvent, useState } from 'react';
 import type { ClusterView } from '../../../src/api/types.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { Badge, ErrorNote, Field } from '../components/ui.tsx';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -52,22 +53,26 @@ function RenameCluster(props: { cluster: ClusterView }) {
       setBusy(false);
     }
   };
-  const fieldError = error instanceof ApiError && error.status === 400 ? error.issue('name') : undefined;
+  const fields = useFieldIssues(error, ['name']);
+  const fieldError = fields.issue('name');
   return (
     <section className="card" aria-labelledby="rename-cluster">
       <h2 id="rename-cluster">Name</h2>
-      <form onSubmit={submit} onChange={() => setError(undefined)}>
+      <form onSubmit={submit}>
         <Field label="Cluster name" error={fieldError} hint="Its backups and restores show the new name.">
           {(id) => (
             <input
               id={id}
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                fields.edit('name');
+              }}
               autoComplete="off"
             />
           )}
         </Field>
-        {fieldError ? null : <ErrorNote error={error} title="Not renamed" />}
+        {fields.placed ? null : <ErrorNote error={error} title="Not renamed" />}
         <div className="form-actions">
           <button type="submit" disabled={busy || !name.trim() || name.trim() === props.cluster.name}>
             {busy ? 'Renaming…' : 'Rename'}
@@ -86,9 +91,14 @@ function ReplaceKubeconfig(props: { cluster: ClusterView }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState<ClusterView>();
+  const fields = useFieldIssues(error, ['kubeconfig', 'context']);
   const readFile = (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
-    if (file) file.text().then(setKubeconfig, setError);
+    if (file)
+      file.text().then((text) => {
+        setKubeconfig(text);
+        fields.edit('kubeconfig');
+      }, setError);
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -109,9 +119,8 @@ function ReplaceKubeconfig(props: { cluster: ClusterView }) {
       setBusy(false);
     }
   };
-  const fieldError = (path: string) =>
-    error instanceof ApiError && error.status === 400 ? error.issue(path) : undefined;
-  const placed = fieldError('kubeconfig') ?? fieldError('context');
+  const fieldError = fields.issue;
+  const placed = fields.placed;
   return (
     <section className="card" aria-labelledby="replace-kubeconfig">
       <h2 id="replace-kubeconfig">Kubeconfig</h2>
@@ -132,7 +141,7 @@ function ReplaceKubeconfig(props: { cluster: ClusterView }) {
               value={kubeconfig}
               onChange={(event) => {
                 setKubeconfig(event.target.value);
-                setError(undefined);
+                fields.edit('kubeconfig');
               }}
               rows={8}
               spellCheck={false}
@@ -151,7 +160,10 @@ function ReplaceKubeconfig(props: { cluster: ClusterView }) {
             <input
               id={id}
               value={context}
-              onChange={(event) => setContext(event.target.value)}
+              onChange={(event) => {
+                setContext(event.target.value);
+                fields.edit('context');
+              }}
               autoComplete="off"
             />
           )}

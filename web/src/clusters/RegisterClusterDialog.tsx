@@ -5,7 +5,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type ChangeEvent, type FormEvent, useState } from 'react';
 import type { ClusterView } from '../../../src/api/types.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -20,13 +21,17 @@ export function RegisterClusterDialog(props: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [registered, setRegistered] = useState<ClusterView>();
-  const fieldError = (path: string) =>
-    error instanceof ApiError && error.status === 400 ? error.issue(path) : undefined;
-  const placed = ['name', 'kubeconfig', 'context'].some((path) => fieldError(path));
+  const fields = useFieldIssues(error, ['name', 'kubeconfig', 'context']);
+  const fieldError = fields.issue;
+  const placed = fields.placed;
 
   const readFile = (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
-    if (file) file.text().then(setKubeconfig, setError);
+    if (file)
+      file.text().then((text) => {
+        setKubeconfig(text);
+        fields.edit('kubeconfig');
+      }, setError);
   };
 
   const submit = async (event: FormEvent) => {
@@ -89,7 +94,10 @@ export function RegisterClusterDialog(props: { onClose: () => void }) {
             <input
               id={id}
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                fields.edit('name');
+              }}
               autoComplete="off"
               required
             />
@@ -104,7 +112,10 @@ export function RegisterClusterDialog(props: { onClose: () => void }) {
             <textarea
               id={id}
               value={kubeconfig}
-              onChange={(event) => setKubeconfig(event.target.value)}
+              onChange={(event) => {
+                setKubeconfig(event.target.value);
+                fields.edit('kubeconfig');
+              }}
               rows={10}
               spellCheck={false}
               required
@@ -123,7 +134,10 @@ export function RegisterClusterDialog(props: { onClose: () => void }) {
             <input
               id={id}
               value={context}
-              onChange={(event) => setContext(event.target.value)}
+              onChange={(event) => {
+                setContext(event.target.value);
+                fields.edit('context');
+              }}
               autoComplete="off"
             />
           )}

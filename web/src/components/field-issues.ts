@@ -3,6 +3,7 @@
  * said what to fix, and once it is being fixed it no longer applies. The others stay until the next submit.
  */
 import { useState } from 'react';
+import { ApiError } from '../api.ts';
 
 /** Which request paths were edited since `error` (a new error starts afresh). */
 export function useEditedSince(error: unknown): {
@@ -22,5 +23,38 @@ export function useEditedSince(error: unknown): {
       if (!error || changed.every((path) => paths.has(path))) return;
       setState({ error, paths: new Set([...paths, ...changed]) });
     },
+  };
+}
+
+/**
+ * A form's view of a refusal (400): each field's words until that field is edited, and whether every
+ * problem is shown next to a field (then no note below the form repeats them). `fieldPaths` are the request
+ * paths the form has inputs for.
+ */
+export function useFieldIssues(
+  error: unknown,
+  fieldPaths: readonly string[],
+): {
+  /** The refusal's words for the field at `path`, until it is edited. */
+  issue(path: string): string | undefined;
+  /** Marks request paths as edited: call it from the field's onChange. */
+  edit(...paths: string[]): void;
+  /** True when `path` was edited since the refusal. */
+  edited(path: string): boolean;
+  /** True when every problem of the refusal has a field of this form to be shown at. */
+  placed: boolean;
+} {
+  const since = useEditedSince(error);
+  const refusal = error instanceof ApiError && error.status === 400 ? error : undefined;
+  return {
+    issue: (path) => (refusal && !since.edited(path) ? refusal.issue(path) : undefined),
+    edit: since.edit,
+    edited: since.edited,
+    placed:
+      refusal !== undefined &&
+      refusal.issues.length > 0 &&
+      refusal.issues.every((issue) =>
+        fieldPaths.some((path) => issue.path === path || issue.path.startsWith(`${path}.`)),
+      ),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { type FormEvent, useState } from 'react';
 import type { Role, UserView } from '../../../src/api/types.ts';
-import { ApiError } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { TokenShownOnce } from '../tokens/TokenShownOnce.tsx';
 import { useCreateUser } from './people-queries.ts';
@@ -17,7 +17,8 @@ export function CreateUserDialog(props: { project: string; onClose: () => void }
   const [role, setRole] = useState<Role | null>('viewer');
   const [created, setCreated] = useState<{ user: UserView; token: string; memberError: unknown }>();
   const error = create.error;
-  const nameError = error instanceof ApiError && error.status === 400 ? error.issue('name') : undefined;
+  const fields = useFieldIssues(error, ['name']);
+  const nameError = fields.issue('name');
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -55,7 +56,10 @@ export function CreateUserDialog(props: { project: string; onClose: () => void }
             <input
               id={id}
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                fields.edit('name');
+              }}
               autoComplete="off"
               required
             />
@@ -66,7 +70,7 @@ export function CreateUserDialog(props: { project: string; onClose: () => void }
           Lifeboat administrator (admin of every project; creates projects and users)
         </label>
         <RoleChoice value={role} onChange={setRole} allowNone legend={`Role in ${props.project}`} />
-        {error && !nameError ? <ErrorNote error={error} /> : null}
+        {error && !fields.placed ? <ErrorNote error={error} /> : null}
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>
             Cancel

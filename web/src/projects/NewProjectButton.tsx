@@ -2,7 +2,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { ProjectView } from '../../../src/api/types.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -41,10 +42,11 @@ function CreateProjectDialog(props: { onClose: () => void }) {
       setBusy(false);
     }
   };
-  const fieldError = error instanceof ApiError && error.status === 400 ? error.issue('name') : undefined;
+  const fields = useFieldIssues(error, ['name']);
+  const fieldError = fields.issue('name');
   return (
     <Dialog title="New Project" onClose={props.onClose}>
-      <form onSubmit={submit} onChange={() => setError(undefined)}>
+      <form onSubmit={submit}>
         <p className="muted">
           A project holds the clusters, backup locations and schedules of one team. You become its admin.
         </p>
@@ -53,12 +55,15 @@ function CreateProjectDialog(props: { onClose: () => void }) {
             <input
               id={id}
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                fields.edit('name');
+              }}
               autoComplete="off"
             />
           )}
         </Field>
-        {fieldError ? null : <ErrorNote error={error} title="The project was not created" />}
+        {fields.placed ? null : <ErrorNote error={error} title="The project was not created" />}
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>
             Cancel

@@ -5,7 +5,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { ProjectContentsView, ProjectView } from '../../../src/api/types.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { ErrorNote, Field } from '../components/ui.tsx';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -44,19 +45,28 @@ function RenameProject(props: { project: ProjectView }) {
       setBusy(false);
     }
   };
-  const fieldError = error instanceof ApiError && error.status === 400 ? error.issue('name') : undefined;
+  const fields = useFieldIssues(error, ['name']);
+  const fieldError = fields.issue('name');
   return (
-    <form onSubmit={submit} onChange={() => setError(undefined)}>
+    <form onSubmit={submit}>
       <Field
         label="Project name"
         error={fieldError}
         hint="Links and the CLI's --project use the new name; everything in the project stays."
       >
         {(id) => (
-          <input id={id} value={name} onChange={(event) => setName(event.target.value)} autoComplete="off" />
+          <input
+            id={id}
+            value={name}
+            onChange={(event) => {
+              setName(event.target.value);
+              fields.edit('name');
+            }}
+            autoComplete="off"
+          />
         )}
       </Field>
-      {fieldError ? null : <ErrorNote error={error} title="Not renamed" />}
+      {fields.placed ? null : <ErrorNote error={error} title="Not renamed" />}
       <div className="form-actions">
         <button type="submit" disabled={busy || !name.trim() || name.trim() === props.project.name}>
           {busy ? 'Renaming…' : 'Rename Project'}

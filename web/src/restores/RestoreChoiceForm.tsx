@@ -1,7 +1,7 @@
 /** Step 1 of the restore wizard: where to restore, what, under which names, and what to do with what exists. */
 import { type FormEvent, useRef, useState } from 'react';
 import type { ClusterView } from '../../../src/api/types.ts';
-import { ApiError } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { ErrorNote, Field } from '../components/ui.tsx';
 import { type ExistingResourcePolicy, halfFilledMappings, type RestoreChoice } from './restore-choice.ts';
 
@@ -15,16 +15,17 @@ const fieldPaths = [
   'existingResourcePolicy',
 ];
 
-/** True when every problem of an error is already shown next to its field. */
-export function shownByFields(error: unknown): boolean {
-  return (
-    error instanceof ApiError &&
-    error.status === 400 &&
-    error.issues.length > 0 &&
-    error.issues.every((issue) =>
-      fieldPaths.some((path) => issue.path === path || issue.path.startsWith(`${path}.`)),
-    )
-  );
+/** The request paths a change of the choice edits (a namespace's mapping by itself). */
+function changedPaths(before: RestoreChoice, after: RestoreChoice): string[] {
+  const paths: string[] = [];
+  for (const key of Object.keys(after) as (keyof RestoreChoice)[]) {
+    if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+    if (key !== 'namespaceMappings') paths.push(key);
+    else
+      for (const namespace of new Set([...Object.keys(before[key]), ...Object.keys(after[key])]))
+        if (before[key][namespace] !== after[key][namespace]) paths.push(`${key}.${namespace}`);
+  }
+  return paths;
 }
 
 export function RestoreChoiceForm(props: {
@@ -38,8 +39,14 @@ export function RestoreChoiceForm(props: {
   onSubmit: () => void;
   onCancel: () => void;
 }) {
-  const { choice, onChange } = props;
-  const issue = (path: string) => (props.error instanceof ApiError ? props.error.issue(path) : undefined);
+  const { choice } = props;
+  const fields = useFieldIssues(props.error, fieldPaths);
+  const issue = fields.issue;
+  // A field's refusal clears once that field is changed; the others stay until the next plan.
+  const onChange = (next: RestoreChoice) => {
+    fields.edit(...changedPaths(choice, next));
+    props.onChange(next);
+  };
   const set = (change: Partial<RestoreChoice>) => onChange({ ...choice, ...change });
   // Half-filled mapping rows are pointed out once the person asks for the plan, not while they type.
   const [submitted, setSubmitted] = useState(false);
@@ -75,7 +82,7 @@ export function RestoreChoiceForm(props: {
           {(id) => <input id={id} value={choice.name} onChange={(e) => set({ name: e.target.value })} />}
         </Field>
       </div>
-      <NamespaceChoice {...props} issue={issue} />
+      <NamespaceChoice {...props} onChange={onChange} issue={issue} />
       <StorageClassMappings choice={choice} onChange={onChange} halfFilled={halfFilled} issue={issue} />
       <Field label="Existing resources" error={issue('existingResourcePolicy')}>
         {(id) => (
@@ -89,7 +96,7 @@ export function RestoreChoiceForm(props: {
           </select>
         )}
       </Field>
-      {shownByFields(props.error) ? null : <ErrorNote error={props.error} title="Cannot plan this restore" />}
+      {fields.placed ? null : <ErrorNote error={props.error} title="Cannot plan this restore" />}
       <div className="form-actions">
         {props.busy ? (
           <span className="muted" role="status">

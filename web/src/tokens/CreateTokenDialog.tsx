@@ -4,7 +4,7 @@
  */
 import { type FormEvent, useState } from 'react';
 import type { CreatedTokenView } from '../../../src/api/types.ts';
-import { ApiError } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
 import { TokenShownOnce } from './TokenShownOnce.tsx';
@@ -18,9 +18,9 @@ export function CreateTokenDialog(props: { onClose: () => void }) {
   const [created, setCreated] = useState<CreatedTokenView>();
   const expiresAt = expiryFor(choice, date, new Date());
   const error = create.error;
-  const fieldError = (path: string) =>
-    error instanceof ApiError && error.status === 400 ? error.issue(path) : undefined;
-  const placed = ['name', 'expiresAt'].some((path) => fieldError(path));
+  const fields = useFieldIssues(error, ['name', 'expiresAt']);
+  const fieldError = fields.issue;
+  const placed = fields.placed;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -59,7 +59,10 @@ export function CreateTokenDialog(props: { onClose: () => void }) {
             <input
               id={id}
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                fields.edit('name');
+              }}
               autoComplete="off"
               maxLength={100}
               required
@@ -75,7 +78,10 @@ export function CreateTokenDialog(props: { onClose: () => void }) {
                 name="token-expiry"
                 value={entry.id}
                 checked={choice === entry.id}
-                onChange={() => setChoice(entry.id)}
+                onChange={() => {
+                  setChoice(entry.id);
+                  fields.edit('expiresAt');
+                }}
               />
               {entry.label}
             </label>
@@ -88,7 +94,10 @@ export function CreateTokenDialog(props: { onClose: () => void }) {
                   type="date"
                   min={minDate}
                   value={date}
-                  onChange={(event) => setDate(event.target.value)}
+                  onChange={(event) => {
+                    setDate(event.target.value);
+                    fields.edit('expiresAt');
+                  }}
                   required
                 />
               )}

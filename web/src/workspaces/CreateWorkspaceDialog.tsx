@@ -5,7 +5,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { ClusterView, WorkspaceView } from '../../../src/api/types.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { Badge, Dialog, ErrorNote, Field, splitList } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -25,12 +26,14 @@ export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClos
   const [namespaces, setNamespaces] = useState(editing?.namespaces.join(', ') ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const fieldError = (path: string) =>
-    error instanceof ApiError && error.status === 400 ? error.issue(path) : undefined;
-  const placed = ['name', 'clusters', 'namespaces'].some((path) => fieldError(path));
+  const fields = useFieldIssues(error, ['name', 'clusters', 'namespaces']);
+  const fieldError = fields.issue;
+  const placed = fields.placed;
 
-  const toggle = (cluster: string, on: boolean) =>
+  const toggle = (cluster: string, on: boolean) => {
     setPicked((current) => (on ? [...current, cluster] : current.filter((name) => name !== cluster)));
+    fields.edit('clusters');
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -58,7 +61,7 @@ export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClos
   const clusterError = fieldError('clusters');
   return (
     <Dialog title={editing ? `Edit Workspace ${editing.name}` : 'Create Workspace'} onClose={props.onClose}>
-      <form onSubmit={submit} onChange={() => setError(undefined)}>
+      <form onSubmit={submit}>
         <p className="muted">
           {editing
             ? 'Its schedule continues with the clusters and namespaces it has when each backup starts; its backups stay.'
@@ -69,7 +72,10 @@ export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClos
             <input
               id={id}
               value={name}
-              onChange={(event) => setName(event.target.value)}
+              onChange={(event) => {
+                setName(event.target.value);
+                fields.edit('name');
+              }}
               autoComplete="off"
               required
             />
@@ -113,7 +119,10 @@ export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClos
             <input
               id={id}
               value={namespaces}
-              onChange={(event) => setNamespaces(event.target.value)}
+              onChange={(event) => {
+                setNamespaces(event.target.value);
+                fields.edit('namespaces');
+              }}
               placeholder="all namespaces"
               autoComplete="off"
             />

@@ -10,7 +10,8 @@ import type {
   GroupRestorePlanView,
   GroupRestoreView,
 } from '../../../src/api/types.ts';
-import { ApiError, api } from '../api.ts';
+import { api } from '../api.ts';
+import { useFieldIssues } from '../components/field-issues.ts';
 import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { PlanView } from '../restores/PlanView.tsx';
 import { useClusters } from '../restores/restore-queries.ts';
@@ -42,6 +43,7 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
   const [plan, setPlan] = useState<GroupRestorePlanView>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const fields = useFieldIssues(error, ['name', 'existingResourcePolicy']);
   const chosen = props.backups.filter((b) => choices[b.id]?.include);
   const request = {
     ...(name.trim() ? { name: name.trim() } : {}),
@@ -149,7 +151,7 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
             <div className="row">
               <Field
                 label="Group restore name"
-                error={error instanceof ApiError ? error.issue('name') : undefined}
+                error={fields.issue('name')}
                 hint="Optional: by default the workspace's name and the time. Each restore adds its cluster's name."
               >
                 {(id) => (
@@ -157,9 +159,8 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                     id={id}
                     value={name}
                     onChange={(e) => {
-                      // A refusal is about what was asked: changing it clears it, as the members do.
-                      setError(undefined);
                       setName(e.target.value);
+                      fields.edit('name');
                     }}
                     autoComplete="off"
                   />
@@ -171,8 +172,8 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                     id={id}
                     value={policy}
                     onChange={(e) => {
-                      setError(undefined);
                       setPolicy(e.target.value as 'none' | 'update');
+                      fields.edit('existingResourcePolicy');
                     }}
                   >
                     <option value="none">Leave existing objects alone</option>
@@ -181,7 +182,7 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                 )}
               </Field>
             </div>
-            <ErrorNote error={error} title="Cannot plan this group restore" />
+            {fields.placed ? null : <ErrorNote error={error} title="Cannot plan this group restore" />}
             <div className="form-actions">
               {busy ? (
                 <span className="muted" role="status">
