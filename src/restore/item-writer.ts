@@ -4,6 +4,7 @@
  * for restored CRDs to be Established. Every object ends in one recorded action; only a lost connection
  * throws.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Results } from '../archive/index.ts';
 import type { RunLog } from '../backup/index.ts';
 import {
@@ -38,6 +39,8 @@ export class ItemWriter {
   private readonly results: Results;
   private readonly log: RunLog;
   private readonly terminating = new Set<string>();
+  /** Namespaces this restore created: the cluster makes their `default` ServiceAccount itself. */
+  private readonly created = new Set<string>();
 
   constructor(request: RestoreRequest, target: TargetApi, record: RecordItem, results: Results, log: RunLog) {
     this.request = request;
@@ -65,6 +68,7 @@ export class ItemWriter {
       };
       try {
         await kube.request({ method: 'POST', path: '/api/v1/namespaces', body: JSON.stringify(object) });
+        this.created.add(ns);
         this.log.info('created namespace', { namespace: ns });
       } catch (error) {
         if (!(error instanceof KubeApiError) || error.status !== 409) throw error;
@@ -114,6 +118,16 @@ export class ItemWriter {
       return;
     }
     const path = collectionPath(api, item.targetNamespace);
+    if (
+      isClusterMadeAccount(item) &&
+      item.targetNamespace !== undefined &&
+      this.created.has(item.targetNamespace) &&
+      (await this.waitMadeByCluster(`${path}/${encodeURIComponent(item.name)}`))
+    ) {
+      // Compared with what the cluster made, as the plan predicted: the same count whichever came first.
+      await this.handleExisting(item, `${path}/${encodeURIComponent(item.name)}`);
+      return;
+    }
     try {
       await kube.request({ method: 'POST', path, body: JSON.stringify(item.object), accept: metadataOnly });
       this.record(item, 'created');
@@ -195,6 +209,25 @@ export class ItemWriter {
     }
   }
 
+  /**
+   * Waits (up to 10 s) for the object the cluster makes in a new namespace; whether it appeared. The
+   * service-account controller makes `default` within moments of the namespace; without it (a cluster
+   * that runs none) the restore creates the object itself.
+   */
+  private async waitMadeByCluster(path: string): Promise<boolean> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await this.request.kube.request({ method: 'GET', path, accept: metadataOnly });
+        return true;
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+      }
+      if (Date.now() >= deadline) return false;
+      await sleep(100);
+    }
+  }
+
   /** Reads the target's types again (after CRDs were restored). */
   async refreshTarget(): Promise<void> {
     await this.target.refresh();
@@ -237,3 +270,17 @@ export class ItemWriter {
  */
 export const existingSnapshotClassReason =
   "the target's own VolumeSnapshotClass of that name is kept (a restore uses the target's class of the snapshot's driver)";
+
+/**
+ * The `default` ServiceAccount: every namespace gets one from the cluster as soon as it exists, so in a
+ * namespace the restore creates it is compared with the cluster's rather than created (plan.ts predicts the
+ * same from `clusterMadeAccount`).
+ */
+export function isClusterMadeAccount(item: { groupResource: string; name: string }): boolean {
+  return item.groupResource === 'serviceaccounts' && item.name === 'default';
+}
+
+/** The `default` ServiceAccount as the cluster makes it in a new namespace. */
+export function clusterMadeAccount(namespace: string): KubeJson {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } } as KubeJson;
+}

@@ -20,7 +20,7 @@ import {
   mapLimit,
   parseLossless,
 } from '../kube/index.ts';
-import { existingSnapshotClassReason } from './item-writer.ts';
+import { clusterMadeAccount, existingSnapshotClassReason, isClusterMadeAccount } from './item-writer.ts';
 import { isNodePortTaken, nodePortTakenVerdict, requestedNodePorts } from './node-ports.ts';
 import { inRestoreOrder } from './order.ts';
 import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
@@ -149,6 +149,19 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     if (nsState?.state === 'terminating')
       return { ...base, serverVerdict: `rejected: namespace ${nsState.name} is terminating` };
     const path = collectionPath(api, item.targetNamespace);
+    if (nsState?.state === 'will be created' && isClusterMadeAccount(item)) {
+      // The cluster makes it with the namespace; the restore compares with that one (item-writer.ts).
+      const made = clusterMadeAccount(nsState.name);
+      const changed = changedPaths(
+        comparable(item.groupResource, made),
+        comparable(item.groupResource, item.object),
+      );
+      const note = 'the cluster makes it with its namespace';
+      if (changed.length === 0) return { ...base, action: 'unchanged', reason: note };
+      if (request.existingResourcePolicy !== 'update')
+        return { ...base, action: 'differs', changedFields: changed, reason: note };
+      return { ...base, action: 'update', changedFields: changed, reason: note };
+    }
     if (nsState?.state !== 'will be created') {
       try {
         const live = parseLossless(
