@@ -1,5 +1,6 @@
 /** A list of backups: what each is, how far it got, and when it goes away. */
 import type { BackupView } from '../../../src/api/types.ts';
+import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ProgressBar } from '../components/ui.tsx';
 import { formatBytes, formatTime, relative } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -58,7 +59,7 @@ function PhaseCell(props: { backup: BackupView }) {
   return (
     <>
       <Badge value={backup.phase} title={failed ? backup.failureReason : missing ? missingNote : undefined} />
-      <ProblemCounts backup={backup} />
+      <MessageCounts run={backup} kind="backup" lines={messageLines} />
       {missing ? (
         <div className="muted" style={{ marginTop: 4, maxWidth: 360 }}>
           missing from location
@@ -73,51 +74,6 @@ function PhaseCell(props: { backup: BackupView }) {
         <div className="muted" style={{ marginTop: 4, maxWidth: 360 }}>
           {backup.failureReason}
         </div>
-      ) : null}
-    </>
-  );
-}
-
-/** How many messages of one kind, in words: "1 warning", "3 errors". */
-function countText(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
-/** The most a tooltip lists; the backup's page has them all. */
-const tooltipLines = 5;
-
-function tooltip(lines: string[]): string {
-  const shown = lines.slice(0, tooltipLines);
-  const more = lines.length - shown.length;
-  return [...shown, ...(more > 0 ? [`… and ${more} more on the backup's page`] : [])].join('\n');
-}
-
-/**
- * A finished backup's errors and warnings beside its phase, so one that did not do all it was asked (disks
- * it could not snapshot, objects it skipped) never reads as a clean Completed. The tooltip lists the first.
- */
-function ProblemCounts(props: { backup: BackupView }) {
-  const { backup } = props;
-  if (backup.phase === 'Failed' || (backup.errorCount === 0 && backup.warningCount === 0)) return null;
-  return (
-    <>
-      {backup.errorCount > 0 ? (
-        <span
-          className="badge badge-bad"
-          style={{ marginLeft: 6 }}
-          title={tooltip(messageLines(backup.errors))}
-        >
-          {countText(backup.errorCount, 'error')}
-        </span>
-      ) : null}
-      {backup.warningCount > 0 ? (
-        <span
-          className="badge badge-warn"
-          style={{ marginLeft: 6 }}
-          title={tooltip(messageLines(backup.warnings))}
-        >
-          {countText(backup.warningCount, 'warning')}
-        </span>
       ) : null}
     </>
   );

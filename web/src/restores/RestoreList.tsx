@@ -1,4 +1,5 @@
 import type { RestoreView } from '../../../src/api/types.ts';
+import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, EmptyState, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -66,6 +67,7 @@ function RestoreRow(props: { restore: RestoreView; project: string }) {
       <td>{restore.targetCluster.name}</td>
       <td>
         <Badge value={restore.phase} title={restore.failureReason} />
+        <MessageCounts run={restore} kind="restore" />
         {isBusy(restore.phase) ? (
           <ProgressBar percent={restore.progress.percent} label={`Progress of ${restore.name}`} />
         ) : null}

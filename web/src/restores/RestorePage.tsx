@@ -5,6 +5,7 @@
 import { type ReactNode, useState } from 'react';
 import type { RestoreView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
+import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -65,6 +66,7 @@ export function RestorePage(props: { restore: string }) {
       <div className="page-head">
         <h1>Restore {view.name}</h1>
         <Badge value={view.phase} title={view.failureReason} />
+        <MessageCounts run={view} kind="restore" />
       </div>
       <p role="status">{statusLine(view)}</p>
       <ProgressBar percent={view.progress.percent} label="Restore progress" />

@@ -3,6 +3,7 @@
  * progress), each opening its own page with its objects.
  */
 import type { GroupRestoreView } from '../../../src/api/types.ts';
+import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -97,6 +98,7 @@ export function GroupRestorePage(props: { groupRestore: string }) {
                   <td>{member.targetCluster.name}</td>
                   <td>
                     <Badge value={member.phase} title={member.failureReason} />
+                    <MessageCounts run={member} kind="restore" />
                     {running(member.phase) ? (
                       <ProgressBar percent={member.progress.percent} label={`Progress of ${member.name}`} />
                     ) : null}
