@@ -1,18 +1,22 @@
 /**
  * Restoring a snapshot into a directory, in three passes: (1) walk the trees and create every directory,
- * symlink, hard link and empty file at its size; (2) read each needed pack once and write each of its blobs
- * at the offsets of the files that use it (zero chunks are skipped, leaving holes); (3) set owners, modes and
- * times, files before their directories and deepest directories first, so writing never changes a time
- * already set. Memory holds one chunk per pack being read and the list of files, not file contents. An
- * entry that cannot be restored is listed in `problems`; the others are restored.
+ * symlink and hard link (the file a hard link points to is created first, at its size); (2) read each needed
+ * pack once and write each of its blobs at the offsets of the files that use it, several blobs at once
+ * while the pack streams in: a file is created by its first write and kept open until its last
+ * (restore-files.ts); zero chunks are skipped, leaving holes; files no write created are then made at their
+ * size; (3) set owners, modes and times, deepest entries first, so a directory's children are done before
+ * it and writing never changes a time already set. Memory holds the blobs being written (bounded in bytes
+ * and count) and the list of files, not file contents. An entry that cannot be restored is listed in
+ * `problems`; the others are restored.
  */
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, symlink } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, symlink } from 'node:fs/promises';
 import { type BlobIndex, type BlobLocation, loadIndex } from './blob-index.ts';
 import { RestoreTargetError } from './errors.ts';
 import type { BlobEntry, TreeNode } from './format.ts';
 import { openSealedBlob } from './pack.ts';
 import { streamPackBlobs } from './pack-stream.ts';
 import type { Repository } from './repository.ts';
+import { createFileAt, forEachLimit, fsConcurrency, OpenFiles, type RestoreFile } from './restore-files.ts';
 import { nodeLinkTarget, nodeName, TreeLoader } from './tree.ts';
 
 /** Options of a restore. */
@@ -21,8 +25,10 @@ export interface RestoreOptions {
   onProgress?: (progress: RestoreProgress) => void;
   /** Set each entry's owner (default: when running as root, the only user allowed to). */
   owners?: boolean;
-  /** Packs read at once (default 8; each holds one chunk in memory at a time). */
+  /** Packs read at once (default 8). */
   concurrency?: number;
+  /** Files kept open between their chunks (default 64). */
+  openFiles?: number;
 }
 
 /** Running totals of a restore. */
@@ -50,6 +56,46 @@ interface Placed {
   path: Buffer;
   rel: string;
   node: TreeNode;
+  /** 0 for the target's entries, 1 for theirs... */
+  depth: number;
+}
+
+/** Blobs being opened and written at once, and their bytes (sealed and plain): what bounds memory. */
+const blobsInFlight = 64;
+const bytesInFlight = 48 * 1024 * 1024;
+
+/**
+ * A budget of blobs and bytes in flight; a blob larger than the whole budget waits until nothing else is
+ * in flight. First come, first served.
+ */
+class Budget {
+  private blobs = 0;
+  private bytes = 0;
+  private readonly waiters: { bytes: number; resolve: () => void }[] = [];
+
+  private fits(bytes: number): boolean {
+    return this.blobs === 0 || (this.blobs < blobsInFlight && this.bytes + bytes <= bytesInFlight);
+  }
+
+  async acquire(bytes: number): Promise<void> {
+    if (this.waiters.length === 0 && this.fits(bytes)) {
+      this.blobs++;
+      this.bytes += bytes;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push({ bytes, resolve }));
+  }
+
+  release(bytes: number): void {
+    this.blobs--;
+    this.bytes -= bytes;
+    for (let next = this.waiters[0]; next && this.fits(next.bytes); next = this.waiters[0]) {
+      this.waiters.shift();
+      this.blobs++;
+      this.bytes += next.bytes;
+      next.resolve();
+    }
+  }
 }
 
 /**
@@ -68,7 +114,7 @@ export async function restoreSnapshot(
   await prepareTarget(target);
   const { index } = await loadIndex(repo);
   const run = new Restorer(repo, index, options);
-  await run.createTree(Buffer.from(target), '', manifest.tree);
+  await run.createTree(Buffer.from(target), '', manifest.tree, 0);
   const byPack = new Map<string, BlobLocation[]>();
   for (const id of run.needed.keys()) {
     const location = index.get(id) as BlobLocation;
@@ -88,7 +134,11 @@ export async function restoreSnapshot(
       );
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, reader));
+  try {
+    await Promise.all(Array.from({ length: options.concurrency ?? 8 }, reader));
+  } finally {
+    await run.openFiles.finish(run.files);
+  }
   await run.applyMetadata();
   const owners = options.owners ?? process.getuid?.() === 0;
   await setMetadata(target, { ...manifest.root, type: 'dir' }, owners).catch((error: unknown) =>
@@ -111,7 +161,8 @@ async function prepareTarget(target: string): Promise<void> {
 }
 
 class Restorer {
-  readonly files: Placed[] = [];
+  readonly files: RestoreFile[] = [];
+  readonly openFiles: OpenFiles;
   /** Blob id → where its bytes go (file number and offset). */
   readonly needed = new Map<string, { file: number; offset: number }[]>();
   readonly problems: { path: string; reason: string }[] = [];
@@ -126,12 +177,14 @@ class Restorer {
   private readonly placed: Placed[] = [];
   private readonly linked = new Map<string, Buffer>();
   private zero = Buffer.alloc(0);
+  private readonly budget = new Budget();
 
   constructor(repo: Repository, index: BlobIndex, options: RestoreOptions) {
     this.repo = repo;
     this.index = index;
     this.trees = new TreeLoader(repo, index);
     this.options = options;
+    this.openFiles = new OpenFiles(options.openFiles ?? 64, (rel, reason) => this.problem(rel, reason));
   }
 
   problem(path: string, reason: string): void {
@@ -139,7 +192,7 @@ class Restorer {
   }
 
   /** Pass 1: directories, symlinks, hard links and empty files of a tree, depth first. */
-  async createTree(dir: Buffer, rel: string, treeId: string): Promise<void> {
+  async createTree(dir: Buffer, rel: string, treeId: string, depth: number): Promise<void> {
     let nodes: TreeNode[];
     try {
       nodes = (await this.trees.load(treeId)).nodes;
@@ -153,26 +206,27 @@ class Restorer {
       const path = Buffer.concat([dir, slash, name]);
       const childRel = rel ? `${rel}/${name.toString('utf8')}` : name.toString('utf8');
       try {
-        await this.create(path, childRel, node);
+        await this.create({ path, rel: childRel, node, depth });
       } catch (error) {
         this.problem(childRel, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
       }
     }
   }
 
-  private async create(path: Buffer, rel: string, node: TreeNode): Promise<void> {
+  private async create(entry: Placed): Promise<void> {
+    const { path, rel, node } = entry;
     if (node.type === 'dir') {
       await mkdir(path, 0o700).catch(async (error: NodeJS.ErrnoException) => {
         if (error.code !== 'EEXIST' || !(await lstat(path)).isDirectory()) throw error;
       });
-      this.placed.push({ path, rel, node });
+      this.placed.push(entry);
       this.counts.dirs++;
-      await this.createTree(path, rel, node.subtree as string);
+      await this.createTree(path, rel, node.subtree as string, entry.depth + 1);
       return;
     }
     if (node.type === 'symlink') {
       await symlink(nodeLinkTarget(node), path);
-      this.placed.push({ path, rel, node });
+      this.placed.push(entry);
       this.counts.symlinks++;
       return;
     }
@@ -183,15 +237,14 @@ class Restorer {
       this.counts.hardlinks++;
       return;
     }
-    const file = await open(path, 'wx', 0o600);
-    try {
-      if (node.size > 0) await file.truncate(node.size);
-    } finally {
-      await file.close();
+    // Other files are created by their first write; one with hard links must exist for link() above.
+    if (linkKey) {
+      await createFileAt(path, node.size);
+      this.linked.set(linkKey, path);
     }
-    if (linkKey) this.linked.set(linkKey, path);
-    const number = this.files.push({ path, rel, node }) - 1;
-    this.placed.push({ path, rel, node });
+    const file: RestoreFile = { path, rel, size: node.size, remaining: 0, created: !!linkKey, users: 0 };
+    const number = this.files.push(file) - 1;
+    this.placed.push(entry);
     this.counts.files++;
     this.totalBytes += node.size;
     let offset = 0;
@@ -204,6 +257,7 @@ class Restorer {
       const places = this.needed.get(id) ?? [];
       places.push({ file: number, offset });
       this.needed.set(id, places);
+      file.remaining++;
       offset += location.rawLength;
     }
     if (offset !== node.size && offset === this.sumKnown(node)) {
@@ -218,69 +272,85 @@ class Restorer {
     return total;
   }
 
-  /** Pass 2: reads one pack and writes its blobs where they go. */
+  /**
+   * Pass 2: reads one pack and writes its blobs where they go. Blobs are opened and written while the pack
+   * streams on, as many as the budget allows, so the small files of a pack are not written one by one.
+   */
   async writePack(pack: string, entries: BlobLocation[]): Promise<void> {
     const packEnd = (this.index.packs.get(pack) ?? []).reduce(
       (end, e) => Math.max(end, e.offset + e.length),
       0,
     );
     const done = new Set<string>();
+    const writing = new Set<Promise<void>>();
     try {
       await streamPackBlobs(this.repo, pack, entries, packEnd, async (entry, sealed) => {
         done.add(entry.id);
-        let plain: Buffer;
-        try {
-          plain = await openSealedBlob(this.repo, pack, sealed, entry);
-        } catch (error) {
-          this.failBlobs([entry], (error as Error).message);
-          return;
-        }
-        await this.writeBlob(entry, plain);
+        const cost = entry.length + entry.rawLength;
+        await this.budget.acquire(cost);
+        const write = this.restoreBlob(pack, entry, sealed).finally(() => {
+          this.budget.release(cost);
+          writing.delete(write);
+        });
+        writing.add(write);
       });
     } catch (error) {
       const left = entries.filter((entry) => !done.has(entry.id));
       this.failBlobs(left, `pack ${pack} could not be read: ${(error as Error).message}`);
+    } finally {
+      await Promise.all(writing);
     }
   }
 
-  /** Writes one chunk at every place that uses it. */
-  private async writeBlob(entry: BlobEntry, plain: Buffer): Promise<void> {
+  /** Opens one blob and writes it at every place that uses it; never throws (problems are listed). */
+  private async restoreBlob(pack: string, entry: BlobEntry, sealed: Buffer): Promise<void> {
+    let plain: Buffer;
+    try {
+      plain = await openSealedBlob(this.repo, pack, sealed, entry);
+    } catch (error) {
+      this.failBlobs([entry], (error as Error).message);
+      return;
+    }
     if (this.zero.length < plain.length) this.zero = Buffer.alloc(plain.length);
     const zero = plain.equals(this.zero.subarray(0, plain.length));
-    for (const place of this.needed.get(entry.id) ?? []) {
-      const target = this.files[place.file] as Placed;
-      try {
-        // A zero chunk is a hole already: the file was created at its size.
-        if (!zero) {
-          const file = await open(target.path, 'r+');
-          try {
-            await file.write(plain, 0, plain.length, place.offset);
-          } finally {
-            await file.close();
-          }
-        }
+    const places = this.needed.get(entry.id) ?? [];
+    await Promise.all(
+      places.map(async (place) => {
+        const file = this.files[place.file] as RestoreFile;
+        // A zero chunk is left as a hole: the file is made at its size.
+        if (zero) this.openFiles.skip(file);
+        else if (!(await this.openFiles.write(file, plain, place.offset))) return;
         this.bytesWritten += plain.length;
-      } catch (error) {
-        this.problem(target.rel, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
-      }
-    }
+      }),
+    );
     this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
   }
 
   private failBlobs(entries: readonly BlobEntry[], reason: string): void {
     for (const entry of entries) {
-      for (const place of this.needed.get(entry.id) ?? [])
-        this.problem(this.files[place.file]?.rel ?? '', reason);
+      for (const place of this.needed.get(entry.id) ?? []) {
+        const file = this.files[place.file];
+        if (!file) continue;
+        this.problem(file.rel, reason);
+        this.openFiles.skip(file);
+      }
     }
   }
 
-  /** Pass 3: owners, modes and times, children before parents. */
+  /** Pass 3: owners, modes and times, deepest entries first (a directory after everything in it). */
   async applyMetadata(): Promise<void> {
     const owners = this.options.owners ?? process.getuid?.() === 0;
-    for (let i = this.placed.length - 1; i >= 0; i--) {
-      const { path, rel, node } = this.placed[i] as Placed;
-      await setMetadata(path, node, owners).catch((error: unknown) =>
-        this.problem(rel, `metadata: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`),
+    const byDepth: Placed[][] = [];
+    for (const entry of this.placed) {
+      const level = byDepth[entry.depth] ?? [];
+      level.push(entry);
+      byDepth[entry.depth] = level;
+    }
+    for (let depth = byDepth.length - 1; depth >= 0; depth--) {
+      await forEachLimit(byDepth[depth] ?? [], fsConcurrency, ({ path, rel, node }) =>
+        setMetadata(path, node, owners).catch((error: unknown) =>
+          this.problem(rel, `metadata: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`),
+        ),
       );
     }
   }

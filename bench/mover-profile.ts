@@ -1,0 +1,97 @@
+/**
+ * `node bench/mover-profile.ts [restore|backup] [--mib N] [--rounds N] [--profile FILE]`: times Lifeboat's
+ * volume repository alone on the mover benchmark's data set (test bed's MinIO, LIFEBOAT_TESTBED_ENV), the
+ * restore of one snapshot or the first backup, several rounds, and with --profile writes a CPU profile of
+ * the last round (the main thread) and prints the functions with the most self time.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openObjectStore, parseLocation } from '../src/storage/index.ts';
+import { backupDirectory, openRepository, restoreSnapshot } from '../src/volumes/index.ts';
+import { minioCredentials, minioLocationUrl, readEnv } from '../test/testbed/testbed.ts';
+import { emptyStore, writeDataSet } from './mover-tools.ts';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+function topSelfTime(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): string[] {
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const byFunction = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const key = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + (byNode.get(node.id) ?? 0));
+  }
+  return [...byFunction.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 30)
+    .map(([key, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`);
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { mib: { type: 'string' }, rounds: { type: 'string' }, profile: { type: 'string' } },
+});
+const what = positionals[0] ?? 'restore';
+const env = await readEnv(process.env.LIFEBOAT_TESTBED_ENV ?? '.testbed/env.json');
+const work = await mkdtemp(join(tmpdir(), 'lb-mover-profile-'));
+const store = openObjectStore(
+  parseLocation(minioLocationUrl(env, `bench-profile-${Date.now().toString(36)}`)),
+  {
+    s3Credentials: minioCredentials(env),
+  },
+);
+const secret = randomBytes(32).toString('hex');
+try {
+  const source = join(work, 'data');
+  await writeDataSet(source, Number(values.mib ?? 200));
+  await openRepository(store, secret, { create: true });
+  const rounds = Number(values.rounds ?? 3);
+  let snapshot = '';
+  if (what === 'restore')
+    snapshot = (await backupDirectory(await openRepository(store, secret), source)).snapshotId;
+  for (let round = 0; round < rounds; round++) {
+    const session = values.profile && round === rounds - 1 ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+    }
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const repo = await openRepository(store, secret);
+    if (what === 'restore') {
+      const target = join(work, `restore-${round}`);
+      const result = await restoreSnapshot(repo, snapshot, target);
+      if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
+      await rm(target, { recursive: true, force: true });
+    } else {
+      await backupDirectory(repo, source);
+    }
+    const used = process.cpuUsage(cpu);
+    console.log(
+      `${what} ${round}: ${((performance.now() - started) / 1000).toFixed(2)} s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}); load ${loadavg()[0]?.toFixed(2)}`,
+    );
+    if (session && values.profile) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(values.profile, JSON.stringify(profile));
+      for (const line of topSelfTime(profile as never)) console.log(line);
+      session.disconnect();
+    }
+  }
+} finally {
+  await emptyStore(store).catch(() => {});
+  await store.close();
+  await rm(work, { recursive: true, force: true });
+}
