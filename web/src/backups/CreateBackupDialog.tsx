@@ -11,11 +11,11 @@ import {
   expiryChoices,
 } from '../components/choices.ts';
 import { useEditedSince } from '../components/field-issues.ts';
-import { Dialog, ErrorNote, Field, splitList } from '../components/ui.tsx';
+import { NamespacePicker } from '../components/NamespacePicker.tsx';
+import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { backupsKey, projectPath, useLocations } from './backup-queries.ts';
-import { NamespacePicker } from './NamespacePicker.tsx';
 
 type Target = { kind: 'cluster' | 'workspace'; name: string };
 
@@ -32,7 +32,6 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
   const [copyVolumeData, setCopyVolumeData] = useState<boolean | null>(null);
   const [clusterResources, setClusterResources] = useState<ClusterResources>('auto');
   const [namespaces, setNamespaces] = useState<string[]>([]);
-  const [namespaceText, setNamespaceText] = useState('');
   const disksHint = useId();
 
   const choices = locations.data ?? [];
@@ -68,7 +67,7 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
       includeDisks,
       ...copyVolumeDataField(includeDisks, copyVolumeData),
       includeClusterResources: clusterResources,
-      namespaces: target.kind === 'cluster' ? namespaces : splitList(namespaceText),
+      namespaces,
       excludeNamespaces: [],
       includeResources: [],
       excludeResources: [],
@@ -226,37 +225,21 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
           location={chosenView}
           error={issue('copyVolumeData')}
         />
-        {target.kind === 'cluster' ? (
-          <NamespacePicker
-            project={project}
-            cluster={target.name}
-            selected={namespaces}
-            onChange={(chosen) => {
-              setNamespaces(chosen);
-              since.edit('namespaces');
-            }}
-            error={issue('namespaces')}
-          />
-        ) : (
-          <Field
-            label="Namespaces"
-            error={issue('namespaces')}
-            hint="Comma separated. Empty: the namespaces the workspace is set to back up."
-          >
-            {(id) => (
-              <input
-                id={id}
-                value={namespaceText}
-                onChange={(event) => {
-                  setNamespaceText(event.target.value);
-                  since.edit('namespaces');
-                }}
-                placeholder="shop, payments"
-                autoComplete="off"
-              />
-            )}
-          </Field>
-        )}
+        <NamespacePicker
+          project={project}
+          {...(target.kind === 'cluster' ? { clusters: [target.name] } : { workspace: target.name })}
+          selected={namespaces}
+          onChange={(chosen) => {
+            setNamespaces(chosen);
+            since.edit('namespaces');
+          }}
+          noneMeans={
+            target.kind === 'cluster'
+              ? 'every namespace is backed up, including ones created later'
+              : 'the namespaces the workspace is set to back up'
+          }
+          error={issue('namespaces')}
+        />
         {error && !shownAtField ? <ErrorNote error={error} title={errorTitle(error)} /> : null}
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>

@@ -9,6 +9,7 @@ import { ApiError, api } from '../api.ts';
 import { CopyVolumeData } from '../components/CopyVolumeData.tsx';
 import { clusterResourceChoices, clusterResourcesOption } from '../components/choices.ts';
 import { useEditedSince } from '../components/field-issues.ts';
+import { NamespacePicker } from '../components/NamespacePicker.tsx';
 import { Dialog, EmptyState, ErrorNote, Field } from '../components/ui.tsx';
 import { expiryLabel, formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
@@ -208,24 +209,20 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
             )}
           </Field>
         </div>
-        <Field
-          label="Namespaces"
-          error={issue('namespaces')}
-          hint={
+        <NamespacePicker
+          project={project}
+          {...(props.owner.kind === 'cluster'
+            ? { clusters: [props.owner.name] }
+            : { workspace: props.owner.name })}
+          selected={form.namespaces}
+          onChange={(namespaces) => set({ namespaces })}
+          noneMeans={
             props.owner.kind === 'workspace'
-              ? "Comma separated; empty backs up the workspace's namespaces."
-              : 'Comma separated; empty backs up every namespace.'
+              ? "the workspace's namespaces are backed up"
+              : 'every namespace is backed up, including ones created later'
           }
-        >
-          {(id) => (
-            <input
-              id={id}
-              value={form.namespaces}
-              placeholder="all namespaces"
-              onChange={(e) => set({ namespaces: e.target.value })}
-            />
-          )}
-        </Field>
+          error={issue('namespaces')}
+        />
         <label className="check">
           <input
             type="checkbox"

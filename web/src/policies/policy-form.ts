@@ -2,7 +2,6 @@
 import type { PolicyInput, PolicyView, Schedule } from '../../../src/api/types.ts';
 import { copyVolumeDataField } from '../components/CopyVolumeData.tsx';
 import { expiryChoices } from '../components/choices.ts';
-import { splitList } from '../components/ui.tsx';
 import { userTimeZone } from '../format.ts';
 
 export type ScheduleKind = Schedule['kind'];
@@ -54,8 +53,8 @@ export interface PolicyForm {
   /** Copy the disks' data to the location; null: the location's default when each backup runs. */
   copyVolumeData: boolean | null;
   includeClusterResources: ClusterResources;
-  /** Comma separated, as typed; empty for all. */
-  namespaces: string;
+  /** Empty for all. */
+  namespaces: string[];
 }
 
 const defaultCron: CronFields = { month: '*', day: '*', hour: '0', minute: '0' };
@@ -76,7 +75,7 @@ export function newForm(ownerName: string): PolicyForm {
     includeDisks: false,
     copyVolumeData: null,
     includeClusterResources: 'auto',
-    namespaces: '',
+    namespaces: [],
   };
 }
 
@@ -95,7 +94,7 @@ export function formOf(policy: PolicyView): PolicyForm {
     includeDisks: policy.includeDisks,
     copyVolumeData: policy.copyVolumeData,
     includeClusterResources: policy.includeClusterResources,
-    namespaces: policy.namespaces.join(', '),
+    namespaces: policy.namespaces,
   };
 }
 
@@ -115,6 +114,6 @@ export function inputOf(form: PolicyForm): PolicyInput {
     includeDisks: form.includeDisks,
     ...copyVolumeDataField(form.includeDisks, form.copyVolumeData),
     includeClusterResources: form.includeClusterResources,
-    namespaces: splitList(form.namespaces),
+    namespaces: form.namespaces,
   };
 }

@@ -2,6 +2,7 @@
 import { type FormEvent, useRef, useState } from 'react';
 import type { ClusterView } from '../../../src/api/types.ts';
 import { useFieldIssues } from '../components/field-issues.ts';
+import { NamespaceInput, NamespacePicker } from '../components/NamespacePicker.tsx';
 import { ErrorNote, Field } from '../components/ui.tsx';
 import { type ExistingResourcePolicy, halfFilledMappings, type RestoreChoice } from './restore-choice.ts';
 
@@ -29,6 +30,7 @@ function changedPaths(before: RestoreChoice, after: RestoreChoice): string[] {
 }
 
 export function RestoreChoiceForm(props: {
+  project: string;
   choice: RestoreChoice;
   onChange: (choice: RestoreChoice) => void;
   clusters: ClusterView[] | undefined;
@@ -115,6 +117,7 @@ export function RestoreChoiceForm(props: {
 }
 
 function NamespaceChoice(props: {
+  project: string;
   choice: RestoreChoice;
   onChange: (choice: RestoreChoice) => void;
   namespaces: string[] | undefined;
@@ -129,62 +132,44 @@ function NamespaceChoice(props: {
         namespaces): everything in it is restored.
       </p>
     );
-  const toggle = (namespace: string, checked: boolean) =>
-    onChange({
-      ...choice,
-      includeNamespaces: checked
-        ? namespaces.filter((ns) => ns === namespace || choice.includeNamespaces.includes(ns))
-        : choice.includeNamespaces.filter((ns) => ns !== namespace),
-    });
   return (
     <>
-      <fieldset className="field">
-        <legend>Namespaces</legend>
-        <div className="row">
-          {namespaces.map((namespace) => (
-            <label key={namespace} className="check">
-              <input
-                type="checkbox"
-                checked={choice.includeNamespaces.includes(namespace)}
-                onChange={(e) => toggle(namespace, e.target.checked)}
-              />
-              {namespace}
-            </label>
-          ))}
-        </div>
-        <div className="hint">None checked restores every namespace of the backup.</div>
-        {props.issue('includeNamespaces') ? (
-          <div className="field-error" role="alert">
-            {props.issue('includeNamespaces')}
-          </div>
-        ) : null}
-      </fieldset>
+      <NamespacePicker
+        project={props.project}
+        names={namespaces}
+        selected={choice.includeNamespaces}
+        onChange={(chosen) =>
+          // In the backup's order, whatever order they were checked in.
+          onChange({ ...choice, includeNamespaces: namespaces.filter((ns) => chosen.includes(ns)) })
+        }
+        noneMeans="every namespace of the backup is restored"
+        error={props.issue('includeNamespaces')}
+      />
       <fieldset className="field">
         <legend>Namespace mappings</legend>
         <div className="row">
           {namespaces.map((namespace) => (
-            <Field
+            <NamespaceInput
               key={namespace}
+              project={props.project}
+              cluster={choice.targetCluster}
               label={`Restore namespace ${namespace} as`}
               error={props.issue(`namespaceMappings.${namespace}`)}
-            >
-              {(id) => (
-                <input
-                  id={id}
-                  placeholder={namespace}
-                  value={choice.namespaceMappings[namespace] ?? ''}
-                  onChange={(e) =>
-                    onChange({
-                      ...choice,
-                      namespaceMappings: { ...choice.namespaceMappings, [namespace]: e.target.value },
-                    })
-                  }
-                />
-              )}
-            </Field>
+              placeholder={namespace}
+              value={choice.namespaceMappings[namespace] ?? ''}
+              onChange={(value) =>
+                onChange({
+                  ...choice,
+                  namespaceMappings: { ...choice.namespaceMappings, [namespace]: value },
+                })
+              }
+            />
           ))}
         </div>
-        <div className="hint">Empty keeps the same name. A namespace that does not exist is created.</div>
+        <div className="hint">
+          Empty keeps the same name. The target cluster's namespaces are suggested; one that does not exist is
+          created.
+        </div>
       </fieldset>
     </>
   );

@@ -115,6 +115,7 @@ export function RestoreWizard(props: { backup: BackupView; target?: string; onCl
             <ErrorNote error={contents.error} title="Cannot list the backup's namespaces" />
             <ErrorNote error={clusters.error} title="Cannot list the project's clusters" />
             <RestoreChoiceForm
+              project={project}
               choice={{ ...choice, targetCluster }}
               onChange={setChoice}
               clusters={clusters.data}

@@ -7,7 +7,8 @@ import { type FormEvent, useState } from 'react';
 import type { ClusterView, WorkspaceView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
 import { useFieldIssues } from '../components/field-issues.ts';
-import { Badge, Dialog, ErrorNote, Field, splitList } from '../components/ui.tsx';
+import { NamespacePicker } from '../components/NamespacePicker.tsx';
+import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -23,7 +24,7 @@ export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClos
   });
   const [name, setName] = useState(editing?.name ?? '');
   const [picked, setPicked] = useState<string[]>(editing?.clusters.map((c) => c.name) ?? []);
-  const [namespaces, setNamespaces] = useState(editing?.namespaces.join(', ') ?? '');
+  const [namespaces, setNamespaces] = useState<string[]>(editing?.namespaces ?? []);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const fields = useFieldIssues(error, ['name', 'clusters', 'namespaces']);
@@ -40,7 +41,7 @@ export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClos
     setBusy(true);
     setError(undefined);
     try {
-      const body = { name: name.trim(), clusters: picked, namespaces: splitList(namespaces) };
+      const body = { name: name.trim(), clusters: picked, namespaces };
       const saved = editing
         ? await api<WorkspaceView>(
             'PATCH',
@@ -110,24 +111,17 @@ export function CreateWorkspaceDialog(props: { workspace?: WorkspaceView; onClos
             </div>
           ) : null}
         </fieldset>
-        <Field
-          label="Namespaces"
+        <NamespacePicker
+          project={projectName}
+          clusters={picked}
+          selected={namespaces}
+          onChange={(chosen) => {
+            setNamespaces(chosen);
+            fields.edit('namespaces');
+          }}
+          noneMeans="every namespace of each cluster is backed up"
           error={fieldError('namespaces')}
-          hint="Separated by commas or spaces: backed up in every cluster of the workspace. Leave empty for all."
-        >
-          {(id) => (
-            <input
-              id={id}
-              value={namespaces}
-              onChange={(event) => {
-                setNamespaces(event.target.value);
-                fields.edit('namespaces');
-              }}
-              placeholder="all namespaces"
-              autoComplete="off"
-            />
-          )}
-        </Field>
+        />
         {error && !placed ? <ErrorNote error={error} /> : null}
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>
