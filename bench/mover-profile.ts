@@ -40,17 +40,25 @@ function topSelfTime(profile: { nodes: ProfileNode[]; samples: number[]; timeDel
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { mib: { type: 'string' }, rounds: { type: 'string' }, profile: { type: 'string' } },
+  options: {
+    mib: { type: 'string' },
+    rounds: { type: 'string' },
+    profile: { type: 'string' },
+    uploads: { type: 'string' },
+    concurrency: { type: 'string' },
+  },
 });
 const what = positionals[0] ?? 'restore';
 const env = await readEnv(process.env.LIFEBOAT_TESTBED_ENV ?? '.testbed/env.json');
 const work = await mkdtemp(join(tmpdir(), 'lb-mover-profile-'));
-const store = openObjectStore(
-  parseLocation(minioLocationUrl(env, `bench-profile-${Date.now().toString(36)}`)),
-  {
+const prefix = `bench-profile-${Date.now().toString(36)}`;
+const openStore = (sub: string) =>
+  openObjectStore(parseLocation(minioLocationUrl(env, `${prefix}/${sub}`)), {
     s3Credentials: minioCredentials(env),
-  },
-);
+  });
+// A backup round writes into a fresh repository: into the same one, it would find every chunk stored.
+const stores = [openStore('0')];
+const store = stores[0] as ReturnType<typeof openStore>;
 const secret = randomBytes(32).toString('hex');
 try {
   const source = join(work, 'data');
@@ -70,14 +78,22 @@ try {
     }
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const repo = await openRepository(store, secret);
+    let repo = await openRepository(store, secret);
+    if (what !== 'restore' && round > 0) {
+      const fresh = openStore(String(round));
+      stores.push(fresh);
+      repo = await openRepository(fresh, secret, { create: true });
+    }
     if (what === 'restore') {
       const target = join(work, `restore-${round}`);
       const result = await restoreSnapshot(repo, snapshot, target);
       if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
       await rm(target, { recursive: true, force: true });
     } else {
-      await backupDirectory(repo, source);
+      await backupDirectory(repo, source, {
+        ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+        ...(values.uploads ? { uploader: { uploads: Number(values.uploads) } } : {}),
+      });
     }
     const used = process.cpuUsage(cpu);
     console.log(
@@ -91,7 +107,9 @@ try {
     }
   }
 } finally {
-  await emptyStore(store).catch(() => {});
-  await store.close();
+  for (const each of stores) {
+    await emptyStore(each).catch(() => {});
+    await each.close();
+  }
   await rm(work, { recursive: true, force: true });
 }

@@ -112,6 +112,48 @@ export function openWith(key: CipherKey, sealed: Uint8Array): Buffer | undefined
   return plain;
 }
 
+/** The first `length` bytes of `pieces` (copied when they span pieces). */
+function headOf(pieces: readonly Buffer[], length: number): Buffer {
+  const first = pieces[0];
+  if (first && first.length >= length) return first.subarray(0, length);
+  return Buffer.concat(pieces, length);
+}
+
+/** `pieces` without their first `skip` bytes and their last `drop` bytes (views, no copies). */
+function middleOf(pieces: readonly Buffer[], skip: number, drop: number): Buffer[] {
+  const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const piece of pieces) {
+    const from = Math.max(0, skip - at);
+    const to = Math.min(piece.length, total - drop - at);
+    if (to > from) out.push(piece.subarray(from, to));
+    at += piece.length;
+  }
+  return out;
+}
+
+/**
+ * `openWith` on a sealed payload given in pieces (as it streamed in): the ciphertext is decrypted piece by
+ * piece, so the sealed bytes are never copied into one buffer. Plaintext pieces, or undefined when the tag
+ * does not verify.
+ */
+export function openPiecesWith(key: CipherKey, sealed: readonly Buffer[]): Buffer[] | undefined {
+  const length = sealed.reduce((sum, piece) => sum + piece.length, 0);
+  if (length < sealOverhead) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, headOf(sealed, nonceBytes));
+  const tail = middleOf(sealed, length - tagBytes, 0);
+  decipher.setAuthTag(tail.length === 1 ? (tail[0] as Buffer) : Buffer.concat(tail));
+  const plain: Buffer[] = [];
+  for (const piece of middleOf(sealed, nonceBytes, tagBytes)) plain.push(decipher.update(piece));
+  try {
+    decipher.final();
+  } catch {
+    return undefined;
+  }
+  return plain;
+}
+
 const probeBytes = 16 * 1024;
 
 /**
@@ -144,9 +186,12 @@ export class RepositoryCrypto {
     this.idKey = createSecretKey(master.idKey);
   }
 
-  /** A blob's id: HMAC-SHA256(idKey, plaintext), lowercase hex. */
-  blobId(plaintext: Uint8Array): string {
-    return createHmac('sha256', this.idKey).update(plaintext).digest('hex');
+  /** A blob's id: HMAC-SHA256(idKey, plaintext), lowercase hex; the plaintext may be given in pieces. */
+  blobId(plaintext: Uint8Array | readonly Uint8Array[]): string {
+    const hmac = createHmac('sha256', this.idKey);
+    if (plaintext instanceof Uint8Array) hmac.update(plaintext);
+    else for (const piece of plaintext) hmac.update(piece);
+    return hmac.digest('hex');
   }
 
   /**
@@ -186,12 +231,34 @@ export class RepositoryCrypto {
   async open(sealed: Uint8Array, maxBytes: number, expectedBytes?: number): Promise<Buffer> {
     const plain = openWith(this.dataKey, sealed);
     if (!plain) throw new Error('its authentication tag does not verify');
-    const kind = plain[0];
-    const body = plain.subarray(1);
+    const pieces = await this.decode([plain], maxBytes, expectedBytes);
+    return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+  }
+
+  /**
+   * `open` on a sealed payload in pieces (a blob as it streamed in): answers the plaintext in pieces, views
+   * of what was decrypted when it is stored raw, so a large chunk is not copied again.
+   */
+  async openPieces(sealed: readonly Buffer[], maxBytes: number, expectedBytes?: number): Promise<Buffer[]> {
+    const plain = openPiecesWith(this.dataKey, sealed);
+    if (!plain) throw new Error('its authentication tag does not verify');
+    return this.decode(plain, maxBytes, expectedBytes);
+  }
+
+  /** Decodes a plaintext (`encoding byte | body`) given in pieces. */
+  private async decode(
+    plain: readonly Buffer[],
+    maxBytes: number,
+    expectedBytes?: number,
+  ): Promise<Buffer[]> {
+    const kind = plain.find((piece) => piece.length > 0)?.[0];
+    const pieces = middleOf(plain, 1, 0);
+    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
     if (kind === encoding.raw) {
-      if (body.length > maxBytes) throw new Error(`it holds ${body.length} bytes, more than ${maxBytes}`);
-      return body;
+      if (length > maxBytes) throw new Error(`it holds ${length} bytes, more than ${maxBytes}`);
+      return pieces;
     }
+    const body = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, length);
     if (kind === encoding.zstd) {
       const expected = Math.min(expectedBytes ?? body.length * 4, maxBytes);
       const sync = expected <= syncZstdBytes;
@@ -200,7 +267,7 @@ export class RepositoryCrypto {
         chunkSize: Math.max(sync ? 1024 : 64 * 1024, expected + 1024),
       };
       try {
-        return sync ? zstdDecompressSync(body, options) : await decompress(body, options);
+        return [sync ? zstdDecompressSync(body, options) : await decompress(body, options)];
       } catch (error) {
         throw new Error(`its zstd data does not decode within ${maxBytes} bytes`, { cause: error });
       }

@@ -1,6 +1,7 @@
 /**
- * Reading the blobs of a pack as it streams in, one at a time: memory per pack read is one blob, not the
- * pack, so a restore can read many packs at once to hide the store's latency. A store with ranged reads
+ * Reading the blobs of a pack as it streams in, one at a time: memory per pack read is the blobs the caller
+ * keeps (the restore bounds them), not the pack, so a restore can read many packs at once to hide the
+ * store's latency. A store with ranged reads
  * fetches only the bytes of the blobs wanted: one request per run of blobs that lie close together, so a
  * restore that needs a few blobs of a pack (an incremental snapshot, data shared with other clusters) does
  * not download the rest, and a run ends at its last blob (no pack header to drain). A store without them
@@ -63,26 +64,21 @@ class ByteReader {
     return true;
   }
 
-  /** The next `length` bytes (a view when they lie in one piece); undefined when the stream ends first. */
-  async read(length: number): Promise<Buffer | undefined> {
+  /**
+   * The next `length` bytes as views of the pieces the stream delivered (nothing copied); undefined when the
+   * stream ends first.
+   */
+  async read(length: number): Promise<Buffer[] | undefined> {
     if (!(await this.fill(length))) return undefined;
-    const first = this.pieces[0] as Buffer;
-    let out: Buffer;
-    if (first.length >= length) {
-      out = first.subarray(0, length);
-      if (first.length === length) this.pieces.shift();
-      else this.pieces[0] = first.subarray(length);
-    } else {
-      out = Buffer.allocUnsafe(length);
-      let copied = 0;
-      while (copied < length) {
-        const piece = this.pieces[0] as Buffer;
-        const take = Math.min(piece.length, length - copied);
-        piece.copy(out, copied, 0, take);
-        copied += take;
-        if (take === piece.length) this.pieces.shift();
-        else this.pieces[0] = piece.subarray(take);
-      }
+    const out: Buffer[] = [];
+    let taken = 0;
+    while (taken < length) {
+      const piece = this.pieces[0] as Buffer;
+      const take = Math.min(piece.length, length - taken);
+      out.push(take === piece.length ? piece : piece.subarray(0, take));
+      taken += take;
+      if (take === piece.length) this.pieces.shift();
+      else this.pieces[0] = piece.subarray(take);
     }
     this.buffered -= length;
     this.position += length;
@@ -114,7 +110,7 @@ function runsOf(entries: readonly BlobEntry[]): Run[] {
 
 /**
  * Streams the blobs `entries` (sorted by offset) of pack `packId` and calls `onBlob` with each sealed blob,
- * in order; `packEnd` is where the pack's last blob ends, to decide whether to finish a whole download.
+ * in order, as the pieces the store delivered (views: a blob is not copied into one buffer); `packEnd` is where the pack's last blob ends, to decide whether to finish a whole download.
  * `IntegrityError` when the pack ends before a blob.
  */
 export async function streamPackBlobs(
@@ -122,7 +118,7 @@ export async function streamPackBlobs(
   packId: string,
   entries: readonly BlobEntry[],
   packEnd: number,
-  onBlob: (entry: BlobEntry, sealed: Buffer) => Promise<void>,
+  onBlob: (entry: BlobEntry, sealed: Buffer[]) => Promise<void>,
 ): Promise<void> {
   const key = repoKeys.pack(packId);
   const store = repo.store;
@@ -145,7 +141,7 @@ async function readRun(
   key: string,
   stream: Readable,
   run: Run,
-  onBlob: (entry: BlobEntry, sealed: Buffer) => Promise<void>,
+  onBlob: (entry: BlobEntry, sealed: Buffer[]) => Promise<void>,
 ): Promise<void> {
   const reader = new ByteReader(stream, run.start);
   try {

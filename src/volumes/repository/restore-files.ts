@@ -48,8 +48,8 @@ export class OpenFiles {
     this.problem = problem;
   }
 
-  /** Writes `data` at `offset` of `file` (one of its chunk places); true when written. */
-  async write(file: RestoreFile, data: Buffer, offset: number): Promise<boolean> {
+  /** Writes `data` (a chunk in pieces) at `offset` of `file` (one of its chunk places); true when written. */
+  async write(file: RestoreFile, data: readonly Buffer[], offset: number): Promise<boolean> {
     if (file.failed) {
       this.placeDone(file);
       return false;
@@ -57,12 +57,15 @@ export class OpenFiles {
     file.users++;
     let written = false;
     try {
-      const handle = await this.handleOf(file, offset + data.length);
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done);
+      const length = data.reduce((sum, piece) => sum + piece.length, 0);
+      const handle = await this.handleOf(file, offset + length);
+      let left = data.filter((piece) => piece.length > 0);
+      let at = offset;
+      while (left.length > 0) {
+        const { bytesWritten } = await handle.writev(left, at);
         if (bytesWritten === 0) throw new Error('the disk accepted no more bytes');
-        done += bytesWritten;
+        at += bytesWritten;
+        left = dropBytes(left, bytesWritten);
       }
       written = true;
     } catch (error) {
@@ -154,6 +157,20 @@ export class OpenFiles {
     this.closing.add(closing);
     return closing;
   }
+}
+
+/** `pieces` without their first `bytes` bytes. */
+function dropBytes(pieces: readonly Buffer[], bytes: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = bytes;
+  for (const piece of pieces) {
+    if (skip >= piece.length) skip -= piece.length;
+    else {
+      out.push(skip > 0 ? piece.subarray(skip) : piece);
+      skip = 0;
+    }
+  }
+  return out;
 }
 
 /** File system calls a restore keeps in flight at once (the thread pool runs 4; more keep it busy). */

@@ -13,7 +13,7 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, symlink } from 'no
 import { type BlobIndex, type BlobLocation, loadIndex } from './blob-index.ts';
 import { RestoreTargetError } from './errors.ts';
 import type { BlobEntry, TreeNode } from './format.ts';
-import { openSealedBlob } from './pack.ts';
+import { openSealedBlobPieces } from './pack.ts';
 import { streamPackBlobs } from './pack-stream.ts';
 import type { Repository } from './repository.ts';
 import { createFileAt, forEachLimit, fsConcurrency, OpenFiles, type RestoreFile } from './restore-files.ts';
@@ -286,6 +286,7 @@ class Restorer {
     try {
       await streamPackBlobs(this.repo, pack, entries, packEnd, async (entry, sealed) => {
         done.add(entry.id);
+        // The sealed pieces are views of what the store delivered; they and the plaintext are held.
         const cost = entry.length + entry.rawLength;
         await this.budget.acquire(cost);
         const write = this.restoreBlob(pack, entry, sealed).finally(() => {
@@ -303,16 +304,15 @@ class Restorer {
   }
 
   /** Opens one blob and writes it at every place that uses it; never throws (problems are listed). */
-  private async restoreBlob(pack: string, entry: BlobEntry, sealed: Buffer): Promise<void> {
-    let plain: Buffer;
+  private async restoreBlob(pack: string, entry: BlobEntry, sealed: Buffer[]): Promise<void> {
+    let plain: Buffer[];
     try {
-      plain = await openSealedBlob(this.repo, pack, sealed, entry);
+      plain = await openSealedBlobPieces(this.repo, pack, sealed, entry);
     } catch (error) {
       this.failBlobs([entry], (error as Error).message);
       return;
     }
-    if (this.zero.length < plain.length) this.zero = Buffer.alloc(plain.length);
-    const zero = plain.equals(this.zero.subarray(0, plain.length));
+    const zero = plain.every((piece) => this.isZero(piece));
     const places = this.needed.get(entry.id) ?? [];
     await Promise.all(
       places.map(async (place) => {
@@ -320,10 +320,15 @@ class Restorer {
         // A zero chunk is left as a hole: the file is made at its size.
         if (zero) this.openFiles.skip(file);
         else if (!(await this.openFiles.write(file, plain, place.offset))) return;
-        this.bytesWritten += plain.length;
+        this.bytesWritten += entry.rawLength;
       }),
     );
     this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
+  }
+
+  private isZero(piece: Buffer): boolean {
+    if (this.zero.length < piece.length) this.zero = Buffer.alloc(piece.length);
+    return piece.equals(this.zero.subarray(0, piece.length));
   }
 
   private failBlobs(entries: readonly BlobEntry[], reason: string): void {
