@@ -26,7 +26,7 @@ export function BackupLogs(props: { project: string; backup: string }) {
       <ErrorNote error={logs.error} title="Cannot load the log" />
       {shown ? (
         logs.data ? (
-          <pre style={{ marginTop: 12 }}>{logs.data}</pre>
+          <pre className="log">{logs.data}</pre>
         ) : (
           <p className="muted">The log is empty.</p>
         )

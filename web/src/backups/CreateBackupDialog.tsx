@@ -7,7 +7,7 @@ import { CopyVolumeData, copyVolumeDataField } from '../components/CopyVolumeDat
 import {
   type ClusterResources,
   clusterResourceChoices,
-  clusterResourcesOption,
+  clusterResourcesHint,
   expiryChoices,
 } from '../components/choices.ts';
 import { useEditedSince } from '../components/field-issues.ts';
@@ -180,7 +180,11 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
               </select>
             )}
           </Field>
-          <Field label="Include cluster resources" error={issue('includeClusterResources')}>
+          <Field
+            label="Include cluster resources"
+            error={issue('includeClusterResources')}
+            hint={clusterResourcesHint(clusterResources)}
+          >
             {(id) => (
               <select
                 id={id}
@@ -192,7 +196,7 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
               >
                 {clusterResourceChoices.map((choice) => (
                   <option key={choice.value} value={choice.value}>
-                    {clusterResourcesOption(choice)}
+                    {choice.label}
                   </option>
                 ))}
               </select>

@@ -21,9 +21,18 @@ export const clusterResourceChoices: { value: ClusterResources; label: string; m
   { value: 'never', label: 'Never', meaning: 'namespaced objects only' },
 ];
 
-/** "Auto — all when every namespace is backed up, …": the text of a choice in a select. */
+/** "Auto — all when every namespace is backed up, …": a choice with its meaning. */
 export function clusterResourcesOption(choice: { label: string; meaning: string }): string {
   return `${choice.label} — ${choice.meaning}`;
+}
+
+/**
+ * The hint under a select of the modes: what the chosen one means (the select shows the short labels, so
+ * the choice is never cut off in a narrow form).
+ */
+export function clusterResourcesHint(value: string): string {
+  const choice = clusterResourceChoices.find((entry) => entry.value === value);
+  return choice ? clusterResourcesOption(choice) : '';
 }
 
 /** How a mode reads where it is shown, not chosen (a backup's page, a saved schedule). */

@@ -7,7 +7,7 @@ import { type FormEvent, useState } from 'react';
 import type { PolicyView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
 import { CopyVolumeData } from '../components/CopyVolumeData.tsx';
-import { clusterResourceChoices, clusterResourcesOption } from '../components/choices.ts';
+import { clusterResourceChoices, clusterResourcesHint } from '../components/choices.ts';
 import { useEditedSince } from '../components/field-issues.ts';
 import { NamespacePicker } from '../components/NamespacePicker.tsx';
 import { Dialog, EmptyState, ErrorNote, Field } from '../components/ui.tsx';
@@ -193,7 +193,11 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
               </select>
             )}
           </Field>
-          <Field label="Include cluster resources" error={issue('includeClusterResources')}>
+          <Field
+            label="Include cluster resources"
+            error={issue('includeClusterResources')}
+            hint={clusterResourcesHint(form.includeClusterResources)}
+          >
             {(id) => (
               <select
                 id={id}
@@ -202,7 +206,7 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
               >
                 {clusterResourceChoices.map((choice) => (
                   <option key={choice.value} value={choice.value}>
-                    {clusterResourcesOption(choice)}
+                    {choice.label}
                   </option>
                 ))}
               </select>
