@@ -116,7 +116,9 @@ export class OpenFiles {
         }
         return handle;
       });
-      file.handle.catch(() => {
+      const opening = file.handle;
+      opening.catch(() => {
+        if (file.handle !== opening) return;
         file.handle = undefined;
         this.lru.delete(file);
       });
