@@ -72,7 +72,7 @@ function RenameCluster(props: { cluster: ClusterView }) {
             />
           )}
         </Field>
-        {fields.placed ? null : <ErrorNote error={error} title="Not renamed" />}
+        {fields.placed || fields.anyEdited ? null : <ErrorNote error={error} title="Not renamed" />}
         <div className="form-actions">
           <button type="submit" disabled={busy || !name.trim() || name.trim() === props.cluster.name}>
             {busy ? 'Renaming…' : 'Rename'}
@@ -168,7 +168,7 @@ function ReplaceKubeconfig(props: { cluster: ClusterView }) {
             />
           )}
         </Field>
-        {error && !placed ? (
+        {error && !placed && !fields.anyEdited ? (
           <ErrorNote error={error} title="Not saved — the current kubeconfig stays" />
         ) : null}
         {saved ? (

@@ -43,6 +43,11 @@ export function useFieldIssues(
   edited(path: string): boolean;
   /** True when every problem of the refusal has a field of this form to be shown at. */
   placed: boolean;
+  /**
+   * True when one of the form's fields was edited since the error. A form whose inputs are all the refusal
+   * can be about (a rename, a kubeconfig) hides its note then too: what it refused is no longer what is asked.
+   */
+  anyEdited: boolean;
 } {
   const since = useEditedSince(error);
   const refusal = error instanceof ApiError && error.status === 400 ? error : undefined;
@@ -50,6 +55,7 @@ export function useFieldIssues(
     issue: (path) => (refusal && !since.edited(path) ? refusal.issue(path) : undefined),
     edit: since.edit,
     edited: since.edited,
+    anyEdited: fieldPaths.some((path) => since.edited(path)),
     placed:
       refusal !== undefined &&
       refusal.issues.length > 0 &&

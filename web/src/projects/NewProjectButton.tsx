@@ -63,7 +63,9 @@ function CreateProjectDialog(props: { onClose: () => void }) {
             />
           )}
         </Field>
-        {fields.placed ? null : <ErrorNote error={error} title="The project was not created" />}
+        {fields.placed || fields.anyEdited ? null : (
+          <ErrorNote error={error} title="The project was not created" />
+        )}
         <div className="form-actions">
           <button type="button" onClick={props.onClose}>
             Cancel

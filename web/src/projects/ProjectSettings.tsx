@@ -66,7 +66,7 @@ function RenameProject(props: { project: ProjectView }) {
           />
         )}
       </Field>
-      {fields.placed ? null : <ErrorNote error={error} title="Not renamed" />}
+      {fields.placed || fields.anyEdited ? null : <ErrorNote error={error} title="Not renamed" />}
       <div className="form-actions">
         <button type="submit" disabled={busy || !name.trim() || name.trim() === props.project.name}>
           {busy ? 'Renaming…' : 'Rename Project'}
