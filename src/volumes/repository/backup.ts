@@ -46,6 +46,8 @@ export interface BackupResult {
 }
 
 const slash = Buffer.from('/');
+/** Small files (below the chunker's minimum: one chunk) read at once within a directory. */
+const smallFilesAtOnce = 8;
 const maxSkippedListed = 1000;
 
 /**
@@ -147,6 +149,8 @@ class Walker {
   private readonly trees: TreeLoader;
   private readonly chunker: Chunker;
   private readonly slots: Slots;
+  /** Files below this size are one chunk, read whole without the chunker's shared buffers. */
+  private readonly smallFile: bigint;
   private readonly options: BackupOptions;
   /** Files with several links, by device and inode: read once. */
   private readonly hardlinks = new Map<string, { size: number; content: Promise<string[]> }>();
@@ -157,6 +161,7 @@ class Walker {
     this.options = options;
     this.chunker = new Chunker(repo.crypto.master.chunkerSeed, repo.config.chunker);
     this.slots = new Slots(options.concurrency ?? 4);
+    this.smallFile = BigInt(repo.config.chunker.min);
   }
 
   private skip(path: string, error: unknown): void {
@@ -188,22 +193,50 @@ class Walker {
       const parent = await this.trees.load(parentTree).catch(() => undefined);
       for (const node of parent?.nodes ?? []) previous.set(nodeName(node).toString('latin1'), node);
     }
-    const pending: PendingNode[] = [];
-    for (const name of names) {
+    const pending: (PendingNode | undefined)[] = [];
+    // Small files are read several at once (each is a few calls to the thread pool: one after the other,
+    // 2,000 of them cost seconds); directories and larger files one at a time, through the one chunker.
+    const reading = new Set<Promise<void>>();
+    let failure: unknown;
+    for (const [i, name] of names.entries()) {
       this.options.signal?.throwIfAborted();
+      if (failure) break;
       const child = Buffer.concat([path, slash, name]);
       const childRel = rel ? `${rel}/${name.toString('utf8')}` : name.toString('utf8');
       const before = previous.get(name.toString('latin1'));
+      const save = async (st: BigIntStats) => {
+        try {
+          pending[i] = await this.saveEntry(child, childRel, name, before, st);
+        } catch (error) {
+          if (!isReadError(error)) throw error;
+          this.skip(childRel, error);
+        }
+      };
+      let st: BigIntStats;
       try {
-        const entry = await this.saveEntry(child, childRel, name, before);
-        if (entry) pending.push(entry);
+        st = await lstat(child, { bigint: true });
       } catch (error) {
         if (!isReadError(error)) throw error;
         this.skip(childRel, error);
+        continue;
+      }
+      if (st.isFile() && st.nlink === 1n && st.size < this.smallFile) {
+        while (reading.size >= smallFilesAtOnce) await Promise.race(reading);
+        const read = save(st)
+          .catch((error: unknown) => {
+            failure ??= error;
+          })
+          .finally(() => reading.delete(read));
+        reading.add(read);
+      } else {
+        await save(st);
       }
     }
+    await Promise.all(reading);
+    if (failure) throw failure;
     const nodes: TreeNode[] = [];
     for (const entry of pending) {
+      if (!entry) continue;
       if (entry.content !== undefined) entry.node.content = await entry.content;
       nodes.push(entry.node);
     }
@@ -217,8 +250,8 @@ class Walker {
     rel: string,
     name: Buffer,
     before: TreeNode | undefined,
+    st: BigIntStats,
   ): Promise<PendingNode | undefined> {
-    const st = await lstat(path, { bigint: true });
     const base = (type: TreeNode['type'], size: number): TreeNode => ({
       ...nameFields(name),
       type,

@@ -46,6 +46,7 @@ export class Chunker {
   private readonly maskL: number;
   private buffer: Buffer | undefined;
   private side: Buffer | undefined;
+  private busy = false;
 
   constructor(seed: Uint8Array, params: ChunkerParams = defaultChunkerParams) {
     const bits = Math.log2(params.avg);
@@ -111,10 +112,16 @@ export class Chunker {
    */
   private async *rest(file: FileHandle, from: number): AsyncGenerator<Buffer> {
     const { max } = this.params;
-    this.buffer ??= Buffer.allocUnsafe(max + readAhead);
-    this.side ??= Buffer.allocUnsafe(readAhead);
-    const buf = this.buffer;
-    const side = this.side;
+    // The shared buffers serve one file at a time; another one read meanwhile (a small file that grew while
+    // read, beside a large one) gets buffers of its own.
+    const shared = !this.busy;
+    if (shared) {
+      this.busy = true;
+      this.buffer ??= Buffer.allocUnsafe(max + readAhead);
+      this.side ??= Buffer.allocUnsafe(readAhead);
+    }
+    const buf = shared ? (this.buffer as Buffer) : Buffer.allocUnsafe(max + readAhead);
+    const side = shared ? (this.side as Buffer) : Buffer.allocUnsafe(readAhead);
     let position = from;
     let start = 0;
     let end = 0;
@@ -150,6 +157,7 @@ export class Chunker {
     } finally {
       // The side buffer must not be written after this returns (it is reused for the next file).
       await pending?.catch(() => undefined);
+      if (shared) this.busy = false;
     }
   }
 }
