@@ -189,7 +189,10 @@ export function repositoryCommandCases(target: RepositoryCaseTarget): void {
     const checked = await run(['check', target.url()]);
     assert.equal(checked.code, 1, checked.stdout + checked.stderr);
     assert.match(checked.stdout, new RegExp(`^ {2}missing-pack ${deleted}: the index lists pack`, 'm'));
-    assert.doesNotMatch(checked.stdout, new RegExp(changed));
+    // Without --read-data only trees are read: the changed pack is named only when it holds a tree (pack ids
+    // are random, so which pack that is varies from run to run), and then as that tree's problem.
+    for (const line of checked.stdout.split('\n').filter((text) => text.includes(changed)))
+      assert.match(line, /^ {2}tree /, line);
     assert.match(checked.stdout, /The repository is damaged/);
 
     const read = await run(['check', target.url(), '--read-data']);
