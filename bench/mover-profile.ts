@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { openObjectStore, parseLocation } from '../src/storage/index.ts';
 import { backupDirectory, openRepository, restoreSnapshot } from '../src/volumes/index.ts';
 import { minioCredentials, minioLocationUrl, readEnv } from '../test/testbed/testbed.ts';
-import { emptyStore, writeDataSet } from './mover-tools.ts';
+import { changeFivePercent, emptyStore, writeDataSet } from './mover-tools.ts';
 
 interface ProfileNode {
   id: number;
@@ -71,10 +71,12 @@ try {
   await openRepository(store, secret, { create: true });
   const rounds = Number(values.rounds ?? 3);
   let snapshot = '';
-  if (what === 'restore')
+  if (what !== 'backup')
     snapshot = (await backupDirectory(await openRepository(store, secret), source)).snapshotId;
   for (let round = 0; round < rounds; round++) {
     const session = values.profile && round === rounds - 1 ? new Session() : undefined;
+    // An incremental round backs up after another 5% changed, its parent the round before.
+    if (what === 'incremental') await changeFivePercent(source, Number(values.mib ?? 200));
     if (session) {
       session.connect();
       await session.post('Profiler.enable');
@@ -84,7 +86,7 @@ try {
     const cpu = process.cpuUsage();
     const started = performance.now();
     let repo = await openRepository(store, secret);
-    if (what !== 'restore' && round > 0) {
+    if (what === 'backup' && round > 0) {
       const fresh = openStore(String(round));
       stores.push(fresh);
       repo = await openRepository(fresh, secret, { create: true });
@@ -96,6 +98,8 @@ try {
       });
       if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
       await rm(target, { recursive: true, force: true });
+    } else if (what === 'incremental') {
+      snapshot = (await backupDirectory(repo, source, { parent: snapshot })).snapshotId;
     } else {
       await backupDirectory(repo, source, {
         ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),

@@ -5,7 +5,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Chunker, defaultChunkerParams } from './chunker.ts';
+import { Chunker, defaultChunkerParams, gearTable } from './chunker.ts';
 
 const MiB = 1024 * 1024;
 
@@ -70,5 +70,32 @@ test('chunking a file through its read-ahead gives the cuts of the whole buffer,
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('cuts follow the rule of docs/repository-format.md §5 byte for byte (a plain loop over the gear table)', () => {
+  const params = { min: 64, avg: 256, max: 1024 };
+  const seed = randomBytes(32);
+  const chunker = new Chunker(seed, params);
+  const gear = gearTable(seed);
+  const top = (bits: number) => ~((1 << (32 - bits)) - 1) | 0;
+  // The rule, written the plain way: hash from min, the stricter mask up to avg, the looser one to max.
+  const reference = (data: Buffer, start: number, end: number): number => {
+    const n = Math.min(end - start, params.max);
+    if (end - start <= params.min) return end - start;
+    let hash = 0;
+    for (let i = params.min; i < n; i++) {
+      hash = ((hash << 1) + (gear[data[start + i] as number] as number)) | 0;
+      if ((hash & (i < params.avg ? top(9) : top(7))) === 0) return i + 1;
+    }
+    return n;
+  };
+  const data = randomBytes(256 * 1024);
+  // Runs of equal bytes too, where the hash settles.
+  data.fill(7, 1000, 5000);
+  for (let at = 0; at < data.length; at += 37) {
+    for (const end of [Math.min(data.length, at + 3000), Math.min(data.length, at + 70 + (at % 900))]) {
+      assert.equal(chunker.cut(data, at, end), reference(data, at, end), `at ${at}, end ${end}`);
+    }
   }
 });

@@ -79,9 +79,30 @@ export class Chunker {
     const maskL = this.maskL;
     let hash = 0;
     let i = start + min;
+    // Four bytes a round (measured: twice as fast as one; the cuts are the same).
+    for (const normal4 = normal - 3; i < normal4; i += 4) {
+      hash = ((hash << 1) + (gear[data[i] as number] as number)) | 0;
+      if ((hash & maskS) === 0) return i - start + 1;
+      hash = ((hash << 1) + (gear[data[i + 1] as number] as number)) | 0;
+      if ((hash & maskS) === 0) return i - start + 2;
+      hash = ((hash << 1) + (gear[data[i + 2] as number] as number)) | 0;
+      if ((hash & maskS) === 0) return i - start + 3;
+      hash = ((hash << 1) + (gear[data[i + 3] as number] as number)) | 0;
+      if ((hash & maskS) === 0) return i - start + 4;
+    }
     for (; i < normal; i++) {
       hash = ((hash << 1) + (gear[data[i] as number] as number)) | 0;
       if ((hash & maskS) === 0) return i - start + 1;
+    }
+    for (const limit4 = limit - 3; i < limit4; i += 4) {
+      hash = ((hash << 1) + (gear[data[i] as number] as number)) | 0;
+      if ((hash & maskL) === 0) return i - start + 1;
+      hash = ((hash << 1) + (gear[data[i + 1] as number] as number)) | 0;
+      if ((hash & maskL) === 0) return i - start + 2;
+      hash = ((hash << 1) + (gear[data[i + 2] as number] as number)) | 0;
+      if ((hash & maskL) === 0) return i - start + 3;
+      hash = ((hash << 1) + (gear[data[i + 3] as number] as number)) | 0;
+      if ((hash & maskL) === 0) return i - start + 4;
     }
     for (; i < limit; i++) {
       hash = ((hash << 1) + (gear[data[i] as number] as number)) | 0;
