@@ -40,6 +40,18 @@ export function mebibytes(bytes: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} MiB`;
 }
 
+/** A byte count as people read it: `512 B`, `1.5 KiB`, `208.0 MiB` (one decimal above bytes). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
 /** zod's issues on one line, for a message: `status.phase: not a phase of a Velero Backup; …` (at most 3). */
 export function issuesLine(error: z.ZodError): string {
   const shown = error.issues.slice(0, 3).map((issue) => {

@@ -27,7 +27,7 @@ export {
   encodeResourceList,
   type IndexEntry,
 } from './content-index.ts';
-export { ArchiveLimitError, BackupMetadataError, mebibytes } from './errors.ts';
+export { ArchiveLimitError, BackupMetadataError, formatBytes, mebibytes } from './errors.ts';
 export { goDuration, parseGoDuration } from './go-duration.ts';
 export {
   backupKeys,

@@ -16,16 +16,8 @@ export function table(headers: string[], rows: string[][]): string {
   return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+/** Sizes read the same in every command's output (and in the engines' sentences). */
+export { formatBytes } from '../archive/index.ts';
 
 export function formatTime(date: Date | undefined): string {
   if (!date || Number.isNaN(date.getTime())) return '-';

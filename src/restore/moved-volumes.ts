@@ -6,7 +6,7 @@
  * any driver. The claim is made empty in the target's class (no data source), then a mover pod fills it
  * before the workloads that mount it are created; its VolumeSnapshot, content and class items are not needed.
  */
-import { lifeboatDataMover, type VolumeInfo } from '../archive/index.ts';
+import { formatBytes, lifeboatDataMover, type VolumeInfo } from '../archive/index.ts';
 import { type StorageClassInfo, veleroSnapshot } from '../volumes/index.ts';
 import { quoted } from './object-checks.ts';
 import { asRecord, type KubeJson } from './sanitize.ts';
@@ -119,19 +119,7 @@ export function movedClassFallback(
   return classes.find((item) => item.isDefault)?.name;
 }
 
-/** Bytes for a sentence: `1.5 GiB`. */
-export function bytesText(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 /** Where a moved claim's data comes from, for the dry run and the logs. */
 export function movedFromText(data: MovedData): string {
-  return `its data comes from the location's volume repository (snapshot ${shortSnapshotId(data.snapshotId)}, ${bytesText(data.bytes)}), written into the new claim by a mover pod before the workloads that mount it are restored`;
+  return `its data comes from the location's volume repository (snapshot ${shortSnapshotId(data.snapshotId)}, ${formatBytes(data.bytes)}), written into the new claim by a mover pod before the workloads that mount it are restored`;
 }
