@@ -5,6 +5,7 @@
  */
 import * as db from '../db/index.ts';
 import { AdminResetError, openStore, type ResetTokenOptions, readMasterKey } from './accounts-reset.ts';
+import { openRepositorySecret } from './data-mover.ts';
 
 /** Which location's secret, and where the store and key are. */
 export type RepositorySecretOptions = Pick<
@@ -33,9 +34,8 @@ export async function exportRepositorySecret(
       throw new AdminResetError(
         `location "${location.name}" has no volume repository yet: no backup has copied volume data to it`,
       );
-    // The secret is 32 random bytes, sealed as base64 text: the CLI's --secret-file takes that text.
     return {
-      secret: vault.open(location.repositorySecret, `repository:${location.id}`),
+      secret: openRepositorySecret(vault, location.id, location.repositorySecret),
       project: project.name,
       location: location.name,
     };

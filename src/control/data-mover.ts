@@ -19,6 +19,7 @@ import {
 } from '../volumes/index.ts';
 import type { ControlContext } from './context.ts';
 import { storedInput } from './location-config.ts';
+import type { Vault } from './vault.ts';
 
 /** The image of mover pods by default: this Lifeboat's own (LIFEBOAT_MOVER_IMAGE overrides it). */
 export const defaultMoverImage = 'ghcr.io/lifeboat-backup/lifeboat:0.1.0';
@@ -45,16 +46,23 @@ export function copiesVolumeData(options: BackupOptions, location: LocationRecor
   return options.copyVolumeData ?? location.config.copyVolumeData === true;
 }
 
+/** The vault context a location's repository secret is sealed under. */
+const secretContext = (locationId: string) => `repository:${locationId}`;
+
+/** A location's sealed repository secret opened: the base64 text of its 32 bytes (what `--secret-file` takes). */
+export function openRepositorySecret(vault: Vault, locationId: string, sealed: string): string {
+  return vault.open(sealed, secretContext(locationId));
+}
+
 /** The location's repository secret, made and sealed on first use. */
 export async function repositorySecret(ctx: ControlContext, location: LocationRecord): Promise<Buffer> {
-  const context = `repository:${location.id}`;
   let sealed = location.repositorySecret;
   if (!sealed) {
-    const made = ctx.vault.seal(randomBytes(32).toString('base64'), context);
+    const made = ctx.vault.seal(randomBytes(32).toString('base64'), secretContext(location.id));
     sealed = await db.claimRepositorySecret(ctx.db, location.id, made);
     if (!sealed) throw new Error(`location "${location.name}" was deleted`);
   }
-  return Buffer.from(ctx.vault.open(sealed, context), 'base64');
+  return Buffer.from(openRepositorySecret(ctx.vault, location.id, sealed), 'base64');
 }
 
 /**
