@@ -15,6 +15,9 @@ import { backupDirectory, openRepository, restoreSnapshot } from '../src/volumes
 import { minioCredentials, minioLocationUrl, readEnv } from '../test/testbed/testbed.ts';
 import { changeFivePercent, emptyStore, writeDataSet } from './mover-tools.ts';
 
+/** The figures go to stdout, one line each. */
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -107,13 +110,13 @@ try {
       });
     }
     const used = process.cpuUsage(cpu);
-    console.log(
+    print(
       `${what} ${round}${concurrencyOf(round) ? ` (concurrency ${concurrencyOf(round)})` : ''}: ${((performance.now() - started) / 1000).toFixed(2)} s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}); load ${loadavg()[0]?.toFixed(2)}`,
     );
     if (session && values.profile) {
       const { profile } = await session.post('Profiler.stop');
       await writeFile(values.profile, JSON.stringify(profile));
-      for (const line of topSelfTime(profile as never)) console.log(line);
+      for (const line of topSelfTime(profile as never)) print(line);
       session.disconnect();
     }
   }

@@ -215,7 +215,7 @@ describe('the data mover', () => {
     assert.ok(files > 3, `the repository holds ${files} files`);
   });
 
-  test('a second backup after changing 5% of the data uploads about that much', async () => {
+  test('a second backup after changing 5% of the data uploads about that much', async (t) => {
     await applyIn(env, a, ns, [
       podObject(
         env,
@@ -230,7 +230,7 @@ describe('the data mover', () => {
     const [info] = await volumeInfo(name);
     const repo = await openRepository(store, mover.secret);
     const manifest = await repo.loadSnapshot(info?.snapshotDataMovementInfo?.snapshotHandle ?? '');
-    console.log(
+    t.diagnostic(
       `incremental: ${(manifest.stats.newBytes / MiB).toFixed(1)} MiB uploaded of ${(manifest.stats.logicalBytes / MiB).toFixed(1)} MiB, ${(manifest.stats.readBytes / MiB).toFixed(1)} MiB read, ${manifest.stats.durationMs} ms`,
     );
     assert.ok(
@@ -276,7 +276,7 @@ describe('the data mover', () => {
     assert.equal(await leftovers(a, ns), '');
   });
 
-  test('forgetting every snapshot but the first and pruning frees their data; check --read-data passes', async () => {
+  test('forgetting every snapshot but the first and pruning frees their data; check --read-data passes', async (t) => {
     const repo = await openRepository(store, mover.secret);
     const others = (await repo.snapshots())
       .filter((entry) => entry.id !== first.snapshotId)
@@ -284,8 +284,8 @@ describe('the data mover', () => {
     assert.ok(others.length >= 2);
     await forgetSnapshots(repo, others);
     const pruned = await pruneRepository(repo);
-    console.log(JSON.stringify({ forgot: others.length, ...pruned }));
-    console.log(
+    t.diagnostic(JSON.stringify({ forgot: others.length, ...pruned }));
+    t.diagnostic(
       `prune: ${(pruned.deletedBytes / MiB).toFixed(1)} MiB of packs deleted, ${(pruned.writtenBytes / MiB).toFixed(1)} MiB rewritten`,
     );
     assert.ok(
