@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -29,6 +29,7 @@ import {
   nodeCluster,
   openEngineBed,
   podObject,
+  podStoreInput,
 } from '../support/volumes.ts';
 import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
@@ -72,23 +73,6 @@ function checksumsOf(files: Record<string, string>): string {
           .digest('hex')}  ${path}`,
     )
     .join('\n')}\n`;
-}
-
-/** The location as a mover pod opens it: the test bed's MinIO at the address pods reach, under the prefix. */
-async function podStore(): Promise<Record<string, unknown>> {
-  assert.ok(env.s3.podEndpoint, 'the test bed names no MinIO endpoint for pods');
-  return {
-    provider: 'minio',
-    name: 'testbed',
-    endpoint: env.s3.podEndpoint,
-    region: env.s3.region,
-    forcePathStyle: true,
-    caCert: await readFile(env.s3.caCert, 'utf8'),
-    bucket: env.s3.bucket,
-    prefix,
-    accessKeyId: env.s3.accessKeyId,
-    secretAccessKey: env.s3.secretAccessKey,
-  };
 }
 
 /** A pod that prints the checksums of /data once it starts, then stays (restored as a running pod). */
@@ -162,7 +146,7 @@ test('a claim whose data was moved is made empty in the target class and filled 
   const otherClass = target.node.storageClasses[1] as string;
   const mover: MoverSettings = {
     image: env.images?.lifeboat ?? '',
-    store: await podStore(),
+    store: await podStoreInput(env, prefix),
     secret,
     timeoutMs: 120_000,
     pollIntervalMs: 250,

@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { backupKeys, decodeVolumeInfo } from '../../src/archive/index.ts';
 import { runBackup } from '../../src/backup/index.ts';
@@ -26,6 +25,7 @@ import {
   openEngineBed,
   podObject,
   podOutput,
+  podStoreInput,
 } from '../support/volumes.ts';
 import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
@@ -82,23 +82,6 @@ const writerScript = [
   listingScript,
 ].join('\n');
 
-/** The location as a mover pod opens it: the test bed's MinIO at the address pods reach, under the prefix. */
-async function podStore(): Promise<Record<string, unknown>> {
-  assert.ok(env.s3.podEndpoint, 'the test bed names no MinIO endpoint for pods');
-  return {
-    provider: 'minio',
-    name: 'testbed',
-    endpoint: env.s3.podEndpoint,
-    region: env.s3.region,
-    forcePathStyle: true,
-    caCert: await readFile(env.s3.caCert, 'utf8'),
-    bucket: env.s3.bucket,
-    prefix,
-    accessKeyId: env.s3.accessKeyId,
-    secretAccessKey: env.s3.secretAccessKey,
-  };
-}
-
 const mibPerSecond = (bytes: number, ms: number) => (bytes / MiB / (ms / 1000)).toFixed(1);
 
 test('files of many kinds round-trip into the other cluster under another class through the repository', async (t) => {
@@ -115,7 +98,7 @@ test('files of many kinds round-trip into the other cluster under another class 
 
   const mover: MoverSettings = {
     image: env.images?.lifeboat ?? '',
-    store: await podStore(),
+    store: await podStoreInput(env, prefix),
     secret: randomBytes(32),
     timeoutMs: 600_000,
   };

@@ -367,3 +367,24 @@ async function snapshotDiagnosis(
   }
   return lines.join('\n');
 }
+
+/**
+ * The test bed's MinIO under `prefix` as a mover pod opens it (a control plane's stored location fields): at
+ * the address pods reach MinIO at, with its CA.
+ */
+export async function podStoreInput(env: TestbedEnv, prefix: string): Promise<Record<string, unknown>> {
+  if (!env.s3.podEndpoint)
+    throw new Error('the test bed names no MinIO endpoint for pods: start it with nodes');
+  return {
+    provider: 'minio',
+    name: 'testbed',
+    endpoint: env.s3.podEndpoint,
+    region: env.s3.region,
+    forcePathStyle: true,
+    caCert: await readFile(env.s3.caCert, 'utf8'),
+    bucket: env.s3.bucket,
+    prefix,
+    accessKeyId: env.s3.accessKeyId,
+    secretAccessKey: env.s3.secretAccessKey,
+  };
+}

@@ -31,6 +31,7 @@ import {
   openEngineBed,
   podObject,
   podOutput,
+  podStoreInput,
 } from '../support/volumes.ts';
 import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
@@ -59,18 +60,7 @@ before(async () => {
   mover = {
     image: env.images.lifeboat,
     // The location as the control plane stores it, at the address pods reach MinIO at.
-    store: {
-      provider: 'minio',
-      name: 'testbed',
-      endpoint: env.s3.podEndpoint,
-      region: env.s3.region,
-      forcePathStyle: true,
-      caCert: await readFile(env.s3.caCert, 'utf8'),
-      bucket: env.s3.bucket,
-      prefix,
-      accessKeyId: env.s3.accessKeyId,
-      secretAccessKey: env.s3.secretAccessKey,
-    },
+    store: await podStoreInput(env, prefix),
     secret: randomBytes(32),
     timeoutMs: 5 * 60_000,
     pollIntervalMs: 500,
