@@ -50,8 +50,8 @@ export {
   type ReadTarballOptions,
   readTarball,
   type TarballEntry,
-  TarballWriter,
 } from './tarball.ts';
+export { TarballWriter } from './tarball-writer.ts';
 export {
   type CsiSnapshotInfo,
   decodeVolumeInfo,
