@@ -24,6 +24,7 @@ import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { openLocalStore } from './local-store.ts';
 import { formatBytes, formatTime, ProgressReporter, table } from './output.ts';
 import { remoteContext } from './remote/index.ts';
+import { addRepositoryRestoreCommand } from './repository-restore-command.ts';
 
 /** The variable holding the repository secret when `--secret-file` is not given. */
 export const repositorySecretVariable = 'LIFEBOAT_REPOSITORY_SECRET';
@@ -280,4 +281,6 @@ export function addRepositoryCommands(program: Command, io: CliIo, setExit: (cod
     if (format === 'json') printJson(io, snapshots.map(snapshotJson));
     else printSnapshots(io, location, snapshots);
   });
+
+  addRepositoryRestoreCommand(repository, io, setExit, repositorySecret);
 }
