@@ -1,4 +1,4 @@
-/** Times in the user's time zone, sizes and durations as people read them. */
+/** Times in the user's time zone, sizes, durations and counts as people read them. */
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function formatTime(iso: string | null | undefined): string {
@@ -30,7 +30,15 @@ export function relative(iso: string | null | undefined): string {
   return format.format(Math.round(ms / 86_400_000), 'day');
 }
 
+/**
+ * A count and its noun: "1 cluster", "3 clusters", "0 clusters". `nouns` is the plural when it is not the noun
+ * and an s ("2 policies"). The console's one way of counting things in words.
+ */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
+}
+
 export function expiryLabel(hours: number): string {
-  if (hours % 24 === 0) return `${hours / 24} day${hours === 24 ? '' : 's'}`;
-  return `${hours} hours`;
+  if (hours % 24 === 0) return plural(hours / 24, 'day');
+  return plural(hours, 'hour');
 }

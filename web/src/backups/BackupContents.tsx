@@ -5,6 +5,7 @@
 import { lazy, Suspense, useState } from 'react';
 import type { ContentsView } from '../../../src/api/types.ts';
 import { ErrorNote, Field } from '../components/ui.tsx';
+import { plural } from '../format.ts';
 import { useBackupContents } from './backup-queries.ts';
 import type { ObjectRef } from './ObjectManifest.tsx';
 
@@ -78,7 +79,7 @@ export function BackupContents(props: { project: string; backup: string }) {
           {view.warning}
         </p>
       ) : null}
-      <p className="muted">{view.totalItems} objects in all.</p>
+      <p className="muted">{plural(view.totalItems, 'object')} in all.</p>
       <Field label="Filter contents">
         {(id) => (
           <input

@@ -3,7 +3,7 @@ import { type ReactNode, useState } from 'react';
 import type { BackupView } from '../../../src/api/types.ts';
 import { clusterResourcesLabel } from '../components/choices.ts';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
-import { expiryLabel, formatBytes, formatTime, relative } from '../format.ts';
+import { expiryLabel, formatBytes, formatTime, plural, relative } from '../format.ts';
 import { RestoreWizard } from '../restores/RestoreWizard.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -91,7 +91,7 @@ export function BackupPage(props: { backup: string }) {
           <p className="muted">
             {view.phase === 'Queued'
               ? 'Waiting to start.'
-              : `${view.progress.itemsDone} of ${view.progress.itemsTotal} objects taken.`}
+              : `${view.progress.itemsDone} of ${plural(view.progress.itemsTotal, 'object')} taken.`}
           </p>
         </div>
       ) : null}

@@ -6,6 +6,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { BackupDetailView, BackupView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
 import { Dialog, ErrorNote } from '../components/ui.tsx';
+import { plural } from '../format.ts';
 import { navigate } from '../router.tsx';
 import { backupPath } from './backup-queries.ts';
 
@@ -50,7 +51,7 @@ export function DeleteBackupDialog(props: {
             Delete backup <strong>{backup.name}</strong>? Its files are removed from location{' '}
             <strong>{props.locationName}</strong>
             {snapshots > 0
-              ? `, then its ${snapshots === 1 ? 'volume snapshot' : `${snapshots} volume snapshots`} from the storage of the cluster it was taken of`
+              ? `, then its ${snapshots === 1 ? 'volume snapshot' : plural(snapshots, 'volume snapshot')} from the storage of the cluster it was taken of`
               : ''}
             , and it can no longer be restored.
           </p>

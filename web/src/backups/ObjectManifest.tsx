@@ -8,6 +8,7 @@ import { useState } from 'react';
 import type { BackupObjectView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
 import { Dialog, ErrorNote, Tabs } from '../components/ui.tsx';
+import { plural } from '../format.ts';
 import { backupPath } from './backup-queries.ts';
 import { diffManifests, noiseFields, toYaml } from './manifest-compare.ts';
 
@@ -100,7 +101,7 @@ function StoredManifest(props: { view: BackupObjectView }) {
   return (
     <>
       <p className="muted">
-        As stored in <code>{view.object.path}</code> ({view.size} bytes of JSON), shown as YAML.
+        As stored in <code>{view.object.path}</code> ({plural(view.size, 'byte')} of JSON), shown as YAML.
       </p>
       <section aria-label="Stored manifest">
         <pre className="manifest">{toYaml(view.stored)}</pre>
@@ -147,15 +148,14 @@ function LiveComparison(props: { view: BackupObjectView; refreshing: boolean; on
       ) : (
         <>
           <p role="status">
-            {diff.removed} {diff.removed === 1 ? 'line' : 'lines'} only in the backup, {diff.added}{' '}
-            {diff.added === 1 ? 'line' : 'lines'} only live.
+            {plural(diff.removed, 'line')} only in the backup, {plural(diff.added, 'line')} only live.
           </p>
           <section aria-label="Differences with the live object">
             <pre className="manifest diff">
               {diff.lines.map((line) =>
                 line.type === 'fold' ? (
                   <span key={line.at} className="fold">
-                    {`  … ${line.count} unchanged ${line.count === 1 ? 'line' : 'lines'}`}
+                    {`  … ${plural(line.count, 'unchanged line')}`}
                   </span>
                 ) : (
                   <span

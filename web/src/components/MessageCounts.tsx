@@ -3,6 +3,7 @@
  * all it was asked (disks it could not snapshot, objects it skipped) never reads as a clean Completed. The
  * tooltip lists the first few; the run's page has them all.
  */
+import { plural } from '../format.ts';
 
 /** Velero's grouping of a run's messages: the run's own, cluster-wide, then by namespace. */
 export interface RunMessages {
@@ -20,11 +21,6 @@ export interface RunWithMessages {
   warnings: RunMessages;
 }
 
-/** How many messages of one kind, in words: "1 warning", "3 errors". */
-export function countText(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 /** Every message on one line, prefixed with where it arose unless it is the run's own. */
 export function runMessageLines(messages: RunMessages): string[] {
   return [
@@ -39,15 +35,22 @@ export function runMessageLines(messages: RunMessages): string[] {
 /** The most a tooltip lists. */
 const tooltipLines = 5;
 
-function tooltip(lines: string[], kind: 'backup' | 'restore'): string {
+/** What a run is, and where all its messages are. */
+const pageOf = {
+  backup: "the backup's page",
+  restore: "the restore's page",
+  'group restore': "its restores' pages",
+} as const;
+
+function tooltip(lines: string[], kind: keyof typeof pageOf): string {
   const shown = lines.slice(0, tooltipLines);
   const more = lines.length - shown.length;
-  return [...shown, ...(more > 0 ? [`… and ${more} more on the ${kind}'s page`] : [])].join('\n');
+  return [...shown, ...(more > 0 ? [`… and ${more} more on ${pageOf[kind]}`] : [])].join('\n');
 }
 
 export function MessageCounts(props: {
   run: RunWithMessages;
-  kind: 'backup' | 'restore';
+  kind: keyof typeof pageOf;
   /** The lines of a tooltip (default {@link runMessageLines}). */
   lines?: (messages: RunMessages) => string[];
 }) {
@@ -59,12 +62,12 @@ export function MessageCounts(props: {
     <>
       {run.errorCount > 0 ? (
         <span className="badge badge-bad badge-count" title={tooltip(lines(run.errors), kind)}>
-          {countText(run.errorCount, 'error')}
+          {plural(run.errorCount, 'error')}
         </span>
       ) : null}
       {run.warningCount > 0 ? (
         <span className="badge badge-warn badge-count" title={tooltip(lines(run.warnings), kind)}>
-          {countText(run.warningCount, 'warning')}
+          {plural(run.warningCount, 'warning')}
         </span>
       ) : null}
     </>

@@ -8,6 +8,7 @@ import type { ProjectContentsView, ProjectView } from '../../../src/api/types.ts
 import { api } from '../api.ts';
 import { useFieldIssues } from '../components/field-issues.ts';
 import { ErrorNote, Field } from '../components/ui.tsx';
+import { plural } from '../format.ts';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -76,11 +77,12 @@ function RenameProject(props: { project: ProjectView }) {
   );
 }
 
+/** What a project holds, each with its noun. */
 const kinds: [keyof Omit<ProjectContentsView, 'empty'>, string][] = [
-  ['clusters', 'clusters'],
-  ['workspaces', 'workspaces'],
-  ['locations', 'backup locations'],
-  ['backups', 'backups'],
+  ['clusters', 'cluster'],
+  ['workspaces', 'workspace'],
+  ['locations', 'backup location'],
+  ['backups', 'backup'],
 ];
 
 function DeleteProject(props: { project: ProjectView }) {
@@ -111,11 +113,11 @@ function DeleteProject(props: { project: ProjectView }) {
         <div role="note">
           <p>A project is deleted only once it is empty. It still has:</p>
           <ul aria-label="What the project still has">
-            {left.map(([kind, words]) => {
+            {left.map(([kind, noun]) => {
               const { count, names } = contents.data[kind];
               return (
                 <li key={kind}>
-                  {count} {words}: {names.join(', ')}
+                  {plural(count, noun)}: {names.join(', ')}
                   {count > names.length ? ', …' : ''}
                 </li>
               );

@@ -6,6 +6,7 @@
 import { useDeferredValue, useState } from 'react';
 import type { PlanItem, RestorePlan } from '../../../src/api/types.ts';
 import { Field } from '../components/ui.tsx';
+import { plural } from '../format.ts';
 import { PlanVolumes } from './PlanVolumes.tsx';
 import { problemStyle } from './problem-style.ts';
 
@@ -63,16 +64,16 @@ export function PlanView(props: { plan: RestorePlan }) {
       </p>
       {plan.counts.rejected > 0 ? (
         <div className="error-note" role="alert">
-          {plan.counts.rejected === 1 ? '1 object' : `${plan.counts.rejected} objects`} would be rejected by
-          the target cluster's API server and recorded as failed: see the Notes column below, and fix the
-          target or leave those namespaces out before restoring.
+          {plural(plan.counts.rejected, 'object')} would be rejected by the target cluster's API server and
+          recorded as failed: see the Notes column below, and fix the target or leave those namespaces out
+          before restoring.
         </div>
       ) : null}
       {refused > 0 ? (
         <div className="error-note" role="alert">
-          {refused === 1 ? '1 object is' : `${refused} objects are`} refused: bad, changed since the backup
-          was made, or not the object their path in the backup names. A restore would fail{' '}
-          {refused === 1 ? 'it' : 'them'} and go on; the Notes column says what is wrong with each.
+          {plural(refused, 'object is', 'objects are')} refused: bad, changed since the backup was made, or
+          not the object their path in the backup names. A restore would fail {refused === 1 ? 'it' : 'them'}{' '}
+          and go on; the Notes column says what is wrong with each.
         </div>
       ) : null}
       {(plan.warnings ?? []).map((warning) => (
@@ -183,7 +184,7 @@ function RbacGrants(props: { items: PlanItem[] }) {
       <p className="muted">
         What each role binding and far-reaching role of the plan would grant once restored.
         {flagged > 0
-          ? ` ${flagged === 1 ? '1 is' : `${flagged} are`} flagged: check ${flagged === 1 ? 'it' : 'them'} before restoring.`
+          ? ` ${plural(flagged, 'is', 'are')} flagged: check ${flagged === 1 ? 'it' : 'them'} before restoring.`
           : ''}
       </p>
       <div className="table-wrap">
@@ -247,8 +248,8 @@ function PlanItems(props: { items: PlanItem[] }) {
       </Field>
       <p className="muted" aria-live="polite">
         {matching.length === props.items.length
-          ? `${props.items.length} objects`
-          : `${matching.length} of ${props.items.length} objects match`}
+          ? plural(props.items.length, 'object')
+          : `${matching.length} of ${plural(props.items.length, 'object')} match`}
         {matching.length > shownRows ? `; showing the first ${shownRows}: filter to find the others` : ''}
       </p>
       <div className="item-log">

@@ -4,12 +4,10 @@
  * refused one stands out with its reason (a class of another driver names the data mover as the way across).
  */
 import type { VolumePlan } from '../../../src/api/types.ts';
-import { formatBytes } from '../format.ts';
+import { formatBytes, plural } from '../format.ts';
 import { problemStyle } from './problem-style.ts';
 
-function claims(count: number): string {
-  return count === 1 ? '1 claim' : `${count} claims`;
-}
+const claims = (count: number) => plural(count, 'claim');
 
 export function PlanVolumes(props: { volumes: VolumePlan[] | undefined }) {
   const volumes = props.volumes ?? [];

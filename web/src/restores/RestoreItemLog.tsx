@@ -5,6 +5,7 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import type { RestoreItemView } from '../../../src/api/types.ts';
 import { ErrorNote } from '../components/ui.tsx';
+import { plural } from '../format.ts';
 import { problemStyle } from './problem-style.ts';
 import { useLiveItems } from './restore-events.ts';
 import { itemsLimit, useFinishedItems, useRestore } from './restore-queries.ts';
@@ -46,12 +47,12 @@ export function RestoreItemLog(props: {
       {!live && finished.data?.length === 0 ? <p className="muted">No object was restored.</p> : null}
       {!live && props.itemsDone > itemsLimit ? (
         <p className="muted">
-          Showing the first {itemsLimit} of {props.itemsDone} objects.
+          Showing the first {itemsLimit} of {plural(props.itemsDone, 'object')}.
         </p>
       ) : null}
       {live && items.length > itemsLimit ? (
         <p className="muted">
-          Showing the latest {itemsLimit} of {items.length} objects.
+          Showing the latest {itemsLimit} of {plural(items.length, 'object')}.
         </p>
       ) : null}
       {shown.length > 0 ? (

@@ -7,7 +7,7 @@ import type { RestoreView } from '../../../src/api/types.ts';
 import { api } from '../api.ts';
 import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
-import { formatTime } from '../format.ts';
+import { formatTime, plural } from '../format.ts';
 import { Link } from '../router.tsx';
 import { RestoreItemLog } from './RestoreItemLog.tsx';
 import { RestoreVolumes } from './RestoreVolumes.tsx';
@@ -23,9 +23,7 @@ const countLabels: [string, string][] = [
   ['failed', 'Failed'],
 ];
 
-function objects(count: number): string {
-  return count === 1 ? '1 object' : `${count} objects`;
-}
+const objects = (count: number) => plural(count, 'object');
 
 /** The phase in words, for the status line screen readers announce. */
 export function statusLine(restore: RestoreView): string {

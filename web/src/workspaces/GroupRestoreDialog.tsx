@@ -13,6 +13,7 @@ import type {
 import { api } from '../api.ts';
 import { useFieldIssues } from '../components/field-issues.ts';
 import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
+import { plural } from '../format.ts';
 import { PlanView } from '../restores/PlanView.tsx';
 import { useClusters } from '../restores/restore-queries.ts';
 import { navigate } from '../router.tsx';
@@ -43,7 +44,13 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
   const [plan, setPlan] = useState<GroupRestorePlanView>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const fields = useFieldIssues(error, ['name', 'existingResourcePolicy']);
+  // The backups of the request refused: its issues name members by their place in it (`members.1.targetCluster`).
+  const [sent, setSent] = useState<string[]>([]);
+  const fields = useFieldIssues(error, [
+    'name',
+    'existingResourcePolicy',
+    ...sent.map((_, k) => `members.${k}`),
+  ]);
   const chosen = props.backups.filter((b) => choices[b.id]?.include);
   const request = {
     ...(name.trim() ? { name: name.trim() } : {}),
@@ -51,8 +58,12 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
     members: chosen.map((b) => ({ backup: b.id, targetCluster: choices[b.id]?.target ?? '' })),
   };
   const base = `${projectPath(project)}/backup-groups/${encodeURIComponent(props.groupId)}/restores`;
+  const memberPath = (id: string) => `members.${sent.indexOf(id)}`;
+  /** The refusal's words about one member, until that member is changed. */
+  const memberIssue = (id: string) => (sent.includes(id) ? fields.issue(memberPath(id)) : undefined);
+  // Changing one member clears what was said about it alone; the rest stays until the next plan.
   const set = (id: string, change: Partial<MemberChoice>) => {
-    setError(undefined);
+    if (sent.includes(id)) fields.edit(memberPath(id));
     setChoices((current) => ({ ...current, [id]: { ...(current[id] as MemberChoice), ...change } }));
   };
 
@@ -60,6 +71,7 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
     event.preventDefault();
     setBusy(true);
     setError(undefined);
+    setSent(chosen.map((b) => b.id));
     try {
       setPlan(await api<GroupRestorePlanView>('POST', `${base}/plan`, request));
     } catch (caught) {
@@ -71,6 +83,7 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
   const start = async () => {
     setBusy(true);
     setError(undefined);
+    setSent(chosen.map((b) => b.id));
     try {
       const started = await api<GroupRestoreView>('POST', base, { ...request, name: plan?.name });
       void queryClient.invalidateQueries({ queryKey: ['p', project] });
@@ -80,6 +93,11 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
       setError(caught);
       setBusy(false);
     }
+  };
+  // What refused the start (a name taken) is about the choice: going back to change it starts afresh.
+  const back = () => {
+    setPlan(undefined);
+    setError(undefined);
   };
   const problems = plan?.members.filter((m) => m.problem).length ?? 0;
 
@@ -98,8 +116,8 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
         {plan ? (
           <>
             <p>
-              Group restore <strong>{plan.name}</strong>: {plan.members.length} restore
-              {plan.members.length === 1 ? '' : 's'}, started together.
+              Group restore <strong>{plan.name}</strong>: {plural(plan.members.length, 'restore')}, started
+              together.
             </p>
             {plan.members.map((member) => (
               <section key={member.backup.id} className="card" aria-label={`Plan of ${member.backup.name}`}>
@@ -125,13 +143,13 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
             {plan.skipped.length > 0 ? <Skipped skipped={plan.skipped} /> : null}
             {problems > 0 ? (
               <div className="error-note" role="alert">
-                {problems} member{problems === 1 ? '' : 's'} cannot be restored as chosen: go back and leave{' '}
+                {plural(problems, 'member')} cannot be restored as chosen: go back and leave{' '}
                 {problems === 1 ? 'it' : 'them'} out, or pick another target.
               </div>
             ) : null}
             <ErrorNote error={error} title="Cannot start this group restore" />
             <div className="form-actions">
-              <button type="button" onClick={() => setPlan(undefined)} disabled={busy}>
+              <button type="button" onClick={back} disabled={busy}>
                 Back
               </button>
               <button
@@ -146,7 +164,13 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
           </>
         ) : (
           <form onSubmit={review}>
-            <MemberTable backups={props.backups} choices={choices} clusters={clusters.data} onChange={set} />
+            <MemberTable
+              backups={props.backups}
+              choices={choices}
+              clusters={clusters.data}
+              issue={memberIssue}
+              onChange={set}
+            />
             <ErrorNote error={clusters.error} title="Cannot list the project's clusters" />
             <div className="row">
               <Field
@@ -216,6 +240,8 @@ function MemberTable(props: {
   backups: BackupView[];
   choices: Record<string, MemberChoice>;
   clusters: ClusterView[] | undefined;
+  /** The refusal's words about a member (by backup id), shown in its row. */
+  issue: (id: string) => string | undefined;
   onChange: (id: string, change: Partial<MemberChoice>) => void;
 }) {
   return (
@@ -233,6 +259,7 @@ function MemberTable(props: {
           {props.backups.map((backup) => {
             const choice = props.choices[backup.id];
             const source = backup.cluster.name ?? '(unknown cluster)';
+            const issue = props.issue(backup.id);
             return (
               <tr key={backup.id}>
                 <td>
@@ -252,9 +279,10 @@ function MemberTable(props: {
                   <Badge value={backup.phase} title={backup.failureReason} />
                   {finished(backup) ? null : <div className="muted">cannot be restored</div>}
                 </td>
-                <td>
+                <td className={issue ? 'field-invalid' : undefined}>
                   <select
                     aria-label={`Target cluster for ${source}`}
+                    aria-invalid={issue ? true : undefined}
                     value={choice?.target ?? ''}
                     disabled={!choice?.include}
                     onChange={(e) => props.onChange(backup.id, { target: e.target.value })}
@@ -270,6 +298,11 @@ function MemberTable(props: {
                       </option>
                     ))}
                   </select>
+                  {issue ? (
+                    <div className="field-error" role="alert">
+                      {issue}
+                    </div>
+                  ) : null}
                 </td>
               </tr>
             );

@@ -5,20 +5,20 @@
 import type { GroupRestoreView } from '../../../src/api/types.ts';
 import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
-import { formatTime } from '../format.ts';
+import { formatTime, plural } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import { groupRun } from './group-messages.ts';
 import { useGroupRestore } from './group-restore-queries.ts';
 
 const running = (phase: string) => phase === 'Queued' || phase === 'InProgress';
 
 /** The phase of the group in words (announced to screen readers). */
 export function groupStatusLine(view: GroupRestoreView): string {
-  const members = view.members.length;
   const byPhase = Object.entries(view.phases)
     .map(([phase, n]) => `${n} ${phase}`)
     .join(', ');
-  return `${view.phase} — ${members} restore${members === 1 ? '' : 's'}: ${byPhase}`;
+  return `${view.phase} — ${plural(view.members.length, 'restore')}: ${byPhase}`;
 }
 
 export function GroupRestorePage(props: { groupRestore: string }) {
@@ -40,6 +40,7 @@ export function GroupRestorePage(props: { groupRestore: string }) {
       <div className="page-head">
         <h1>Group restore {view.name}</h1>
         <Badge value={view.phase} />
+        <MessageCounts run={groupRun(view)} kind="group restore" />
       </div>
       <p role="status">{groupStatusLine(view)}</p>
       <ProgressBar percent={view.progress.percent} label="Group restore progress" />

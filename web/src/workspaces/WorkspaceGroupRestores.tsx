@@ -1,8 +1,10 @@
 /** The group restores of a workspace, newest first, each opening its page. */
+import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { formatTime } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import { groupRun } from './group-messages.ts';
 import { useWorkspaceGroupRestores } from './group-restore-queries.ts';
 
 export function WorkspaceGroupRestores(props: { workspace: string }) {
@@ -32,6 +34,7 @@ export function WorkspaceGroupRestores(props: { workspace: string }) {
                   </td>
                   <td>
                     <Badge value={group.phase} />
+                    <MessageCounts run={groupRun(group)} kind="group restore" />
                     {group.phase === 'Queued' || group.phase === 'InProgress' ? (
                       <ProgressBar percent={group.progress.percent} label={`Progress of ${group.name}`} />
                     ) : null}
