@@ -122,6 +122,11 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
     )
     .option('--no-copy-volume-data', "with --server: keep the snapshots' data in the storage only")
     .option('--snapshot-move-data', "same as --copy-volume-data (Velero's name)")
+    .option(
+      '--keep-volume-snapshots',
+      "with --server: keep each CSI snapshot beside its copied data (default: the location's setting; Velero's data mover deletes them)",
+    )
+    .option('--no-keep-volume-snapshots', 'with --server: delete each CSI snapshot once its data is copied')
     .option('-o, --output <format>', 'json for machine-readable output')
     .action(
       async (
@@ -141,6 +146,7 @@ export function addBackupCommands(program: Command, io: CliIo, setExit: (code: n
           wait: needsServer('--wait'),
           copyVolumeData: needsServer('--copy-volume-data'),
           snapshotMoveData: needsServer('--snapshot-move-data'),
+          keepVolumeSnapshots: needsServer('--keep-volume-snapshots'),
         });
         if (!nameArg)
           throw new UsageError('give the backup a name: lifeboat backup create NAME --location URL');

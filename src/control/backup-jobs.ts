@@ -28,7 +28,7 @@ import {
 import { maxNameChoices, suffixedName, unhealthyReason } from './backup-runs.ts';
 import { checkClusterHealth, openClusterClient } from './clusters.ts';
 import type { ControlContext } from './context.ts';
-import { copiesVolumeData, moverSettings } from './data-mover.ts';
+import { copiesVolumeData, keepsVolumeSnapshots, moverSettings } from './data-mover.ts';
 import { openStoredLocation } from './locations.ts';
 import { ProgressSaver } from './progress.ts';
 
@@ -128,7 +128,11 @@ export async function executeBackup(ctx: ControlContext, backupId: string): Prom
     kube = await openClusterClient(ctx, cluster);
     store = openStoredLocation(ctx, location);
     const moveData = copiesVolumeData(backup.options, location)
-      ? { ...(await moverSettings(ctx, location)), cluster: cluster.name }
+      ? {
+          ...(await moverSettings(ctx, location)),
+          cluster: cluster.name,
+          keepSnapshots: keepsVolumeSnapshots(backup.options, location),
+        }
       : undefined;
     for (;;) {
       try {

@@ -200,6 +200,7 @@ export async function startPolicyRun(
     clusterResources: policy.clusterResources,
     includeDisks: policy.includeDisks,
     ...(policy.copyVolumeData === null ? {} : { copyVolumeData: policy.copyVolumeData }),
+    ...(policy.keepVolumeSnapshots === null ? {} : { keepVolumeSnapshots: policy.keepVolumeSnapshots }),
     ttlHours: policy.ttlHours,
   };
   const run = {

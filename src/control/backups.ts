@@ -7,7 +7,7 @@
  * hold one backup of a name, but two locations — or two clusters' policies — may each hold one).
  */
 import { checkBackupName, describeBackup, readBackupLogs } from '../backup/index.ts';
-import type { BackupOptions, BackupRecord } from '../db/index.ts';
+import type { BackupOptions, BackupRecord, LocationRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { authorize, type Caller } from './access.ts';
 import { withStore } from './backup-files.ts';
@@ -28,6 +28,7 @@ import {
 import { backupVolumes } from './backup-volumes.ts';
 import { checkClusterHealth, resolveCluster } from './clusters.ts';
 import type { ControlContext } from './context.ts';
+import { keepWithoutCopyProblem } from './data-mover.ts';
 import { ConflictError, InputError, NotFoundError, PreconditionError } from './errors.ts';
 import { resolveLocation } from './locations.ts';
 import type { BackupInput } from './schemas.ts';
@@ -45,11 +46,13 @@ export {
 } from './backup-view.ts';
 export type { BackupVolumesView, VolumeView } from './backup-volumes.ts';
 
-function optionsOf(input: BackupInput): BackupOptions {
+function optionsOf(input: BackupInput, location: LocationRecord): BackupOptions {
   if (input.copyVolumeData && !input.includeDisks)
     throw new InputError(
       "copyVolumeData copies the data of the disks' snapshots: set includeDisks too (or leave copyVolumeData out)",
     );
+  const keepProblem = keepWithoutCopyProblem(input, location);
+  if (keepProblem) throw new InputError(keepProblem, [{ path: 'keepVolumeSnapshots', message: keepProblem }]);
   return {
     includeNamespaces: input.namespaces,
     excludeNamespaces: input.excludeNamespaces,
@@ -59,6 +62,7 @@ function optionsOf(input: BackupInput): BackupOptions {
     ...(input.labelSelector ? { labelSelector: input.labelSelector } : {}),
     includeDisks: input.includeDisks,
     ...(input.copyVolumeData === undefined ? {} : { copyVolumeData: input.copyVolumeData }),
+    ...(input.keepVolumeSnapshots === undefined ? {} : { keepVolumeSnapshots: input.keepVolumeSnapshots }),
     ttlHours: input.expiryHours,
   };
 }
@@ -91,7 +95,7 @@ export async function createBackup(
       locationId: location.id,
       cluster,
       name,
-      options: optionsOf(input),
+      options: optionsOf(input, location),
       trigger: 'manual',
     }),
   );
@@ -111,7 +115,7 @@ export async function createWorkspaceBackup(
   const workspace = await resolveWorkspace(ctx, caller, projectRef, workspaceRef, 'operator');
   const location = await resolveLocation(ctx, project.id, input.location);
   const base = input.name ?? `${workspace.name}-${stamp(ctx.clock.now())}`;
-  const options = optionsOf(input);
+  const options = optionsOf(input, location);
   if (options.includeNamespaces.length === 0) options.includeNamespaces = workspace.namespaces;
   return startWorkspaceBackup(
     ctx,

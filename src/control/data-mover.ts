@@ -46,6 +46,37 @@ export function copiesVolumeData(options: BackupOptions, location: LocationRecor
   return options.copyVolumeData ?? location.config.copyVolumeData === true;
 }
 
+/**
+ * Whether a backup that copies its volumes' data keeps their CSI snapshots too: its own choice, else its
+ * location's default (`keepVolumeSnapshots`). Velero's data mover always deletes them; keeping both lets a
+ * restore in the same cloud come from the snapshot while the copy covers the loss of the account.
+ */
+export function keepsVolumeSnapshots(options: BackupOptions, location: LocationRecord): boolean {
+  return options.keepVolumeSnapshots ?? location.config.keepVolumeSnapshots === true;
+}
+
+/**
+ * Refuses keeping snapshots where no data is copied: the option keeps the snapshots whose data the mover
+ * copied, so it needs copying on — asked for, or the location's default. Returns the sentence, or undefined.
+ */
+export function keepWithoutCopyProblem(
+  input: {
+    includeDisks: boolean;
+    copyVolumeData?: boolean | undefined;
+    keepVolumeSnapshots?: boolean | undefined;
+  },
+  location: LocationRecord,
+): string | undefined {
+  if (input.keepVolumeSnapshots !== true) return undefined;
+  const copies = input.copyVolumeData ?? location.config.copyVolumeData === true;
+  if (input.includeDisks && copies) return undefined;
+  if (input.copyVolumeData === false)
+    return 'keepVolumeSnapshots keeps the CSI snapshots whose data is copied, and copyVolumeData is false: set copyVolumeData to true (or leave keepVolumeSnapshots out; without copying, the snapshots are always kept)';
+  if (!input.includeDisks)
+    return 'keepVolumeSnapshots keeps the CSI snapshots whose data is copied: set includeDisks and copyVolumeData too (or leave keepVolumeSnapshots out)';
+  return `keepVolumeSnapshots keeps the CSI snapshots whose data is copied, and location "${location.name}" does not copy volume data by default: set copyVolumeData too (or leave keepVolumeSnapshots out; without copying, the snapshots are always kept)`;
+}
+
 /** The vault context a location's repository secret is sealed under. */
 const secretContext = (locationId: string) => `repository:${locationId}`;
 

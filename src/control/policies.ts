@@ -8,6 +8,7 @@ import * as db from '../db/index.ts';
 import { authorize, type Caller } from './access.ts';
 import { resolveCluster } from './clusters.ts';
 import type { ControlContext } from './context.ts';
+import { keepWithoutCopyProblem } from './data-mover.ts';
 import { ConflictError, InputError, NotFoundError } from './errors.ts';
 import { resolveLocation } from './locations.ts';
 import { checkSchedule, firstMidnightAfter, nextRun, nextRuns, type ZonedSchedule } from './schedule.ts';
@@ -28,6 +29,8 @@ export interface PolicyView {
   includeDisks: boolean;
   /** Copy the snapshots' data to the location; null: the location's default. */
   copyVolumeData: boolean | null;
+  /** Keep each CSI snapshot beside its copied data; null: the location's default. */
+  keepVolumeSnapshots: boolean | null;
   includeClusterResources: PolicyRecord['clusterResources'];
   namespaces: string[];
   nextRunAt: string | null;
@@ -53,6 +56,7 @@ async function viewPolicy(ctx: ControlContext, policy: PolicyRecord): Promise<Po
     expiryHours: policy.ttlHours,
     includeDisks: policy.includeDisks,
     copyVolumeData: policy.copyVolumeData ?? null,
+    keepVolumeSnapshots: policy.keepVolumeSnapshots ?? null,
     includeClusterResources: policy.clusterResources,
     namespaces: policy.namespaces,
     nextRunAt: policy.nextRunAt?.toISOString() ?? null,
@@ -110,6 +114,8 @@ export async function putPolicy(
     throw new InputError(
       "copyVolumeData copies the data of the disks' snapshots: set includeDisks too (or leave copyVolumeData out)",
     );
+  const keepProblem = keepWithoutCopyProblem(input, location);
+  if (keepProblem) throw new InputError(keepProblem, [{ path: 'keepVolumeSnapshots', message: keepProblem }]);
   const policy: PolicyRecord = {
     id: existing?.id ?? randomUUID(),
     projectId: project.id,
@@ -121,6 +127,7 @@ export async function putPolicy(
     ttlHours: input.expiryHours,
     includeDisks: input.includeDisks,
     copyVolumeData: input.copyVolumeData ?? null,
+    keepVolumeSnapshots: input.keepVolumeSnapshots ?? null,
     clusterResources: input.includeClusterResources,
     namespaces: input.namespaces,
     anchorAt,

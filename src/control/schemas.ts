@@ -159,12 +159,19 @@ const awsRole = z.object({
 const caCert = bounded(256 * kib)
   .includes('-----BEGIN CERTIFICATE-----', { message: 'paste the CA certificate in PEM form' })
   .optional();
+/** Keep the CSI snapshots whose data was copied (Lifeboat's addition: Velero's data mover always deletes them). */
+const keepVolumeSnapshots = (what: string) =>
+  z
+    .boolean()
+    .optional()
+    .describe(`keep each CSI snapshot beside its copied data (with copyVolumeData); ${what}`);
 /** How the data mover uses a location: every provider has these. */
 const moverFields = {
   copyVolumeData: z
     .boolean()
     .optional()
     .describe("copy the snapshots' data here by default, for backups that include disks"),
+  keepVolumeSnapshots: keepVolumeSnapshots('the default of backups that copy data here'),
   moverEndpoint: endpointUrl('give the URL pods in your clusters reach the store at')
     .optional()
     .describe("the store's URL as pods in the clusters reach it, when it differs from the URL Lifeboat uses"),
@@ -261,12 +268,13 @@ export const azureLocation = z
     credentials: z.discriminatedUnion('kind', [azureServicePrincipal, azureSharedKey]),
   })
   .strict();
-export const locationInput = z.discriminatedUnion('provider', [
-  awsLocation,
-  minioLocation,
-  gcpLocation,
-  azureLocation,
-]);
+export const locationInput = z
+  .discriminatedUnion('provider', [awsLocation, minioLocation, gcpLocation, azureLocation])
+  .refine((input) => !input.keepVolumeSnapshots || input.copyVolumeData === true, {
+    path: ['keepVolumeSnapshots'],
+    message:
+      'keepVolumeSnapshots keeps the snapshots whose data is copied: set copyVolumeData too (or leave keepVolumeSnapshots out)',
+  });
 export type LocationInput = z.infer<typeof locationInput>;
 
 /**
@@ -320,6 +328,7 @@ export const policyInput = z
       .describe(
         "copy the snapshots' data to the location (with includeDisks); default: the location's setting",
       ),
+    keepVolumeSnapshots: keepVolumeSnapshots("default: the location's setting"),
     includeClusterResources: clusterResourcesSchema.default('auto'),
     namespaces: namespaceList,
   })
@@ -345,6 +354,7 @@ export const backupInput = z
       .describe(
         "copy the snapshots' data to the location (with includeDisks); default: the location's setting",
       ),
+    keepVolumeSnapshots: keepVolumeSnapshots("default: the location's setting"),
     includeClusterResources: clusterResourcesSchema.default('auto'),
     namespaces: namespaceList.describe('namespaces to back up; empty for all'),
     excludeNamespaces: namespaceList,

@@ -131,11 +131,11 @@ export async function savePolicy(q: Queryable, policy: PolicyRecord): Promise<vo
   await q.execute(
     `insert into policies (id, project_id, cluster_id, workspace_id, location_id, prefix, schedule, ttl_hours,
        include_disks, cluster_resources, namespaces, anchor_at, next_run_at, last_run_at, created_at,
-       copy_volume_data)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       copy_volume_data, keep_volume_snapshots)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
      on conflict (id) do update set location_id = excluded.location_id, prefix = excluded.prefix,
        schedule = excluded.schedule, ttl_hours = excluded.ttl_hours, include_disks = excluded.include_disks,
-       copy_volume_data = excluded.copy_volume_data,
+       copy_volume_data = excluded.copy_volume_data, keep_volume_snapshots = excluded.keep_volume_snapshots,
        cluster_resources = excluded.cluster_resources, namespaces = excluded.namespaces,
        anchor_at = excluded.anchor_at, next_run_at = excluded.next_run_at`,
     [
@@ -155,6 +155,7 @@ export async function savePolicy(q: Queryable, policy: PolicyRecord): Promise<vo
       policy.lastRunAt,
       policy.createdAt,
       policy.copyVolumeData,
+      policy.keepVolumeSnapshots,
     ],
   );
 }

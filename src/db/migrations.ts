@@ -234,6 +234,13 @@ alter table policies add column copy_volume_data boolean;
 alter table backups add column volume_copies jsonb not null default '[]'
 `,
   },
+  {
+    version: 7,
+    name: 'data mover: keep the CSI snapshots beside their copied data, per policy',
+    sql: `
+alter table policies add column keep_volume_snapshots boolean
+`,
+  },
 ];
 
 /** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */

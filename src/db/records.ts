@@ -122,6 +122,8 @@ export interface PolicyRecord {
   includeDisks: boolean;
   /** Copy the snapshots' data to the location (the data mover), with `includeDisks`; null: the location's default. */
   copyVolumeData: boolean | null;
+  /** Keep each CSI snapshot beside its copied data (with copying); null: the location's default. */
+  keepVolumeSnapshots: boolean | null;
   clusterResources: ClusterResources;
   namespaces: string[];
   anchorAt: Date;
@@ -150,6 +152,8 @@ export interface BackupOptions {
   includeDisks: boolean;
   /** Copy the snapshots' data to the location; absent: the location's default when the backup runs. */
   copyVolumeData?: boolean;
+  /** Keep each CSI snapshot beside its copied data; absent: the location's default when the backup runs. */
+  keepVolumeSnapshots?: boolean;
   ttlHours: number;
 }
 export interface BackupRecord {

@@ -28,6 +28,8 @@ export interface BackupCreateFlags extends ExpiryFlags {
   /** Copy the snapshots' data to the location (the data mover); `--snapshot-move-data` is Velero's name. */
   copyVolumeData?: boolean;
   snapshotMoveData?: boolean;
+  /** Keep the CSI snapshots beside their copied data (Lifeboat's addition; Velero always deletes them). */
+  keepVolumeSnapshots?: boolean;
   wait?: boolean;
 }
 
@@ -232,17 +234,26 @@ export async function remoteBackupDelete(
 }
 
 /**
- * The `copyVolumeData` field from `--copy-volume-data`/`--no-copy-volume-data` (or Velero's
- * `--snapshot-move-data`); absent when neither is given: the location's default applies.
+ * The `copyVolumeData` and `keepVolumeSnapshots` fields from `--copy-volume-data`/`--no-copy-volume-data`
+ * (or Velero's `--snapshot-move-data`) and `--keep-volume-snapshots`/`--no-keep-volume-snapshots`; each absent
+ * when not given: the location's default applies.
  */
 export function copyVolumeDataField(flags: {
   includeDisks?: boolean;
   copyVolumeData?: boolean;
   snapshotMoveData?: boolean;
-}): { copyVolumeData?: boolean } {
+  keepVolumeSnapshots?: boolean;
+}): { copyVolumeData?: boolean; keepVolumeSnapshots?: boolean } {
   const copy = flags.copyVolumeData ?? flags.snapshotMoveData;
-  if (copy === undefined) return {};
+  const keep = flags.keepVolumeSnapshots;
   if (copy && flags.includeDisks !== true)
     throw new UsageError("--copy-volume-data copies the data of the disks' snapshots: add --include-disks");
-  return { copyVolumeData: copy };
+  if (keep && (copy === false || flags.includeDisks !== true))
+    throw new UsageError(
+      `--keep-volume-snapshots keeps the CSI snapshots whose data is copied: ${copy === false ? 'drop --no-copy-volume-data' : 'add --include-disks'} (and --copy-volume-data unless the location copies by default)`,
+    );
+  return {
+    ...(copy === undefined ? {} : { copyVolumeData: copy }),
+    ...(keep === undefined ? {} : { keepVolumeSnapshots: keep }),
+  };
 }

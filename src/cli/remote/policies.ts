@@ -68,6 +68,14 @@ function ownerText(owner: PolicyOwner): string {
   return 'cluster' in owner ? `cluster "${owner.cluster}"` : `workspace "${owner.workspace}"`;
 }
 
+/** What the policy's backups do with the data of their snapshots (null: the location's default). */
+function volumeDataText(view: PolicyView): string {
+  if (!view.includeDisks) return 'not backed up';
+  const copy = view.copyVolumeData === null ? "location's default" : String(view.copyVolumeData);
+  const keep = view.keepVolumeSnapshots === null ? "location's default" : String(view.keepVolumeSnapshots);
+  return `copy to the location: ${copy}; keep the CSI snapshots too: ${keep}`;
+}
+
 function describe(owner: PolicyOwner, view: PolicyView): string {
   const lines = [
     `Backup policy of ${ownerText(owner)}`,
@@ -78,6 +86,7 @@ function describe(owner: PolicyOwner, view: PolicyView): string {
     `Namespaces:      ${view.namespaces.join(', ') || '* (all)'}`,
     `Cluster-scoped:  ${view.includeClusterResources}`,
     `Include disks:   ${view.includeDisks}`,
+    `Volume data:     ${volumeDataText(view)}`,
     `Last run:        ${formatIsoTime(view.lastRunAt)}`,
   ];
   lines.push(
@@ -103,6 +112,7 @@ interface SetFlags extends OwnerFlags, ExpiryFlags {
   /** Copy the snapshots' data to the location (the data mover); `--snapshot-move-data` is Velero's name. */
   copyVolumeData?: boolean;
   snapshotMoveData?: boolean;
+  keepVolumeSnapshots?: boolean;
   includeClusterResources?: string;
   namespaces?: string;
 }
@@ -151,6 +161,11 @@ export function addPolicyCommands(program: Command, io: CliIo): void {
       )
       .option('--no-copy-volume-data', "keep the snapshots' data in the storage only")
       .option('--snapshot-move-data', "same as --copy-volume-data (Velero's name)")
+      .option(
+        '--keep-volume-snapshots',
+        "keep each CSI snapshot beside its copied data (default: the location's setting; Velero deletes them)",
+      )
+      .option('--no-keep-volume-snapshots', 'delete each CSI snapshot once its data is copied')
       .option('--include-cluster-resources <mode>', 'cluster-scoped resources: auto, always or never')
       .option('--namespaces <list>', 'namespaces to back up (default: all, or the workspace’s)'),
   ).action(async (flags: SetFlags, command: Command) => {

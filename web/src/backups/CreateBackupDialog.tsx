@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import type { BackupInput, BackupView, GroupView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
-import { CopyVolumeData, copyVolumeDataField } from '../components/CopyVolumeData.tsx';
+import { CopyVolumeData, copyVolumeDataField, locationCopiesData } from '../components/CopyVolumeData.tsx';
 import {
   type ClusterResources,
   clusterResourceChoices,
@@ -16,6 +16,7 @@ import { Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { backupsKey, projectPath, useLocations } from './backup-queries.ts';
+import { KeepVolumeSnapshots, keepVolumeSnapshotsField } from './KeepVolumeSnapshots.tsx';
 
 type Target = { kind: 'cluster' | 'workspace'; name: string };
 
@@ -30,6 +31,8 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
   const [includeDisks, setIncludeDisks] = useState(false);
   /** Copy the disks' data to the location: null follows the location's default. */
   const [copyVolumeData, setCopyVolumeData] = useState<boolean | null>(null);
+  /** Keep the CSI snapshots beside the copy: null follows the location's default. */
+  const [keepVolumeSnapshots, setKeepVolumeSnapshots] = useState<boolean | null>(null);
   const [clusterResources, setClusterResources] = useState<ClusterResources>('auto');
   const [namespaces, setNamespaces] = useState<string[]>([]);
   const disksHint = useId();
@@ -66,6 +69,7 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
       expiryHours,
       includeDisks,
       ...copyVolumeDataField(includeDisks, copyVolumeData),
+      ...keepVolumeSnapshotsField(includeDisks, copyVolumeData, keepVolumeSnapshots),
       includeClusterResources: clusterResources,
       namespaces,
       excludeNamespaces: [],
@@ -91,6 +95,7 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
     'includeClusterResources',
     'namespaces',
     'copyVolumeData',
+    'keepVolumeSnapshots',
   ];
   const shownAtField =
     error instanceof ApiError && (error.status === 409 || fieldPaths.some((path) => error.issue(path)));
@@ -228,6 +233,16 @@ export function CreateBackupDialog(props: { target: Target; onClose: () => void 
           }}
           location={chosenView}
           error={issue('copyVolumeData')}
+        />
+        <KeepVolumeSnapshots
+          copies={includeDisks && (copyVolumeData ?? locationCopiesData(chosenView))}
+          value={keepVolumeSnapshots}
+          onChange={(value) => {
+            setKeepVolumeSnapshots(value);
+            since.edit('keepVolumeSnapshots');
+          }}
+          location={chosenView}
+          error={issue('keepVolumeSnapshots')}
         />
         <NamespacePicker
           project={project}

@@ -59,7 +59,10 @@ export function LocationRow(props: { location: LocationView; onEdit: () => void 
       <td>
         <code>{location.where}</code>
         {location.config.copyVolumeData === true ? (
-          <div className="muted">Copies volume data by default</div>
+          <div className="muted">
+            Copies volume data by default
+            {location.config.keepVolumeSnapshots === true ? ', keeping the CSI snapshots too' : ''}
+          </div>
         ) : null}
       </td>
       <td>

@@ -280,6 +280,7 @@ function AzureFields(props: FieldsProps) {
 /** How the data mover uses the location: every provider has these, and both are optional. */
 function VolumeDataFields(props: FieldsProps) {
   const hintId = useId();
+  const keepHintId = useId();
   return (
     <fieldset className="field">
       <legend>Volume data (optional)</legend>
@@ -296,6 +297,22 @@ function VolumeDataFields(props: FieldsProps) {
         <div className="hint" id={hintId}>
           Backups that include disks copy each snapshot's data into this location, encrypted and deduplicated,
           so disks restore into any cluster or storage class. A backup or schedule may choose otherwise.
+        </div>
+      </div>
+      <div className="field" style={{ marginLeft: 26 }}>
+        <label className="check" style={{ marginBottom: 0 }}>
+          <input
+            type="checkbox"
+            checked={props.form.copyVolumeData && props.form.keepVolumeSnapshots}
+            disabled={!props.form.copyVolumeData}
+            onChange={(event) => props.onChange({ keepVolumeSnapshots: event.target.checked })}
+            aria-describedby={keepHintId}
+          />
+          Keep the CSI snapshots too by default
+        </label>
+        <div className="hint" id={keepHintId}>
+          Otherwise each snapshot is deleted once its data is copied (as Velero does). Kept, it stays in the
+          storage beside the copy until the backup is deleted. A backup or schedule may choose otherwise.
         </div>
       </div>
       <TextField {...props} field="moverEndpoint" />

@@ -20,6 +20,8 @@ export interface LocationForm {
   serverIdentity: boolean;
   /** Copy the snapshots' data here by default, for backups that include disks (the data mover). */
   copyVolumeData: boolean;
+  /** Keep the CSI snapshots beside their copied data by default (only with `copyVolumeData`). */
+  keepVolumeSnapshots: boolean;
   name: string;
   bucket: string;
   region: string;
@@ -47,7 +49,13 @@ export interface LocationForm {
 /** The form's text fields (everything but the provider, the two auth choices and the switches). */
 export type TextKey = Exclude<
   keyof LocationForm,
-  'provider' | 'awsAuth' | 'azureAuth' | 'forcePathStyle' | 'serverIdentity' | 'copyVolumeData'
+  | 'provider'
+  | 'awsAuth'
+  | 'azureAuth'
+  | 'forcePathStyle'
+  | 'serverIdentity'
+  | 'copyVolumeData'
+  | 'keepVolumeSnapshots'
 >;
 
 export const providerLabels: Record<Provider, string> = {
@@ -193,6 +201,7 @@ export function emptyForm(provider: Provider): LocationForm {
     forcePathStyle: provider === 'minio',
     serverIdentity: false,
     copyVolumeData: false,
+    keepVolumeSnapshots: false,
     name: '',
     bucket: '',
     region: '',
@@ -237,6 +246,7 @@ export function formFromView(location: LocationView): LocationForm {
   if (location.provider === 'azure' && credentials.kind === 'sharedKey') form.azureAuth = 'sharedKey';
   if (typeof config.forcePathStyle === 'boolean') form.forcePathStyle = config.forcePathStyle;
   form.copyVolumeData = config.copyVolumeData === true;
+  form.keepVolumeSnapshots = config.keepVolumeSnapshots === true;
   form.externalId = text(credentials.externalId) || form.externalId;
   return form;
 }
@@ -256,6 +266,8 @@ export function toBody(form: LocationForm): Body {
   if (form.provider === 'minio' || (form.provider === 'aws' && form.endpoint.trim()))
     body.forcePathStyle = form.forcePathStyle;
   if (form.copyVolumeData) body.copyVolumeData = true;
+  // Keeping the snapshots is about copied data: without the copy it is not sent (the server would refuse it).
+  if (form.copyVolumeData && form.keepVolumeSnapshots) body.keepVolumeSnapshots = true;
   for (const key of formKeys(form)) {
     const value = form[key].trim();
     if (!value) continue;
@@ -270,7 +282,7 @@ export function toBody(form: LocationForm): Body {
 /**
  * What an edit sends: only the fields that changed. A changed credential kind sends the credentials whole
  * (the server replaces them rather than mixing two kinds); an emptied prefix is sent as "", and a default
- * copy of volume data turned off as false.
+ * copy of volume data, or keeping of snapshots, turned off as false.
  */
 export function changedFields(before: Body, after: Body): Body {
   const changes: Body = {};
@@ -286,6 +298,8 @@ export function changedFields(before: Body, after: Body): Body {
   }
   if (before.prefix !== undefined && after.prefix === undefined) changes.prefix = '';
   if (before.copyVolumeData === true && after.copyVolumeData === undefined) changes.copyVolumeData = false;
+  if (before.keepVolumeSnapshots === true && after.keepVolumeSnapshots === undefined)
+    changes.keepVolumeSnapshots = false;
   return changes;
 }
 

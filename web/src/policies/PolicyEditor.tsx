@@ -6,7 +6,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import type { PolicyView } from '../../../src/api/types.ts';
 import { ApiError, api } from '../api.ts';
-import { CopyVolumeData } from '../components/CopyVolumeData.tsx';
+import { KeepVolumeSnapshots } from '../backups/KeepVolumeSnapshots.tsx';
+import { CopyVolumeData, locationCopiesData } from '../components/CopyVolumeData.tsx';
 import { clusterResourceChoices, clusterResourcesHint } from '../components/choices.ts';
 import { useEditedSince } from '../components/field-issues.ts';
 import { NamespacePicker } from '../components/NamespacePicker.tsx';
@@ -36,6 +37,7 @@ const fieldPaths = [
   'expiryHours',
   'includeDisks',
   'copyVolumeData',
+  'keepVolumeSnapshots',
   'includeClusterResources',
   'namespaces',
 ];
@@ -241,6 +243,16 @@ function PolicyFormView(props: { owner: PolicyOwner; saved: PolicyView | null })
           onChange={(copyVolumeData) => set({ copyVolumeData })}
           location={locations.data?.find((l) => l.name === location)}
           error={issue('copyVolumeData')}
+        />
+        <KeepVolumeSnapshots
+          copies={
+            form.includeDisks &&
+            (form.copyVolumeData ?? locationCopiesData(locations.data?.find((l) => l.name === location)))
+          }
+          value={form.keepVolumeSnapshots}
+          onChange={(keepVolumeSnapshots) => set({ keepVolumeSnapshots })}
+          location={locations.data?.find((l) => l.name === location)}
+          error={issue('keepVolumeSnapshots')}
         />
       </fieldset>
       {shownByFields(error) ? null : <ErrorNote error={error} title="Cannot change the schedule" />}

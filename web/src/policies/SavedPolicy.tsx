@@ -13,8 +13,13 @@ function describeSchedule(policy: PolicyView): string {
 /** What the schedule's backups do with disks, and with their data (null: the location's default). */
 function describeDisks(policy: PolicyView): string {
   if (!policy.includeDisks) return 'Not included';
-  if (policy.copyVolumeData === null) return "Snapshotted; data copied if the location's default says so";
-  return policy.copyVolumeData ? 'Snapshotted, data copied to the location' : 'Snapshotted, data not copied';
+  if (policy.copyVolumeData === false) return 'Snapshotted, data not copied';
+  const copied =
+    policy.copyVolumeData === null
+      ? "Snapshotted; data copied if the location's default says so"
+      : 'Snapshotted, data copied to the location';
+  if (policy.keepVolumeSnapshots === null) return copied;
+  return `${copied}; snapshots ${policy.keepVolumeSnapshots ? 'kept beside the copy' : 'deleted once copied'}`;
 }
 
 export function SavedPolicy(props: { policy: PolicyView }) {

@@ -1,5 +1,6 @@
 /** The schedule form's values, how a saved policy fills them, and the request body they become. */
 import type { PolicyInput, PolicyView, Schedule } from '../../../src/api/types.ts';
+import { keepVolumeSnapshotsField } from '../backups/KeepVolumeSnapshots.tsx';
 import { copyVolumeDataField } from '../components/CopyVolumeData.tsx';
 import { expiryChoices } from '../components/choices.ts';
 import { userTimeZone } from '../format.ts';
@@ -17,6 +18,7 @@ export const requestPathOf: Record<keyof PolicyForm, string> = {
   expiryHours: 'expiryHours',
   includeDisks: 'includeDisks',
   copyVolumeData: 'copyVolumeData',
+  keepVolumeSnapshots: 'keepVolumeSnapshots',
   includeClusterResources: 'includeClusterResources',
   namespaces: 'namespaces',
 };
@@ -52,6 +54,8 @@ export interface PolicyForm {
   includeDisks: boolean;
   /** Copy the disks' data to the location; null: the location's default when each backup runs. */
   copyVolumeData: boolean | null;
+  /** Keep the CSI snapshots beside the copied data; null: the location's default. */
+  keepVolumeSnapshots: boolean | null;
   includeClusterResources: ClusterResources;
   /** Empty for all. */
   namespaces: string[];
@@ -74,6 +78,7 @@ export function newForm(ownerName: string): PolicyForm {
     expiryHours: 720,
     includeDisks: false,
     copyVolumeData: null,
+    keepVolumeSnapshots: null,
     includeClusterResources: 'auto',
     namespaces: [],
   };
@@ -93,6 +98,7 @@ export function formOf(policy: PolicyView): PolicyForm {
     expiryHours: policy.expiryHours,
     includeDisks: policy.includeDisks,
     copyVolumeData: policy.copyVolumeData,
+    keepVolumeSnapshots: policy.keepVolumeSnapshots,
     includeClusterResources: policy.includeClusterResources,
     namespaces: policy.namespaces,
   };
@@ -113,6 +119,7 @@ export function inputOf(form: PolicyForm): PolicyInput {
     expiryHours: form.expiryHours,
     includeDisks: form.includeDisks,
     ...copyVolumeDataField(form.includeDisks, form.copyVolumeData),
+    ...keepVolumeSnapshotsField(form.includeDisks, form.copyVolumeData, form.keepVolumeSnapshots),
     includeClusterResources: form.includeClusterResources,
     namespaces: form.namespaces,
   };

@@ -1,0 +1,76 @@
+/**
+ * "Keep the CSI snapshots too", under "Copy volume data with the backup", for a backup and for a schedule.
+ * Velero's data mover always deletes a snapshot once its data is copied; Lifeboat can keep both (the copy
+ * survives the loss of the cloud account, the snapshot stays in it). Like the copy, it has three states:
+ * unset (`null`, the location's default when the backup runs), on and off. It needs the copy: while the data
+ * is not copied (chosen or by the location's default) it is off and cannot be changed.
+ */
+import { useId } from 'react';
+import type { LocationView } from '../../../src/api/types.ts';
+
+/** Whether a location keeps the snapshots of copied volumes by default (absent meaning no). */
+export function locationKeepsSnapshots(location: LocationView | undefined): boolean {
+  return location?.config.keepVolumeSnapshots === true;
+}
+
+/**
+ * The request field for a choice: sent only when the data may be copied (disks on, copy not turned off) and
+ * a choice was made (absent: the location's default).
+ */
+export function keepVolumeSnapshotsField(
+  includeDisks: boolean,
+  copyVolumeData: boolean | null,
+  value: boolean | null,
+): { keepVolumeSnapshots?: boolean } {
+  return includeDisks && copyVolumeData !== false && value !== null ? { keepVolumeSnapshots: value } : {};
+}
+
+export function KeepVolumeSnapshots(props: {
+  /** Whether the volumes' data is copied, as the copy box shows it (the choice or the location's default). */
+  copies: boolean;
+  /** The user's choice; null follows the location. */
+  value: boolean | null;
+  onChange: (value: boolean | null) => void;
+  location: LocationView | undefined;
+  error?: string | undefined;
+}) {
+  const hintId = useId();
+  const { copies, value, location } = props;
+  const locationDefault = locationKeepsSnapshots(location);
+  const checked = copies && (value ?? locationDefault);
+  const where = location ? `location ${location.name}` : 'the location';
+  const source = !copies
+    ? 'Needs “Copy volume data with the backup”; without the copy the snapshots are always kept.'
+    : value === null
+      ? `Default from ${where}: ${locationDefault ? 'keep' : 'delete'}.`
+      : `Chosen here (${where} would ${locationDefault ? 'keep' : 'delete'} them).`;
+  return (
+    // Indented under the copy box it depends on.
+    <div className={`field${props.error ? ' field-invalid' : ''}`} style={{ marginLeft: 26 }}>
+      <label className="check" style={{ marginBottom: 0 }}>
+        <input
+          type="checkbox"
+          checked={checked}
+          disabled={!copies}
+          onChange={(event) => props.onChange(event.target.checked)}
+          aria-describedby={hintId}
+        />
+        Keep the CSI snapshots too
+      </label>
+      <div className="hint" id={hintId}>
+        Otherwise each snapshot is deleted once its data is copied (as Velero does). Kept, it stays in the
+        storage until the backup is deleted, beside the copy. {source}{' '}
+        {copies && value !== null ? (
+          <button type="button" className="link" onClick={() => props.onChange(null)}>
+            Use the location’s default
+          </button>
+        ) : null}
+      </div>
+      {props.error ? (
+        <div className="field-error" role="alert">
+          {props.error}
+        </div>
+      ) : null}
+    </div>
+  );
+}
