@@ -91,7 +91,7 @@ export function printRestorePlan(io: CliIo, plan: RestorePlan): void {
   io.stdout(table(['ACTION', 'KIND', 'NAMESPACE', 'NAME', 'DETAIL'], rows));
   const c = plan.counts;
   io.stdout(
-    `\n${c.create} to create (${c.rejected} rejected by the API server), ${c.unchanged} unchanged, ${c.differs} differ, ${c.update} to update, ${c.skip} skipped\n`,
+    `\n${c.create} to create (${c.rejected} rejected by the API server), ${c.unchanged} unchanged, ${c.differs} left as they are (differ), ${c.update} to update, ${c.skip} skipped\n`,
   );
   if (plan.namespaces.length) {
     io.stdout(

@@ -15,7 +15,7 @@ export function printPlanChecks(io: CliIo, plan: RestorePlan): void {
   const refused = plan.counts.refuse ?? 0;
   if (refused > 0)
     io.stdout(
-      `\n${refused === 1 ? '1 object' : `${refused} objects`} refused (REFUSE rows above): bad, tampered, or not the object their path names; a restore would fail ${refused === 1 ? 'it' : 'them'} and go on\n`,
+      `\n${refused === 1 ? '1 object' : `${refused} objects`} refused (rows marked refuse above): bad, tampered, or not the object their path names; a restore would fail ${refused === 1 ? 'it' : 'them'} and go on\n`,
     );
   const grants = plan.items.filter((item) => item.grants);
   if (grants.length > 0) {

@@ -7,24 +7,15 @@ import { useDeferredValue, useState } from 'react';
 import type { PlanItem, RestorePlan } from '../../../src/api/types.ts';
 import { Field } from '../components/ui.tsx';
 import { plural } from '../format.ts';
+import { type PlanCountKey, planActions, planActionWord } from './action-words.ts';
 import { PlanVolumes } from './PlanVolumes.tsx';
 import { problemStyle } from './problem-style.ts';
 
 /** Rows drawn at once: a big backup plans thousands of objects, the filter finds the rest. */
 const shownRows = 500;
 
-const countLabels: [keyof RestorePlan['counts'], string][] = [
-  ['create', 'Create'],
-  ['unchanged', 'Unchanged'],
-  ['differs', 'Differs'],
-  ['update', 'Update'],
-  ['skip', 'Skip'],
-  ['refuse', 'Refused'],
-  ['rejected', 'Rejected by the server'],
-];
-
 /** Counts shown as problems when not zero. */
-const problemCounts = new Set<keyof RestorePlan['counts']>(['rejected', 'refuse']);
+const problemCounts = new Set<PlanCountKey>(['rejected', 'refuse']);
 
 function isRejected(item: PlanItem): boolean {
   return item.action === 'refuse' || (item.serverVerdict?.startsWith('rejected') ?? false);
@@ -47,7 +38,7 @@ export function PlanView(props: { plan: RestorePlan }) {
   return (
     <div>
       <div className="grid">
-        {countLabels.map(([key, label]) => (
+        {planActions.map(([key, label]) => (
           <div
             key={key}
             className="stat"
@@ -59,8 +50,9 @@ export function PlanView(props: { plan: RestorePlan }) {
         ))}
       </div>
       <p className="muted">
-        Unchanged objects already match the backup. Objects that differ are left alone unless you chose to
-        update existing objects. Creates were checked by the target's API server without writing anything.
+        Unchanged objects already match the backup. Objects that exist and differ from it are left as is,
+        unless you chose to update existing objects. Creates were checked by the target's API server without
+        writing anything.
       </p>
       {plan.counts.rejected > 0 ? (
         <div className="error-note" role="alert">
@@ -234,7 +226,7 @@ function PlanItems(props: { items: PlanItem[] }) {
   const needle = useDeferredValue(filter.trim().toLowerCase());
   const matching = needle
     ? props.items.filter((item) =>
-        [item.action, item.kind, item.namespace ?? '', item.name, ...notesOf(item)]
+        [planActionWord(item.action), item.kind, item.namespace ?? '', item.name, ...notesOf(item)]
           .join(' ')
           .toLowerCase()
           .includes(needle),
@@ -269,7 +261,7 @@ function PlanItems(props: { items: PlanItem[] }) {
                 key={`${item.groupResource}/${item.namespace ?? ''}/${item.name}`}
                 style={isRejected(item) ? problemStyle : undefined}
               >
-                <td>{item.action}</td>
+                <td>{planActionWord(item.action)}</td>
                 <td>{item.kind}</td>
                 <td>{item.namespace ?? '—'}</td>
                 <td>{item.name}</td>

@@ -6,6 +6,7 @@ import { memo, useLayoutEffect, useRef, useState } from 'react';
 import type { RestoreItemView } from '../../../src/api/types.ts';
 import { ErrorNote } from '../components/ui.tsx';
 import { plural } from '../format.ts';
+import { resultActionWord } from './action-words.ts';
 import { problemStyle } from './problem-style.ts';
 import { useLiveItems } from './restore-events.ts';
 import { itemsLimit, useFinishedItems, useRestore } from './restore-queries.ts';
@@ -94,7 +95,7 @@ const ItemRow = memo(function ItemRow(props: { item: RestoreItemView }) {
   return (
     <tr style={failed ? problemStyle : undefined}>
       <td>{item.seq}</td>
-      <td>{failed ? <strong>{item.action}</strong> : item.action}</td>
+      <td>{failed ? <strong>{resultActionWord(item.action)}</strong> : resultActionWord(item.action)}</td>
       <td>{item.groupResource}</td>
       <td>{item.namespace ?? '—'}</td>
       <td>{item.name}</td>

@@ -9,19 +9,11 @@ import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { formatTime, plural } from '../format.ts';
 import { Link } from '../router.tsx';
+import { resultActions } from './action-words.ts';
 import { RestoreItemLog } from './RestoreItemLog.tsx';
 import { RestoreVolumes } from './RestoreVolumes.tsx';
 import { ResultMessages } from './ResultMessages.tsx';
 import { isBusy, restorePath, useProjectName, useRestore } from './restore-queries.ts';
-
-const countLabels: [string, string][] = [
-  ['created', 'Created'],
-  ['updated', 'Updated'],
-  ['unchanged', 'Unchanged'],
-  ['exists', 'Exists'],
-  ['skipped', 'Skipped'],
-  ['failed', 'Failed'],
-];
 
 const objects = (count: number) => plural(count, 'object');
 
@@ -111,7 +103,7 @@ function RestoreFacts(props: { view: RestoreView; project: string }) {
         <Stat label="Completed">{formatTime(view.completedAt)}</Stat>
       </div>
       <div className="grid" style={{ marginBottom: 16 }}>
-        {countLabels.map(([key, label]) => (
+        {resultActions.map(([key, label]) => (
           <Stat key={key} label={label}>
             {view.counts[key] ?? 0}
           </Stat>

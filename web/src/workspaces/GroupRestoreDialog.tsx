@@ -14,6 +14,7 @@ import { api } from '../api.ts';
 import { useFieldIssues } from '../components/field-issues.ts';
 import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { plural } from '../format.ts';
+import { countsText } from '../restores/action-words.ts';
 import { PlanView } from '../restores/PlanView.tsx';
 import { useClusters } from '../restores/restore-queries.ts';
 import { navigate } from '../router.tsx';
@@ -134,7 +135,7 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                 ) : null}
                 {member.plan ? (
                   <details>
-                    <summary>Plan: {summary(member.plan.counts)}</summary>
+                    <summary>Plan: {countsText(member.plan.counts, 'plan') || 'nothing to do'}</summary>
                     <PlanView plan={member.plan} />
                   </details>
                 ) : null}
@@ -224,15 +225,6 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
         )}
       </div>
     </Dialog>
-  );
-}
-
-function summary(counts: Record<string, number>): string {
-  return (
-    Object.entries(counts)
-      .filter(([, n]) => n > 0)
-      .map(([action, n]) => `${n} ${action}`)
-      .join(', ') || 'nothing to do'
   );
 }
 

@@ -6,6 +6,7 @@ import type { GroupRestoreView } from '../../../src/api/types.ts';
 import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ErrorNote, ProgressBar } from '../components/ui.tsx';
 import { formatTime, plural } from '../format.ts';
+import { countsText } from '../restores/action-words.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { groupRun } from './group-messages.ts';
@@ -34,7 +35,7 @@ export function GroupRestorePage(props: { groupRestore: string }) {
       </>
     );
   const view = group.data;
-  const counts = Object.entries(view.counts).filter(([, n]) => n > 0);
+  const counts = countsText(view.counts, 'result');
   return (
     <>
       <div className="page-head">
@@ -60,9 +61,7 @@ export function GroupRestorePage(props: { groupRestore: string }) {
           <div className="value">
             {view.progress.itemsDone} / {view.progress.itemsTotal}
           </div>
-          {counts.length > 0 ? (
-            <div className="muted">{counts.map(([action, n]) => `${n} ${action}`).join(', ')}</div>
-          ) : null}
+          {counts ? <div className="muted">{counts}</div> : null}
         </div>
         <div className="stat">
           <div className="label">Started</div>
