@@ -3,7 +3,14 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { ApiError } from './api.ts';
-import './styles.css';
+// In this order: later files build on (and, at equal specificity, override) earlier ones.
+import './styles/base.css';
+import './styles/layout.css';
+import './styles/forms.css';
+import './styles/tables.css';
+import './styles/feedback.css';
+import './styles/dialogs.css';
+import './styles/code.css';
 
 const client = new QueryClient({
   defaultOptions: {
