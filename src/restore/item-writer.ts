@@ -17,8 +17,9 @@ import {
   mergePatch,
   parseLossless,
 } from '../kube/index.ts';
+import type { BodyStore } from './body-store.ts';
 import { isNodePortTaken, nodePortTakenMessage, requestedNodePorts, withoutNodePorts } from './node-ports.ts';
-import type { PreparedItem, PreparedRestore } from './prepare.ts';
+import { bodyOf, objectOf, type PreparedItem, type PreparedRestore } from './prepare.ts';
 import type { ItemAction, RestoreRequest } from './run-types.ts';
 import { comparable, type KubeJson, restoredLabels } from './sanitize.ts';
 import type { TargetApi } from './target.ts';
@@ -38,11 +39,20 @@ export class ItemWriter {
   private readonly record: RecordItem;
   private readonly results: Results;
   private readonly log: RunLog;
+  private readonly bodies: BodyStore;
   private readonly terminating = new Set<string>();
   /** Namespaces this restore created: the cluster makes their `default` ServiceAccount itself. */
   private readonly created = new Set<string>();
 
-  constructor(request: RestoreRequest, target: TargetApi, record: RecordItem, results: Results, log: RunLog) {
+  constructor(
+    request: RestoreRequest,
+    target: TargetApi,
+    record: RecordItem,
+    results: Results,
+    log: RunLog,
+    bodies: BodyStore,
+  ) {
+    this.bodies = bodies;
     this.request = request;
     this.target = target;
     this.record = record;
@@ -129,7 +139,8 @@ export class ItemWriter {
       return;
     }
     try {
-      await kube.request({ method: 'POST', path, body: JSON.stringify(item.object), accept: metadataOnly });
+      const body = await bodyOf(this.bodies, item);
+      await kube.request({ method: 'POST', path, body, accept: metadataOnly });
       this.record(item, 'created');
     } catch (error) {
       if (error instanceof KubeConnectionError) throw error;
@@ -147,9 +158,9 @@ export class ItemWriter {
 
   /** A Service whose node ports are taken in the target: created with ports the target assigns, and a warning. */
   private async createWithAssignedPorts(item: PreparedItem, path: string): Promise<void> {
-    const service = item.object as KubeJson;
-    const message = nodePortTakenMessage(item.targetNamespace, item.name, requestedNodePorts(service));
     try {
+      const service = (await objectOf(this.bodies, item)) as KubeJson;
+      const message = nodePortTakenMessage(item.targetNamespace, item.name, requestedNodePorts(service));
       const body = JSON.stringify(withoutNodePorts(service));
       await this.request.kube.request({ method: 'POST', path, body, accept: metadataOnly });
       this.results.warning(
@@ -168,7 +179,8 @@ export class ItemWriter {
     const { kube } = this.request;
     try {
       const live = parseLossless((await kube.request({ method: 'GET', path })).body) as KubeJson;
-      const wanted = comparable(item.groupResource, item.object as KubeJson);
+      const object = (await objectOf(this.bodies, item)) as KubeJson;
+      const wanted = comparable(item.groupResource, object);
       const have = comparable(item.groupResource, live);
       const changed = changedPaths(have, wanted);
       if (changed.length === 0) {
@@ -189,7 +201,7 @@ export class ItemWriter {
       }
       const patch = mergePatch(have, wanted) as Record<string, unknown>;
       // Lifeboat's labels mark the object as restored by this restore.
-      const labels = (item.object as KubeJson).metadata.labels as Record<string, string>;
+      const labels = object.metadata.labels as Record<string, string>;
       const metadataPatch = (patch.metadata as Record<string, unknown> | undefined) ?? {};
       metadataPatch.labels = {
         ...((metadataPatch.labels as Record<string, unknown> | undefined) ?? {}),

@@ -23,7 +23,13 @@ import {
 import { clusterMadeAccount, existingSnapshotClassReason, isClusterMadeAccount } from './item-writer.ts';
 import { isNodePortTaken, nodePortTakenVerdict, requestedNodePorts } from './node-ports.ts';
 import { inRestoreOrder } from './order.ts';
-import { type PreparedItem, prepareRestore, type RestoreOptions } from './prepare.ts';
+import {
+  objectOf,
+  type PreparedItem,
+  type PreparedRestore,
+  prepareRestore,
+  type RestoreOptions,
+} from './prepare.ts';
 import { type RbacGrant, rbacGrant } from './rbac.ts';
 import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
@@ -95,6 +101,19 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
   const target = new TargetApi(kube);
   await target.refresh();
   const prepared = await prepareRestore(request, target);
+  try {
+    return await planPrepared(request, target, prepared);
+  } finally {
+    await prepared.bodies.close();
+  }
+}
+
+async function planPrepared(
+  request: PlanRequest,
+  target: TargetApi,
+  prepared: PreparedRestore,
+): Promise<RestorePlan> {
+  const { kube } = request;
   await skipClassesTheTargetHas(kube, prepared.items);
 
   const namespaceStates = new Map<string, NamespaceState>();
@@ -122,6 +141,8 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
       .map((i) => i.name),
   );
   const planItem = async (item: PreparedItem): Promise<PlanItem> => {
+    // Read from disk for this row only (see `objectOf`): the plan of a large backup is not held parsed.
+    const object = await objectOf(prepared.bodies, item);
     const base: PlanItem = {
       action: 'create',
       groupResource: item.groupResource,
@@ -131,8 +152,8 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     };
     if (item.targetNamespace !== undefined) base.namespace = item.targetNamespace;
     if (item.refused) return { ...base, action: 'refuse', reason: item.refused };
-    if (item.skip || !item.object) return { ...base, action: 'skip', reason: item.skip ?? 'not restorable' };
-    const grants = rbacGrant(item.groupResource, item.object);
+    if (item.skip || !object) return { ...base, action: 'skip', reason: item.skip ?? 'not restorable' };
+    const grants = rbacGrant(item.groupResource, object);
     if (grants) base.grants = grants;
     const api = target.resolve(item.apiVersion, item.groupResource);
     if (!api) {
@@ -154,7 +175,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
       const made = clusterMadeAccount(nsState.name);
       const changed = changedPaths(
         comparable(item.groupResource, made),
-        comparable(item.groupResource, item.object),
+        comparable(item.groupResource, object),
       );
       const note = 'the cluster makes it with its namespace';
       if (changed.length === 0) return { ...base, action: 'unchanged', reason: note };
@@ -169,7 +190,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
         ) as KubeJson;
         const changed = changedPaths(
           comparable(item.groupResource, live),
-          comparable(item.groupResource, item.object),
+          comparable(item.groupResource, object),
         );
         if (changed.length === 0) return { ...base, action: 'unchanged' };
         if (item.groupResource === volumeSnapshotClassResource)
@@ -190,7 +211,13 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     }
     return {
       ...base,
-      serverVerdict: await serverDryRun(kube, target, item, path, nsState?.state === 'will be created'),
+      serverVerdict: await serverDryRun(
+        kube,
+        target,
+        { ...item, object },
+        path,
+        nsState?.state === 'will be created',
+      ),
     };
   };
   // Listed in the order the restore will create them.
@@ -235,6 +262,7 @@ export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
     needs.set(name, entry);
   };
   for (const item of prepared.items) {
+    // Claims, volumes and StatefulSets are resident (read-objects.ts): their objects are in memory.
     const spec = asRecord(item.object?.spec);
     const who = `${item.kind} ${item.targetNamespace ? `${item.targetNamespace}/` : ''}${item.name}`;
     if (item.groupResource === 'persistentvolumeclaims' || item.groupResource === 'persistentvolumes')

@@ -3,29 +3,23 @@
  * to what is in the backup), check each object (size, checksum, JSON, identity: see object-checks.ts), and
  * turn each into what would be created — or a skip with its reason, or a refusal naming its path. Every
  * object's name, namespace and type come from its tarball path; a body that disagrees is refused.
+ * The bodies to create wait on disk (body-store.ts): the caller closes `bodies` when done with them.
  */
 import { type BackupDescription, BackupMetadataError, type ClusterResourcesMode } from '../archive/index.ts';
 import { IncludeExclude, isObjectName, parseLabelSelector, readBackupDescription } from '../backup/index.ts';
+import { parseLossless } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import { BodyStore, type StoredRange } from './body-store.ts';
 import { IndexLookup, readContentIndex } from './content-index.ts';
 import { RestoreInputError } from './errors.ts';
-import { matchesSelector } from './label-match.ts';
 import { checkOneSourcePerTarget, parseMappings } from './mappings.ts';
 import { clearClaimSource } from './moved-volumes.ts';
-import {
-  type ExpectedType,
-  identityProblem,
-  integrityProblem,
-  missingIndexProblem,
-  noIndexWarning,
-  parseObject,
-  typeFromIndex,
-  unknownTypeProblem,
-} from './object-checks.ts';
+import { integrityProblem, missingIndexProblem, noIndexWarning } from './object-checks.ts';
 import { crdResource } from './order.ts';
-import { type RawItem, readItems } from './read-items.ts';
+import { readItems } from './read-items.ts';
+import { controllersOf, type Parsed, readObjects } from './read-objects.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
-import type { TargetApi, TypeInfo } from './target.ts';
+import type { TargetApi } from './target.ts';
 import {
   findVolumeSources,
   pointClaimAtSource,
@@ -52,6 +46,8 @@ export interface RestoreOptions {
   storageClassMappings?: Record<string, string>;
   existingResourcePolicy?: 'none' | 'update';
   preserveNodePorts?: boolean;
+  /** The directory the restore's temporary file of object bodies is made in. Default: the system's. */
+  workDir?: string;
 }
 
 /** One object of the backup as the restore will treat it. */
@@ -63,8 +59,13 @@ export interface PreparedItem {
   name: string;
   sourceNamespace?: string;
   targetNamespace?: string;
-  /** What will be sent to the API server; absent when skipped or refused. */
+  /**
+   * What will be sent to the API server, parsed (kept in memory for the few types read across objects, see
+   * `residentTypes`); absent when skipped or refused, or when it waits on disk as `body`.
+   */
   object?: KubeJson;
+  /** What will be sent, as JSON in the restore's `bodies` (for most objects: see `objectOf`). */
+  body?: StoredRange;
   skip?: string;
   /** Why the object is refused (a sentence naming its tarball path): it fails, the restore goes on. */
   refused?: string;
@@ -88,26 +89,32 @@ export interface PreparedRestore {
   volumes: SnapshotVolume[];
   /** Said once for the whole restore (e.g. that integrity could not be checked). */
   warnings: string[];
+  /** Where the bodies of the objects to create wait; the caller closes it. */
+  bodies: BodyStore;
 }
 
-/** The types the backup's own CustomResourceDefinitions define (for a backup without an index). */
-function typesFromCrds(items: readonly Parsed[]): Map<string, TypeInfo> {
-  const types = new Map<string, TypeInfo>();
-  for (const item of items) {
-    if (item.groupResource !== crdResource || !item.object) continue;
-    const spec = asRecord(item.object.spec);
-    const names = asRecord(spec?.names);
-    const [group, plural, kind] = [spec?.group, names?.plural, names?.kind];
-    // The API server insists a CRD is named <plural>.<group>: one that is not defines nothing here.
-    if (typeof group !== 'string' || typeof plural !== 'string' || typeof kind !== 'string') continue;
-    if (item.name !== `${plural}.${group}`) continue;
-    types.set(item.name, { kind, namespaced: spec?.scope === 'Namespaced' });
-  }
-  return types;
+/** Whether the restore sends the object (it is neither skipped nor refused). */
+export function willCreate(item: PreparedItem): boolean {
+  return item.object !== undefined || item.body !== undefined;
 }
 
-/** An object read: its body when it parsed, and the kind (and, from the index, apiVersion) its path implies. */
-type Parsed = RawItem & { object?: KubeJson; kind: string; indexedApiVersion?: string };
+/** The object to send, parsed (read from disk unless resident). */
+export async function objectOf(bodies: BodyStore, item: PreparedItem): Promise<KubeJson | undefined> {
+  if (item.object || !item.body) return item.object;
+  return parseLossless(await bodies.read(item.body)) as KubeJson;
+}
+
+/** The object to send, as the request body. */
+export async function bodyOf(bodies: BodyStore, item: PreparedItem): Promise<string | Buffer> {
+  if (item.object || !item.body) return JSON.stringify(item.object);
+  return bodies.read(item.body);
+}
+
+/** What a restore is told while it prepares. */
+export interface PrepareHooks {
+  /** Objects read from the backup's tarball so far. */
+  onRead?: (itemsRead: number) => void;
+}
 
 /** The backup's content index, looked up by path; a restore is refused when one exists but cannot be read. */
 async function readIndex(store: ObjectStore, backupName: string): Promise<IndexLookup | undefined> {
@@ -122,8 +129,15 @@ async function readIndex(store: ObjectStore, backupName: string): Promise<IndexL
   }
 }
 
-/** Reads and filters a backup, checks every object and sanitizes every one to restore. */
-export async function prepareRestore(options: RestoreOptions, target: TargetApi): Promise<PreparedRestore> {
+/**
+ * Reads and filters a backup, checks every object and sanitizes every one to restore. The bytes wait in a
+ * temporary file (`bodies`), closed here on failure and by the caller otherwise.
+ */
+export async function prepareRestore(
+  options: RestoreOptions,
+  target: TargetApi,
+  hooks: PrepareHooks = {},
+): Promise<PreparedRestore> {
   if (!isObjectName(options.name)) {
     throw new RestoreInputError(
       `invalid restore name "${options.name}": use at most 63 lower-case letters, digits, '-' and '.'`,
@@ -144,6 +158,36 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       `backup "${options.backupName}" is ${description.phase}${description.failureReason ? ` (${description.failureReason})` : ''}: only Completed or PartiallyFailed backups can be restored`,
     );
   }
+  const bodies = await BodyStore.open(options.workDir);
+  try {
+    return await prepareFrom(options, target, hooks, {
+      description,
+      selector,
+      namespaceMapping,
+      storageClassMapping,
+      bodies,
+    });
+  } catch (error) {
+    await bodies.close();
+    throw error;
+  }
+}
+
+interface Inputs {
+  description: BackupDescription;
+  selector: ReturnType<typeof parseLabelSelector> | undefined;
+  namespaceMapping: Map<string, string>;
+  storageClassMapping: Map<string, string>;
+  bodies: BodyStore;
+}
+
+async function prepareFrom(
+  options: RestoreOptions,
+  target: TargetApi,
+  hooks: PrepareHooks,
+  inputs: Inputs,
+): Promise<PreparedRestore> {
+  const { description, selector, namespaceMapping, storageClassMapping, bodies } = inputs;
   const namespaceFilter = new IncludeExclude(
     options.includeNamespaces ?? [],
     options.excludeNamespaces ?? [],
@@ -152,7 +196,11 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
   const volumeWarnings: string[] = [];
   const [index, raw, volumeInfo] = await Promise.all([
     readIndex(options.store, options.backupName),
-    readItems(options.store, options.backupName, { includeNamespace: (ns) => namespaceFilter.matches(ns) }),
+    readItems(options.store, options.backupName, {
+      includeNamespace: (ns) => namespaceFilter.matches(ns),
+      bodies,
+      ...(hooks.onRead ? { onRead: hooks.onRead } : {}),
+    }),
     readVolumeInfo(options.store, options.backupName, volumeWarnings),
   ]);
   if (index) {
@@ -165,8 +213,9 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       );
       if (problem) {
         item.problem = problem;
-        delete item.raw;
+        delete item.range;
       }
+      delete item.digest;
     }
   }
   if (!index && description.madeByLifeboat)
@@ -175,61 +224,25 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
   const resourceFilter = new IncludeExclude(options.includeResources ?? [], options.excludeResources ?? []);
   const allNamespaces = namespaceFilter.includesAll && !namespaceFilter.hasExcludes;
   const mode = options.clusterResources ?? 'auto';
-
-  // Parse every object the tarball holds intact; the backup's CRDs type custom resources it lacks an index for.
-  const parsed = raw.map((item): Parsed => {
-    // Each object's bytes are let go once parsed: the backup is not held twice.
-    const bytes = item.raw;
-    delete item.raw;
-    const out: Parsed = Object.assign(item, { kind: '' });
-    if (out.problem || !bytes) return out;
-    const result = parseObject(item, bytes);
-    if ('problem' in result) out.problem = result.problem;
-    else out.object = result.object;
-    return out;
-  });
-  const crdTypes = index ? new Map<string, TypeInfo>() : typesFromCrds(parsed);
-  const expectedType = (item: Parsed): ExpectedType | undefined => {
-    const served = target.typeOf(item.groupResource);
-    if (index) {
-      const entry = index.entry(item.groupResource, item.namespace, item.name);
-      if (!entry) return undefined;
-      // The index gives kind and version; the scope objects are created in is the target's own.
-      return { ...typeFromIndex(entry), ...(served ? { namespaced: served.namespaced } : {}) };
-    }
-    return served ?? crdTypes.get(item.groupResource);
+  // Volumes restored without data (a Delete-policy volume is provisioned again rather than recreated): known
+  // once every object is read; only PVs and claims read it, and they are sanitized after that.
+  const skippedVolumes = new Set<string>();
+  const ctx: SanitizeContext = {
+    backupName: options.backupName,
+    restoreName: options.name,
+    namespaceMapping,
+    storageClassMapping,
+    preserveNodePorts: options.preserveNodePorts ?? false,
+    skippedVolumes,
   };
 
   // Check identity, then filter by resource and labels (a refused object is kept to be named).
+  const parsed = await readObjects({ items: raw, bodies, index, target, resourceFilter, selector, ctx });
   const chosen: Parsed[] = [];
   const namespaceItems = new Map<string, Parsed>();
   for (const item of parsed) {
-    const type = expectedType(item);
-    item.kind = type?.kind ?? '';
-    if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
-    if (!item.problem && item.object) {
-      const problem = type ? identityProblem(item, item.object, type) : unknownTypeProblem(item);
-      if (problem) {
-        item.problem = problem;
-        delete item.object;
-      } else if (item.namespace !== undefined) item.object.metadata.namespace = item.namespace;
-    }
-    if (item.groupResource === 'namespaces') {
-      if (item.problem) chosen.push(item);
-      else namespaceItems.set(item.name, item);
-      continue;
-    }
-    const resource = item.groupResource.split('.')[0] ?? '';
-    const kind = item.kind;
-    if (!resourceFilter.matches(item.groupResource, resource, ...(kind ? [kind, kind.toLowerCase()] : [])))
-      continue;
-    if (
-      item.object &&
-      selector &&
-      !matchesSelector(selector, asRecord(item.object.metadata.labels) as Record<string, string> | undefined)
-    )
-      continue;
-    chosen.push(item);
+    if (item.groupResource === 'namespaces' && !item.problem) namespaceItems.set(item.name, item);
+    else if (item.chosen) chosen.push(item);
   }
 
   // Cluster-scoped objects: all of them, none, or (auto, some namespaces) only those the rest depends on.
@@ -256,7 +269,9 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
   checkOneSourcePerTarget(
     new Set([
       ...namespaceItems.keys(),
-      ...selected.flatMap((item) => (item.namespace !== undefined && item.object ? [item.namespace] : [])),
+      ...selected.flatMap((item) =>
+        item.namespace !== undefined && (item.object || item.sanitized) ? [item.namespace] : [],
+      ),
     ]),
     namespaceMapping,
   );
@@ -271,29 +286,19 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
     namespaceMapping,
     storageClassMapping,
   });
-
-  // Volumes restored without data: a Delete-policy volume is provisioned again rather than recreated.
-  const skippedVolumes = new Set(
-    selected
-      .filter(
-        (item) =>
-          item.groupResource === 'persistentvolumes' &&
-          asRecord(item.object?.spec)?.persistentVolumeReclaimPolicy === 'Delete',
-      )
-      .map((item) => item.name),
-  );
-  const ctx: SanitizeContext = {
-    backupName: options.backupName,
-    restoreName: options.name,
-    namespaceMapping,
-    storageClassMapping,
-    preserveNodePorts: options.preserveNodePorts ?? false,
-    skippedVolumes,
-  };
+  for (const item of selected) {
+    if (
+      item.groupResource === 'persistentvolumes' &&
+      asRecord(item.object?.spec)?.persistentVolumeReclaimPolicy === 'Delete'
+    )
+      skippedVolumes.add(item.name);
+  }
 
   // Objects whose controller is restored too are recreated by it (ReplicaSets of a Deployment, Pods...).
   const present = new Set(
-    selected.filter((item) => item.object).map((item) => `${item.kind}/${item.namespace ?? ''}/${item.name}`),
+    selected
+      .filter((item) => item.object || item.sanitized)
+      .map((item) => presentKey(`${item.kind}/${item.name}`, item.namespace)),
   );
   const items: PreparedItem[] = [];
   const volumes: SnapshotVolume[] = [];
@@ -301,8 +306,7 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
   for (const item of selected) {
     const prepared: PreparedItem = {
       groupResource: item.groupResource,
-      apiVersion:
-        typeof item.object?.apiVersion === 'string' ? item.object.apiVersion : (item.indexedApiVersion ?? ''),
+      apiVersion: item.apiVersion ?? item.indexedApiVersion ?? '',
       kind: item.kind,
       name: item.name,
     };
@@ -311,14 +315,10 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       prepared.targetNamespace = namespaceMapping.get(item.namespace) ?? item.namespace;
     }
     items.push(prepared);
-    if (item.problem || !item.object) {
+    if (item.problem || !(item.object || item.sanitized)) {
       prepared.refused = item.problem ?? `${item.path} could not be read: not restored`;
       continue;
     }
-    const owners =
-      (item.object.metadata.ownerReferences as
-        | { kind?: string; name?: string; controller?: boolean }[]
-        | undefined) ?? [];
     const volume =
       item.groupResource === 'persistentvolumeclaims'
         ? sources.claims.get(`${item.namespace}/${item.name}`)
@@ -328,15 +328,16 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
         ? sources.snapshottedVolumes.get(item.name)
         : snapshotRecordSkip(item.groupResource, item.namespace, item.name, sources.claims);
     // A claim with a snapshot is restored even when its owner is: the owner would make it empty.
-    const owner =
-      Array.isArray(owners) && !volume
-        ? owners.find(
-            (ref) => ref?.controller && present.has(`${ref.kind}/${item.namespace ?? ''}/${ref.name}`),
-          )
-        : undefined;
+    const controllers = item.object ? controllersOf(item.object) : (item.controllers ?? []);
+    const owner = volume
+      ? undefined
+      : controllers.find((ref) => present.has(presentKey(ref, item.namespace)));
     if (recordSkip) prepared.skip = recordSkip;
-    else if (owner) prepared.skip = `recreated by its owner ${owner.kind}/${owner.name}`;
-    else {
+    else if (owner) prepared.skip = `recreated by its owner ${owner}`;
+    else if (item.sanitized) {
+      if ('skip' in item.sanitized) prepared.skip = item.sanitized.skip;
+      else prepared.body = item.sanitized.body;
+    } else if (item.object) {
       const result = sanitizeForRestore(item.groupResource, item.object, ctx);
       if ('skip' in result) prepared.skip = result.skip;
       else prepared.object = result.object;
@@ -347,7 +348,8 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
       prepared.volume = volume;
       volumes.push(volume);
     }
-    if (prepared.object && prepared.targetNamespace !== undefined) namespaces.add(prepared.targetNamespace);
+    if (willCreate(prepared) && prepared.targetNamespace !== undefined)
+      namespaces.add(prepared.targetNamespace);
   }
   // Namespaces in the backup are restored even when nothing else in them is.
   for (const source of namespaceItems.keys()) namespaces.add(namespaceMapping.get(source) ?? source);
@@ -369,5 +371,11 @@ export async function prepareRestore(options: RestoreOptions, target: TargetApi)
     storageClassMapping,
     volumes,
     warnings,
+    bodies,
   };
+}
+
+/** An object's key among those present, from its `Kind/name` and namespace. */
+function presentKey(kindName: string, namespace: string | undefined): string {
+  return `${namespace ?? ''}\n${kindName}`;
 }

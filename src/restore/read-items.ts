@@ -1,19 +1,21 @@
 /**
  * Reads the objects of a backup's tarball for a restore: the plain paths Velero's restore reads (a
  * preferred-version copy only where no plain one exists), each entry bounded in size and digested for the
- * check against Lifeboat's content index (read meanwhile). A bad entry becomes an item with its problem, so
- * it fails alone, named.
+ * check against Lifeboat's content index (read meanwhile). The bytes go to the restore's temporary file
+ * (body-store.ts), not memory. A bad entry becomes an item with its problem, so it fails alone, named.
  */
 import { backupKeys, parseItemPath, readTarball } from '../archive/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
+import type { BodyStore, StoredRange } from './body-store.ts';
 import { objectKey } from './content-index.ts';
 import { type Digest, digestOf, type ItemRef, pathProblem, tooLargeProblem } from './object-checks.ts';
 import { nonRestorable } from './order.ts';
 
-/** One object of the tarball: its bytes, or why it cannot be restored (then its bytes are not kept). */
+/** One object of the tarball: where its bytes are, or why it cannot be restored (then they are not kept). */
 export interface RawItem extends ItemRef {
-  raw?: Buffer;
-  /** Of `raw`, for the content index's check. */
+  /** Its bytes as stored in the backup, in the restore's `BodyStore`. */
+  range?: StoredRange;
+  /** Of its bytes, for the content index's check. */
   digest?: Digest;
   problem?: string;
 }
@@ -21,6 +23,10 @@ export interface RawItem extends ItemRef {
 export interface ReadItemsOptions {
   /** Only objects in namespaces it accepts are kept (namespace objects by their name). */
   includeNamespace: (namespace: string) => boolean;
+  /** Where the bytes go. */
+  bodies: BodyStore;
+  /** Called as entries are read, with how many objects were kept so far. */
+  onRead?: (itemsRead: number) => void;
 }
 
 /** Reads every object of a backup's tarball a restore could take. */
@@ -32,6 +38,8 @@ export async function readItems(
   const plain = new Map<string, RawItem>();
   const versioned = new Map<string, RawItem>();
   const key = backupKeys(backupName).tarball;
+  let kept = 0;
+  let lastReport = 0;
   for await (const entry of readTarball(await store.get(key), { file: key })) {
     const parts = parseItemPath(entry.name);
     if (!parts || nonRestorable.has(parts.groupResource)) continue;
@@ -48,9 +56,14 @@ export async function readItems(
       const problem = pathProblem(item);
       if (problem) item.problem = problem;
       else {
-        item.raw = entry.data;
         item.digest = digestOf(entry.data);
+        item.range = await options.bodies.append(entry.data);
       }
+    }
+    kept++;
+    if (options.onRead && Date.now() - lastReport >= 100) {
+      lastReport = Date.now();
+      options.onRead(kept);
     }
     if (isPlain) {
       plain.set(key, item);
@@ -58,5 +71,7 @@ export async function readItems(
     } else versioned.set(key, item);
   }
   for (const [key, item] of versioned) if (!plain.has(key)) plain.set(key, item);
+  await options.bodies.flush();
+  options.onRead?.(kept);
   return [...plain.values()];
 }

@@ -14,7 +14,7 @@ import { RunLog } from '../backup/index.ts';
 import { describeError, KubeConnectionError } from '../kube/index.ts';
 import { ItemWriter } from './item-writer.ts';
 import { crdResource, restoreSteps } from './order.ts';
-import { type PreparedItem, type PreparedRestore, prepareRestore } from './prepare.ts';
+import { type PreparedItem, type PreparedRestore, prepareRestore, willCreate } from './prepare.ts';
 import { encodeRestoreResourceList } from './resource-list.ts';
 import type {
   ItemAction,
@@ -39,10 +39,22 @@ const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
   const target = new TargetApi(request.kube);
   await target.refresh();
-  const prepared = await prepareRestore(request, target);
-  await skipClassesTheTargetHas(request.kube, prepared.items);
-  const run = new RestoreRun(request, prepared, target);
-  return run.execute();
+  const readProgress = (itemsRead: number) =>
+    request.onProgress?.({
+      itemsDone: 0,
+      totalItems: 0,
+      currentResource: `reading backup (${itemsRead} objects read)`,
+      itemsRead,
+      done: false,
+    });
+  const prepared = await prepareRestore(request, target, { onRead: readProgress });
+  try {
+    await skipClassesTheTargetHas(request.kube, prepared.items);
+    const run = new RestoreRun(request, prepared, target);
+    return await run.execute();
+  } finally {
+    await prepared.bodies.close();
+  }
 }
 
 class RestoreRun {
@@ -68,6 +80,7 @@ class RestoreRun {
       (item, action, detail) => this.record(item, action, detail),
       this.results,
       this.log,
+      prepared.bodies,
     );
     this.volumes = new VolumeRestorer(request.kube, prepared.volumes, {
       restoreName: request.name,
@@ -100,7 +113,7 @@ class RestoreRun {
         if (item.refused) this.record(item, 'failed', item.refused);
         else if (item.skip) this.record(item, 'skipped', item.skip);
       }
-      const toCreate = prepared.items.filter((item) => item.object);
+      const toCreate = prepared.items.filter(willCreate);
       const byType = new Map<string, PreparedItem[]>();
       for (const item of toCreate) {
         const list = byType.get(item.groupResource) ?? [];

@@ -24,6 +24,8 @@ export interface RestoreProgress {
   itemsDone: number;
   totalItems: number;
   currentResource?: string;
+  /** While the backup is read (before anything is created): objects read from its tarball so far. */
+  itemsRead?: number;
   done: boolean;
   /** The claims made from CSI snapshots or moved data and where each is (present when the restore has any). */
   volumes?: VolumeProgress[];

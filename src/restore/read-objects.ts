@@ -1,0 +1,194 @@
+/**
+ * The pass over a backup's objects once their bytes are on disk (read-items.ts): each is read back in file
+ * order, parsed, checked against the type its path names (identity: object-checks.ts), filtered by resource
+ * and labels, and — unless other objects' fate depends on its body — sanitized at once and stored again as
+ * the JSON the restore will send. Memory keeps per object only names and where its bytes are; the parsed
+ * bodies kept are those of the few types read across objects (`residentTypes`).
+ */
+import type { IncludeExclude, parseLabelSelector } from '../backup/index.ts';
+import type { BodyStore, StoredRange } from './body-store.ts';
+import type { IndexLookup } from './content-index.ts';
+import { matchesSelector } from './label-match.ts';
+import {
+  type ExpectedType,
+  identityProblem,
+  parseObject,
+  typeFromIndex,
+  unknownTypeProblem,
+} from './object-checks.ts';
+import { crdResource } from './order.ts';
+import type { RawItem } from './read-items.ts';
+import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
+import type { TargetApi, TypeInfo } from './target.ts';
+import {
+  volumeSnapshotClassResource,
+  volumeSnapshotContentResource,
+  volumeSnapshotResource,
+} from './volume-sources.ts';
+
+/**
+ * Types whose parsed objects stay in memory until the restore ends: few in any cluster, and read across
+ * objects — namespaces (created first), CRDs (waited for), volumes, claims and snapshot records (a claim's
+ * source), snapshot classes (compared with the target's), StatefulSets (the storage classes a plan names).
+ * Only PersistentVolumes and claims are sanitized with `skippedVolumes`, known once every object is read.
+ */
+export const residentTypes: ReadonlySet<string> = new Set([
+  'namespaces',
+  'persistentvolumes',
+  'persistentvolumeclaims',
+  'statefulsets.apps',
+  crdResource,
+  volumeSnapshotResource,
+  volumeSnapshotContentResource,
+  volumeSnapshotClassResource,
+]);
+
+/** An object as the pass leaves it. */
+export type Parsed = RawItem & {
+  /** The kind its path implies (from the index, the target or the backup's CRDs); '' when unknown. */
+  kind: string;
+  indexedApiVersion?: string;
+  /** The parsed body: kept for resident types only. */
+  object?: KubeJson;
+  /** The body's apiVersion (when it parsed). */
+  apiVersion?: string;
+  /** `Kind/name` of each controller among its owners. */
+  controllers?: string[];
+  /** For other types: the sanitized body's place in the store, or why sanitizing skips it. */
+  sanitized?: { body: StoredRange } | { skip: string };
+  /** Whether the filters chose it (refused objects are chosen, to be named). */
+  chosen?: boolean;
+};
+
+export interface ObjectPassInput {
+  items: RawItem[];
+  bodies: BodyStore;
+  index: IndexLookup | undefined;
+  target: TargetApi;
+  resourceFilter: IncludeExclude;
+  selector: ReturnType<typeof parseLabelSelector> | undefined;
+  /** For the types not kept in memory (its `skippedVolumes` is read by PVs and claims only). */
+  ctx: SanitizeContext;
+}
+
+/** The types the backup's own CustomResourceDefinitions define (for a backup without an index). */
+function typesFromCrds(items: readonly Parsed[]): Map<string, TypeInfo> {
+  const types = new Map<string, TypeInfo>();
+  for (const item of items) {
+    if (item.groupResource !== crdResource || !item.object) continue;
+    const spec = asRecord(item.object.spec);
+    const names = asRecord(spec?.names);
+    const [group, plural, kind] = [spec?.group, names?.plural, names?.kind];
+    // The API server insists a CRD is named <plural>.<group>: one that is not defines nothing here.
+    if (typeof group !== 'string' || typeof plural !== 'string' || typeof kind !== 'string') continue;
+    if (item.name !== `${plural}.${group}`) continue;
+    types.set(item.name, { kind, namespaced: spec?.scope === 'Namespaced' });
+  }
+  return types;
+}
+
+type Stored = Parsed & { range: StoredRange };
+
+function readable(items: readonly Parsed[], which: (item: Parsed) => boolean): Stored[] {
+  return items.filter((item): item is Stored => !item.problem && item.range !== undefined && which(item));
+}
+
+/** Parses stored bytes; the item takes the problem when they are not an object. */
+function parseInto(item: Parsed, bytes: Buffer): KubeJson | undefined {
+  const result = parseObject(item, bytes);
+  if ('problem' in result) {
+    item.problem = result.problem;
+    return undefined;
+  }
+  return result.object;
+}
+
+/** Checks, filters and (for non-resident types) sanitizes every object; returns them all. */
+export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
+  const { bodies, index, target } = input;
+  const parsed = input.items as Parsed[];
+  for (const item of parsed) item.kind = '';
+  // Without an index, the backup's CRDs type its custom resources: read them first.
+  let crdTypes = new Map<string, TypeInfo>();
+  if (!index) {
+    for await (const [item, bytes] of bodies.scan(readable(parsed, (i) => i.groupResource === crdResource))) {
+      const object = parseInto(item, bytes);
+      if (object) item.object = object;
+    }
+    crdTypes = typesFromCrds(parsed);
+  }
+  const expectedType = (item: Parsed): ExpectedType | undefined => {
+    const served = target.typeOf(item.groupResource);
+    if (index) {
+      const entry = index.entry(item.groupResource, item.namespace, item.name);
+      if (!entry) return undefined;
+      // The index gives kind and version; the scope objects are created in is the target's own.
+      return { ...typeFromIndex(entry), ...(served ? { namespaced: served.namespaced } : {}) };
+    }
+    return served ?? crdTypes.get(item.groupResource);
+  };
+
+  // Refused objects are checked for nothing more, but chosen by the same filters, to be named.
+  for (const item of parsed) {
+    if (item.problem || item.range === undefined) {
+      const type = expectedType(item);
+      item.kind = type?.kind ?? '';
+      if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
+      item.chosen = isChosen(input, item, undefined);
+    }
+  }
+  for await (const [item, bytes] of bodies.scan(readable(parsed, () => true))) {
+    const type = expectedType(item);
+    item.kind = type?.kind ?? '';
+    if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
+    const object = item.object ?? parseInto(item, bytes);
+    delete item.object;
+    if (object) {
+      const problem = type ? identityProblem(item, object, type) : unknownTypeProblem(item);
+      if (problem) item.problem = problem;
+      else if (item.namespace !== undefined) object.metadata.namespace = item.namespace;
+    }
+    const valid = item.problem ? undefined : object;
+    item.chosen = isChosen(input, item, valid);
+    if (!valid) continue;
+    if (typeof valid.apiVersion === 'string') item.apiVersion = valid.apiVersion;
+    if (residentTypes.has(item.groupResource)) {
+      item.object = valid;
+      continue;
+    }
+    if (!item.chosen) continue;
+    const controllers = controllersOf(valid);
+    if (controllers.length > 0) item.controllers = controllers;
+    const result = sanitizeForRestore(item.groupResource, valid, input.ctx);
+    item.sanitized =
+      'skip' in result ? { skip: result.skip } : { body: await bodies.append(JSON.stringify(result.object)) };
+  }
+  await bodies.flush();
+  return parsed;
+}
+
+/** Whether the resource filter and the label selector take an object (a namespace object always). */
+function isChosen(input: ObjectPassInput, item: Parsed, object: KubeJson | undefined): boolean {
+  if (item.groupResource === 'namespaces') return true;
+  const resource = item.groupResource.split('.')[0] ?? '';
+  const kind = item.kind;
+  if (
+    !input.resourceFilter.matches(item.groupResource, resource, ...(kind ? [kind, kind.toLowerCase()] : []))
+  )
+    return false;
+  return !(
+    object &&
+    input.selector &&
+    !matchesSelector(input.selector, asRecord(object.metadata.labels) as Record<string, string> | undefined)
+  );
+}
+
+/** `Kind/name` of each controller among an object's owners. */
+export function controllersOf(object: KubeJson): string[] {
+  const owners = object.metadata.ownerReferences;
+  if (!Array.isArray(owners)) return [];
+  return owners.flatMap((ref) => {
+    const owner = asRecord(ref);
+    return owner?.controller ? [`${String(owner.kind)}/${String(owner.name)}`] : [];
+  });
+}
