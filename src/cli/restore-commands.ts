@@ -9,6 +9,7 @@ import { planRestore, runRestore } from '../restore/index.ts';
 import { openKube, outputFormat, printJson } from './context.ts';
 import { existingResourcePolicy, list, parseMappings, volumeTimeoutMs } from './flags.ts';
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
+import { localMoverSettings } from './local-mover.ts';
 import { openLocalStore, withBackupsElsewhere } from './local-store.ts';
 import { formatTime, ProgressReporter, printRestorePlan, resultLines } from './output.ts';
 import { planExitCode, printPlanChecks } from './plan-output.ts';
@@ -71,6 +72,18 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       '--volume-timeout <duration>',
       'how long each claim made from a CSI snapshot may take to be ready, then Bound: 10s to 1h (default 5m)',
     )
+    .option(
+      '--repository-secret-file <file>',
+      "local mode: the location's volume repository secret, for claims whose data was copied there (or LIFEBOAT_REPOSITORY_SECRET)",
+    )
+    .option(
+      '--mover-image <image>',
+      'local mode: the image of mover pods (default: LIFEBOAT_MOVER_IMAGE or this release)',
+    )
+    .option(
+      '--mover-endpoint <url>',
+      "local mode: the store's URL as pods in the cluster reach it, when it differs from --location's",
+    )
     .option('--dry-run', 'show what would happen, checked by the API server, and write nothing')
     .option(
       '--wait',
@@ -106,9 +119,10 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       const store = openLocalStore(options.location);
       const kube = await openKube(io, options.kubeconfig, options.context);
       try {
+        const mover = await localMoverSettings(io, options.location as string, store, options);
         if (options.dryRun) {
           const plan = await withBackupsElsewhere(store, options.location as string, () =>
-            planRestore({ ...common, store, kube }),
+            planRestore({ ...common, store, kube, moverAvailable: mover !== undefined }),
           );
           if (format === 'json') printJson(io, plan);
           else {
@@ -124,6 +138,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
             ...common,
             store,
             kube,
+            ...(mover ? { mover } : {}),
             ...(volumeTimeout === undefined ? {} : { volumeTimeoutMs: volumeTimeout }),
             onProgress: (p) => progress.update(p.itemsDone, p.totalItems, p.currentResource ?? '', p.done),
           }),

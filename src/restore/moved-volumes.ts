@@ -45,7 +45,7 @@ export function movedDataProblem(data: MovedData, claim: string): string | undef
 
 /** The message a claim with moved data fails with when the restore has no mover settings. */
 export function noMoverReason(claim: string): string {
-  return `the data of claim ${claim} is in the location's volume repository: restore it through the Lifeboat control plane (which holds the repository secret)`;
+  return `the data of claim ${claim} is in the location's volume repository: restore it through the Lifeboat control plane (which holds the repository secret), or in local mode give that secret (--repository-secret-file FILE or LIFEBOAT_REPOSITORY_SECRET; \`lifeboat admin repository-secret\` prints it)`;
 }
 
 /**

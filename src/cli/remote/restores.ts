@@ -38,6 +38,10 @@ export interface RestoreCreateFlags {
   volumeTimeout?: string;
   dryRun?: boolean;
   wait?: boolean;
+  /** Local mode: mover pods fill claims whose data was copied into the location (local-mover.ts). */
+  repositorySecretFile?: string;
+  moverImage?: string;
+  moverEndpoint?: string;
 }
 
 function countsText(counts: Record<string, number>): string {
@@ -67,6 +71,9 @@ export async function remoteRestoreCreate(
     location: localOnly('--location', 'the backup is read from its own location'),
     kubeconfig: localOnly('--kubeconfig', 'give --target-cluster NAME of a registered cluster'),
     context: localOnly('--context', 'the registered cluster’s own context is used'),
+    repositorySecretFile: localOnly('--repository-secret-file', 'the server holds the repository secret'),
+    moverImage: localOnly('--mover-image', 'the server runs its own image (LIFEBOAT_MOVER_IMAGE)'),
+    moverEndpoint: localOnly('--mover-endpoint', "the location's own mover endpoint is used"),
   });
   if (!flags.fromBackup) throw new UsageError('--from-backup is required: the name of the backup to restore');
   if (!flags.targetCluster)
