@@ -1,4 +1,7 @@
-/** A list of backups: what each is, how far it got, and when it goes away. */
+/**
+ * A list of backups: what each is, where it is kept, how far it got, and when it goes away. Two backups may
+ * share a name in two locations: the location tells them apart, and each links to its own page by id.
+ */
 import type { BackupView } from '../../../src/api/types.ts';
 import { MessageCounts } from '../components/MessageCounts.tsx';
 import { Badge, ProgressBar } from '../components/ui.tsx';
@@ -6,10 +9,12 @@ import { formatBytes, formatTime, relative } from '../format.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { messageLines } from './BackupMessages.tsx';
-import { isRunning, missingNote, triggerLabel } from './backup-queries.ts';
+import { isRunning, missingNote, triggerLabel, useLocations } from './backup-queries.ts';
 
 export function BackupTable(props: { backups: BackupView[] }) {
   const project = useSession().project?.name ?? '';
+  const locations = useLocations(project);
+  const locationName = (id: string) => locations.data?.find((l) => l.id === id)?.name ?? '—';
   if (props.backups.length === 0) return <p className="muted">No backups to show.</p>;
   return (
     <div className="table-wrap">
@@ -17,6 +22,7 @@ export function BackupTable(props: { backups: BackupView[] }) {
         <thead>
           <tr>
             <th scope="col">Name</th>
+            <th scope="col">Location</th>
             <th scope="col">Trigger</th>
             <th scope="col">Phase</th>
             <th scope="col">Items</th>
@@ -31,6 +37,7 @@ export function BackupTable(props: { backups: BackupView[] }) {
               <td>
                 <Link to={['p', project, 'backups', backup.id]}>{backup.name}</Link>
               </td>
+              <td>{locationName(backup.location.id)}</td>
               <td>{triggerLabel[backup.trigger]}</td>
               <td>
                 <PhaseCell backup={backup} />
