@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { ErrorBody } from '../api/index.ts';
 import type * as control from '../control/index.ts';
 import type { RestorePlan } from '../restore/index.ts';
+import type { RepositoryStats } from '../volumes/index.ts';
 
 export type {
   BackupDetailView,
@@ -278,6 +279,52 @@ export class ApiClient {
   }
   deleteLocation(project: string, location: string) {
     return this.none('DELETE', `${p(project)}/locations/${enc(location)}`);
+  }
+  /** The location's volume repository stats, read by the server (which holds the repository secret). */
+  repositoryStats(project: string, location: string) {
+    return this.json<{ location: string } & RepositoryStats>(
+      'GET',
+      `${p(project)}/locations/${enc(location)}/repository/stats`,
+    );
+  }
+  /**
+   * Checks the location's volume repository on the server, handing each JSON line of the answer to `onEvent`
+   * (started, progress, heartbeat, result); an `error` line is thrown as the `ApiError` it carries.
+   */
+  async checkRepository(
+    project: string,
+    location: string,
+    body: { readData?: boolean },
+    onEvent: (event: control.CheckEvent | { type: 'heartbeat' }) => void,
+  ): Promise<void> {
+    const response = await this.send(
+      'POST',
+      `${p(project)}/locations/${enc(location)}/repository/check`,
+      body,
+    );
+    const decoder = new TextDecoder();
+    let pending = '';
+    const line = (text: string) => {
+      if (!text.trim()) return;
+      const event = JSON.parse(text) as
+        | (control.CheckEvent | { type: 'heartbeat' })
+        | (ErrorBody & { type: 'error'; status: number });
+      if (event.type !== 'error') return onEvent(event);
+      throw new ApiError({
+        status: event.status,
+        errorName: event.error.name,
+        message: event.error.message,
+        server: this.server,
+        ...(event.error.problems ? { problems: event.error.problems } : {}),
+      });
+    };
+    for await (const chunk of response.body ?? []) {
+      pending += decoder.decode(chunk as Uint8Array, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const text of lines) line(text);
+    }
+    line(pending + decoder.decode());
   }
 
   // Policies

@@ -2,19 +2,17 @@
  * `lifeboat repository check | stats | snapshots LOCATION`: the volume repository of a location (the data
  * mover's encrypted, deduplicated store, docs/repository-format.md), read straight from the bucket in local
  * mode. The repository secret comes from `--secret-file FILE` or LIFEBOAT_REPOSITORY_SECRET, never a flag's
- * value (a flag shows in `ps`). `check` exits 1 when it finds problems, listing them.
+ * value (a flag shows in `ps`). `check` exits 1 when it finds problems, listing them. With `--server`, check
+ * and stats take a location's name and run in the control plane, which keeps the secret (remote/repository.ts).
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ObjectStore } from '../storage/index.ts';
 import {
-  type CheckProblem,
-  type CheckResult,
   checkRepository,
   openRepository,
   type Repository,
   RepositoryNotFoundError,
-  type RepositoryStats,
   repositoryStats,
   type SnapshotEntry,
   WrongSecretError,
@@ -24,6 +22,8 @@ import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { openLocalStore } from './local-store.ts';
 import { formatBytes, formatTime, ProgressReporter, table } from './output.ts';
 import { remoteContext } from './remote/index.ts';
+import { remoteRepositoryCheck, remoteRepositoryStats } from './remote/repository.ts';
+import { printCheck, printStats } from './repository-output.ts';
 import { addRepositoryRestoreCommand } from './repository-restore-command.ts';
 
 /** The variable holding the repository secret when `--secret-file` is not given. */
@@ -140,56 +140,6 @@ function printSnapshots(io: CliIo, location: string, snapshots: SnapshotEntry[])
   io.stdout(table(['ID', 'TIME', 'CLUSTER', 'NAMESPACE', 'PVC', 'BACKUP', 'FILES', 'SIZE'], rows));
 }
 
-function printStats(io: CliIo, location: string, stats: RepositoryStats): void {
-  const rows: [string, string][] = [
-    ['Snapshots:', String(stats.snapshots)],
-    ['Files:', `${stats.files} (over every snapshot)`],
-    ['Logical size:', `${formatBytes(stats.logicalBytes)} (what restoring every snapshot would write)`],
-    [
-      'Unique data:',
-      `${formatBytes(stats.uniqueBytes)} in ${stats.dataBlobs} chunks (deduplicated, before compression)`,
-    ],
-    ['Trees:', `${formatBytes(stats.treeBytes)} in ${stats.treeBlobs} trees`],
-    ['Stored:', `${formatBytes(stats.storedBytes)} in ${stats.packs} packs (compressed and encrypted)`],
-    ['Index:', formatBytes(stats.indexBytes)],
-    ['Keys:', String(stats.keys)],
-    [
-      'Ratio:',
-      stats.storedBytes > 0 ? `${stats.ratio.toFixed(2)} (logical size / stored)` : '- (nothing stored yet)',
-    ],
-  ];
-  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
-  io.stdout(`Volume repository of ${location}\n`);
-  for (const [label, value] of rows) io.stdout(`  ${label.padEnd(width)}${value}\n`);
-}
-
-const problemLine = (problem: CheckProblem) =>
-  `  ${problem.kind}${problem.key ? ` ${problem.key}` : ''}: ${problem.message}\n`;
-
-/** How many problems are listed in the human output; `-o json` lists every one. */
-const problemsListed = 50;
-
-function printCheck(io: CliIo, location: string, result: CheckResult, readData: boolean): void {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  io.stdout(
-    `Volume repository of ${location}: ${plural(result.snapshots, 'snapshot')}, ${plural(result.trees, 'tree')} and ${plural(result.dataBlobs, 'chunk')} needed, ${plural(result.packs, 'pack')}${readData ? ` (${result.packsRead} read and verified)` : ' (present and long enough; --read-data reads and verifies them)'}\n`,
-  );
-  const list = (title: string, problems: CheckProblem[]) => {
-    if (problems.length === 0) return;
-    io.stdout(`${title}:\n`);
-    for (const problem of problems.slice(0, problemsListed)) io.stdout(problemLine(problem));
-    if (problems.length > problemsListed)
-      io.stdout(`  ... and ${problems.length - problemsListed} more (-o json lists every one)\n`);
-  };
-  list(`${plural(result.errors.length, 'problem')}`, result.errors);
-  list(`${plural(result.warnings.length, 'warning')}`, result.warnings);
-  io.stdout(
-    result.ok
-      ? 'No problems found.\n'
-      : 'The repository is damaged: the snapshots that need the objects above cannot be fully restored. Back the volumes up again to store their data anew.\n',
-  );
-}
-
 /** Progress of `check --read-data` on stderr: a bar on a terminal, elsewhere a line at most every 2 s. */
 function packProgress(io: CliIo) {
   const bar = new ProgressReporter(io);
@@ -206,11 +156,11 @@ function packProgress(io: CliIo) {
   };
 }
 
-/** Refuses remote mode: the repository is read from the bucket with the secret only the caller holds. */
+/** Refuses remote mode for `snapshots`: it reads the bucket with the secret only the caller holds. */
 function refuseRemote(io: CliIo, command: Command, verb: string): void {
   if (remoteContext(io, command))
     throw new UsageError(
-      `repository ${verb} runs in local mode, straight from the bucket: unset --server (or LIFEBOAT_SERVER) and give the location URL`,
+      `repository ${verb} runs in local mode, straight from the bucket: unset --server (or LIFEBOAT_SERVER) and give the location URL (with --server, only check and stats run, by location name)`,
     );
 }
 
@@ -218,17 +168,19 @@ function refuseRemote(io: CliIo, command: Command, verb: string): void {
 export function addRepositoryCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const repository = program
     .command('repository')
-    .description("check and inspect a location's volume repository (the data mover's store; local mode)");
+    .description(
+      "check and inspect a location's volume repository (the data mover's store): from the bucket, or check and stats through --server",
+    );
   const locationArg = [
     '<location>',
-    'location URL: file:///dir, s3://bucket/prefix?..., gs://bucket/prefix?..., azblob://account/container/prefix?...',
+    'location URL: file:///dir, s3://bucket/prefix?..., gs://bucket/prefix?..., azblob://account/container/prefix?...; with --server (check, stats): a location name',
   ] as const;
   const withCommon = (command: Command) =>
     command
       .argument(...locationArg)
       .option(
         '--secret-file <file>',
-        `file holding the repository secret, as text or base64 (default: env ${repositorySecretVariable})`,
+        `file holding the repository secret, as text or base64 (default: env ${repositorySecretVariable}); not with --server`,
       )
       .option('-o, --output <format>', 'json for machine-readable output');
 
@@ -240,7 +192,8 @@ export function addRepositoryCommands(program: Command, io: CliIo, setExit: (cod
       )
       .option('--read-data', 'also download every pack and verify every blob decrypts to its id (slow)'),
   ).action(async (url: string, options: RepositoryFlags & { readData?: boolean }, command: Command) => {
-    refuseRemote(io, command, 'check');
+    const remote = remoteContext(io, command);
+    if (remote) return remoteRepositoryCheck(remote, url, options, setExit);
     const format = outputFormat(options.output);
     const readData = options.readData === true;
     const progress = packProgress(io);
@@ -261,7 +214,8 @@ export function addRepositoryCommands(program: Command, io: CliIo, setExit: (cod
         'logical size of the snapshots against the bytes stored after deduplication and compression',
       ),
   ).action(async (url: string, options: RepositoryFlags, command: Command) => {
-    refuseRemote(io, command, 'stats');
+    const remote = remoteContext(io, command);
+    if (remote) return remoteRepositoryStats(remote, url, options);
     const format = outputFormat(options.output);
     const stats = await withRepository(io, url, options, (repo) => repositoryStats(repo));
     const location = url.split('?', 1)[0] ?? url;

@@ -17,6 +17,14 @@ export * from './errors.ts';
 export { JobRunner, type JobRunnerOptions } from './jobs.ts';
 export { explainKubeApiError } from './kube-answers.ts';
 export { openLocationStore } from './location-config.ts';
+export {
+  type CheckEvent,
+  checkTimeoutMs,
+  locationRepositoryStats,
+  maxChecks,
+  type RepositoryCheckOptions,
+  runRepositoryCheck,
+} from './location-repository.ts';
 export * from './locations.ts';
 export * from './network-policy.ts';
 export * from './policies.ts';

@@ -364,6 +364,16 @@ export const backupInput = z
   })
   .strict();
 
+/** `repository check` of a location, run by the control plane. */
+export const repositoryCheckInput = z
+  .object({
+    readData: z
+      .boolean()
+      .default(false)
+      .describe('also download every pack and verify every blob (the whole repository: slow)'),
+  })
+  .strict();
+
 /** The bounds of a restore's `volumeTimeoutMs`: 10 s to 1 h. */
 export const volumeTimeoutBounds = { minMs: 10_000, maxMs: 3_600_000 } as const;
 

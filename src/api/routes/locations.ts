@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import * as control from '../../control/index.ts';
 import { type Route, route } from '../route.ts';
+import { repositoryRoutes } from './repository.ts';
 
 export function locationsRoutes(ctx: control.ControlContext): Route<unknown, unknown>[] {
   const routes = [
@@ -110,6 +111,7 @@ export function locationsRoutes(ctx: control.ControlContext): Route<unknown, unk
         return control.syncLocation(ctx, location);
       },
     }),
+    ...repositoryRoutes(ctx),
     // Policies and schedules
     route({
       method: 'post',
