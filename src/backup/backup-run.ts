@@ -25,6 +25,7 @@ import {
   type KubeClient,
   KubeConnectionError,
   type KubeObject,
+  type ListedMetadata,
   listPages,
   mapLimit,
   parseLossless,
@@ -106,7 +107,7 @@ export class BackupRun {
       if (selection.namespaceObjects) {
         for (const ns of namespaceObjects) {
           if (selection.namespaces.has(ns.object.metadata.name))
-            await this.write(namespaceType, ns.parts, ns.object);
+            await this.write(namespaceType, ns.parts, ns.object.metadata, () => ns.object);
         }
       }
       await this.listSelected(selection, labelSelector);
@@ -119,7 +120,7 @@ export class BackupRun {
           claimedVolumes: this.claimedVolumes,
           results: this.results,
           log: this.log,
-          write: (type, parts, object) => this.write(type, parts, object),
+          write: (type, parts, object) => this.write(type, parts, object.metadata, () => object),
         });
       }
       if (this.disks)
@@ -227,10 +228,11 @@ export class BackupRun {
         if (page.remainingItemCount !== undefined) this.remaining.set(taskKey, page.remainingItemCount);
         else this.remaining.delete(taskKey);
         for (const item of page.items) {
-          const object = item.object;
-          const ns = object.metadata.namespace;
+          // Only the metadata is read (the whole object only for a claim with a snapshot).
+          const meta = item.metadata;
+          const ns = meta.namespace;
           if (resource.namespaced && (ns === undefined || !selection.namespaces.has(ns))) continue;
-          if (await this.write(resource, item.parts, object)) count++;
+          if (await this.write(resource, item.parts, meta, () => item.object)) count++;
         }
       }
       this.remaining.delete(taskKey);
@@ -265,17 +267,20 @@ export class BackupRun {
 
   /** Writes an object made here (not listed): its bytes are its JSON. */
   private writeObject(resource: ApiResource, object: KubeObject): Promise<boolean> {
-    return this.write(resource, [Buffer.from(JSON.stringify(object))], object);
+    return this.write(resource, [Buffer.from(JSON.stringify(object))], object.metadata, () => object);
   }
 
-  /** Writes one object (twice: plain and preferred-version paths). False when it is left out. */
+  /**
+   * Writes one object (twice: plain and preferred-version paths). False when it is left out. `meta` is what
+   * is read of every object; `whole` parses the rest, for a claim only.
+   */
   private async write(
     resource: ApiResource,
     stored: readonly Buffer[],
-    object: KubeObject,
+    meta: ListedMetadata,
+    whole: () => KubeObject,
   ): Promise<boolean> {
     let parts = stored;
-    const meta = object.metadata;
     if (meta.deletionTimestamp) return false;
     if (excludeLabels.some((label) => meta.labels?.[label] === 'true')) return false;
     const groupResource = qualifiedName(resource);
@@ -287,7 +292,8 @@ export class BackupRun {
     const tarball = this.tarball as TarballWriter;
     const namespace = resource.namespaced ? meta.namespace : undefined;
     const isClaim = resource.group === '' && resource.resource === 'persistentvolumeclaims';
-    const snapshot = isClaim ? recordOf(this.disks, object) : undefined;
+    const object = isClaim ? whole() : undefined;
+    const snapshot = object ? recordOf(this.disks, object) : undefined;
     if (snapshot) {
       // The claim item names its snapshot, as Velero's restore expects (the stored bytes are the claim's own,
       // read losslessly, plus the annotation and labels).
@@ -307,7 +313,7 @@ export class BackupRun {
     };
     if (namespace !== undefined) entry.namespace = namespace;
     this.index.push(entry);
-    if (isClaim) {
+    if (object) {
       const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
       if (volume) this.claimedVolumes.set(volume, `claim ${namespace}/${meta.name}`);
     }

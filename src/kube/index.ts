@@ -17,6 +17,7 @@ export {
   qualifiedName,
 } from './discovery.ts';
 export { describeError, KubeApiError, KubeConnectionError, KubeconfigError } from './errors.ts';
+export type { ListedMetadata } from './json-items.ts';
 export {
   type KubeObject,
   type ListedObject,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hasTypeMeta, splitList, typeMetaParts, typeMetaPrefix } from './json-items.ts';
+import { hasTypeMeta, listedMetadata, splitList, typeMetaParts, typeMetaPrefix } from './json-items.ts';
 
 const splitItems = (body: Buffer) => splitList(body).items;
 function withTypeMeta(raw: Buffer, hasTypeMeta: boolean, apiVersion: string, kind: string): Buffer {
@@ -202,4 +202,77 @@ test('splitList gives the same slices as the reference on a large page and on ra
       Buffer.from(`{${JSON.stringify(text())}:${JSON.stringify(text())},"items":[${objects.join(',')}]}`),
     );
   }
+});
+
+/** What `listedMetadata` should give: the same fields of `JSON.parse`'s metadata. */
+function expectedMetadata(json: string): Record<string, unknown> {
+  const metadata = (JSON.parse(json) as { metadata: Record<string, unknown> }).metadata;
+  const picked: Record<string, unknown> = {};
+  for (const field of ['name', 'namespace', 'uid', 'labels', 'deletionTimestamp'])
+    if (field in metadata) picked[field] = metadata[field];
+  return picked;
+}
+
+test('listedMetadata reads name, namespace, uid, labels and deletionTimestamp as JSON.parse does', () => {
+  const objects = [
+    // As the API server lists a built-in type: metadata first, managed fields last.
+    {
+      metadata: {
+        name: 'a',
+        namespace: 'ns',
+        uid: '0b6c',
+        resourceVersion: '12',
+        deletionTimestamp: '2026-12-02T14:35:12Z',
+        labels: { app: 'x', 'example.com/quoted': 'say "hi"\\', unicode: 'Grüße 日本' },
+        annotations: {
+          name: 'not this one',
+          'kubectl.kubernetes.io/last-applied-configuration': '{"metadata":{"name":"no"}}',
+        },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'owner', uid: 'u' }],
+        managedFields: [
+          { manager: 'm', fieldsV1: { 'f:metadata': { 'f:name': {}, 'f:labels': { '.': {} } } } },
+        ],
+      },
+      data: { name: 'not this either', k: 'v' },
+    },
+    // A custom resource: kind and apiVersion first, metadata keys sorted, numbers and nulls around.
+    {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { annotations: {}, generation: 3, labels: {}, name: 'w', namespace: 'n', uid: null },
+      spec: { replicas: 1234567890123, ratio: -1.5e-3, on: true, off: false, none: null },
+    },
+    // A type listed before metadata, with a nested metadata of its own.
+    { spec: { template: { metadata: { name: 'wrong', namespace: 'wrong' } } }, metadata: { name: 'right' } },
+    // Cluster-scoped, no labels; names with escapes.
+    { metadata: { name: 'line\nbreak "quoted" \\ back\u0001' }, status: { phase: 'Active' } },
+    { metadata: { name: 'empty-labels', labels: {}, finalizers: ['kubernetes'] } },
+  ];
+  for (const object of objects) {
+    for (const json of [
+      JSON.stringify(object),
+      JSON.stringify(object, null, 2),
+      ` ${JSON.stringify(object, null, '\t')}\n`,
+    ]) {
+      assert.deepEqual(listedMetadata(Buffer.from(json)), expectedMetadata(json), json);
+    }
+  }
+});
+
+test('listedMetadata parses the whole object when the layout is not the usual one, with the same answer', () => {
+  for (const json of [
+    '{"metadata":{"n\\u0061me":"escaped-key","namespace":"ns"}}',
+    '{"me\\u0074adata":{"name":"escaped-top-key"}}',
+    '{"metadata":{"name":7}}',
+    '{"metadata":[]}',
+  ]) {
+    const whole = (JSON.parse(json) as { metadata: unknown }).metadata;
+    assert.deepEqual(listedMetadata(Buffer.from(json)), whole, json);
+  }
+  assert.deepEqual(listedMetadata(Buffer.from('{"kind":"X"}')), {});
+});
+
+test('listedMetadata throws SyntaxError for bytes that are not JSON', () => {
+  for (const bad of ['{"metadata":{"name":"a"', 'not json', '{"metadata":{"name":"a",}}x', ''])
+    assert.throws(() => listedMetadata(Buffer.from(bad)), SyntaxError, bad);
 });

@@ -6,7 +6,14 @@
 import type { KubeClient } from './client.ts';
 import { type ApiResource, apiVersionOf, collectionPath } from './discovery.ts';
 import { KubeApiError } from './errors.ts';
-import { hasTypeMeta, splitList, typeMetaParts, typeMetaPrefix } from './json-items.ts';
+import {
+  hasTypeMeta,
+  type ListedMetadata,
+  listedMetadata,
+  splitList,
+  typeMetaParts,
+  typeMetaPrefix,
+} from './json-items.ts';
 
 /** The parts of an object's metadata the engine reads. Everything else stays in the raw bytes. */
 export interface ObjectMeta {
@@ -38,6 +45,8 @@ export interface ListedObject {
   /** The same bytes in pieces that share memory with the LIST response (no copy per object). */
   readonly parts: readonly Buffer[];
   readonly object: KubeObject;
+  /** Name, namespace, uid, labels and deletionTimestamp alone, read without parsing the whole object. */
+  readonly metadata: ListedMetadata;
 }
 
 class LazyObject implements ListedObject {
@@ -52,6 +61,9 @@ class LazyObject implements ListedObject {
   }
   get object(): KubeObject {
     return JSON.parse(this.listed.toString('utf8')) as KubeObject;
+  }
+  get metadata(): ListedMetadata {
+    return listedMetadata(this.listed);
   }
 }
 
