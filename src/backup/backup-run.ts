@@ -162,12 +162,13 @@ export class BackupRun {
     this.log.info(`backed up a total of ${this.itemsBackedUp} items`, { phase, bytes: tarball.bytes });
     const index = { lifeboatIndexVersion: 1 as const, backup: description.name, items: this.index };
     if (this.disks) await putVolumeFiles(store, description, this.disks, this.moved);
+    // Nothing is logged while these are written: the log goes with them.
     await Promise.all([
       store.put(keys.resourceList, encodeResourceList(this.index), { contentType: 'application/gzip' }),
       store.put(keys.index, encodeIndex(index), { contentType: 'application/gzip' }),
       store.put(keys.results, this.results.encode(), { contentType: 'application/gzip' }),
+      store.put(keys.logs, this.log.encode(), { contentType: 'application/gzip' }),
     ]);
-    await store.put(keys.logs, this.log.encode(), { contentType: 'application/gzip' });
     return description;
   }
 
