@@ -45,6 +45,12 @@ export interface ReadTarballOptions {
   maxInflatedBytes?: number;
   /** The tarball's key, to name it in errors. */
   file?: string;
+  /**
+   * The caller is done with each entry's bytes before it asks for the next (it hashes them, or copies them
+   * out): they are then yielded as read, without a copy of their own — 100,000 small copies are memory the
+   * garbage collector gives back late (about 1.4 KB of RSS per entry read). Default false.
+   */
+  transient?: boolean;
 }
 
 /**
@@ -116,7 +122,12 @@ export async function* readTarball(
       }
       const chunks: Buffer[] = [];
       for await (const chunk of entry) chunks.push(chunk as Buffer);
-      yield { name, data: ownBuffer(chunks) };
+      const data = !options.transient
+        ? ownBuffer(chunks)
+        : chunks.length === 1
+          ? (chunks[0] as Buffer)
+          : Buffer.concat(chunks);
+      yield { name, data };
     }
   } catch (error) {
     // The store's own errors pass as they are; what gzip or tar-stream refuse is the tarball's fault.

@@ -4,7 +4,7 @@
  * against Lifeboat's content index, its JSON, and its identity — the name, namespace, group, kind and scope
  * its body claims must be those its path gives, since the plan shows what the path says.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type IndexEntry, type ItemPathParts, maxObjectBytes, mebibytes } from '../archive/index.ts';
 import { parseLossless } from '../kube/index.ts';
 import { asRecord, type KubeJson } from './sanitize.ts';
@@ -80,7 +80,9 @@ export function tooLargeProblem(ref: ItemRef, size: number): string {
 
 /** SHA-256 (hex) of stored bytes, as the content index records them. */
 export function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One call, no Hash object: a restore digests every entry, and each object would hold native memory
+  // until the garbage collector gets to it.
+  return hash('sha256', data, 'hex');
 }
 
 /** An object's stored bytes as the content index records them: their SHA-256 and size. */

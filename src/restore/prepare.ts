@@ -194,7 +194,7 @@ async function prepareFrom(
   );
   // The index is read while the tarball streams in: each entry is digested now and checked against it after.
   const volumeWarnings: string[] = [];
-  const [index, raw, volumeInfo] = await Promise.all([
+  let [index, raw, volumeInfo] = await Promise.all([
     readIndex(options.store, options.backupName),
     readItems(options.store, options.backupName, {
       includeNamespace: (ns) => namespaceFilter.matches(ns),
@@ -215,7 +215,7 @@ async function prepareFrom(
         item.problem = problem;
         delete item.range;
       }
-      delete item.digest;
+      item.digest = undefined;
     }
   }
   if (!index && description.madeByLifeboat)
@@ -238,6 +238,9 @@ async function prepareFrom(
 
   // Check identity, then filter by resource and labels (a refused object is kept to be named).
   const parsed = await readObjects({ items: raw, bodies, index, target, resourceFilter, selector, ctx });
+  // The index is done with: let the garbage collector have it while the rest is prepared.
+  index = undefined;
+  raw = [];
   const chosen: Parsed[] = [];
   const namespaceItems = new Map<string, Parsed>();
   for (const item of parsed) {

@@ -4,20 +4,68 @@
  * check against Lifeboat's content index (read meanwhile). The bytes go to the restore's temporary file
  * (body-store.ts), not memory. A bad entry becomes an item with its problem, so it fails alone, named.
  */
-import { backupKeys, parseItemPath, readTarball } from '../archive/index.ts';
+import { backupKeys, type ItemPathParts, parseItemPath, readTarball } from '../archive/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import type { BodyStore, StoredRange } from './body-store.ts';
 import { objectKey } from './content-index.ts';
 import { type Digest, digestOf, type ItemRef, pathProblem, tooLargeProblem } from './object-checks.ts';
 import { nonRestorable } from './order.ts';
+import type { KubeJson } from './sanitize.ts';
 
 /** One object of the tarball: where its bytes are, or why it cannot be restored (then they are not kept). */
 export interface RawItem extends ItemRef {
   /** Its bytes as stored in the backup, in the restore's `BodyStore`. */
   range?: StoredRange;
-  /** Of its bytes, for the content index's check. */
-  digest?: Digest;
+  /** Of its bytes, for the content index's check (dropped after it). */
+  digest?: Digest | undefined;
   problem?: string;
+}
+
+/**
+ * An object of the tarball with every field the restore's passes give it (read-objects.ts) declared at
+ * once: a backup's objects then share one compact shape instead of growing property stores one by one.
+ */
+export class TarItem implements RawItem {
+  groupResource: string;
+  namespace?: string;
+  name: string;
+  versionDir?: string;
+  path: string;
+  range?: StoredRange;
+  digest?: Digest | undefined;
+  problem?: string;
+  /** The kind its path implies (from the index, the target or the backup's CRDs); '' when unknown. */
+  kind = '';
+  indexedApiVersion?: string;
+  /** The parsed body: kept for resident types only. */
+  object?: KubeJson;
+  /** The body's apiVersion (when it parsed). */
+  apiVersion?: string;
+  /** `Kind/name` of each controller among its owners. */
+  controllers?: string[];
+  /** For other types: the sanitized body's place in the store, or why sanitizing skips it. */
+  sanitized?: { body: StoredRange } | { skip: string };
+  /** Whether the filters chose it (refused objects are chosen, to be named). */
+  chosen = false;
+
+  constructor(parts: ItemPathParts, path: string, shared: SharedStrings) {
+    this.groupResource = shared.get(parts.groupResource);
+    if (parts.namespace !== undefined) this.namespace = shared.get(parts.namespace);
+    this.name = parts.name;
+    if (parts.versionDir !== undefined) this.versionDir = shared.get(parts.versionDir);
+    this.path = path;
+  }
+}
+
+/** One string per distinct type or namespace, as the content index shares them (bounded). */
+class SharedStrings {
+  private readonly strings = new Map<string, string>();
+  get(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    if (this.strings.size < 10_000) this.strings.set(value, value);
+    return value;
+  }
 }
 
 export interface ReadItemsOptions {
@@ -34,13 +82,14 @@ export async function readItems(
   store: ObjectStore,
   backupName: string,
   options: ReadItemsOptions,
-): Promise<RawItem[]> {
-  const plain = new Map<string, RawItem>();
-  const versioned = new Map<string, RawItem>();
+): Promise<TarItem[]> {
+  const plain = new Map<string, TarItem>();
+  const versioned = new Map<string, TarItem>();
+  const shared = new SharedStrings();
   const key = backupKeys(backupName).tarball;
   let kept = 0;
   let lastReport = 0;
-  for await (const entry of readTarball(await store.get(key), { file: key })) {
+  for await (const entry of readTarball(await store.get(key), { file: key, transient: true })) {
     const parts = parseItemPath(entry.name);
     if (!parts || nonRestorable.has(parts.groupResource)) continue;
     const scope = parts.groupResource === 'namespaces' ? parts.name : parts.namespace;
@@ -50,7 +99,7 @@ export async function readItems(
     // plain one has been seen (so a backup is not held in memory, or hashed, twice).
     const isPlain = !parts.versionDir;
     if (!isPlain && (!parts.versionDir?.endsWith('-preferredversion') || plain.has(key))) continue;
-    const item: RawItem = { ...parts, path: entry.name };
+    const item = new TarItem(parts, entry.name, shared);
     if ('tooLarge' in entry) item.problem = tooLargeProblem(item, entry.size);
     else {
       const problem = pathProblem(item);

@@ -17,7 +17,7 @@ import {
   unknownTypeProblem,
 } from './object-checks.ts';
 import { crdResource } from './order.ts';
-import type { RawItem } from './read-items.ts';
+import type { TarItem } from './read-items.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 import type { TargetApi, TypeInfo } from './target.ts';
 import {
@@ -44,24 +44,10 @@ export const residentTypes: ReadonlySet<string> = new Set([
 ]);
 
 /** An object as the pass leaves it. */
-export type Parsed = RawItem & {
-  /** The kind its path implies (from the index, the target or the backup's CRDs); '' when unknown. */
-  kind: string;
-  indexedApiVersion?: string;
-  /** The parsed body: kept for resident types only. */
-  object?: KubeJson;
-  /** The body's apiVersion (when it parsed). */
-  apiVersion?: string;
-  /** `Kind/name` of each controller among its owners. */
-  controllers?: string[];
-  /** For other types: the sanitized body's place in the store, or why sanitizing skips it. */
-  sanitized?: { body: StoredRange } | { skip: string };
-  /** Whether the filters chose it (refused objects are chosen, to be named). */
-  chosen?: boolean;
-};
+export type Parsed = TarItem;
 
 export interface ObjectPassInput {
-  items: RawItem[];
+  items: TarItem[];
   bodies: BodyStore;
   index: IndexLookup | undefined;
   target: TargetApi;
@@ -106,8 +92,7 @@ function parseInto(item: Parsed, bytes: Buffer): KubeJson | undefined {
 /** Checks, filters and (for non-resident types) sanitizes every object; returns them all. */
 export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
   const { bodies, index, target } = input;
-  const parsed = input.items as Parsed[];
-  for (const item of parsed) item.kind = '';
+  const parsed = input.items;
   // Without an index, the backup's CRDs type its custom resources: read them first.
   let crdTypes = new Map<string, TypeInfo>();
   if (!index) {

@@ -87,6 +87,7 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
     for await (const entry of readTarball(await store.get(keys.tarball), {
       maxEntryBytes: maxObjectBytes,
       file: keys.tarball,
+      transient: true,
     })) {
       const parts = parseItemPath(entry.name);
       if (!parts) continue;
