@@ -17,7 +17,7 @@ import {
   mergePatch,
   parseLossless,
 } from '../kube/index.ts';
-import type { BodyStore } from './body-store.ts';
+import type { BodyStore, StoredRange } from './body-store.ts';
 import { isNodePortTaken, nodePortTakenMessage, requestedNodePorts, withoutNodePorts } from './node-ports.ts';
 import { bodyOf, objectOf, type PreparedItem, type PreparedRestore } from './prepare.ts';
 import type { ItemAction, RestoreRequest } from './run-types.ts';
@@ -99,10 +99,39 @@ export class ItemWriter {
   }
 
   async createAll(items: PreparedItem[]): Promise<void> {
-    await mapLimit(items, this.parallelism(), (item) => this.createOne(item));
+    const onDisk: { item: PreparedItem; range: StoredRange }[] = [];
+    const inMemory: PreparedItem[] = [];
+    for (const item of items) {
+      if (item.body) onDisk.push({ item, range: item.body });
+      else inMemory.push(item);
+    }
+    await mapLimit(inMemory, this.parallelism(), (item) => this.createOne(item));
+    // Bodies on disk are read ahead in file order, a window at a time, rather than one read per object;
+    // the workers share the one reader (an async generator answers its callers in turn).
+    const reader = this.bodies.scan(onDisk);
+    // Only a lost connection throws: then the other workers stop taking objects.
+    let stopped = false;
+    const worker = async () => {
+      while (!stopped) {
+        const next = await reader.next();
+        if (next.done) return;
+        const [{ item }, view] = next.value;
+        try {
+          await this.createOne(item, Buffer.from(view));
+        } catch (error) {
+          stopped = true;
+          throw error;
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.parallelism(), onDisk.length) }, worker));
+    } finally {
+      await reader.return(undefined);
+    }
   }
 
-  private async createOne(item: PreparedItem): Promise<void> {
+  private async createOne(item: PreparedItem, body?: Buffer): Promise<void> {
     const { kube } = this.request;
     if (item.targetNamespace !== undefined && this.terminating.has(item.targetNamespace)) {
       this.record(item, 'failed', `namespace ${item.targetNamespace} is terminating`);
@@ -139,8 +168,12 @@ export class ItemWriter {
       return;
     }
     try {
-      const body = await bodyOf(this.bodies, item);
-      await kube.request({ method: 'POST', path, body, accept: metadataOnly });
+      await kube.request({
+        method: 'POST',
+        path,
+        body: body ?? (await bodyOf(this.bodies, item)),
+        accept: metadataOnly,
+      });
       this.record(item, 'created');
     } catch (error) {
       if (error instanceof KubeConnectionError) throw error;

@@ -63,13 +63,14 @@ export function groupOf(groupResource: string): string {
 
 /** What is wrong with the path itself, if anything. */
 export function pathProblem(ref: ItemRef): string | undefined {
-  const path = shownPath(ref.path);
+  // Named only when something is wrong: the check runs for every object of a backup.
+  const path = () => shownPath(ref.path);
   if (ref.namespace !== undefined && !isNamespaceName(ref.namespace))
-    return `${path} is in namespace ${quoted(ref.namespace)}, which is not a valid namespace name (at most 63 lower-case letters, digits and '-'): not restored`;
+    return `${path()} is in namespace ${quoted(ref.namespace)}, which is not a valid namespace name (at most 63 lower-case letters, digits and '-'): not restored`;
   if (ref.groupResource === 'namespaces' && !isNamespaceName(ref.name))
-    return `${path} names namespace ${quoted(ref.name)}, which is not a valid namespace name (at most 63 lower-case letters, digits and '-'): not restored`;
+    return `${path()} names namespace ${quoted(ref.name)}, which is not a valid namespace name (at most 63 lower-case letters, digits and '-'): not restored`;
   if (ref.name === '' || ref.name === '.' || ref.name === '..')
-    return `${path} has no valid object name: not restored`;
+    return `${path()} has no valid object name: not restored`;
   return undefined;
 }
 
@@ -102,17 +103,19 @@ export function integrityProblem(
   digest: Digest,
   entry: IndexEntry | undefined,
 ): string | undefined {
-  const path = shownPath(ref.path);
+  // Named only when something is wrong: the check runs for every object of a backup.
+  const path = () => shownPath(ref.path);
   if (!entry)
-    return `${path} is not in the backup's content index: it was added after the backup was made, so it is not restored`;
+    return `${path()} is not in the backup's content index: it was added after the backup was made, so it is not restored`;
   if (entry.size !== digest.size || entry.sha256 !== digest.sha256)
-    return `${path} does not match its checksum in the backup's content index: it was changed after the backup was made, so it is not restored`;
+    return `${path()} does not match its checksum in the backup's content index: it was changed after the backup was made, so it is not restored`;
   return undefined;
 }
 
 /** Parses an object's bytes; a problem when they are not a JSON object with metadata. */
 export function parseObject(ref: ItemRef, raw: Buffer): { object: KubeJson } | { problem: string } {
-  const path = shownPath(ref.path);
+  // Named only when something is wrong: the check runs for every object of a backup.
+  const path = () => shownPath(ref.path);
   let value: unknown;
   try {
     value = parseLossless(raw);
@@ -120,14 +123,14 @@ export function parseObject(ref: ItemRef, raw: Buffer): { object: KubeJson } | {
     // The parser's message may quote the bytes: said in our words instead.
     if ((error as Error).name === 'JsonDepthError')
       return {
-        problem: `${path} nests more than ${(error as { limit: number }).limit} levels deep (the most accepted): not restored`,
+        problem: `${path()} nests more than ${(error as { limit: number }).limit} levels deep (the most accepted): not restored`,
       };
-    return { problem: `${path} is not valid JSON: not restored` };
+    return { problem: `${path()} is not valid JSON: not restored` };
   }
   const object = asRecord(value);
   if (!object)
-    return { problem: `${path} holds ${kindOfJson(value)}, not a Kubernetes object: not restored` };
-  if (!asRecord(object.metadata)) return { problem: `${path} has no metadata object: not restored` };
+    return { problem: `${path()} holds ${kindOfJson(value)}, not a Kubernetes object: not restored` };
+  if (!asRecord(object.metadata)) return { problem: `${path()} has no metadata object: not restored` };
   return { object: object as KubeJson };
 }
 

@@ -114,6 +114,8 @@ export async function bodyOf(bodies: BodyStore, item: PreparedItem): Promise<str
 export interface PrepareHooks {
   /** Objects read from the backup's tarball so far. */
   onRead?: (itemsRead: number) => void;
+  /** Objects checked so far (the pass after reading), of how many. */
+  onChecked?: (checked: number, total: number) => void;
 }
 
 /** The backup's content index, looked up by path; a restore is refused when one exists but cannot be read. */
@@ -237,7 +239,16 @@ async function prepareFrom(
   };
 
   // Check identity, then filter by resource and labels (a refused object is kept to be named).
-  const parsed = await readObjects({ items: raw, bodies, index, target, resourceFilter, selector, ctx });
+  const parsed = await readObjects({
+    items: raw,
+    bodies,
+    index,
+    target,
+    resourceFilter,
+    selector,
+    ctx,
+    ...(hooks.onChecked ? { onChecked: hooks.onChecked } : {}),
+  });
   // The index is done with: let the garbage collector have it while the rest is prepared.
   index = undefined;
   raw = [];

@@ -55,6 +55,8 @@ export interface ObjectPassInput {
   selector: ReturnType<typeof parseLabelSelector> | undefined;
   /** For the types not kept in memory (its `skippedVolumes` is read by PVs and claims only). */
   ctx: SanitizeContext;
+  /** Called as objects are checked, with how many of how many. */
+  onChecked?: (checked: number, total: number) => void;
 }
 
 /** The types the backup's own CustomResourceDefinitions define (for a backup without an index). */
@@ -122,7 +124,15 @@ export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
       item.chosen = isChosen(input, item, undefined);
     }
   }
-  for await (const [item, bytes] of bodies.scan(readable(parsed, () => true))) {
+  const toCheck = readable(parsed, () => true);
+  let checked = 0;
+  let lastReport = 0;
+  for await (const [item, bytes] of bodies.scan(toCheck)) {
+    checked++;
+    if (input.onChecked && Date.now() - lastReport >= 100) {
+      lastReport = Date.now();
+      input.onChecked(checked, toCheck.length);
+    }
     const type = expectedType(item);
     item.kind = type?.kind ?? '';
     if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;

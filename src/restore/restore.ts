@@ -39,15 +39,13 @@ const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
   const target = new TargetApi(request.kube);
   await target.refresh();
-  const readProgress = (itemsRead: number) =>
-    request.onProgress?.({
-      itemsDone: 0,
-      totalItems: 0,
-      currentResource: `reading backup (${itemsRead} objects read)`,
-      itemsRead,
-      done: false,
-    });
-  const prepared = await prepareRestore(request, target, { onRead: readProgress });
+  // Before anything is created: the backup read (objects so far), then its objects checked.
+  const preparing = (currentResource: string, itemsRead: number) =>
+    request.onProgress?.({ itemsDone: 0, totalItems: 0, currentResource, itemsRead, done: false });
+  const prepared = await prepareRestore(request, target, {
+    onRead: (read) => preparing(`reading backup (${read} objects read)`, read),
+    onChecked: (checked, total) => preparing(`checking backup objects (${checked} of ${total})`, total),
+  });
   try {
     await skipClassesTheTargetHas(request.kube, prepared.items);
     const run = new RestoreRun(request, prepared, target);
