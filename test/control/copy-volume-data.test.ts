@@ -2,7 +2,8 @@
  * "Copy volume data to the backup location" through the control plane, against the test bed (two clusters
  * with a node and CSI storage each, MinIO): a location that copies by default and names the address pods
  * reach MinIO at; a backup with disks copies its volume (progress per volume in bytes, the volume listed as
- * copied, its CSI snapshot gone); a backup may opt out; the copy restores into the other cluster under its
+ * copied, its CSI snapshot gone); a backup may opt out, or keep its CSI snapshot beside the copy
+ * (keepVolumeSnapshots: both recorded, the content kept until the backup is deleted); the copy restores into the other cluster under its
  * own storage class with the same files; deleting the backup forgets its repository snapshot and frees its
  * data; bad input is refused with a sentence.
  */
@@ -172,6 +173,85 @@ describe('copy volume data through the control plane', () => {
     assert.deepEqual(done.volumeCopies, []);
     assert.equal(done.volumes.items.find((item) => item.pvc === 'data')?.state, 'snapshotted');
     assert.equal((await call('DELETE', `${p}/backups/${done.id}`)).status, 202);
+  });
+
+  test('keepVolumeSnapshots is refused (400, on that field) unless the data is copied; a policy keeps it', async () => {
+    const backups = `${p}/clusters/a/backups`;
+    const noDisks = await call('POST', backups, { location: 'minio', keepVolumeSnapshots: true });
+    assert.equal(noDisks.status, 400, noDisks.text);
+    assert.match(
+      noDisks.text,
+      /keepVolumeSnapshots keeps the CSI snapshots whose data is copied: set includeDisks/,
+    );
+    const noCopy = await call('POST', backups, {
+      location: 'minio',
+      includeDisks: true,
+      copyVolumeData: false,
+      keepVolumeSnapshots: true,
+    });
+    assert.equal(noCopy.status, 400, noCopy.text);
+    assert.match(noCopy.text, /copyVolumeData is false: set copyVolumeData to true/);
+    const issues = (noCopy.body as { error: { issues?: { path: string }[] } }).error.issues;
+    assert.deepEqual(
+      issues?.map((issue) => issue.path),
+      ['keepVolumeSnapshots'],
+    );
+    const policyPath = `${p}/clusters/b/policy`;
+    const policy = { prefix: uniqueName('keep'), location: 'minio', schedule: { kind: 'never' } };
+    const refused = await call('PUT', policyPath, {
+      ...policy,
+      includeDisks: true,
+      copyVolumeData: false,
+      keepVolumeSnapshots: true,
+    });
+    assert.equal(refused.status, 400, refused.text);
+    // The location copies by default: keeping needs no copyVolumeData of its own.
+    const saved = await call<Json>('PUT', policyPath, {
+      ...policy,
+      includeDisks: true,
+      keepVolumeSnapshots: true,
+    });
+    assert.equal(saved.status, 200, saved.text);
+    assert.deepEqual([saved.body.copyVolumeData, saved.body.keepVolumeSnapshots], [null, true]);
+    assert.equal((await call('DELETE', policyPath)).status, 204);
+  });
+
+  test('a backup with keepVolumeSnapshots keeps its VolumeSnapshotContent beside the copy and records both; deleting the backup deletes it', async () => {
+    const started = await call<Detail>('POST', `${p}/clusters/a/backups`, {
+      name: uniqueName('kept'),
+      location: 'minio',
+      namespaces: [ns],
+      includeDisks: true,
+      keepVolumeSnapshots: true,
+    });
+    assert.equal(started.status, 202, started.text);
+    const done = await finished(started.body.id);
+    assert.equal(done.phase, 'Completed', JSON.stringify(done.errors));
+    assert.equal(done.volumeCopies[0]?.phase, 'Completed', JSON.stringify(done.volumeCopies));
+    const volume = done.volumes.items.find((item) => item.pvc === 'data');
+    assert.equal(volume?.state, 'copied', JSON.stringify(done.volumes));
+    assert.match(String(volume?.detail), /its CSI snapshot is kept too/);
+    assert.ok(volume?.snapshotHandle, 'the volume info still names the CSI snapshot');
+    const contents = () =>
+      kubectl(env, a, [
+        'get',
+        'volumesnapshotcontents',
+        '-l',
+        `lifeboat.io/backup-name=${done.name}`,
+        '-o',
+        'name',
+      ]);
+    assert.equal(
+      (await contents()).trim().split('\n').filter(Boolean).length,
+      1,
+      'its VolumeSnapshotContent is kept',
+    );
+    assert.equal((await call('DELETE', `${p}/backups/${done.id}`)).status, 202);
+    await eventually(
+      'the kept snapshot to go with its backup',
+      async () => ((await contents()).trim() === '' ? true : undefined),
+      120_000,
+    );
   });
 
   test("the copy restores into the other cluster under that cluster's storage class, with the same files", async () => {
