@@ -9,26 +9,22 @@
  * and is removed.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { backupKeys, decodeVolumeInfo, encodeVolumeInfo } from '../../src/archive/index.ts';
-import { runBackup } from '../../src/backup/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
 import { planRestore, runRestore, type VolumeProgress } from '../../src/restore/index.ts';
 import type { ObjectStore } from '../../src/storage/index.ts';
-import { backupDirectory, type MoverSettings, openRepository } from '../../src/volumes/index.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import type { MoverSettings } from '../../src/volumes/index.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
+import { backupWithMovedData, checksumsOf, readerLog } from '../support/moved-data.ts';
 import {
-  applyIn,
-  claimWithFiles,
   type EngineBed,
   type NodeCluster,
   nodeCluster,
   openEngineBed,
-  podObject,
   podStoreInput,
 } from '../support/volumes.ts';
 import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
@@ -61,86 +57,27 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** What `find . -type f | sort | xargs sha256sum` prints in a directory holding `files`. */
-function checksumsOf(files: Record<string, string>): string {
-  return `${Object.keys(files)
-    .map((name) => `./${name}`)
-    .sort()
-    .map(
-      (path) =>
-        `${createHash('sha256')
-          .update(files[path.slice(2)] ?? '')
-          .digest('hex')}  ${path}`,
-    )
-    .join('\n')}\n`;
-}
-
-/** A pod that prints the checksums of /data once it starts, then stays (restored as a running pod). */
-const readerScript = 'cd /data && find . -type f | sort | xargs sha256sum; echo END; sleep 3600';
-
-async function readerLog(ns: string): Promise<string> {
-  return eventually(
-    `the reader pod in ${ns} to print its checksums`,
-    async () => {
-      const logs = await kubectl(env, target, ['logs', 'reader', '-n', ns]).catch(() => '');
-      return logs.includes('END\n') ? logs.replace('END\n', '') : undefined;
-    },
-    120_000,
-  );
-}
-
 test('a claim whose data was moved is made empty in the target class and filled from the repository before its pod', async (t) => {
-  const { ns, checksums: snapshotChecksums } = await claimWithFiles(env, source, prefix, {
-    'known.txt': 'what the CSI snapshot holds',
-  });
-  namespaces.push(ns);
-  await applyIn(env, source, ns, [podObject(env, 'reader', readerScript, 'data')]);
-  const backup = `${prefix}-b`;
-  const backedUp = await runBackup({
-    name: backup,
-    kube: sourceKube,
-    store,
-    includeNamespaces: [ns],
-    includeResources: ['persistentvolumeclaims', 'persistentvolumes', 'pods'],
-    includeDisks: true,
-  });
-  assert.equal(backedUp.description.phase, 'Completed', JSON.stringify(backedUp.errors));
-  assert.equal(backedUp.description.volumeSnapshotsCompleted, 1);
-
   // The repository's copy: other files than the snapshot's, so the restored files show their source.
   const files = {
     'known.txt': `moved data ${randomBytes(6).toString('hex')}`,
     'deep/er/file': 'z'.repeat(100_000),
     'empty.txt': '',
   };
-  const dir = join(work, 'moved');
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, name)), { recursive: true });
-    await writeFile(join(dir, name), content);
-  }
   const secret = randomBytes(32);
-  const repo = await openRepository(store, secret, { create: true });
-  const { snapshotId, manifest } = await backupDirectory(repo, dir, { tags: { pvc: 'data' } });
-  assert.notEqual(checksumsOf(files), snapshotChecksums);
-
-  // The volume info as the backup side writes it for moved data whose CSI snapshot was deleted.
-  const key = backupKeys(backup).volumeInfo;
-  const info = await decodeVolumeInfo(await store.get(key), key);
-  assert.equal(info.length, 1);
-  const [entry] = info;
-  assert.ok(entry);
-  entry.snapshotDataMoved = true;
-  entry.preserveLocalSnapshot = false;
-  entry.snapshotDataMovementInfo = {
-    dataMover: 'lifeboat',
-    uploaderType: 'lifeboat',
-    retainedSnapshot: '',
-    snapshotHandle: snapshotId,
-    size: manifest.stats.logicalBytes,
-    phase: 'Completed',
-  };
-  delete entry.csiSnapshotInfo;
-  await store.put(key, encodeVolumeInfo(info), { contentType: 'application/gzip' });
+  const backup = `${prefix}-b`;
+  const { ns, snapshotId, logicalBytes } = await backupWithMovedData({
+    env,
+    source,
+    kube: sourceKube,
+    store,
+    prefix,
+    backup,
+    work,
+    files,
+    secret,
+  });
+  namespaces.push(ns);
 
   const [sourceClass] = source.node.storageClasses as [string];
   const otherClass = target.node.storageClasses[1] as string;
@@ -194,15 +131,13 @@ test('a claim whose data was moved is made empty in the target class and filled 
     mover,
     onVolume: (volume) => seen.push(volume),
   });
-  t.diagnostic(
-    `restore with a mover pod filling ${manifest.stats.logicalBytes} bytes: ${Date.now() - started} ms`,
-  );
+  t.diagnostic(`restore with a mover pod filling ${logicalBytes} bytes: ${Date.now() - started} ms`);
   assert.equal(restored.phase, 'Completed', JSON.stringify(restored.errors));
   const [volume] = restored.volumes;
   assert.equal(volume?.phase, 'Bound', JSON.stringify(restored.volumes));
   assert.equal(volume?.storageClass, otherClass);
   assert.equal(volume?.repositorySnapshot, snapshotId);
-  assert.equal(volume?.bytesDone, manifest.stats.logicalBytes);
+  assert.equal(volume?.bytesDone, logicalBytes);
   assert.ok(
     seen.some((change) => change.filling),
     'the progress showed the claim being filled',
@@ -217,7 +152,7 @@ test('a claim whose data was moved is made empty in the target class and filled 
   assert.equal(claim.spec.dataSourceRef, undefined);
   assert.equal(claim.spec.storageClassName, otherClass);
   assert.equal(claim.metadata.annotations?.['velero.io/volume-snapshot-name'], undefined);
-  assert.equal(await readerLog(`${ns}-r`), checksumsOf(files));
+  assert.equal(await readerLog(env, target, `${ns}-r`), checksumsOf(files));
   const left = await kubectl(env, target, [
     'get',
     'pods,secrets,volumesnapshots',
