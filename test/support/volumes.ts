@@ -193,6 +193,24 @@ export async function claimWithFiles(
 ): Promise<{ ns: string; checksums: string }> {
   const ns = uniqueName(prefix);
   await kubectl(env, cluster, ['create', 'namespace', ns]);
+  // The API server refuses a pod until the service-account controller has made the namespace's `default`
+  // account, which under load can take a moment after the namespace.
+  await eventually(`service account ${ns}/default`, async () =>
+    (
+      await kubectl(env, cluster, [
+        'get',
+        'serviceaccount',
+        'default',
+        '-n',
+        ns,
+        '--ignore-not-found',
+        '-o',
+        'name',
+      ])
+    ).trim()
+      ? true
+      : undefined,
+  );
   const checksums = await writeClaim(env, cluster, ns, files, claimExtra);
   return { ns, checksums };
 }
