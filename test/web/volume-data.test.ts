@@ -3,7 +3,8 @@
  * runs mover pods with the test bed's Lifeboat image, cluster a (a node with CSI storage) and MinIO: the
  * location form saves "copy volume data here by default" and the URL pods reach the store at (MinIO's pod
  * address), and shows both when reopened; the backup dialog's copy box is off and disabled until disks are
- * included, then follows the location's default, and the request carries an explicit choice; the backup's
+ * included, then follows the location's default, and the request carries an explicit choice (the "keep the
+ * CSI snapshots too" box under it follows the copy and is sent when checked); the backup's
  * page shows its volume's copy (claim, phase, bytes) from the real mover; the schedule form saves the choice.
  * Screenshots go to test-results/console/volume-data-*.png.
  *
@@ -123,6 +124,8 @@ describe('copying volume data, in the console', () => {
     const dialog = page.getByRole('dialog', { name: 'Create Backup' });
     const copy = dialog.getByLabel('Copy volume data with the backup');
     assert.equal(await copy.isDisabled(), true, 'off until disks are included');
+    const keep = dialog.getByLabel('Keep the CSI snapshots too');
+    assert.equal(await keep.isDisabled(), true, 'keeping needs the copy');
     assert.equal(await copy.isChecked(), false);
     await dialog.getByText(/Needs “Include all disks”/).waitFor();
 
@@ -134,10 +137,17 @@ describe('copying volume data, in the console', () => {
     await dialog.getByText(/Chosen here \(location minio would copy\)/).waitFor();
     await dialog.getByRole('button', { name: 'Use the location’s default' }).click();
     assert.equal(await copy.isChecked(), true);
-    await dialog.getByText(/Default from location minio/).waitFor();
+    await dialog.getByText(/Default from location minio: copy\./).waitFor();
     // Off, then on again: an explicit choice, sent as such.
     await copy.uncheck();
     await copy.check();
+    // Keeping the snapshots too follows the copy box: disabled while the data is not copied.
+    assert.equal(await keep.isEnabled(), true);
+    assert.equal(await keep.isChecked(), false, "the location's default is to delete them");
+    await copy.uncheck();
+    assert.equal(await keep.isDisabled(), true);
+    await copy.check();
+    await keep.check();
 
     await dialog.getByLabel('Backup name').fill(uniqueName('moved'));
     await dialog.getByLabel(ns).check();
@@ -150,11 +160,13 @@ describe('copying volume data, in the console', () => {
     const body = request.postDataJSON() as Json;
     assert.equal(body.includeDisks, true);
     assert.equal(body.copyVolumeData, true);
+    assert.equal(body.keepVolumeSnapshots, true);
     const answer = await request.response();
     assert.equal(answer?.status(), 202, await answer?.text());
     const created = (await answer?.json()) as BackupView;
     backups.push(created.id);
     assert.equal(created.options.copyVolumeData, true);
+    assert.equal(created.options.keepVolumeSnapshots, true);
 
     // The backup's page while it runs: the volume's row appears once the mover starts.
     await page.goto(`${server.url}/#/p/${project}/backups/${created.id}`);
@@ -186,6 +198,11 @@ describe('copying volume data, in the console', () => {
     await page.getByLabel('Include all disks').check();
     assert.equal(await copy.isChecked(), true, "the location's default");
     await copy.uncheck();
+    assert.equal(
+      await page.getByLabel('Keep the CSI snapshots too').isDisabled(),
+      true,
+      'no copy, nothing to keep',
+    );
     await page.getByRole('button', { name: 'Save Schedule' }).click();
     await page.getByText(/Schedule saved/).waitFor();
     const policy = (await call<PolicyView>('GET', `/projects/${project}/clusters/prod/policy`)).body;
