@@ -14,9 +14,9 @@ import { IndexLookup, readContentIndex } from './content-index.ts';
 import { RestoreInputError } from './errors.ts';
 import { checkOneSourcePerTarget, parseMappings } from './mappings.ts';
 import { clearClaimSource } from './moved-volumes.ts';
-import { integrityProblem, missingIndexProblem, noIndexWarning } from './object-checks.ts';
+import { missingIndexProblem, noIndexWarning } from './object-checks.ts';
 import { crdResource } from './order.ts';
-import { readItems } from './read-items.ts';
+import { checkAgainstIndex, readItems } from './read-items.ts';
 import { controllersOf, type Parsed, readObjects } from './read-objects.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 import type { TargetApi } from './target.ts';
@@ -205,21 +205,7 @@ async function prepareFrom(
     }),
     readVolumeInfo(options.store, options.backupName, volumeWarnings),
   ]);
-  if (index) {
-    for (const item of raw) {
-      if (item.problem || !item.digest) continue;
-      const problem = integrityProblem(
-        item,
-        item.digest,
-        index.entry(item.groupResource, item.namespace, item.name),
-      );
-      if (problem) {
-        item.problem = problem;
-        delete item.range;
-      }
-      item.digest = undefined;
-    }
-  }
+  if (index) checkAgainstIndex(raw, index);
   if (!index && description.madeByLifeboat)
     throw new RestoreInputError(missingIndexProblem(options.backupName));
   const warnings = [...(index ? [] : [noIndexWarning]), ...volumeWarnings];
@@ -239,18 +225,19 @@ async function prepareFrom(
   };
 
   // Check identity, then filter by resource and labels (a refused object is kept to be named).
+  const indexed = index !== undefined;
+  // The index is done with (each item has its type): let the garbage collector have it.
+  index = undefined;
   const parsed = await readObjects({
     items: raw,
     bodies,
-    index,
+    indexed,
     target,
     resourceFilter,
     selector,
     ctx,
     ...(hooks.onChecked ? { onChecked: hooks.onChecked } : {}),
   });
-  // The index is done with: let the garbage collector have it while the rest is prepared.
-  index = undefined;
   raw = [];
   const chosen: Parsed[] = [];
   const namespaceItems = new Map<string, Parsed>();

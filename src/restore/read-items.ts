@@ -7,8 +7,16 @@
 import { backupKeys, type ItemPathParts, parseItemPath, readTarball } from '../archive/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import type { BodyStore, StoredRange } from './body-store.ts';
-import { objectKey } from './content-index.ts';
-import { type Digest, digestOf, type ItemRef, pathProblem, tooLargeProblem } from './object-checks.ts';
+import { type IndexLookup, objectKey } from './content-index.ts';
+import {
+  type Digest,
+  digestOf,
+  type ItemRef,
+  integrityProblem,
+  pathProblem,
+  tooLargeProblem,
+  typeFromIndex,
+} from './object-checks.ts';
 import { nonRestorable } from './order.ts';
 import type { KubeJson } from './sanitize.ts';
 
@@ -34,6 +42,8 @@ export class TarItem implements RawItem {
   range?: StoredRange;
   digest?: Digest | undefined;
   problem?: string;
+  /** Whether the content index lists it (then `kind` and `indexedApiVersion` are the index's). */
+  indexed = false;
   /** The kind its path implies (from the index, the target or the backup's CRDs); '' when unknown. */
   kind = '';
   indexedApiVersion?: string;
@@ -123,4 +133,35 @@ export async function readItems(
   await options.bodies.flush();
   options.onRead?.(kept);
   return [...plain.values()];
+}
+
+/**
+ * Checks each item's digest against the content index entry of its path (a mismatch or an entry missing
+ * refuses it) and gives each listed item the kind and apiVersion the index records, so the index need not
+ * be held after this.
+ */
+export function checkAgainstIndex(items: readonly TarItem[], index: IndexLookup): void {
+  const shared = new Map<string, string>();
+  const share = (value: string): string => {
+    const known = shared.get(value);
+    if (known !== undefined) return known;
+    if (shared.size < 10_000) shared.set(value, value);
+    return value;
+  };
+  for (const item of items) {
+    const entry = index.entry(item.groupResource, item.namespace, item.name);
+    if (entry) {
+      const type = typeFromIndex(entry);
+      item.indexed = true;
+      item.kind = share(type.kind);
+      if (type.apiVersion !== undefined) item.indexedApiVersion = share(type.apiVersion);
+    }
+    if (item.problem || !item.digest) continue;
+    const problem = integrityProblem(item, item.digest, entry);
+    if (problem) {
+      item.problem = problem;
+      delete item.range;
+    }
+    item.digest = undefined;
+  }
 }

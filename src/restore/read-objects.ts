@@ -7,15 +7,8 @@
  */
 import type { IncludeExclude, parseLabelSelector } from '../backup/index.ts';
 import type { BodyStore, StoredRange } from './body-store.ts';
-import type { IndexLookup } from './content-index.ts';
 import { matchesSelector } from './label-match.ts';
-import {
-  type ExpectedType,
-  identityProblem,
-  parseObject,
-  typeFromIndex,
-  unknownTypeProblem,
-} from './object-checks.ts';
+import { type ExpectedType, identityProblem, parseObject, unknownTypeProblem } from './object-checks.ts';
 import { crdResource } from './order.ts';
 import type { TarItem } from './read-items.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
@@ -49,7 +42,11 @@ export type Parsed = TarItem;
 export interface ObjectPassInput {
   items: TarItem[];
   bodies: BodyStore;
-  index: IndexLookup | undefined;
+  /**
+   * Whether the backup has a content index: then each item's kind and apiVersion are the index's (set
+   * while its checksum was checked, so the index itself need not be held through this pass).
+   */
+  indexed: boolean;
   target: TargetApi;
   resourceFilter: IncludeExclude;
   selector: ReturnType<typeof parseLabelSelector> | undefined;
@@ -93,11 +90,11 @@ function parseInto(item: Parsed, bytes: Buffer): KubeJson | undefined {
 
 /** Checks, filters and (for non-resident types) sanitizes every object; returns them all. */
 export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
-  const { bodies, index, target } = input;
+  const { bodies, indexed, target } = input;
   const parsed = input.items;
   // Without an index, the backup's CRDs type its custom resources: read them first.
   let crdTypes = new Map<string, TypeInfo>();
-  if (!index) {
+  if (!indexed) {
     for await (const [item, bytes] of bodies.scan(readable(parsed, (i) => i.groupResource === crdResource))) {
       const object = parseInto(item, bytes);
       if (object) item.object = object;
@@ -106,11 +103,14 @@ export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
   }
   const expectedType = (item: Parsed): ExpectedType | undefined => {
     const served = target.typeOf(item.groupResource);
-    if (index) {
-      const entry = index.entry(item.groupResource, item.namespace, item.name);
-      if (!entry) return undefined;
+    if (indexed) {
+      if (!item.indexed) return undefined;
       // The index gives kind and version; the scope objects are created in is the target's own.
-      return { ...typeFromIndex(entry), ...(served ? { namespaced: served.namespaced } : {}) };
+      return {
+        kind: item.kind,
+        namespaced: served ? served.namespaced : item.namespace !== undefined,
+        ...(item.indexedApiVersion === undefined ? {} : { apiVersion: item.indexedApiVersion }),
+      };
     }
     return served ?? crdTypes.get(item.groupResource);
   };
@@ -137,7 +137,8 @@ export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
     item.kind = type?.kind ?? '';
     if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
     const object = item.object ?? parseInto(item, bytes);
-    delete item.object;
+    // Only a CRD read ahead has one here (deleting from every item would slow each one's properties).
+    if (item.object) delete item.object;
     if (object) {
       const problem = type ? identityProblem(item, object, type) : unknownTypeProblem(item);
       if (problem) item.problem = problem;
