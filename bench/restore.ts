@@ -1,9 +1,11 @@
 /**
  * `npm run bench -- restore --objects N`: fills cluster a (as the backup benchmark does), backs up its bench
  * namespaces to MinIO, then times the restore of that backup into cluster b, where they do not exist:
- * objects/s, wall time, peak RSS. The namespaces restored into cluster b and the backup are removed again
- * (a shared test bed's other namespaces are neither taken nor restored); cluster a keeps its fill for the
- * next run.
+ * objects/s, wall time, peak RSS — against the API server's create ceiling measured in the same run (a bare
+ * client posting the same objects, 32/64/128 in flight: bare-client.ts), rounds interleaved
+ * (LIFEBOAT_BENCH_ROUNDS, default 2). The namespaces restored into cluster b and the backup are removed
+ * again (a shared test bed's other namespaces are neither taken nor restored); cluster a keeps its fill for
+ * the next run. `node bench/restore-memory.ts` measures the engine's memory alone, without a cluster.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -16,7 +18,9 @@ import {
   type TestbedCluster,
   type TestbedEnv,
 } from '../test/testbed/testbed.ts';
-import { fillCluster, waitForSettled } from './cluster-fill.ts';
+import { createCeiling } from './bare-client.ts';
+import { benchObjects, fillCluster, waitForSettled } from './cluster-fill.ts';
+import { loadAverage, median } from './lifeboat-cli.ts';
 
 const run = promisify(execFile);
 
@@ -36,59 +40,98 @@ export async function benchRestore(
   await kube.close();
   const location = minioLocationUrl(env, 'bench-restore');
   const backupName = `bench-${Date.now()}`;
-  try {
-    await timeRestore(env, location, namespaces, backupName, print);
-  } finally {
-    await run(env.kubectl, [
+  const rounds = Number(process.env.LIFEBOAT_BENCH_ROUNDS ?? 2);
+  const clear = (names: readonly string[]) =>
+    run(env.kubectl, [
       `--kubeconfig=${target.kubeconfig}`,
       'delete',
       'namespace',
-      ...namespaces,
+      ...names,
       '--ignore-not-found',
       '--timeout=600s',
     ]);
+  const targetConnection = await loadConnection({ file: target.kubeconfig });
+  const restores: number[] = [];
+  const ceilings = new Map<number, number[]>();
+  try {
+    await backUp(env, location, namespaces, backupName, print);
+    for (let round = 1; round <= rounds; round++) {
+      print(`\nround ${round}: ${loadAverage()}`);
+      restores.push(await timeRestore(env, location, backupName, `${backupName}-r${round}`, print));
+      await clear(namespaces);
+      for (const inFlight of [32, 64, 128]) {
+        const namespace = `bench-ceiling-${inFlight}`;
+        const seconds = await createCeiling(
+          targetConnection,
+          namespace,
+          benchObjects(objects, [namespace]),
+          inFlight,
+        );
+        ceilings.set(inFlight, [...(ceilings.get(inFlight) ?? []), objects / seconds]);
+        print(
+          `  bare creates, ${inFlight} in flight: ${objects} in ${seconds.toFixed(2)} s = ${Math.round(objects / seconds)} objects/s; ${loadAverage()}`,
+        );
+        await clear([namespace]);
+      }
+    }
+    const best = Math.max(...[...ceilings.values()].map(median));
+    const engine = median(restores);
+    print(
+      `\nmedians of ${rounds} rounds: lifeboat restore (engine) ${Math.round(engine)} objects/s; ceiling ${Math.round(best)} objects/s (best of ${[...ceilings].map(([n, v]) => `${n}: ${Math.round(median(v))}`).join(', ')}) = ${Math.round((100 * engine) / best)} % of the ceiling`,
+    );
+  } finally {
+    await clear([...namespaces, ...[32, 64, 128].map((n) => `bench-ceiling-${n}`)]);
     const store = openObjectStore(parseLocation(location), { s3Credentials: minioCredentials(env) });
     const keys: string[] = [];
-    for (const prefix of [`backups/${backupName}/`, `restores/${backupName}-r/`])
-      for await (const object of store.list(prefix)) keys.push(object.key);
+    const prefixes = [`backups/${backupName}/`];
+    for (let round = 1; round <= rounds; round++) prefixes.push(`restores/${backupName}-r${round}/`);
+    for (const prefix of prefixes) for await (const object of store.list(prefix)) keys.push(object.key);
     if (keys.length > 0) await store.delete(keys);
     await store.close();
   }
 }
 
-async function timeRestore(
+function childEnv(env: TestbedEnv): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+  };
+}
+
+async function backUp(
   env: TestbedEnv,
   location: string,
   namespaces: string[],
   backupName: string,
   print: (line: string) => void,
 ): Promise<void> {
-  const [source, target] = env.clusters as [TestbedCluster, TestbedCluster];
-  const childEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
-  };
+  const [source] = env.clusters as [TestbedCluster, TestbedCluster];
   const backup = JSON.parse(
     (
       await run(
         process.execPath,
         [...nodeFlags, 'bench/backup-once.ts', source.kubeconfig, location, backupName, namespaces.join(',')],
-        {
-          env: childEnv,
-          maxBuffer: 64 << 20,
-        },
+        { env: childEnv(env), maxBuffer: 64 << 20 },
       )
     ).stdout,
   ) as { items: number; seconds: number };
   print(`  backed up ${backup.items} objects in ${backup.seconds.toFixed(2)} s`);
+}
+
+/** One restore in its own process; its objects created per second. */
+async function timeRestore(
+  env: TestbedEnv,
+  location: string,
+  backupName: string,
+  restoreName: string,
+  print: (line: string) => void,
+): Promise<number> {
+  const [, target] = env.clusters as [TestbedCluster, TestbedCluster];
   const child = await run(
     process.execPath,
-    [...nodeFlags, 'bench/restore-once.ts', target.kubeconfig, location, backupName, `${backupName}-r`],
-    {
-      env: childEnv,
-      maxBuffer: 64 << 20,
-    },
+    [...nodeFlags, 'bench/restore-once.ts', target.kubeconfig, location, backupName, restoreName],
+    { env: childEnv(env), maxBuffer: 64 << 20 },
   );
   const result = JSON.parse(child.stdout) as {
     phase: string;
@@ -98,9 +141,9 @@ async function timeRestore(
     peakRssMiB: number;
   };
   const written = (result.counts.created ?? 0) + (result.counts.updated ?? 0);
-  print('');
   print(
-    `lifeboat restore into an empty cluster: ${written} objects created in ${result.seconds.toFixed(2)} s = ${Math.round(written / result.seconds)} objects/s ` +
-      `(${result.total} in the backup: ${result.counts.skipped} skipped as recreated by their owners or cluster-made, ${result.counts.unchanged} already there, ${result.counts.exists} differing, ${result.counts.failed} failed); peak RSS ${result.peakRssMiB.toFixed(0)} MiB; phase ${result.phase}`,
+    `  lifeboat restore into an empty cluster: ${written} objects created in ${result.seconds.toFixed(2)} s = ${Math.round(written / result.seconds)} objects/s ` +
+      `(${result.total} in the backup: ${result.counts.skipped} skipped as recreated by their owners or cluster-made, ${result.counts.unchanged} already there, ${result.counts.exists} differing, ${result.counts.failed} failed); peak RSS ${result.peakRssMiB.toFixed(0)} MiB; phase ${result.phase}; ${loadAverage()}`,
   );
+  return written / result.seconds;
 }
