@@ -78,6 +78,11 @@ export class TarballWriter {
     this.stream = this.output;
   }
 
+  /** Why the tarball failed (aborted, or its compression or reader failed); undefined while it has not. */
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
   /** Bytes of compressed output produced so far. */
   get bytes(): number {
     return this.compressedBytes;

@@ -84,7 +84,11 @@ export class BackupRun {
     const tarball = new TarballWriter({ mtime: this.start });
     this.tarball = tarball;
     const upload = store.put(keys.tarball, tarball.stream, { contentType: 'application/gzip' });
-    upload.catch(() => {}); // awaited below; this keeps an early failure from going unhandled meanwhile
+    // Awaited below. An upload that fails early need not destroy its body: the writer is stopped here, so
+    // that lists waiting to write fail at once instead of waiting for a reader that is gone.
+    upload.catch((error: unknown) =>
+      tarball.abort(error instanceof Error ? error : new Error(String(error))),
+    );
     try {
       const [discovered, version] = await Promise.all([discoverResources(kube), serverVersion(kube)]);
       if (version) description.sourceCluster = version;
@@ -242,7 +246,8 @@ export class BackupRun {
       }
     } catch (error) {
       this.remaining.delete(taskKey);
-      if (error instanceof KubeConnectionError) throw error;
+      // The cluster or the tarball's upload failed: that is the backup's failure, not this list's.
+      if (error instanceof KubeConnectionError || this.tarball?.failure) throw error;
       if (error instanceof KubeApiError && error.status === 404) {
         // The type went away since discovery (a CRD deleted meanwhile): nothing to take.
         this.results.warning(
