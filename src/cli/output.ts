@@ -64,6 +64,26 @@ export class ProgressReporter {
 }
 
 /** Errors or warnings grouped as Velero groups them, one per line under a title; empty when there are none. */
+/** A restore's result counts in the words of its plan and the console, in one order, whichever mode ran it. */
+const restoreCountWords: [key: string, words: string][] = [
+  ['created', 'created'],
+  ['updated', 'updated'],
+  ['unchanged', 'unchanged'],
+  ['exists', 'left as they were (differ)'],
+  ['skipped', 'skipped'],
+  ['failed', 'failed'],
+];
+
+export function restoreCountsText(counts: Readonly<Record<string, number>>): string {
+  const known = new Set(restoreCountWords.map(([key]) => key));
+  return [
+    ...restoreCountWords.map(([key, words]) => `${counts[key] ?? 0} ${words}`),
+    ...Object.entries(counts)
+      .filter(([key]) => !known.has(key))
+      .map(([key, n]) => `${n} ${key}`),
+  ].join(', ');
+}
+
 export function resultLines(title: string, group: ResultGroup): string {
   const lines: string[] = [];
   for (const message of group.velero ?? []) lines.push(`  ${message}`);

@@ -11,7 +11,7 @@ import { existingResourcePolicy, list, parseMappings, volumeTimeoutMs } from './
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
 import { localMoverSettings } from './local-mover.ts';
 import { openLocalStore, withBackupsElsewhere } from './local-store.ts';
-import { formatTime, ProgressReporter, printRestorePlan, resultLines } from './output.ts';
+import { formatTime, ProgressReporter, printRestorePlan, restoreCountsText, resultLines } from './output.ts';
 import { planExitCode, printPlanChecks } from './plan-output.ts';
 import {
   needsServer,
@@ -146,9 +146,8 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
         progress.finish();
         if (format === 'json') printJson(io, outcome);
         else {
-          const c = outcome.counts;
           io.stdout(
-            `Restore "${outcome.name}" of backup "${outcome.backupName}" ${outcome.phase}: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.exists} left as they were (differ), ${c.skipped} skipped, ${c.failed} failed; finished ${formatTime(outcome.completionTimestamp)}\n`,
+            `Restore "${outcome.name}" of backup "${outcome.backupName}" ${outcome.phase}: ${restoreCountsText(outcome.counts)}; finished ${formatTime(outcome.completionTimestamp)}\n`,
           );
           if (outcome.failureReason) io.stdout(`Reason: ${outcome.failureReason}\n`);
           io.stdout(restoredVolumesText(outcome.volumes));

@@ -180,7 +180,10 @@ describe('lifeboat through the control plane (--server)', () => {
     ok(restored, 'restore create --wait');
     assert.match(
       restored.stdout,
-      new RegExp(`Restore "${restoreName}" of backup "${backupName}" into cluster "staging" Completed`),
+      new RegExp(
+        `Restore "${restoreName}" of backup "${backupName}" into cluster "staging" Completed: [1-9]\\d* created, 0 updated, \\d+ unchanged, 0 left as they were \\(differ\\), \\d+ skipped, 0 failed;`,
+      ),
+      'the same words as a local restore and the plan',
     );
     const color = await kubectl(env, b, [
       'get',

@@ -9,7 +9,7 @@ import {
   volumeTimeoutMs,
 } from '../flags.ts';
 import { UsageError } from '../io.ts';
-import { formatIsoTime, printRestorePlan, resultLines, table } from '../output.ts';
+import { formatIsoTime, printRestorePlan, restoreCountsText, resultLines, table } from '../output.ts';
 import { planExitCode, printPlanChecks } from '../plan-output.ts';
 import { restoredVolumesText } from '../restore-volume-output.ts';
 import type { Remote } from './context.ts';
@@ -44,14 +44,9 @@ export interface RestoreCreateFlags {
   moverEndpoint?: string;
 }
 
-function countsText(counts: Record<string, number>): string {
-  const parts = Object.entries(counts).map(([what, n]) => `${n} ${what}`);
-  return parts.length ? parts.join(', ') : 'nothing done';
-}
-
 function summary(view: RestoreView): string {
   const lines = [
-    `Restore "${view.name}" of backup "${view.backup.name}" into cluster "${view.targetCluster.name}" ${view.phase}: ${countsText(view.counts)}; finished ${formatIsoTime(view.completedAt)}\n`,
+    `Restore "${view.name}" of backup "${view.backup.name}" into cluster "${view.targetCluster.name}" ${view.phase}: ${restoreCountsText(view.counts)}; finished ${formatIsoTime(view.completedAt)}\n`,
   ];
   if (view.failureReason) lines.push(`Reason: ${view.failureReason}\n`);
   lines.push(restoredVolumesText(view.volumes));
@@ -196,7 +191,7 @@ export async function remoteRestoreDescribe(
     `Created:            ${formatIsoTime(view.createdAt)}`,
     `Started:            ${formatIsoTime(view.startedAt)}`,
     `Completed:          ${formatIsoTime(view.completedAt)}`,
-    `Items:              ${view.progress.itemsDone} of ${view.progress.itemsTotal}: ${countsText(view.counts)}`,
+    `Items:              ${view.progress.itemsDone} of ${view.progress.itemsTotal}: ${restoreCountsText(view.counts)}`,
     `Errors:             ${view.errorCount}`,
     `Warnings:           ${view.warningCount}`,
   ];
