@@ -7,68 +7,29 @@
  * small whatever a caller sends: a 1 MiB cron field once held the event loop for 11 s.
  */
 import { z } from 'zod';
+import {
+  backupRef,
+  bounded,
+  idOrName,
+  keepVolumeSnapshots,
+  kib,
+  listOf,
+  nameSchema,
+  objectName,
+  secret,
+  text,
+} from './schemas-fields.ts';
 
-/** A string of at most `max` characters, refused before any other check runs on it. */
-function bounded(max: number, what = 'characters'): z.ZodString {
-  return z.string().max(max, { message: `use at most ${max} ${what}`, abort: true });
-}
+export { backupRef, idOrName, nameSchema } from './schemas-fields.ts';
+export {
+  awsLocation,
+  azureLocation,
+  gcpLocation,
+  type LocationInput,
+  locationInput,
+  minioLocation,
+} from './schemas-locations.ts';
 
-/** Free text a person types: bounded, without control characters. */
-function text(max: number): z.ZodString {
-  return bounded(max).regex(/^[^\p{Cc}]*$/u, 'use no control characters (tabs, new lines)');
-}
-
-/** A value without spaces or control characters (keys, ids, regions). */
-function word(max: number, what: string): z.ZodString {
-  return bounded(max)
-    .min(1, `give ${what}`)
-    .regex(/^[\x21-\x7e]+$/, `write ${what} without spaces`);
-}
-
-/** A list of at most `max` entries: a longer one is refused whole. */
-function listOf<T extends z.ZodType>(item: T, max: number, what: string) {
-  return z.array(item).max(max, { message: `list at most ${max} ${what}`, abort: true });
-}
-
-const kib = 1024;
-
-/** A DNS-1123 label: what Kubernetes and bucket keys accept everywhere we use a name. */
-export const nameSchema = bounded(63)
-  .min(1, 'give a name')
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-    "use lower-case letters, digits and '-', starting and ending with a letter or digit",
-  )
-  .refine(
-    (name) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(name),
-    'a name may not look like an id (a UUID): paths take either, so pick a name that reads as one',
-  );
-
-/** A DNS-1123 subdomain: names of storage classes, and of backups Velero wrote (they may hold dots). */
-const objectName = bounded(253)
-  .min(1, 'give a name')
-  .regex(
-    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
-    "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
-  );
-
-/** What points at a project, cluster, workspace, location, user or token: its name or its id. */
-export const idOrName = bounded(63)
-  .min(1, 'give a name or an id')
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "give a name or an id (lower-case letters, digits and '-')");
-/** What points at a backup or a restore: its id, or its name. */
-export const backupRef = objectName;
-
-function isServiceAccountKey(text: string): boolean {
-  try {
-    const key = JSON.parse(text) as { client_email?: unknown; private_key?: unknown };
-    return typeof key.client_email === 'string' && typeof key.private_key === 'string';
-  } catch {
-    return false;
-  }
-}
-
-const secret = (schema: z.ZodString, what: string) => schema.min(1).describe(`${what} (secret: write-only)`);
 const roleSchema = z.enum(['admin', 'operator', 'viewer']);
 const clusterResourcesSchema = z.enum(['auto', 'always', 'never']);
 const namespaceList = listOf(nameSchema, 2000, 'namespaces').default([]);
@@ -84,10 +45,6 @@ const labelSelector = bounded(1024)
   .min(1)
   .regex(/^[\x20-\x7e]+$/, 'write the label selector in plain ASCII, such as app=web,tier!=cache');
 const locationRef = idOrName.describe('location id or name');
-/** An endpoint of a store or a service: http or https, of a sensible length. */
-const endpointUrl = (message: string) =>
-  bounded(2048).pipe(z.url({ protocol: /^https?$/, message: `${message} (http or https)` }));
-
 export const projectInput = z.object({ name: nameSchema }).strict();
 export const userInput = z.object({ name: nameSchema, isAdmin: z.boolean().default(false) }).strict();
 export const tokenInput = z.object({ name: text(100).min(1, 'give the token a name') }).strict();
@@ -118,164 +75,6 @@ export const workspaceInput = z
   })
   .strict();
 export const workspaceUpdate = workspaceInput.partial().strict();
-
-const bucketPrefix = text(512)
-  .regex(/^[^/].*[^/]$|^[^/]?$/, 'write the prefix without leading or trailing "/"')
-  .refine(
-    (prefix) =>
-      prefix === '' || prefix.split('/').every((part) => part !== '' && part !== '.' && part !== '..'),
-    'write the prefix without empty, "." or ".." parts',
-  )
-  .default('');
-/** S3 and GCS bucket names (old S3 ones may hold capitals and '_'). */
-const bucketName = bounded(255)
-  .min(1, 'give the bucket')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '-' and '_' in the bucket name");
-const accessKeyId = word(256, 'the access key ID');
-const region = word(64, 'the region').regex(/^[A-Za-z0-9_-]+$/, 'name the region as us-east-1 is named');
-const awsKeys = z.object({
-  kind: z.literal('keys'),
-  accessKeyId,
-  secretAccessKey: secret(bounded(1024), 'AWS secret access key'),
-});
-const awsRole = z.object({
-  kind: z.literal('sts'),
-  roleArn: bounded(2048).regex(
-    /^arn:[^:\s]+:iam::[^:\s]*:role\/\S+$/,
-    'give a role ARN such as arn:aws:iam::123456789012:role/lifeboat',
-  ),
-  externalId: word(1224, 'the external ID')
-    .min(2)
-    .optional()
-    .describe('default: one generated for this location'),
-  stsEndpoint: endpointUrl('give the STS endpoint URL')
-    .optional()
-    .describe("default: the S3 URL when it is not AWS's, else AWS STS for the region"),
-  accessKeyId: accessKeyId
-    .optional()
-    .describe("keys that assume the role; default the server's own AWS identity"),
-  secretAccessKey: secret(bounded(1024), 'secret of the keys that assume the role').optional(),
-});
-const caCert = bounded(256 * kib)
-  .includes('-----BEGIN CERTIFICATE-----', { message: 'paste the CA certificate in PEM form' })
-  .optional();
-/** Keep the CSI snapshots whose data was copied (Lifeboat's addition: Velero's data mover always deletes them). */
-const keepVolumeSnapshots = (what: string) =>
-  z
-    .boolean()
-    .optional()
-    .describe(`keep each CSI snapshot beside its copied data (with copyVolumeData); ${what}`);
-/** How the data mover uses a location: every provider has these. */
-const moverFields = {
-  copyVolumeData: z
-    .boolean()
-    .optional()
-    .describe("copy the snapshots' data here by default, for backups that include disks"),
-  keepVolumeSnapshots: keepVolumeSnapshots('the default of backups that copy data here'),
-  moverEndpoint: endpointUrl('give the URL pods in your clusters reach the store at')
-    .optional()
-    .describe("the store's URL as pods in the clusters reach it, when it differs from the URL Lifeboat uses"),
-};
-const s3Common = {
-  ...moverFields,
-  bucket: bucketName,
-  prefix: bucketPrefix,
-  sse: z.enum(['AES256', 'aws:kms']).optional(),
-  kmsKeyId: word(2048, 'the KMS key').optional(),
-};
-export const awsLocation = z
-  .object({
-    provider: z.literal('aws'),
-    name: nameSchema,
-    region,
-    endpoint: endpointUrl('give the S3 URL, such as https://s3.example.com:9000')
-      .optional()
-      .describe('S3 URL of a private or S3-compatible endpoint; default AWS S3 for the region'),
-    forcePathStyle: z.boolean().optional().describe('bucket in the path rather than the host name'),
-    caCert: caCert.describe('CA certificate (PEM) of an endpoint with a private certificate'),
-    ...s3Common,
-    credentials: z.discriminatedUnion('kind', [awsKeys, awsRole]),
-  })
-  .strict();
-export const minioLocation = z
-  .object({
-    provider: z.literal('minio'),
-    name: nameSchema,
-    endpoint: endpointUrl('give the endpoint URL, such as https://minio.example.com:9000'),
-    region: region.default('us-east-1'),
-    forcePathStyle: z.boolean().default(true),
-    caCert,
-    ...s3Common,
-    accessKeyId,
-    secretAccessKey: secret(bounded(1024), 'secret key'),
-  })
-  .strict();
-export const gcpLocation = z
-  .object({
-    provider: z.literal('gcp'),
-    name: nameSchema,
-    bucket: bucketName,
-    prefix: bucketPrefix,
-    ...moverFields,
-    endpoint: endpointUrl('give the API endpoint URL').optional().describe('API endpoint; default Google'),
-    serviceAccountKey: secret(
-      bounded(64 * kib),
-      "the service-account key JSON; without it, the server's Application Default Credentials",
-    )
-      .refine(
-        isServiceAccountKey,
-        'paste the whole JSON key file of the service account (with client_email and private_key)',
-      )
-      .optional(),
-  })
-  .strict();
-/** Azure's ids: GUIDs, or a tenant's domain name. */
-const azureId = (what: string) =>
-  word(256, what).regex(/^[A-Za-z0-9._-]+$/, `write ${what} as a GUID or a domain name`);
-const azureServicePrincipal = z.object({
-  kind: z.literal('servicePrincipal'),
-  tenantId: azureId('the tenant ID'),
-  clientId: azureId('the client ID'),
-  clientSecret: secret(bounded(1024), 'client secret'),
-  subscriptionId: azureId('the subscription ID').optional(),
-  resourceGroup: bounded(90)
-    .min(1)
-    .regex(/^[-\w.()]+$/, "use letters, digits, '-', '_', '.' and parentheses in the resource group")
-    .optional(),
-});
-const azureSharedKey = z.object({
-  kind: z.literal('sharedKey'),
-  accountKey: secret(bounded(1024), 'account key'),
-});
-export const azureLocation = z
-  .object({
-    provider: z.literal('azure'),
-    name: nameSchema,
-    storageAccount: bounded(24)
-      .min(3, 'use at least 3 characters')
-      .regex(/^[a-z0-9]+$/, 'use lower-case letters and digits in the storage account name'),
-    container: bounded(63)
-      .min(3, 'use at least 3 characters')
-      .regex(
-        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-        "use lower-case letters, digits and '-' in the container name",
-      ),
-    prefix: bucketPrefix,
-    ...moverFields,
-    endpoint: endpointUrl('give the blob endpoint URL')
-      .optional()
-      .describe('blob endpoint; default https://<account>.blob.core.windows.net'),
-    credentials: z.discriminatedUnion('kind', [azureServicePrincipal, azureSharedKey]),
-  })
-  .strict();
-export const locationInput = z
-  .discriminatedUnion('provider', [awsLocation, minioLocation, gcpLocation, azureLocation])
-  .refine((input) => !input.keepVolumeSnapshots || input.copyVolumeData === true, {
-    path: ['keepVolumeSnapshots'],
-    message:
-      'keepVolumeSnapshots keeps the snapshots whose data is copied: set copyVolumeData too (or leave keepVolumeSnapshots out)',
-  });
-export type LocationInput = z.infer<typeof locationInput>;
 
 /**
  * One field of a cron pattern: a value, range, list or step, without spaces (a space would shift fields).
