@@ -49,18 +49,14 @@ const { values, positionals } = parseArgs({
     profile: { type: 'string' },
     uploads: { type: 'string' },
     concurrency: { type: 'string' },
-    workers: { type: 'string' },
   },
 });
 const what = positionals[0] ?? 'restore';
-/**
- * --concurrency 4,8 and --workers 0,2 (restore): rounds take the values in turn (interleaved, the fair
- * comparison on a busy machine).
- */
-const listOf = (text: string | undefined) => (text ?? '').split(',').filter(Boolean).map(Number);
-const inTurn = (list: number[], round: number) => (list.length > 0 ? list[round % list.length] : undefined);
-const concurrencyOf = (round: number) => inTurn(listOf(values.concurrency), round);
-const workersOf = (round: number) => inTurn(listOf(values.workers), round);
+/** --concurrency 4,8: rounds take the values in turn (interleaved, the fair comparison on a busy machine). */
+const concurrencyOf = (round: number) => {
+  const list = (values.concurrency ?? '').split(',').filter(Boolean).map(Number);
+  return list.length > 0 ? list[round % list.length] : undefined;
+};
 const env = await readEnv(process.env.LIFEBOAT_TESTBED_ENV ?? '.testbed/env.json');
 const work = await mkdtemp(join(tmpdir(), 'lb-mover-profile-'));
 const prefix = `bench-profile-${Date.now().toString(36)}`;
@@ -102,7 +98,6 @@ try {
       const target = join(work, `restore-${round}`);
       const result = await restoreSnapshot(repo, snapshot, target, {
         ...(concurrencyOf(round) ? { concurrency: concurrencyOf(round) as number } : {}),
-        ...(workersOf(round) === undefined ? {} : { workers: workersOf(round) as number }),
       });
       if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
       await rm(target, { recursive: true, force: true });
@@ -116,7 +111,7 @@ try {
     }
     const used = process.cpuUsage(cpu);
     print(
-      `${what} ${round}${concurrencyOf(round) ? ` (concurrency ${concurrencyOf(round)})` : ''}${workersOf(round) === undefined ? '' : ` (workers ${workersOf(round)})`}: ${((performance.now() - started) / 1000).toFixed(2)} s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}); load ${loadavg()[0]?.toFixed(2)}`,
+      `${what} ${round}${concurrencyOf(round) ? ` (concurrency ${concurrencyOf(round)})` : ''}: ${((performance.now() - started) / 1000).toFixed(2)} s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}); load ${loadavg()[0]?.toFixed(2)}`,
     );
     if (session && values.profile) {
       const { profile } = await session.post('Profiler.stop');

@@ -7,7 +7,6 @@
  * not be read) are created at their size by `finish`, leaving holes.
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import type { TreeNode } from './format.ts';
 
 /** A file of the restore and what is still to be written into it. */
 export interface RestoreFile {
@@ -24,10 +23,6 @@ export interface RestoreFile {
   users: number;
   /** Set once the file could not be opened: its other chunks are not tried again. */
   failed?: boolean;
-  /** Its tree node, when a worker writes it whole with its metadata (restore-batches.ts). */
-  whole?: TreeNode | undefined;
-  /** Whether its owner, mode and time are set (by the worker that wrote it). */
-  metadataDone?: boolean;
 }
 
 /** Creates a file at `size` (a hole) unless it exists already. */
@@ -194,42 +189,4 @@ export async function forEachLimit<T>(
     while (next < items.length) await work(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** Blobs being opened and written at once, and their bytes (sealed and plain): what bounds memory. */
-const blobsInFlight = 64;
-const bytesInFlight = 48 * 1024 * 1024;
-
-/**
- * A budget of blobs and bytes in flight; a blob larger than the whole budget waits until nothing else is
- * in flight. First come, first served.
- */
-export class Budget {
-  private blobs = 0;
-  private bytes = 0;
-  private readonly waiters: { bytes: number; resolve: () => void }[] = [];
-
-  private fits(bytes: number): boolean {
-    return this.blobs === 0 || (this.blobs < blobsInFlight && this.bytes + bytes <= bytesInFlight);
-  }
-
-  async acquire(bytes: number): Promise<void> {
-    if (this.waiters.length === 0 && this.fits(bytes)) {
-      this.blobs++;
-      this.bytes += bytes;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push({ bytes, resolve }));
-  }
-
-  release(bytes: number): void {
-    this.blobs--;
-    this.bytes -= bytes;
-    for (let next = this.waiters[0]; next && this.fits(next.bytes); next = this.waiters[0]) {
-      this.waiters.shift();
-      this.blobs++;
-      this.bytes += next.bytes;
-      next.resolve();
-    }
-  }
 }

@@ -4,31 +4,19 @@
  * pack once and write each of its blobs at the offsets of the files that use it, several blobs at once
  * while the pack streams in: a file is created by its first write and kept open until its last
  * (restore-files.ts); zero chunks are skipped, leaving holes; files no write created are then made at their
- * size. Worker threads write the small files of one chunk whole, with their owner, mode and time
- * (restore-batches.ts), while the main thread downloads and opens blobs; (3) set owners,
- * modes and times of the rest, deepest entries first, so a directory's children are done before it and
- * writing never changes a time already set. Memory holds the blobs being written (bounded in bytes
+ * size; (3) set owners, modes and times, deepest entries first, so a directory's children are done before
+ * it and writing never changes a time already set. Memory holds the blobs being written (bounded in bytes
  * and count) and the list of files, not file contents. An entry that cannot be restored is listed in
  * `problems`; the others are restored.
  */
 import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, symlink } from 'node:fs/promises';
 import { type BlobIndex, type BlobLocation, loadIndex } from './blob-index.ts';
 import { RestoreTargetError } from './errors.ts';
-import type { BlobEntry, SnapshotManifest, TreeNode } from './format.ts';
+import type { BlobEntry, TreeNode } from './format.ts';
 import { openSealedBlobPieces } from './pack.ts';
 import { streamPackBlobs } from './pack-stream.ts';
 import type { Repository } from './repository.ts';
-import { FileBatches, utimesSeconds } from './restore-batches.ts';
-import {
-  Budget,
-  createFileAt,
-  forEachLimit,
-  fsConcurrency,
-  OpenFiles,
-  type RestoreFile,
-} from './restore-files.ts';
-import type { FileOutcome } from './restore-worker.ts';
-import { RestoreWorkers } from './restore-workers.ts';
+import { createFileAt, forEachLimit, fsConcurrency, OpenFiles, type RestoreFile } from './restore-files.ts';
 import { nodeLinkTarget, nodeName, TreeLoader } from './tree.ts';
 
 /** Options of a restore. */
@@ -41,8 +29,6 @@ export interface RestoreOptions {
   concurrency?: number;
   /** Files kept open between their chunks (default 64). */
   openFiles?: number;
-  /** Worker threads writing small files (default: the cores, up to 4; 0: the main thread writes them). */
-  workers?: number;
 }
 
 /** Running totals of a restore. */
@@ -72,12 +58,45 @@ interface Placed {
   node: TreeNode;
   /** 0 for the target's entries, 1 for theirs... */
   depth: number;
-  /** The file restored at `path`, when it is one. */
-  file?: RestoreFile;
 }
 
-/** Files of one chunk up to this size are written whole by a worker (restore-batches.ts). */
-const wholeBytes = 1024 * 1024;
+/** Blobs being opened and written at once, and their bytes (sealed and plain): what bounds memory. */
+const blobsInFlight = 64;
+const bytesInFlight = 48 * 1024 * 1024;
+
+/**
+ * A budget of blobs and bytes in flight; a blob larger than the whole budget waits until nothing else is
+ * in flight. First come, first served.
+ */
+class Budget {
+  private blobs = 0;
+  private bytes = 0;
+  private readonly waiters: { bytes: number; resolve: () => void }[] = [];
+
+  private fits(bytes: number): boolean {
+    return this.blobs === 0 || (this.blobs < blobsInFlight && this.bytes + bytes <= bytesInFlight);
+  }
+
+  async acquire(bytes: number): Promise<void> {
+    if (this.waiters.length === 0 && this.fits(bytes)) {
+      this.blobs++;
+      this.bytes += bytes;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push({ bytes, resolve }));
+  }
+
+  release(bytes: number): void {
+    this.blobs--;
+    this.bytes -= bytes;
+    for (let next = this.waiters[0]; next && this.fits(next.bytes); next = this.waiters[0]) {
+      this.waiters.shift();
+      this.blobs++;
+      this.bytes += next.bytes;
+      next.resolve();
+    }
+  }
+}
 
 /**
  * Restores snapshot `snapshotId` (id or unique prefix) into `target`, which must be missing or empty (a
@@ -91,21 +110,34 @@ export async function restoreSnapshot(
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
   const started = Date.now();
-  // Started first: the workers load (tens to hundreds of milliseconds) while the snapshot, the index and
-  // the trees are read.
-  const workers = new RestoreWorkers(options.workers);
-  let run: Restorer;
-  let manifest: SnapshotManifest;
+  // The snapshot and the index are read at once: each costs round trips to the store.
+  const [manifest, { index }] = await Promise.all([repo.loadSnapshot(snapshotId), loadIndex(repo)]);
+  await prepareTarget(target);
+  const run = new Restorer(repo, index, options);
+  await run.createTree(Buffer.from(target), '', manifest.tree, 0);
+  const byPack = new Map<string, BlobLocation[]>();
+  for (const id of run.needed.keys()) {
+    const location = index.get(id) as BlobLocation;
+    const list = byPack.get(location.pack) ?? [];
+    list.push(location);
+    byPack.set(location.pack, list);
+  }
+  const packs = [...byPack.entries()];
+  let next = 0;
+  const reader = async () => {
+    while (next < packs.length) {
+      const [pack, entries] = packs[next++] as [string, BlobLocation[]];
+      options.signal?.throwIfAborted();
+      await run.writePack(
+        pack,
+        entries.sort((a, b) => a.offset - b.offset),
+      );
+    }
+  };
   try {
-    // The snapshot and the index are read at once: each costs round trips to the store.
-    let index: BlobIndex;
-    [manifest, { index }] = await Promise.all([repo.loadSnapshot(snapshotId), loadIndex(repo)]);
-    await prepareTarget(target);
-    run = new Restorer(repo, index, options, workers);
-    await run.createTree(Buffer.from(target), '', manifest.tree, 0);
-    await run.writePacks(options.concurrency ?? 8);
+    await Promise.all(Array.from({ length: options.concurrency ?? 8 }, reader));
   } finally {
-    await workers.close();
+    await run.openFiles.finish(run.files);
   }
   await run.applyMetadata();
   const owners = options.owners ?? process.getuid?.() === 0;
@@ -147,32 +179,12 @@ class Restorer {
   private zero = Buffer.alloc(0);
   private readonly budget = new Budget();
 
-  /** Small whole files on their way to the workers (none without workers). */
-  private readonly batches: FileBatches | undefined;
-
-  constructor(repo: Repository, index: BlobIndex, options: RestoreOptions, workers: RestoreWorkers) {
+  constructor(repo: Repository, index: BlobIndex, options: RestoreOptions) {
     this.repo = repo;
     this.index = index;
     this.trees = new TreeLoader(repo, index);
     this.options = options;
     this.openFiles = new OpenFiles(options.openFiles ?? 64, (rel, reason) => this.problem(rel, reason));
-    const owners = options.owners ?? process.getuid?.() === 0;
-    if (workers.enabled)
-      this.batches = new FileBatches(workers, owners, (file, outcome) => this.written(file, outcome));
-  }
-
-  /** A whole file's batch came back: it is written with its metadata, or the problem is listed. */
-  private written(file: RestoreFile, outcome: FileOutcome): void {
-    file.created = true;
-    file.metadataDone = true;
-    if (outcome?.write) {
-      file.failed = true;
-      this.problem(file.rel, outcome.write);
-      return;
-    }
-    if (outcome?.metadata) this.problem(file.rel, `metadata: ${outcome.metadata}`);
-    this.bytesWritten += file.size;
-    this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
   }
 
   problem(path: string, reason: string): void {
@@ -232,7 +244,7 @@ class Restorer {
     }
     const file: RestoreFile = { path, rel, size: node.size, remaining: 0, created: !!linkKey, users: 0 };
     const number = this.files.push(file) - 1;
-    this.placed.push({ ...entry, file });
+    this.placed.push(entry);
     this.counts.files++;
     this.totalBytes += node.size;
     let offset = 0;
@@ -251,9 +263,6 @@ class Restorer {
     if (offset !== node.size && offset === this.sumKnown(node)) {
       this.problem(rel, `its chunks hold ${offset} bytes, its size is ${node.size}`);
     }
-    // One chunk, no hard link, small: a worker writes it whole with its metadata.
-    if (this.batches && !linkKey && file.remaining === 1 && offset === node.size && node.size <= wholeBytes)
-      file.whole = node;
   }
 
   /** The bytes of a file's chunks, when the index lists them all. */
@@ -263,37 +272,8 @@ class Restorer {
     return total;
   }
 
-  /** Pass 2: reads every pack needed, `concurrency` at once, then closes the files. */
-  async writePacks(concurrency: number): Promise<void> {
-    const byPack = new Map<string, BlobLocation[]>();
-    for (const id of this.needed.keys()) {
-      const location = this.index.get(id) as BlobLocation;
-      const list = byPack.get(location.pack) ?? [];
-      list.push(location);
-      byPack.set(location.pack, list);
-    }
-    const packs = [...byPack.entries()];
-    let next = 0;
-    const reader = async () => {
-      while (next < packs.length) {
-        const [pack, entries] = packs[next++] as [string, BlobLocation[]];
-        this.options.signal?.throwIfAborted();
-        await this.writePack(
-          pack,
-          entries.sort((a, b) => a.offset - b.offset),
-        );
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: concurrency }, reader));
-    } finally {
-      await this.batches?.drain();
-      await this.openFiles.finish(this.files);
-    }
-  }
-
   /**
-   * Reads one pack and writes its blobs where they go. Blobs are opened and written while the pack
+   * Pass 2: reads one pack and writes its blobs where they go. Blobs are opened and written while the pack
    * streams on, as many as the budget allows, so the small files of a pack are not written one by one.
    */
   async writePack(pack: string, entries: BlobLocation[]): Promise<void> {
@@ -320,7 +300,6 @@ class Restorer {
       this.failBlobs(left, `pack ${pack} could not be read: ${(error as Error).message}`);
     } finally {
       await Promise.all(writing);
-      this.batches?.flush();
     }
   }
 
@@ -338,7 +317,6 @@ class Restorer {
     await Promise.all(
       places.map(async (place) => {
         const file = this.files[place.file] as RestoreFile;
-        if (file.whole && this.batches) return this.batches.add(file, file.whole, plain);
         // A zero chunk is left as a hole: the file is made at its size.
         if (zero) this.openFiles.skip(file);
         else if (!(await this.openFiles.write(file, plain, place.offset))) return;
@@ -369,7 +347,6 @@ class Restorer {
     const owners = this.options.owners ?? process.getuid?.() === 0;
     const byDepth: Placed[][] = [];
     for (const entry of this.placed) {
-      if (entry.file?.metadataDone) continue;
       const level = byDepth[entry.depth] ?? [];
       level.push(entry);
       byDepth[entry.depth] = level;
@@ -392,6 +369,8 @@ async function setMetadata(
 ): Promise<void> {
   if (owners) await lchown(path, node.uid, node.gid);
   if (node.type !== 'symlink') await chmod(path, node.mode);
-  const seconds = utimesSeconds(node);
+  // utimes takes seconds as a double (about 0.24 µs apart today): aim at the middle of the microsecond so
+  // the time set truncates to the right one.
+  const seconds = (Number(BigInt(node.mtimeNs) / 1000n) + 0.5) / 1e6;
   await lutimes(path, seconds, seconds);
 }
