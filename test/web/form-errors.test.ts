@@ -7,34 +7,20 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import { okApiCaller, openConsole, screenshots, startConsoleServer } from '../support/console.ts';
+import { describe, test } from 'node:test';
+import type { Locator } from 'playwright-core';
+import { consoleSuite } from '../support/console-suite.ts';
 import { kubeconfigText } from '../support/control.ts';
-import { uniqueName } from '../support/kube.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 describe('refused fields in the console', () => {
-  let env: TestbedEnv;
-  let a: ClusterEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-form-errors-'));
-  const project = uniqueName('forms');
-  const p = `/projects/${project}`;
-  const shot = screenshots(() => page, 'form-errors-');
-  const api = okApiCaller(() => server);
+  const suite = consoleSuite({ name: 'form-errors', locations: [] });
+  const { project, shot } = suite;
 
   /** The error shown at the field labelled `label` inside `within`. */
   const errorAt = (within: Locator, label: string) =>
     within
       .locator('.field-invalid')
-      .filter({ has: page.getByLabel(label, { exact: true }) })
+      .filter({ has: suite.page.getByLabel(label, { exact: true }) })
       .getByRole('alert');
 
   /** Types a bad value into `label`, submits, sees its error; types a good one and sees it gone with no note. */
@@ -57,25 +43,11 @@ describe('refused fields in the console', () => {
     assert.equal(await within.getByRole('alert').count(), 0, `no error left once ${label} is fixed`);
   };
 
-  before(async () => {
-    env = await useTestbed();
-    a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
-    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
-    await api('POST', '/projects', { name: project });
-    await api('POST', `${p}/clusters`, { name: 'prod', kubeconfig: kubeconfigText(a) });
-    ({ browser, page } = await openConsole(env, server, { width: 1440 }));
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   test('registering a cluster: the name error clears when the name is edited', async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters`);
-    await page.getByRole('button', { name: 'Register Cluster' }).first().click();
-    const dialog = page.getByRole('dialog', { name: 'Register Cluster' });
-    await dialog.getByLabel('Kubeconfig', { exact: true }).fill(kubeconfigText(a));
+    await suite.open(`/p/${project}/clusters`);
+    await suite.page.getByRole('button', { name: 'Register Cluster' }).first().click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Register Cluster' });
+    await dialog.getByLabel('Kubeconfig', { exact: true }).fill(kubeconfigText(suite.cluster('prod')));
     await refusedThenFixed(
       dialog,
       'Name',
@@ -87,15 +59,15 @@ describe('refused fields in the console', () => {
   });
 
   test('renaming a cluster: the name error clears when the name is edited', async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=settings`);
-    const card = page.getByRole('region', { name: 'Name' });
+    await suite.open(`/p/${project}/clusters/prod?tab=settings`);
+    const card = suite.page.getByRole('region', { name: 'Name' });
     await refusedThenFixed(card, 'Cluster name', 'Rename', { bad: 'Not_A_Name', good: 'prod-2' });
   });
 
   test('a workspace: the name error clears when the name is edited', async () => {
-    await page.goto(`${server.url}/#/p/${project}/workspaces`);
-    await page.getByRole('button', { name: 'Create Workspace' }).first().click();
-    const dialog = page.getByRole('dialog', { name: 'Create Workspace' });
+    await suite.open(`/p/${project}/workspaces`);
+    await suite.page.getByRole('button', { name: 'Create Workspace' }).first().click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Create Workspace' });
     await dialog.getByRole('checkbox', { name: 'prod' }).check();
     await refusedThenFixed(
       dialog,
@@ -108,8 +80,10 @@ describe('refused fields in the console', () => {
   });
 
   test('renaming the project: the name error clears when the name is edited', async () => {
-    await page.goto(`${server.url}/#/p/${project}/settings`);
-    const form = page.locator('form').filter({ has: page.getByLabel('Project name', { exact: true }) });
+    await suite.open(`/p/${project}/settings`);
+    const form = suite.page
+      .locator('form')
+      .filter({ has: suite.page.getByLabel('Project name', { exact: true }) });
     await refusedThenFixed(form, 'Project name', 'Rename Project', { bad: 'Not_A_Name', good: 'other' });
   });
 });

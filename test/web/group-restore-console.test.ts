@@ -13,7 +13,7 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { type Json, namespaceWithConfigMap } from '../support/console.ts';
 import { consoleSuite } from '../support/console-suite.ts';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
@@ -24,6 +24,7 @@ describe('a group restore in the console', () => {
   const { p, project } = suite;
   const ns = uniqueName('grp');
   const members = ['prod', 'staging'] as const;
+  for (const name of members) suite.deleteNamespaces(name, ns);
 
   before(async () => {
     for (const name of members)
@@ -38,16 +39,6 @@ describe('a group restore in the console', () => {
       },
       120_000,
     );
-  });
-  after(async () => {
-    for (const name of members)
-      await kubectl(suite.env, suite.cluster(name), [
-        'delete',
-        'namespace',
-        ns,
-        '--ignore-not-found',
-        '--wait=false',
-      ]);
   });
 
   const openDialog = async () => {

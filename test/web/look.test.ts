@@ -8,45 +8,23 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import {
-  apiCaller,
-  backupEnded,
-  type Json,
-  namespaceWithConfigMap,
-  okApiCaller,
-  openConsole,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
-import { kubeconfigText, minioLocationBody } from '../support/control.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import { before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { backupEnded, type Json, namespaceWithConfigMap } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
+import { eventually, uniqueName } from '../support/kube.ts';
 
 describe('the console at 1440x900', () => {
-  let env: TestbedEnv;
-  let a: ClusterEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
+  const suite = consoleSuite({ name: 'look' });
+  const { p, project, api, call, shot } = suite;
   let backup: Json & { id: string; name: string; phase: string };
   let restoreId: string;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-look-'));
-  const project = uniqueName('look');
   const ns = uniqueName('look');
-  const p = `/projects/${project}`;
-  const shot = screenshots(() => page, 'look-');
-  const api = okApiCaller(() => server);
-  const call = apiCaller(() => server);
+  suite.deleteNamespaces('prod', ns, `${ns}-copy`);
 
   /** Cells of tables on the page whose text wraps onto a second line (text, and how many lines). */
   const wrappedCells = () =>
-    page.locator('td').evaluateAll((cells) =>
+    suite.page.locator('td').evaluateAll((cells) =>
       cells.flatMap((cell) => {
         const link = cell.querySelector('a, code');
         if (!link) return [];
@@ -56,27 +34,23 @@ describe('the console at 1440x900', () => {
     );
   /** How much wider than the window the page is, in pixels. */
   const overflowX = () =>
-    page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    suite.page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    );
   /** How high the page is, in pixels. */
-  const pageHeight = () => page.evaluate<number>('document.documentElement.scrollHeight');
+  const pageHeight = () => suite.page.evaluate<number>('document.documentElement.scrollHeight');
 
   /** Visits `hash`, waits for `ready`, screenshots it and checks tables and width. */
   const look = async (name: string, hash: string, ready: (page: Page) => Promise<unknown>) => {
-    await page.goto(`${server.url}/#${hash}`);
-    await ready(page);
+    await suite.open(hash);
+    await ready(suite.page);
     await shot(name);
     assert.deepEqual(await wrappedCells(), [], `no table cell of ${name} wraps its id or name`);
     assert.equal(await overflowX(), 0, `${name} is no wider than the window`);
   };
 
   before(async () => {
-    env = await useTestbed();
-    a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
-    await namespaceWithConfigMap(env, a, ns, 'settings', { a: '1' });
-    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
-    await api('POST', '/projects', { name: project });
-    await api('POST', `${p}/locations`, minioLocationBody(env, 'minio', uniqueName('console-look')));
-    await api('POST', `${p}/clusters`, { name: 'prod', kubeconfig: kubeconfigText(a) });
+    await namespaceWithConfigMap(suite.env, suite.cluster('prod'), ns, 'settings', { a: '1' });
     const started = await api('POST', `${p}/clusters/prod/backups`, {
       name: uniqueName('look-backup-with-a-long-name'),
       location: 'minio',
@@ -102,15 +76,6 @@ describe('the console at 1440x900', () => {
       },
       120_000,
     );
-    ({ browser, page } = await openConsole(env, server, { width: 1440 }));
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env)
-      for (const name of [ns, `${ns}-copy`])
-        await kubectl(env, a, ['delete', 'namespace', name, '--ignore-not-found', '--wait=false']);
   });
 
   test('the main pages: tables keep ids on one line, nothing is wider than the window', async () => {
@@ -132,10 +97,10 @@ describe('the console at 1440x900', () => {
       page.getByRole('button', { name: 'Show logs' }).waitFor(),
     );
     const height = await pageHeight();
-    await page.getByRole('button', { name: 'Show logs' }).click();
-    const log = page.locator('pre.log');
+    await suite.page.getByRole('button', { name: 'Show logs' }).click();
+    const log = suite.page.locator('pre.log');
     await log.waitFor();
-    const box = await page.evaluate<{ clientHeight: number; overflowY: string }>(`(() => {
+    const box = await suite.page.evaluate<{ clientHeight: number; overflowY: string }>(`(() => {
       const log = document.querySelector('pre.log');
       return { clientHeight: log.clientHeight, overflowY: getComputedStyle(log).overflowY };
     })()`);
@@ -148,9 +113,9 @@ describe('the console at 1440x900', () => {
   });
 
   test("a field's error appears without moving the fields around it", async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
-    await page.getByRole('button', { name: 'Create Backup' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Create Backup' });
+    await suite.open(`/p/${project}/clusters/prod?tab=backups`);
+    await suite.page.getByRole('button', { name: 'Create Backup' }).click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Create Backup' });
     const name = dialog.getByLabel('Backup name');
     const location = dialog.getByLabel('Location', { exact: true });
     await location.waitFor();

@@ -8,61 +8,25 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import {
-  apiCaller,
-  backupEnded,
-  type Json,
-  namespaceWithConfigMap,
-  okApiCaller,
-  openConsole,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
-import { kubeconfigText, minioLocationBody } from '../support/control.ts';
-import { kubectl, uniqueName } from '../support/kube.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import { before, describe, test } from 'node:test';
+import { backupEnded, type Json, namespaceWithConfigMap } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
+import { uniqueName } from '../support/kube.ts';
 
 describe('one namespace picker in the console', () => {
-  let env: TestbedEnv;
-  let a: ClusterEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-namespaces-'));
-  const project = uniqueName('nspick');
+  const suite = consoleSuite({ name: 'namespace-picker' });
+  const { p, project, api, call, shot } = suite;
   const ns = uniqueName('nspick');
-  const p = `/projects/${project}`;
-  const shot = screenshots(() => page, 'namespace-picker-');
-  const api = okApiCaller(() => server);
-  const call = apiCaller(() => server);
+  suite.deleteNamespaces('prod', ns);
 
   before(async () => {
-    env = await useTestbed();
-    a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
-    await namespaceWithConfigMap(env, a, ns, 'settings', { a: '1' });
-    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
-    await api('POST', '/projects', { name: project });
-    await api('POST', `${p}/locations`, minioLocationBody(env, 'minio', uniqueName('console-nspick')));
-    await api('POST', `${p}/clusters`, { name: 'prod', kubeconfig: kubeconfigText(a) });
-    ({ browser, page } = await openConsole(env, server, { width: 1440 }));
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env) await kubectl(env, a, ['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
+    await namespaceWithConfigMap(suite.env, suite.cluster('prod'), ns, 'settings', { a: '1' });
   });
 
   test("the backup dialog offers the live cluster's namespaces", async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
-    await page.getByRole('button', { name: 'Create Backup' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Create Backup' });
+    await suite.open(`/p/${project}/clusters/prod?tab=backups`);
+    await suite.page.getByRole('button', { name: 'Create Backup' }).click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Create Backup' });
     const picker = dialog.getByRole('group', { name: 'Namespaces' });
     await picker.getByRole('checkbox', { name: ns }).waitFor();
     await picker.getByRole('checkbox', { name: 'kube-system' }).waitFor();
@@ -71,21 +35,21 @@ describe('one namespace picker in the console', () => {
   });
 
   test('the schedule editor saves the namespaces checked', async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=settings`);
-    const picker = page.getByRole('group', { name: 'Namespaces' });
+    await suite.open(`/p/${project}/clusters/prod?tab=settings`);
+    const picker = suite.page.getByRole('group', { name: 'Namespaces' });
     await picker.getByRole('checkbox', { name: ns }).check();
-    await page.getByLabel('Backup prefix').fill('nightly');
-    await page.getByRole('button', { name: 'Save Schedule' }).click();
-    await page.getByText(/^Schedule saved/).waitFor();
+    await suite.page.getByLabel('Backup prefix').fill('nightly');
+    await suite.page.getByRole('button', { name: 'Save Schedule' }).click();
+    await suite.page.getByText(/^Schedule saved/).waitFor();
     const policy = await api('GET', `${p}/clusters/prod/policy`);
     assert.deepEqual(policy.namespaces, [ns]);
     await shot('schedule');
   });
 
   test('the workspace form takes typed names until a cluster is picked, then its namespaces', async () => {
-    await page.goto(`${server.url}/#/p/${project}/workspaces`);
-    await page.getByRole('button', { name: 'Create Workspace' }).first().click();
-    const dialog = page.getByRole('dialog', { name: 'Create Workspace' });
+    await suite.open(`/p/${project}/workspaces`);
+    await suite.page.getByRole('button', { name: 'Create Workspace' }).first().click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Create Workspace' });
     await dialog.getByRole('textbox', { name: 'Namespaces' }).waitFor();
     await dialog.getByLabel('Name', { exact: true }).fill('team');
     await dialog.getByRole('checkbox', { name: 'prod' }).check();
@@ -111,12 +75,12 @@ describe('one namespace picker in the console', () => {
       'the backup to end',
     );
     assert.equal(backup.phase, 'Completed');
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=restores`);
-    await page
+    await suite.open(`/p/${project}/clusters/prod?tab=restores`);
+    await suite.page
       .getByRole('row', { name: new RegExp(backup.name) })
       .getByRole('button', { name: 'Restore' })
       .click();
-    const wizard = page.getByRole('dialog', { name: 'Restore Backup' });
+    const wizard = suite.page.getByRole('dialog', { name: 'Restore Backup' });
     await wizard.getByRole('group', { name: 'Namespaces' }).getByRole('checkbox', { name: ns }).waitFor();
     const mapping = wizard.getByLabel(`Restore namespace ${ns} as`);
     const listId = await mapping.getAttribute('list');

@@ -9,40 +9,17 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import {
-  apiCaller,
-  backupEnded,
-  type Json,
-  namespaceWithConfigMap,
-  okApiCaller,
-  openConsole,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
-import { kubeconfigText, minioLocationBody } from '../support/control.ts';
+import { before, describe, test } from 'node:test';
+import { backupEnded, type Json, namespaceWithConfigMap } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 describe('restore warnings in the console', () => {
-  let env: TestbedEnv;
-  let a: ClusterEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-restore-warnings-'));
-  const project = uniqueName('rwarn');
+  const suite = consoleSuite({ name: 'restore-warnings' });
+  const { p, project, api, call, shot } = suite;
   const ns = uniqueName('rwarn');
   const copy = `${ns}-copy`;
-  const p = `/projects/${project}`;
-  const shot = screenshots(() => page, 'restore-warnings-');
-  const api = okApiCaller(() => server);
-  const call = apiCaller(() => server);
+  suite.deleteNamespaces('prod', ns, copy);
 
   /** Starts a restore of `backup` into cluster prod and waits for it to end. */
   const restore = async (name: string, backup: string, body: Json): Promise<Json> => {
@@ -58,22 +35,7 @@ describe('restore warnings in the console', () => {
   };
 
   before(async () => {
-    env = await useTestbed();
-    a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
-    await namespaceWithConfigMap(env, a, ns, 'settings', { a: '1' });
-    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
-    await api('POST', '/projects', { name: project });
-    await api('POST', `${p}/locations`, minioLocationBody(env, 'minio', uniqueName('console-rwarn')));
-    await api('POST', `${p}/clusters`, { name: 'prod', kubeconfig: kubeconfigText(a) });
-    ({ browser, page } = await openConsole(env, server, { width: 1440 }));
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env)
-      for (const name of [ns, copy])
-        await kubectl(env, a, ['delete', 'namespace', name, '--ignore-not-found', '--wait=false']);
+    await namespaceWithConfigMap(suite.env, suite.cluster('prod'), ns, 'settings', { a: '1' });
   });
 
   test('a restore with warnings has a badge with them; a clean one has none', async () => {
@@ -89,7 +51,15 @@ describe('restore warnings in the console', () => {
       'the backup to end',
     );
     assert.equal(backup.phase, 'Completed');
-    await kubectl(env, a, ['-n', ns, 'patch', 'configmap', 'settings', '-p', '{"data":{"a":"2"}}']);
+    await kubectl(suite.env, suite.cluster('prod'), [
+      '-n',
+      ns,
+      'patch',
+      'configmap',
+      'settings',
+      '-p',
+      '{"data":{"a":"2"}}',
+    ]);
 
     const warned = await restore('over-itself', String(backup.id), { includeNamespaces: [ns] });
     assert.equal(warned.phase, 'Completed');
@@ -101,20 +71,20 @@ describe('restore warnings in the console', () => {
     assert.equal(clean.phase, 'Completed');
     assert.equal(clean.warningCount, 0, JSON.stringify(clean.warnings));
 
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=restores`);
-    const warnedRow = page.getByRole('row', { name: /over-itself/ });
+    await suite.open(`/p/${project}/clusters/prod?tab=restores`);
+    const warnedRow = suite.page.getByRole('row', { name: /over-itself/ });
     await warnedRow.getByText('Completed', { exact: true }).waitFor();
     const badge = warnedRow.getByText(/^\d+ warnings?$/);
     await badge.waitFor();
     assert.match((await badge.getAttribute('title')) ?? '', /already exists and differs from the backup/);
-    const cleanRow = page.getByRole('row', { name: /into-copy/ });
+    const cleanRow = suite.page.getByRole('row', { name: /into-copy/ });
     await cleanRow.getByText('Completed', { exact: true }).waitFor();
     assert.equal(await cleanRow.getByText(/warning/).count(), 0, 'a clean restore has no warnings badge');
     await shot('list');
 
     await warnedRow.getByRole('link', { name: 'over-itself' }).click();
-    await page.getByRole('heading', { name: 'Restore over-itself' }).waitFor();
-    await page
+    await suite.page.getByRole('heading', { name: 'Restore over-itself' }).waitFor();
+    await suite.page
       .locator('.page-head')
       .getByText(/^\d+ warnings?$/)
       .waitFor();

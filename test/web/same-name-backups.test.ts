@@ -9,12 +9,10 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { openObjectStore, parseLocation } from '../../src/storage/index.ts';
+import { before, describe, test } from 'node:test';
 import { backupEnded, namespaceWithConfigMap } from '../support/console.ts';
 import { consoleSuite } from '../support/console-suite.ts';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { minioCredentials, minioLocationUrl } from '../testbed/index.ts';
 
 describe('two backups of one name in two locations', () => {
   const suite = consoleSuite({ name: 'same-name', locations: ['east', 'west'] });
@@ -27,12 +25,11 @@ describe('two backups of one name in two locations', () => {
   const ids: Partial<Record<Place, string>> = {};
   const idOf = (location: Place) => ids[location] ?? assert.fail(`no backup in ${location}`);
   const copyOf = (location: Place) => `${ns}-${location}`;
+  suite.deleteNamespaces('prod', ns, ...locations.map(copyOf));
 
   /** The keys of backup `name`'s folder in `location`. */
   const filesIn = async (location: Place): Promise<string[]> => {
-    const store = openObjectStore(parseLocation(minioLocationUrl(suite.env, suite.prefix(location))), {
-      s3Credentials: minioCredentials(suite.env),
-    });
+    const store = suite.store(location);
     try {
       const keys: string[] = [];
       for await (const object of store.list(`backups/${name}/`)) keys.push(object.key);
@@ -71,16 +68,6 @@ describe('two backups of one name in two locations', () => {
       ids[location] = String(started.id);
     }
     assert.notEqual(ids.east, ids.west);
-  });
-  after(async () => {
-    for (const namespace of [ns, ...locations.map(copyOf)])
-      await kubectl(suite.env, suite.cluster('prod'), [
-        'delete',
-        'namespace',
-        namespace,
-        '--ignore-not-found',
-        '--wait=false',
-      ]);
   });
 
   test("the cluster's Backups tab lists both by location, each opening its own page by id", async () => {

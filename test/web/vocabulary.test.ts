@@ -9,36 +9,16 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import {
-  type Json,
-  namespaceWithConfigMap,
-  okApiCaller,
-  openConsole,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
-import { kubeconfigText, minioLocationBody } from '../support/control.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { type ClusterEnv, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import { before, describe, test } from 'node:test';
+import { type Json, namespaceWithConfigMap } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
+import { eventually, uniqueName } from '../support/kube.ts';
 
 describe('one vocabulary in the console', () => {
-  let env: TestbedEnv;
-  let a: ClusterEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-words-'));
-  const project = uniqueName('words');
+  const suite = consoleSuite({ name: 'vocabulary', page: { timezoneId: 'Europe/Berlin' } });
+  const { p, project, api, shot } = suite;
   const ns = uniqueName('words');
-  const p = `/projects/${project}`;
-  const shot = screenshots(() => page, 'vocabulary-');
-  const api = okApiCaller(() => server);
+  suite.deleteNamespaces('prod', ns);
   /** Backs up the namespace and waits for the backup to end. */
   const backUp = async (name: string, includeDisks: boolean): Promise<Json> => {
     const started = await api('POST', `${p}/clusters/prod/backups`, {
@@ -58,21 +38,7 @@ describe('one vocabulary in the console', () => {
   };
 
   before(async () => {
-    env = await useTestbed();
-    a = env.clusters[0] ?? assert.fail('the test bed has a cluster');
-    await namespaceWithConfigMap(env, a, ns, 'settings', { a: '1' });
-    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
-    await api('POST', '/projects', { name: project });
-    await api('POST', `${p}/locations`, minioLocationBody(env, 'minio', uniqueName('console-words')));
-    await api('POST', `${p}/clusters`, { name: 'prod', kubeconfig: kubeconfigText(a) });
-
-    ({ browser, page } = await openConsole(env, server, { width: 1440, timezoneId: 'Europe/Berlin' }));
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env) await kubectl(env, a, ['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
+    await namespaceWithConfigMap(suite.env, suite.cluster('prod'), ns, 'settings', { a: '1' });
   });
 
   test('a backup with warnings shows them beside its phase; a clean one shows none', async () => {
@@ -85,8 +51,8 @@ describe('one vocabulary in the console', () => {
     assert.equal(disksView.phase, 'Completed');
     assert.equal(disksView.warningCount, 1, JSON.stringify(disksView.warnings));
 
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
-    const warned = page.getByRole('row', { name: new RegExp(disks) });
+    await suite.open(`/p/${project}/clusters/prod?tab=backups`);
+    const warned = suite.page.getByRole('row', { name: new RegExp(disks) });
     await warned.getByText('Completed', { exact: true }).waitFor();
     const badge = warned.getByText('1 warning', { exact: true });
     await badge.waitFor();
@@ -94,15 +60,15 @@ describe('one vocabulary in the console', () => {
       (await badge.getAttribute('title')) ?? '',
       /include disks was asked for, but the backup holds no PersistentVolumeClaims/,
     );
-    const cleanRow = page.getByRole('row', { name: new RegExp(clean) });
+    const cleanRow = suite.page.getByRole('row', { name: new RegExp(clean) });
     await cleanRow.getByText('Completed', { exact: true }).waitFor();
     assert.equal(await cleanRow.getByText(/warning/).count(), 0, 'a clean backup has no warnings badge');
     await shot('backup-warnings');
   });
   test('"Auto" and the expiries read the same in the backup form and the schedule form', async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
-    await page.getByRole('button', { name: 'Create Backup' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Create Backup' });
+    await suite.open(`/p/${project}/clusters/prod?tab=backups`);
+    await suite.page.getByRole('button', { name: 'Create Backup' }).click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Create Backup' });
     const backupModes = await dialog
       .getByLabel('Include cluster resources')
       .locator('option')
@@ -114,13 +80,13 @@ describe('one vocabulary in the console', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=settings`);
-    await page.getByRole('button', { name: 'Save Schedule' }).waitFor();
-    const scheduleModes = await page
+    await suite.open(`/p/${project}/clusters/prod?tab=settings`);
+    await suite.page.getByRole('button', { name: 'Save Schedule' }).waitFor();
+    const scheduleModes = await suite.page
       .getByLabel('Include cluster resources')
       .locator('option')
       .allTextContents();
-    const scheduleExpiries = await page
+    const scheduleExpiries = await suite.page
       .getByLabel('Expiry', { exact: true })
       .locator('option')
       .allTextContents();
@@ -130,15 +96,15 @@ describe('one vocabulary in the console', () => {
   });
 
   test("a refused field's error clears as soon as the field is edited", async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
-    await page.getByRole('button', { name: 'Create Backup' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Create Backup' });
+    await suite.open(`/p/${project}/clusters/prod?tab=backups`);
+    await suite.page.getByRole('button', { name: 'Create Backup' }).click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Create Backup' });
     const name = dialog.getByLabel('Backup name');
     await name.fill('Not_A_Name');
     await dialog.getByRole('button', { name: 'Create Backup' }).click();
     const nameError = dialog
       .locator('.field-invalid')
-      .filter({ has: page.getByLabel('Backup name') })
+      .filter({ has: suite.page.getByLabel('Backup name') })
       .getByRole('alert');
     await nameError.waitFor();
     await shot('field-error');
@@ -147,13 +113,13 @@ describe('one vocabulary in the console', () => {
     assert.equal(await dialog.getByRole('alert').count(), 0, 'no error left once the name is fixed');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
 
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=settings`);
-    const prefix = page.getByLabel('Backup prefix');
+    await suite.open(`/p/${project}/clusters/prod?tab=settings`);
+    const prefix = suite.page.getByLabel('Backup prefix');
     await prefix.fill('Not_A_Prefix');
-    await page.getByRole('button', { name: 'Save Schedule' }).click();
-    const prefixError = page
+    await suite.page.getByRole('button', { name: 'Save Schedule' }).click();
+    const prefixError = suite.page
       .locator('.field-invalid')
-      .filter({ has: page.getByLabel('Backup prefix') })
+      .filter({ has: suite.page.getByLabel('Backup prefix') })
       .getByRole('alert');
     await prefixError.waitFor();
     await prefix.fill('nightly');
@@ -161,21 +127,21 @@ describe('one vocabulary in the console', () => {
   });
 
   test('an open dialog closes when you leave its page', async () => {
-    await page.goto(`${server.url}/#/p/${project}/clusters`);
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
+    await suite.open(`/p/${project}/clusters`);
+    await suite.open(`/p/${project}/clusters/prod?tab=backups`);
     // The top bar's dialog: its button stays on every page, so only leaving the page closes it.
-    await page.getByRole('button', { name: 'New Project' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New Project' });
+    await suite.page.getByRole('button', { name: 'New Project' }).click();
+    const dialog = suite.page.getByRole('dialog', { name: 'New Project' });
     await dialog.waitFor();
-    await page.goBack();
+    await suite.page.goBack();
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(new URL(page.url()).hash, `#/p/${project}/clusters`);
+    assert.equal(new URL(suite.page.url()).hash, `#/p/${project}/clusters`);
     // A change of tab is not leaving the page: a dialog opened on it stays.
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=backups`);
-    await page.getByRole('button', { name: 'New Project' }).click();
+    await suite.open(`/p/${project}/clusters/prod?tab=backups`);
+    await suite.page.getByRole('button', { name: 'New Project' }).click();
     await dialog.waitFor();
-    await page.goto(`${server.url}/#/p/${project}/clusters/prod?tab=overview`);
-    await page.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
+    await suite.open(`/p/${project}/clusters/prod?tab=overview`);
+    await suite.page.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
     assert.equal(await dialog.count(), 1, 'still open after a change of tab');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
