@@ -7,69 +7,52 @@
  * test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, Locator, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import { okApiCaller, openConsole, screenshots, startConsoleServer } from '../support/console.ts';
+import type { Locator } from 'playwright-core';
+import { consoleSuite } from '../support/console-suite.ts';
 import { uniqueName } from '../support/kube.ts';
-import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 /** MinIO takes any role ARN; AWS would need this role to exist and trust the keys' account. */
 const roleArn = 'arn:aws:iam::123456789012:role/lifeboat-backup';
 
 describe('the AWS location form', () => {
-  let env: TestbedEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-aws-'));
-  const project = uniqueName('aws');
-  const shot = screenshots(() => page, 'aws-');
-  const call = okApiCaller(() => server);
+  const suite = consoleSuite({
+    name: 'aws',
+    locations: [],
+    clusters: {},
+    server: { jobs: false },
+    page: { timezoneId: 'Europe/Berlin', timeoutMs: 60_000 },
+  });
+  const { project, api, shot } = suite;
 
   /** Opens the wizard on the AWS details with the bucket, S3 URL, path style and CA of the test bed's MinIO. */
   const openAwsWizard = async (name: string): Promise<Locator> => {
     // A dialog a failed test left open would hide the button.
-    const open = page.getByRole('dialog');
+    const open = suite.page.getByRole('dialog');
     if ((await open.count()) > 0) await open.getByRole('button', { name: 'Close' }).click();
-    await page.getByRole('button', { name: 'Add New Backup Location' }).first().click();
-    const wizard = page.getByRole('dialog', { name: 'Add New Backup Location' });
+    await suite.page.getByRole('button', { name: 'Add New Backup Location' }).first().click();
+    const wizard = suite.page.getByRole('dialog', { name: 'Add New Backup Location' });
     await wizard.getByLabel('AWS S3').check();
     await wizard.getByRole('button', { name: 'Next' }).click();
     await wizard.getByLabel('Name', { exact: true }).fill(name);
-    await wizard.getByLabel('Bucket').fill(env.s3.bucket);
-    await wizard.getByLabel('Region').fill(env.s3.region);
+    await wizard.getByLabel('Bucket').fill(suite.env.s3.bucket);
+    await wizard.getByLabel('Region').fill(suite.env.s3.region);
     await wizard.getByLabel('Prefix').fill(uniqueName(name));
-    await wizard.getByLabel('S3 URL', { exact: true }).fill(env.s3.endpoint);
+    await wizard.getByLabel('S3 URL', { exact: true }).fill(suite.env.s3.endpoint);
     await wizard.getByLabel('Force path-style addressing').check();
-    await wizard.getByLabel('CA certificate (PEM)').fill(readFileSync(env.s3.caCert, 'utf8'));
+    await wizard.getByLabel('CA certificate (PEM)').fill(readFileSync(suite.env.s3.caCert, 'utf8'));
     return wizard;
   };
 
   before(async () => {
-    env = await useTestbed();
-    server = await startConsoleServer(dataDir, { jobs: false });
-    await call('POST', '/projects', { name: project });
-    ({ browser, page } = await openConsole(env, server, {
-      width: 1440,
-      timezoneId: 'Europe/Berlin',
-      timeoutMs: 60_000,
-    }));
-    await page.goto(`${server.url}/#/p/${project}/settings`);
-    await page.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
+    await suite.open(`/p/${project}/settings`);
+    await suite.page.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
   });
 
   test('STS: the keys that assume the role are asked for, a wrong secret is named, the right one validates', async () => {
-    const { externalId } = await call('GET', `/projects/${project}/locations/aws-external-id`);
+    const { externalId } = await api('GET', `/projects/${project}/locations/aws-external-id`);
     const wizard = await openAwsWizard('aws-role');
     await wizard.getByLabel('STS (assume a role)').check();
     await wizard.getByLabel('Role ARN').fill(roleArn);
@@ -107,49 +90,49 @@ describe('the AWS location form', () => {
     // Without keys, the browser says what is missing before asking the server.
     await wizard.getByRole('button', { name: 'Validate' }).click();
     await wizard.getByText('fill in the access key id').waitFor();
-    await keys.getByLabel('Access key ID').fill(env.s3.accessKeyId);
+    await keys.getByLabel('Access key ID').fill(suite.env.s3.accessKeyId);
     await keys.getByLabel('Secret access key').fill('not-the-secret');
     await wizard.getByRole('button', { name: 'Validate' }).click();
     // MinIO's STS answers AccessDenied to a wrong secret, as AWS's does when the trust policy refuses.
     await wizard.getByText(`could not assume role ${roleArn}: check the access key and secret`).waitFor();
     await shot('sts-wrong-secret');
-    await keys.getByLabel('Secret access key').fill(env.s3.secretAccessKey);
+    await keys.getByLabel('Secret access key').fill(suite.env.s3.secretAccessKey);
     await wizard.getByRole('button', { name: 'Validate' }).click();
     await wizard.getByText(/Validated: wrote a probe object/).waitFor();
     await shot('sts-validated');
     await wizard.getByRole('button', { name: 'Create' }).click();
     await wizard.waitFor({ state: 'hidden' });
-    await page
+    await suite.page
       .getByRole('row', { name: /aws-role/ })
       .getByText('Valid', { exact: true })
       .waitFor();
 
-    const [saved] = (await call('GET', `/projects/${project}/locations`)) as unknown as {
+    const [saved] = (await api('GET', `/projects/${project}/locations`)) as unknown as {
       name: string;
       config: Record<string, unknown>;
       secretFields: string[];
     }[];
     assert.equal(saved?.name, 'aws-role');
-    assert.equal(saved.config.endpoint, env.s3.endpoint);
+    assert.equal(saved.config.endpoint, suite.env.s3.endpoint);
     assert.equal(saved.config.forcePathStyle, true);
     assert.deepEqual(saved.config.credentials, {
       kind: 'sts',
       roleArn,
-      accessKeyId: env.s3.accessKeyId,
+      accessKeyId: suite.env.s3.accessKeyId,
       externalId,
     });
     assert.deepEqual(saved.secretFields, ['credentials.secretAccessKey']);
 
     // Edited, the form comes back as saved (the secret kept, not shown) and validates with what is stored.
-    await page
+    await suite.page
       .getByRole('row', { name: /aws-role/ })
       .getByRole('button', { name: 'Edit' })
       .click();
-    const edit = page.getByRole('dialog', { name: 'Edit Backup Location' });
-    assert.equal(await edit.getByLabel('S3 URL', { exact: true }).inputValue(), env.s3.endpoint);
+    const edit = suite.page.getByRole('dialog', { name: 'Edit Backup Location' });
+    assert.equal(await edit.getByLabel('S3 URL', { exact: true }).inputValue(), suite.env.s3.endpoint);
     assert.equal(await edit.getByLabel('Force path-style addressing').isChecked(), true);
     assert.equal(await edit.getByLabel('STS (assume a role)').isChecked(), true);
-    assert.equal(await edit.getByLabel('Access key ID').inputValue(), env.s3.accessKeyId);
+    assert.equal(await edit.getByLabel('Access key ID').inputValue(), suite.env.s3.accessKeyId);
     assert.equal(await edit.getByLabel('Secret access key').inputValue(), '');
     await edit.getByRole('button', { name: 'Validate' }).click();
     await edit.getByText(/Validated: wrote a probe object/).waitFor();
@@ -160,8 +143,8 @@ describe('the AWS location form', () => {
   test('Credentials: the keys themselves validate against the same S3 URL', async () => {
     const wizard = await openAwsWizard('aws-keys');
     await wizard.getByLabel('Credentials').check();
-    await wizard.getByLabel('Access key ID').fill(env.s3.accessKeyId);
-    await wizard.getByLabel('Secret access key').fill(env.s3.secretAccessKey);
+    await wizard.getByLabel('Access key ID').fill(suite.env.s3.accessKeyId);
+    await wizard.getByLabel('Secret access key').fill(suite.env.s3.secretAccessKey);
     assert.match(await wizard.getByLabel('Permissions policy').inputValue(), /ec2:CreateSnapshot/);
     await wizard.getByRole('button', { name: 'Validate' }).click();
     await wizard.getByText(/Validated: wrote a probe object/).waitFor();
@@ -173,12 +156,12 @@ describe('the AWS location form', () => {
   test("where the server lends its own identity, the form says so and the role is assumed with the server's", async () => {
     // The server's own AWS identity, as the SDK finds it: here the environment's keys (MinIO's).
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-    process.env.AWS_ACCESS_KEY_ID = env.s3.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = env.s3.secretAccessKey;
-    server.plane.ctx.allowServerIdentity = true;
+    process.env.AWS_ACCESS_KEY_ID = suite.env.s3.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = suite.env.s3.secretAccessKey;
+    suite.server.plane.ctx.allowServerIdentity = true;
     try {
-      await page.reload();
-      await page.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
+      await suite.page.reload();
+      await suite.page.getByRole('heading', { name: 'Backup Locations', exact: true }).waitFor();
       const wizard = await openAwsWizard('aws-server');
       await wizard.getByLabel('STS (assume a role)').check();
       await wizard.getByLabel('Role ARN').fill(roleArn);
@@ -191,7 +174,7 @@ describe('the AWS location form', () => {
       await shot('sts-server-identity');
       await wizard.getByRole('button', { name: 'Close' }).click();
     } finally {
-      server.plane.ctx.allowServerIdentity = false;
+      suite.server.plane.ctx.allowServerIdentity = false;
       for (const [name, value] of [
         ['AWS_ACCESS_KEY_ID', saved.id],
         ['AWS_SECRET_ACCESS_KEY', saved.secret],

@@ -7,56 +7,28 @@
  * The console is served from LIFEBOAT_WEB_DIR when set (a private `vite build --outDir`), else web/dist.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import {
-  apiCaller,
-  backupEnded,
-  createProjectWithMinio,
-  namespaceWithConfigMap,
-  openConsole,
-  registerCluster,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
+import { before, describe, test } from 'node:test';
+import { backupEnded, namespaceWithConfigMap } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
 import { apply, kubectl, uniqueName } from '../support/kube.ts';
-import {
-  type ClusterEnv,
-  minioCredentials,
-  minioLocationUrl,
-  type TestbedEnv,
-  useTestbed,
-} from '../testbed/index.ts';
 
 describe('an object of a backup in the console: its manifest, and what changed since', () => {
-  let env: TestbedEnv;
-  let cluster: ClusterEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
+  const suite = consoleSuite({ name: 'object-manifest', page: { width: 1366 } });
+  const { p, project, call, shot } = suite;
   let backupId = '';
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-object-web-'));
-  const project = 'objects';
-  const prefix = uniqueName('object-web');
   const ns = uniqueName('shop');
   const password = 'hunter2-in-the-console';
+  suite.deleteNamespaces('prod', ns);
 
-  const call = apiCaller(() => server);
-  const shot = screenshots(() => page);
-  const dialog = () => page.getByRole('dialog');
+  const dialog = () => suite.page.getByRole('dialog');
   /** Opens the backup's page, the namespace in its contents, and the object `name` of kind `kind`. */
   const openObject = async (kind: string, name: string) => {
     // A fresh load (the token stays in the page's storage): nothing left open by an earlier test.
-    await page.goto('about:blank');
-    await page.goto(`${server.url}/#/p/${project}/backups/${backupId}`);
-    await page.getByRole('heading', { name: 'Contents' }).waitFor();
-    await page.locator('.tree summary').filter({ hasText: ns }).click();
-    const ofKind = page.locator('.tree details details').filter({ hasText: `${kind} (` });
+    await suite.page.goto('about:blank');
+    await suite.open(`/p/${project}/backups/${backupId}`);
+    await suite.page.getByRole('heading', { name: 'Contents' }).waitFor();
+    await suite.page.locator('.tree summary').filter({ hasText: ns }).click();
+    const ofKind = suite.page.locator('.tree details details').filter({ hasText: `${kind} (` });
     await ofKind.locator('summary').click();
     await ofKind.getByRole('button', { name }).click();
     await dialog()
@@ -65,12 +37,9 @@ describe('an object of a backup in the console: its manifest, and what changed s
   };
 
   before(async () => {
-    env = await useTestbed();
-    const [first] = env.clusters;
-    assert.ok(first);
-    cluster = first;
-    await namespaceWithConfigMap(env, cluster, ns, 'settings', { color: 'teal', size: 'large' });
-    await apply(env, cluster, [
+    const cluster = suite.cluster('prod');
+    await namespaceWithConfigMap(suite.env, cluster, ns, 'settings', { color: 'teal', size: 'large' });
+    await apply(suite.env, cluster, [
       {
         apiVersion: 'v1',
         kind: 'Secret',
@@ -78,10 +47,7 @@ describe('an object of a backup in the console: its manifest, and what changed s
         stringData: { password },
       },
     ]);
-    server = await startConsoleServer(dataDir, { webDirFromEnv: true });
-    await createProjectWithMinio(call, env, project, prefix);
-    await registerCluster(call, project, 'prod', cluster);
-    const started = await call<{ id: string }>('POST', `/projects/${project}/clusters/prod/backups`, {
+    const started = await call<{ id: string }>('POST', `${p}/clusters/prod/backups`, {
       location: 'minio',
       namespaces: [ns],
     });
@@ -89,24 +55,6 @@ describe('an object of a backup in the console: its manifest, and what changed s
     backupId = started.body.id;
     const ended = await backupEnded(call, project, backupId, 'the backup to finish');
     assert.equal(ended.phase, 'Completed', JSON.stringify(ended));
-    ({ browser, page } = await openConsole(env, server));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env) {
-      const store: ObjectStore = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-        s3Credentials: minioCredentials(env),
-      });
-      const keys: string[] = [];
-      for await (const object of store.list('')) keys.push(object.key);
-      await store.delete(keys);
-      await store.close();
-      if (cluster)
-        await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-    }
   });
 
   test('the stored manifest as YAML, then the live change as a diff without the metadata noise', async () => {
@@ -119,10 +67,10 @@ describe('an object of a backup in the console: its manifest, and what changed s
     assert.match(yaml, /^data:\n {2}color: teal\n {2}size: large$/m);
     assert.match(yaml, new RegExp(`namespace: ${ns}`));
     await dialog().getByText(`resources/configmaps/namespaces/${ns}/settings.json`).waitFor();
-    await shot('object-manifest-stored');
+    await shot('stored');
 
     // Someone changes the object after the backup.
-    await kubectl(env, cluster, [
+    await kubectl(suite.env, suite.cluster('prod'), [
       'patch',
       'configmap',
       'settings',
@@ -145,10 +93,10 @@ describe('an object of a backup in the console: its manifest, and what changed s
         /Left out of the comparison: metadata\.resourceVersion, metadata\.uid, metadata\.managedFields/,
       )
       .waitFor();
-    await shot('object-manifest-diff');
+    await shot('diff');
 
     // Back as it was: nothing to show; then gone from the cluster: said so.
-    await kubectl(env, cluster, [
+    await kubectl(suite.env, suite.cluster('prod'), [
       'patch',
       'configmap',
       'settings',
@@ -160,7 +108,7 @@ describe('an object of a backup in the console: its manifest, and what changed s
     ]);
     await dialog().getByRole('button', { name: 'Compare again' }).click();
     await dialog().getByText('No differences: the live object is as the backup stores it.').waitFor();
-    await kubectl(env, cluster, ['delete', 'configmap', 'settings', '-n', ns]);
+    await kubectl(suite.env, suite.cluster('prod'), ['delete', 'configmap', 'settings', '-n', ns]);
     await dialog().getByRole('button', { name: 'Compare again' }).click();
     await dialog()
       .getByText(/Not in the cluster: cluster "prod" has no configmaps .*: it was deleted/)
@@ -174,9 +122,9 @@ describe('an object of a backup in the console: its manifest, and what changed s
     await dialog().getByText('A Secret: its keys are shown, its values never are.').waitFor();
     const stored = dialog().getByRole('region', { name: 'Stored manifest' });
     await stored.getByText('password: (redacted)').waitFor();
-    const text = String(await page.content());
+    const text = String(await suite.page.content());
     assert.ok(!text.includes(password), 'the value is not on the page');
     assert.ok(!text.includes(Buffer.from(password).toString('base64')), 'nor its base64');
-    await shot('object-manifest-secret');
+    await shot('secret');
   });
 });

@@ -6,84 +6,71 @@
  * and then refused to the command). Screenshots go to test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
+import { before, describe, test } from 'node:test';
 import { lifeboat } from '../support/cli.ts';
-import { okApiCaller, openConsole, screenshots, startConsoleServer } from '../support/console.ts';
+import { screenshots } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
 import { uniqueName } from '../support/kube.ts';
-import { type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 describe('people and tokens in the console', () => {
-  let env: TestbedEnv;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-console-people-'));
-  const project = uniqueName('crew');
+  const suite = consoleSuite({
+    name: 'people',
+    locations: [],
+    clusters: {},
+    server: { jobs: false, privateTargets: false },
+    page: { timezoneId: 'Europe/Berlin' },
+  });
+  const { project, api } = suite;
   const nina = uniqueName('nina');
   const omar = uniqueName('omar');
   let ninaToken = '';
-  const shot = screenshots(() => page);
-  const api = okApiCaller(() => server);
+  const shot = screenshots(() => suite.page);
   /** A row of the members table, by its text. */
   const members = (name: string | RegExp) =>
-    page.getByRole('table', { name: 'Members' }).getByRole('row', { name });
+    suite.page.getByRole('table', { name: 'Members' }).getByRole('row', { name });
 
   before(async () => {
-    env = await useTestbed();
-    server = await startConsoleServer(dataDir, { jobs: false, privateTargets: false });
-    await api('POST', '/projects', { name: project });
     await api('POST', '/users', { name: omar });
-    ({ browser, page } = await openConsole(env, server, { width: 1440, timezoneId: 'Europe/Berlin' }));
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('the People page: the creator is the last admin, and removing them is refused with why', async () => {
-    await page.getByRole('link', { name: 'People' }).click();
-    await page.getByRole('heading', { name: 'People' }).waitFor();
+    await suite.page.getByRole('link', { name: 'People' }).click();
+    await suite.page.getByRole('heading', { name: 'People' }).waitFor();
     const row = members(/admin/);
     await row.getByText('the last admin').waitFor();
     await row.getByRole('button', { name: 'Remove admin' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Remove member' });
+    const dialog = suite.page.getByRole('dialog', { name: 'Remove member' });
     await dialog.getByRole('button', { name: 'Remove member' }).click();
     await dialog
       .getByText(/"admin" is the last admin of project .* cannot be removed: make another member admin first/)
       .waitFor();
     await shot('people-last-admin');
-    await page.keyboard.press('Escape');
+    await suite.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
     assert.equal(await members(/admin/).count(), 1, 'still a member');
   });
 
   test('a user is created with a role; their first token is shown once and signs them in', async () => {
-    await page.getByRole('button', { name: 'New user' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New user' });
+    await suite.page.getByRole('button', { name: 'New user' }).click();
+    const dialog = suite.page.getByRole('dialog', { name: 'New user' });
     await dialog.getByLabel('User name').fill(nina);
     await dialog.getByRole('radio', { name: /^operator/ }).check();
     await dialog.getByRole('button', { name: 'Create user' }).click();
-    const created = page.getByRole('dialog', { name: 'User created' });
+    const created = suite.page.getByRole('dialog', { name: 'User created' });
     ninaToken = await created.getByLabel('First token').inputValue();
     assert.match(ninaToken, /^lbt_/);
     await created.getByText('shown only this once').waitFor();
     await shot('people-user-created');
     await created.getByRole('button', { name: 'Done' }).click();
     await members(new RegExp(nina)).getByText('operator').waitFor();
-    await page
+    await suite.page
       .getByRole('table', { name: 'Lifeboat users' })
       .getByRole('row', { name: new RegExp(nina) })
       .waitFor();
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const other = await context.newPage();
-    await other.goto(server.url);
+    await other.goto(suite.server.url);
     await other.getByLabel('API token').fill(ninaToken);
     await other.getByRole('button', { name: 'Sign in' }).click();
     await other.getByText(`${nina} · operator`).waitFor();
@@ -99,35 +86,35 @@ describe('people and tokens in the console', () => {
   });
 
   test('with the keyboard: a member added, given another role, removed', async () => {
-    const add = page.getByRole('button', { name: 'Add member' });
+    const add = suite.page.getByRole('button', { name: 'Add member' });
     await add.focus();
-    await page.keyboard.press('Enter');
-    const dialog = page.getByRole('dialog', { name: 'Add member' });
+    await suite.page.keyboard.press('Enter');
+    const dialog = suite.page.getByRole('dialog', { name: 'Add member' });
     assert.equal(await dialog.locator(':focus').count(), 1, 'focus moved into the dialog');
     await dialog.getByLabel('User').focus();
-    await page.keyboard.type(omar);
+    await suite.page.keyboard.type(omar);
     // Tab to the role radios (viewer is chosen), the arrow key moves to operator.
-    await page.keyboard.press('Tab');
-    await page.keyboard.press('ArrowDown');
+    await suite.page.keyboard.press('Tab');
+    await suite.page.keyboard.press('ArrowDown');
     assert.equal(await dialog.getByRole('radio', { name: /^operator/ }).isChecked(), true);
-    await page.keyboard.press('Enter');
+    await suite.page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'hidden' });
     await members(new RegExp(omar)).getByText('operator').waitFor();
 
     await members(new RegExp(nina))
       .getByRole('button', { name: `Change the role of ${nina}` })
       .click();
-    const change = page.getByRole('dialog', { name: `Change the role of ${nina}` });
+    const change = suite.page.getByRole('dialog', { name: `Change the role of ${nina}` });
     await change.getByRole('radio', { name: /^admin/ }).check();
     await change.getByRole('button', { name: 'Save role' }).click();
     await change.waitFor({ state: 'hidden' });
     await members(new RegExp(nina)).getByText('admin', { exact: true }).waitFor();
-    assert.equal(await page.getByText('the last admin').count(), 0, 'two admins now');
+    assert.equal(await suite.page.getByText('the last admin').count(), 0, 'two admins now');
 
     await members(new RegExp(omar))
       .getByRole('button', { name: `Remove ${omar}` })
       .click();
-    await page
+    await suite.page
       .getByRole('dialog', { name: 'Remove member' })
       .getByRole('button', { name: 'Remove member' })
       .click();
@@ -136,11 +123,11 @@ describe('people and tokens in the console', () => {
   });
 
   test('a token created in the console, used by the CLI, revoked, and refused', async () => {
-    await page.getByRole('link', { name: 'Tokens' }).click();
-    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
-    await page.getByRole('row', { name: /first sign-in \(this session\)/ }).waitFor();
-    await page.getByRole('button', { name: 'Create token' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Create token' });
+    await suite.page.getByRole('link', { name: 'Tokens' }).click();
+    await suite.page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await suite.page.getByRole('row', { name: /first sign-in \(this session\)/ }).waitFor();
+    await suite.page.getByRole('button', { name: 'Create token' }).click();
+    const dialog = suite.page.getByRole('dialog', { name: 'Create token' });
     await dialog.getByLabel('Name').fill('ci pipeline');
     assert.equal(
       await dialog.getByRole('radio', { name: '30 days' }).isChecked(),
@@ -149,28 +136,28 @@ describe('people and tokens in the console', () => {
     );
     await dialog.getByRole('radio', { name: '7 days' }).check();
     await dialog.getByRole('button', { name: 'Create token' }).click();
-    const created = page.getByRole('dialog', { name: 'Token created' });
+    const created = suite.page.getByRole('dialog', { name: 'Token created' });
     const value = await created.getByLabel('Token value').inputValue();
     assert.match(value, /^lbt_/);
     await created.getByText(/shown only this once\. It stops working on /).waitFor();
     await shot('tokens-created');
     await created.getByRole('button', { name: 'Done' }).click();
-    const row = page.getByRole('row', { name: /ci pipeline/ });
+    const row = suite.page.getByRole('row', { name: /ci pipeline/ });
     await row.getByText('active').waitFor();
     await row.getByText('never').waitFor();
-    assert.ok(!(await page.content()).includes(value.slice(4)), 'the value is gone from the page');
+    assert.ok(!(await suite.page.content()).includes(value.slice(4)), 'the value is gone from the page');
 
     const cli = (args: string[]) =>
-      lifeboat(args, { LIFEBOAT_SERVER: server.url, LIFEBOAT_TOKEN: value, LIFEBOAT_PROJECT: project });
+      lifeboat(args, { LIFEBOAT_SERVER: suite.server.url, LIFEBOAT_TOKEN: value, LIFEBOAT_PROJECT: project });
     const used = await cli(['member', 'list']);
     assert.equal(used.code, 0, used.stderr);
     assert.match(used.stdout, new RegExp(`${nina}\\s+admin`));
-    await page.reload();
+    await suite.page.reload();
     await row.getByText('active').waitFor();
     assert.equal(await row.getByText('never').count(), 0, 'its last use is shown');
 
     await row.getByRole('button', { name: 'Revoke ci pipeline' }).click();
-    const revoke = page.getByRole('dialog', { name: 'Revoke token' });
+    const revoke = suite.page.getByRole('dialog', { name: 'Revoke token' });
     await revoke.getByRole('button', { name: 'Revoke token' }).click();
     await revoke.waitFor({ state: 'hidden' });
     await row.getByText('revoked', { exact: true }).waitFor();
@@ -183,9 +170,9 @@ describe('people and tokens in the console', () => {
   });
 
   test('an expiry date is chosen on a calendar field; revoking the session’s own token signs out', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const other = await context.newPage();
-    await other.goto(server.url);
+    await other.goto(suite.server.url);
     await other.getByLabel('API token').fill(ninaToken);
     await other.getByRole('button', { name: 'Sign in' }).click();
     await other.getByRole('link', { name: 'Tokens' }).click();

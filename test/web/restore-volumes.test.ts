@@ -6,48 +6,32 @@
  * shows no Volumes section. Screenshots go to test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import {
-  apiCaller,
-  backupEnded,
-  createProjectWithMinio,
-  openConsole,
-  registerCluster,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
+import { backupEnded } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
 import { apply, eventually, kubectl, uniqueName } from '../support/kube.ts';
-import { claimWithFiles, type NodeCluster } from '../support/volumes.ts';
-import { type TestbedCluster, type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
+import { claimWithFiles, type NodeCluster, nodeCluster } from '../support/volumes.ts';
+import { useTestbedWithNodes } from '../testbed/index.ts';
 
 describe('the console restores a snapshotted claim', () => {
-  let env: TestbedEnv;
+  const suite = consoleSuite({
+    name: 'restore-volumes',
+    testbed: useTestbedWithNodes,
+    page: { width: 1366 },
+  });
+  const { p, project, call, shot } = suite;
   let cluster: NodeCluster;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
   let ns = '';
   let backup = { id: '', name: '' };
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-restore-volumes-'));
-  const project = 'restore-volumes';
   const target = uniqueName('web-rv-copy');
   const otherClass = uniqueName('elsewhere');
-
-  const call = apiCaller(() => server);
-  const shot = screenshots(() => page);
+  suite.deleteNamespaces('prod', target);
 
   before(async () => {
-    env = await useTestbedWithNodes();
-    const first = env.clusters[0] as TestbedCluster;
-    assert.ok(first.node && env.images, 'the test bed has no nodes: start it without --no-nodes');
-    cluster = { ...first, node: first.node };
-    ({ ns } = await claimWithFiles(env, cluster, 'web-rv', { 'a.txt': 'from the console' }));
-    await apply(env, cluster, [
+    cluster = nodeCluster(suite.env);
+    ({ ns } = await claimWithFiles(suite.env, cluster, 'web-rv', { 'a.txt': 'from the console' }));
+    suite.deleteNamespaces('prod', ns);
+    await apply(suite.env, cluster, [
       {
         apiVersion: 'storage.k8s.io/v1',
         kind: 'StorageClass',
@@ -55,57 +39,41 @@ describe('the console restores a snapshotted claim', () => {
         provisioner: 'elsewhere.example.com',
       },
     ]);
-    server = await startConsoleServer(dataDir);
-    await createProjectWithMinio(call, env, project, uniqueName('web-rv'));
-    await registerCluster(call, project, 'prod', cluster);
-    const started = await call<{ id: string; name: string }>(
-      'POST',
-      `/projects/${project}/clusters/prod/backups`,
-      {
-        name: uniqueName('web-rv'),
-        location: 'minio',
-        namespaces: [ns],
-        includeDisks: true,
-      },
-    );
+    const started = await call<{ id: string; name: string }>('POST', `${p}/clusters/prod/backups`, {
+      name: uniqueName('web-rv'),
+      location: 'minio',
+      namespaces: [ns],
+      includeDisks: true,
+    });
     assert.equal(started.status, 202, started.text);
     backup = { id: started.body.id, name: started.body.name };
     const done = await backupEnded(call, project, backup.id, 'the backup to finish');
     assert.equal(done.phase, 'Completed', JSON.stringify(done));
-    ({ browser, page } = await openConsole(env, server));
   });
-
+  suite.beforeClose(async () => {
+    // Deleting the backup deletes its snapshot from the driver's storage.
+    if (backup.id) await call('DELETE', `${p}/backups/${backup.id}`);
+    await eventually(
+      'the backup to be deleted',
+      async () => ((await call('GET', `${p}/backups/${backup.id}`)).status === 404 ? true : undefined),
+      180_000,
+    ).catch(() => undefined);
+  });
   after(async () => {
-    await browser?.close();
-    if (server) {
-      // Deleting the backup deletes its snapshot from the driver's storage.
-      if (backup.id) await call('DELETE', `/projects/${project}/backups/${backup.id}`);
-      await eventually(
-        'the backup to be deleted',
-        async () =>
-          (await call('GET', `/projects/${project}/backups/${backup.id}`)).status === 404 ? true : undefined,
-        180_000,
-      ).catch(() => undefined);
-      await server.close(5000);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env && cluster) {
-      for (const name of [ns, target].filter(Boolean))
-        await kubectl(env, cluster, ['delete', 'namespace', name, '--wait=false', '--ignore-not-found']);
-      await kubectl(env, cluster, ['delete', 'storageclass', otherClass, '--ignore-not-found']);
-    }
+    if (cluster)
+      await kubectl(suite.env, cluster, ['delete', 'storageclass', otherClass, '--ignore-not-found']);
   });
 
   test('the plan shows the volume (refused onto another driver’s class, with the reason); the restore page shows it Bound', async () => {
     const [defaultClass] = cluster.node.storageClasses;
     assert.ok(defaultClass);
-    await page.getByRole('link', { name: 'prod' }).click();
-    await page.getByRole('tab', { name: 'Restores' }).click();
-    await page
+    await suite.page.getByRole('link', { name: 'prod' }).click();
+    await suite.page.getByRole('tab', { name: 'Restores' }).click();
+    await suite.page
       .getByRole('row', { name: new RegExp(backup.name) })
       .getByRole('button', { name: 'Restore' })
       .click();
-    const wizard = page.getByRole('dialog', { name: 'Restore Backup' });
+    const wizard = suite.page.getByRole('dialog', { name: 'Restore Backup' });
     await wizard.getByLabel('Target cluster').selectOption({ label: 'prod' });
     await wizard.getByLabel(`Restore namespace ${ns} as`).fill(target);
     await wizard.getByRole('button', { name: 'Add mapping' }).click();
@@ -121,7 +89,7 @@ describe('the console restores a snapshotted claim', () => {
     await wizard
       .getByText(/1 claim cannot be made from its snapshot: a restore would fail it by name/)
       .waitFor();
-    await shot('restore-volumes-plan-refused');
+    await shot('plan-refused');
 
     await wizard.getByRole('button', { name: 'Back' }).click();
     await wizard.getByRole('button', { name: 'Remove storage class mapping 1' }).click();
@@ -135,21 +103,21 @@ describe('the console restores a snapshotted claim', () => {
     await row.getByText('driver installed').waitFor();
     await row.getByText('class of that driver').waitFor();
     assert.equal(await wizard.getByText(/cannot be made from its snapshot/).count(), 0, 'nothing refused');
-    await shot('restore-volumes-plan');
+    await shot('plan');
 
     await wizard.getByRole('button', { name: 'Restore', exact: true }).click();
-    await page.getByRole('heading', { name: /^Restore / }).waitFor();
-    const restored = page
+    await suite.page.getByRole('heading', { name: /^Restore / }).waitFor();
+    const restored = suite.page
       .getByRole('table', { name: 'Volumes' })
       .getByRole('row', { name: new RegExp(`${target}/data`) });
     await restored.getByText('Bound', { exact: true }).waitFor({ timeout: 120_000 });
-    await page
+    await suite.page
       .getByRole('status')
       .getByText(/^Completed/)
       .waitFor({ timeout: 60_000 });
-    await page.getByText('Claims made from CSI snapshots: 1 of 1 Bound.').waitFor();
-    await shot('restore-volumes-bound');
-    const phase = await kubectl(env, cluster, [
+    await suite.page.getByText('Claims made from CSI snapshots: 1 of 1 Bound.').waitFor();
+    await shot('bound');
+    const phase = await kubectl(suite.env, cluster, [
       'get',
       'pvc',
       'data',
@@ -163,20 +131,20 @@ describe('the console restores a snapshotted claim', () => {
 
   test('a restore without volumes shows no Volumes section', async () => {
     // Pods only: the finished writer pod is not restored, and no claim is made.
-    const created = await call<{ id: string }>('POST', `/projects/${project}/restores`, {
+    const created = await call<{ id: string }>('POST', `${p}/restores`, {
       backup: backup.id,
       targetCluster: 'prod',
       includeResources: ['pods'],
       namespaceMappings: { [ns]: target },
     });
     assert.equal(created.status, 202, created.text);
-    await page.goto(`${server.url}/#/p/${project}/restores/${created.body.id}`);
-    await page
+    await suite.open(`/p/${project}/restores/${created.body.id}`);
+    await suite.page
       .getByRole('status')
       .getByText(/^Completed/)
       .waitFor({ timeout: 60_000 });
-    await page.getByRole('heading', { name: 'Objects' }).waitFor();
-    assert.equal(await page.getByRole('heading', { name: 'Volumes' }).count(), 0);
-    assert.equal(await page.getByRole('table', { name: 'Volumes' }).count(), 0);
+    await suite.page.getByRole('heading', { name: 'Objects' }).waitFor();
+    assert.equal(await suite.page.getByRole('heading', { name: 'Volumes' }).count(), 0);
+    assert.equal(await suite.page.getByRole('table', { name: 'Volumes' }).count(), 0);
   });
 });

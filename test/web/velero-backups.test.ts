@@ -6,68 +6,32 @@
  * test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
+import { before, describe, test } from 'node:test';
 import type { BackupView, ContentsView } from '../../src/api/types.ts';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import {
-  apiCaller,
-  createProjectWithMinio,
-  openConsole,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
 import { uniqueName } from '../support/kube.ts';
 import { writeVeleroBackup } from '../support/velero-backup.ts';
-import { minioCredentials, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 describe('a backup Velero made, in the API and the console', () => {
-  let env: TestbedEnv;
-  let store: ObjectStore;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
+  const suite = consoleSuite({ name: 'velero', clusters: {}, page: { width: 1366 } });
+  const { project, call, shot } = suite;
   let tarballBytes = 0;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-velero-web-'));
-  const project = uniqueName('velero-web');
-  const prefix = uniqueName('velero-web');
   const ns = uniqueName('vshop');
   const unset = uniqueName('velero-unset');
   const off = uniqueName('velero-off');
   const backups = new Map<string, BackupView>();
 
-  const call = apiCaller(() => server);
-  const shot = screenshots(() => page);
-
   before(async () => {
-    env = await useTestbed();
-    store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-      s3Credentials: minioCredentials(env),
-    });
-    ({ tarballBytes } = await writeVeleroBackup(store, unset, ns));
-    await writeVeleroBackup(store, off, ns, { snapshotVolumes: false });
-    server = await startConsoleServer(dataDir);
-    await createProjectWithMinio(call, env, project, prefix);
-    await server.plane.syncLocations();
-    const listed = await call<BackupView[]>('GET', `/projects/${project}/backups?location=minio`);
-    for (const backup of listed.body) backups.set(backup.name, backup);
-    ({ browser, page } = await openConsole(env, server));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close(5000);
-    rmSync(dataDir, { recursive: true, force: true });
-    if (store) {
-      const keys: string[] = [];
-      for await (const object of store.list('')) keys.push(object.key);
-      await store.delete(keys);
+    const store = suite.store('minio');
+    try {
+      ({ tarballBytes } = await writeVeleroBackup(store, unset, ns));
+      await writeVeleroBackup(store, off, ns, { snapshotVolumes: false });
+    } finally {
       await store.close();
     }
+    await suite.server.plane.syncLocations();
+    const listed = await call<BackupView[]>('GET', `/projects/${project}/backups?location=minio`);
+    for (const backup of listed.body) backups.set(backup.name, backup);
   });
 
   test("sync records it with its tarball's size and tells Velero's unset snapshotVolumes from false", () => {
@@ -107,30 +71,30 @@ describe('a backup Velero made, in the API and the console', () => {
 
   test('the backup page shows its size, Velero’s default disks and its contents, saying where they come from', async () => {
     const id = backups.get(unset)?.id ?? '';
-    await page.goto(`${server.url}/#/p/${project}/backups/${id}`);
-    await page.getByRole('heading', { name: 'Contents' }).waitFor();
+    await suite.open(`/p/${project}/backups/${id}`);
+    await suite.page.getByRole('heading', { name: 'Contents' }).waitFor();
     const stat = (label: string) =>
-      page.locator('.stat').filter({ has: page.locator('.label', { hasText: label }) });
+      suite.page.locator('.stat').filter({ has: suite.page.locator('.label', { hasText: label }) });
     const size = String(await stat('Size').locator('.value').textContent());
     assert.match(size, /\d/);
     assert.notEqual(size.trim(), '0 B');
     await stat('Cluster').getByText('not recorded (found in the bucket)').waitFor();
     await stat('Disks').getByText('Not set').waitFor();
     await stat('Disks').getByText("Velero's default: snapshots where a snapshotter is configured").waitFor();
-    await page.getByText(/Velero recorded no volumes/).waitFor();
-    await page
+    await suite.page.getByText(/Velero recorded no volumes/).waitFor();
+    await suite.page
       .getByRole('note')
       .getByText(/Listed from Velero's resource list.*no per-object checksums/)
       .waitFor();
-    await page.getByText('4 objects in all.').waitFor();
-    await page.locator('.tree summary').filter({ hasText: ns }).click();
-    await page.getByText('Deployment (1)').waitFor();
-    await page.getByText('Secret (1)').waitFor();
-    assert.equal(await page.getByText(/not made by Lifeboat|no Lifeboat index/).count(), 0);
-    await shot('velero-backup');
+    await suite.page.getByText('4 objects in all.').waitFor();
+    await suite.page.locator('.tree summary').filter({ hasText: ns }).click();
+    await suite.page.getByText('Deployment (1)').waitFor();
+    await suite.page.getByText('Secret (1)').waitFor();
+    assert.equal(await suite.page.getByText(/not made by Lifeboat|no Lifeboat index/).count(), 0);
+    await shot('backup');
 
-    await page.goto(`${server.url}/#/p/${project}/backups/${backups.get(off)?.id ?? ''}`);
-    await page.getByRole('heading', { name: 'Contents' }).waitFor();
+    await suite.open(`/p/${project}/backups/${backups.get(off)?.id ?? ''}`);
+    await suite.page.getByRole('heading', { name: 'Contents' }).waitFor();
     await stat('Disks').getByText('Not asked for').waitFor();
   });
 });

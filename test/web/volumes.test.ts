@@ -5,44 +5,26 @@
  * snapshotted, and why. Screenshots go to test-results/console/.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../src/api/index.ts';
-import {
-  apiCaller,
-  backupEnded,
-  createProjectWithMinio,
-  type Json,
-  openConsole,
-  registerCluster,
-  screenshots,
-  startConsoleServer,
-} from '../support/console.ts';
+import { backupEnded, type Json } from '../support/console.ts';
+import { consoleSuite } from '../support/console-suite.ts';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { hostPathClaim, type NodeCluster, nodeCluster, writeClaim } from '../support/volumes.ts';
-import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
+import { useTestbedWithNodes } from '../testbed/index.ts';
 
 describe('the backup page lists its volumes', () => {
-  let env: TestbedEnv;
-  let cluster: NodeCluster;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-volumes-'));
-  const project = 'volumes';
+  const suite = consoleSuite({ name: 'volumes', testbed: useTestbedWithNodes, page: { width: 1366 } });
+  const { p, project, call, shot } = suite;
+  let cluster: NodeCluster | undefined;
   const withCsi = uniqueName('csi');
   const withoutCsi = uniqueName('nocsi');
   const localPv = uniqueName('local-pv');
   const backups: string[] = [];
+  suite.deleteNamespaces('prod', withCsi, withoutCsi);
 
-  const call = apiCaller(() => server);
-  const shot = screenshots(() => page);
   /** A backup with disks of `namespace`, once it has finished. */
   const backUp = async (namespace: string) => {
-    const started = await call<{ id: string }>('POST', `/projects/${project}/clusters/prod/backups`, {
+    const started = await call<{ id: string }>('POST', `${p}/clusters/prod/backups`, {
       name: uniqueName('disks'),
       location: 'minio',
       namespaces: [namespace],
@@ -59,65 +41,52 @@ describe('the backup page lists its volumes', () => {
   };
 
   before(async () => {
-    env = await useTestbedWithNodes();
-    cluster = nodeCluster(env);
-    for (const ns of [withCsi, withoutCsi]) await kubectl(env, cluster, ['create', 'namespace', ns]);
+    cluster = nodeCluster(suite.env);
+    for (const ns of [withCsi, withoutCsi]) await kubectl(suite.env, cluster, ['create', 'namespace', ns]);
     // A pod's claim of the CSI class (the default); the other namespace's only claim is bound to a hostPath PV.
-    await hostPathClaim(env, cluster, withoutCsi, 'logs', localPv);
-    await writeClaim(env, cluster, withCsi, { file: 'console' });
-    server = await startConsoleServer(dataDir);
-    await createProjectWithMinio(call, env, project, uniqueName('volumes-web'));
-    await registerCluster(call, project, 'prod', cluster);
-    ({ browser, page } = await openConsole(env, server));
+    await hostPathClaim(suite.env, cluster, withoutCsi, 'logs', localPv);
+    await writeClaim(suite.env, cluster, withCsi, { file: 'console' });
   });
-
+  suite.beforeClose(async () => {
+    // Deleting the backups deletes their snapshots from the driver's storage.
+    for (const id of backups) await call('DELETE', `${p}/backups/${id}`);
+    await eventually(
+      'the backups to be deleted',
+      async () => ((await call<Json[]>('GET', `${p}/backups`)).body.length === 0 ? true : undefined),
+      180_000,
+    ).catch(() => undefined);
+  });
   after(async () => {
-    await browser?.close();
-    if (server) {
-      // Deleting the backups deletes their snapshots from the driver's storage.
-      for (const id of backups) await call('DELETE', `/projects/${project}/backups/${id}`);
-      await eventually(
-        'the backups to be deleted',
-        async () =>
-          (await call<Json[]>('GET', `/projects/${project}/backups`)).body.length === 0 ? true : undefined,
-        180_000,
-      ).catch(() => undefined);
-      await server.close(5000);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-    if (env && cluster) {
-      for (const ns of [withCsi, withoutCsi])
-        await kubectl(env, cluster, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']);
-      await kubectl(env, cluster, ['delete', 'pv', localPv, '--wait=false', '--ignore-not-found']);
-    }
+    if (cluster)
+      await kubectl(suite.env, cluster, ['delete', 'pv', localPv, '--wait=false', '--ignore-not-found']);
   });
 
   test('a backup with disks lists its volume: PVC, size, snapshotted with the driver', async () => {
     const backup = await backUp(withCsi);
     assert.notEqual(backup.phase, 'Failed', JSON.stringify(backup));
-    await page.goto(`${server.url}/#/p/${project}/backups/${backup.id}`);
-    await page.getByRole('heading', { name: 'Volumes' }).waitFor();
-    const row = page.getByRole('table', { name: 'Volumes' }).getByRole('row', { name: /data/ });
+    await suite.open(`/p/${project}/backups/${backup.id}`);
+    await suite.page.getByRole('heading', { name: 'Volumes' }).waitFor();
+    const row = suite.page.getByRole('table', { name: 'Volumes' }).getByRole('row', { name: /data/ });
     await row.getByText('Snapshotted').waitFor();
-    await row.getByText(cluster.node.csiDriver).waitFor();
+    await row.getByText(nodeCluster(suite.env).node.csiDriver).waitFor();
     assert.match(
       String(await row.textContent()),
       new RegExp(`${withCsi}[\\s\\S]*data[\\s\\S]*\\d+(\\.\\d)? MiB`),
     );
-    assert.equal(await page.getByRole('note').count(), 0, 'nothing to warn about');
-    await shot('volumes-snapshotted');
+    assert.equal(await suite.page.getByRole('note').count(), 0, 'nothing to warn about');
+    await shot('snapshotted');
   });
 
   test('a backup with disks and no CSI volume says so plainly, with the reason', async () => {
     const backup = await backUp(withoutCsi);
-    await page.goto(`${server.url}/#/p/${project}/backups/${backup.id}`);
-    await page
+    await suite.open(`/p/${project}/backups/${backup.id}`);
+    await suite.page
       .getByRole('note')
       .getByText(/Disks were asked for, but no volume was snapshotted.*only its objects were backed up/)
       .waitFor();
-    const row = page.getByRole('table', { name: 'Volumes' }).getByRole('row', { name: /logs/ });
+    const row = suite.page.getByRole('table', { name: 'Volumes' }).getByRole('row', { name: /logs/ });
     await row.getByText('Not snapshotted').waitFor();
     await row.getByText(/not a CSI volume/).waitFor();
-    await shot('volumes-no-csi');
+    await shot('no-csi');
   });
 });
