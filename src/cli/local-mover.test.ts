@@ -8,7 +8,8 @@ import { locationInput, parseInput } from '../control/index.ts';
 import { FileObjectStore, parseLocation } from '../storage/index.ts';
 import { openRepository, WrongSecretError } from '../volumes/index.ts';
 import { type CliIo, UsageError } from './io.ts';
-import { localMoverSettings, podStoreRecord, repositorySecretBytes } from './local-mover.ts';
+import { localMoverSettings, podStoreRecord } from './local-mover.ts';
+import { openWithSecret } from './repository-secret.ts';
 
 const keys = { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret-key-example' };
 
@@ -124,13 +125,13 @@ describe('the repository secret of a local-mode restore', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   test('opens with the text, or with the bytes its base64 encodes (as the control plane hands it out)', async () => {
-    assert.deepEqual(await repositorySecretBytes(store, random.toString('base64')), random);
+    assert.deepEqual((await openWithSecret(store, random.toString('base64'))).key, random);
     const chosen = new FileObjectStore(join(dir, 'chosen'));
     assert.deepEqual(
-      await repositorySecretBytes(chosen, 'a secret a person chose'),
+      (await openWithSecret(chosen, 'a secret a person chose')).key,
       Buffer.from('a secret a person chose'),
     );
-    await assert.rejects(repositorySecretBytes(store, randomBytes(32).toString('base64')), WrongSecretError);
+    await assert.rejects(openWithSecret(store, randomBytes(32).toString('base64')), WrongSecretError);
   });
 
   test('no secret: no mover settings; a wrong one or mover flags without one are usage errors', async () => {

@@ -9,44 +9,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Location, ObjectStore } from '../storage/index.ts';
 import { parseLocation } from '../storage/index.ts';
-import {
-  type MoverSettings,
-  openRepository,
-  RepositoryNotFoundError,
-  WrongSecretError,
-} from '../volumes/index.ts';
+import { type MoverSettings, RepositoryNotFoundError, WrongSecretError } from '../volumes/index.ts';
 import { type CliIo, UsageError } from './io.ts';
-import { repositorySecret, repositorySecretVariable } from './repository-command.ts';
+import { openWithSecret, repositorySecret, repositorySecretVariable } from './repository-secret.ts';
 
 /** The flags of `restore create` that drive mover pods in local mode. */
 export interface LocalMoverFlags {
   repositorySecretFile?: string;
   moverImage?: string;
   moverEndpoint?: string;
-}
-
-/** Base64 of at least 16 bytes: how the control plane hands out its random repository secrets. */
-const base64Secret = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/**
- * The bytes that open the repository: the secret as text (one a person chose), else — when it is base64 —
- * the bytes it encodes (the control plane's secret, as `admin repository-secret` prints it).
- */
-export async function repositorySecretBytes(store: ObjectStore, secret: string): Promise<Buffer> {
-  const text = Buffer.from(secret, 'utf8');
-  try {
-    await openRepository(store, text);
-    return text;
-  } catch (error) {
-    if (!(error instanceof WrongSecretError) || !base64Secret.test(secret)) throw error;
-    const bytes = Buffer.from(secret, 'base64');
-    try {
-      await openRepository(store, bytes);
-      return bytes;
-    } catch (again) {
-      throw again instanceof WrongSecretError ? error : again;
-    }
-  }
 }
 
 /**
@@ -67,10 +38,10 @@ export async function localMoverSettings(
       );
     return undefined;
   }
-  const text = await repositorySecret(io, flags.repositorySecretFile);
+  const text = await repositorySecret(io, flags.repositorySecretFile, '--repository-secret-file');
   let secret: Buffer;
   try {
-    secret = await repositorySecretBytes(store, text);
+    ({ key: secret } = await openWithSecret(store, text));
   } catch (error) {
     if (error instanceof WrongSecretError || error instanceof RepositoryNotFoundError)
       throw new UsageError(error.message, { cause: error });

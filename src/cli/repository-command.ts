@@ -5,12 +5,10 @@
  * value (a flag shows in `ps`). `check` exits 1 when it finds problems, listing them. With `--server`, check
  * and stats take a location's name and run in the control plane, which keeps the secret (remote/repository.ts).
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ObjectStore } from '../storage/index.ts';
 import {
   checkRepository,
-  openRepository,
   type Repository,
   RepositoryNotFoundError,
   repositoryStats,
@@ -25,57 +23,11 @@ import { remoteContext } from './remote/index.ts';
 import { remoteRepositoryCheck, remoteRepositoryStats } from './remote/repository.ts';
 import { printCheck, printStats } from './repository-output.ts';
 import { addRepositoryRestoreCommand } from './repository-restore-command.ts';
-
-/** The variable holding the repository secret when `--secret-file` is not given. */
-export const repositorySecretVariable = 'LIFEBOAT_REPOSITORY_SECRET';
+import { openWithSecret, repositorySecret, repositorySecretVariable } from './repository-secret.ts';
 
 interface RepositoryFlags {
   secretFile?: string;
   output?: string;
-}
-
-/**
- * The repository secret: the contents of `--secret-file` (one trailing line break dropped, as editors and
- * `echo` add one), else LIFEBOAT_REPOSITORY_SECRET. Neither, or an empty one, is a usage error naming both.
- */
-export async function repositorySecret(io: CliIo, secretFile: string | undefined): Promise<string> {
-  const how = `give --secret-file FILE (a file holding the secret) or set ${repositorySecretVariable}`;
-  if (secretFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(secretFile, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new UsageError(`--secret-file ${secretFile} cannot be read (${code}): ${how}`, { cause: error });
-    }
-    const secret = text.replace(/\r?\n$/, '');
-    if (secret === '') throw new UsageError(`--secret-file ${secretFile} is empty: ${how}`);
-    return secret;
-  }
-  const secret = io.env[repositorySecretVariable];
-  if (secret) return secret;
-  throw new UsageError(
-    `the volume repository is encrypted and needs its secret: ${how} (the secret this location's repository was created with)`,
-  );
-}
-
-/** Base64 of at least 16 bytes, as the control plane hands its random repository secrets to mover pods. */
-const base64Secret = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/**
- * Opens the repository with the secret as text (a secret a person chose); when no key opens with it and it
- * is base64, with the bytes it encodes — the control plane's secret is random bytes, given as base64. A key
- * file opens with its exact bytes only, so trying both never opens it with the wrong one.
- */
-async function openWithSecret(store: ObjectStore, secret: string): Promise<Repository> {
-  try {
-    return await openRepository(store, secret);
-  } catch (error) {
-    if (!(error instanceof WrongSecretError) || !base64Secret.test(secret)) throw error;
-    return openRepository(store, Buffer.from(secret, 'base64')).catch((again: unknown) => {
-      throw again instanceof WrongSecretError ? error : again;
-    });
-  }
 }
 
 /**
@@ -93,7 +45,7 @@ async function withRepository<T>(
   try {
     let repo: Repository;
     try {
-      repo = await openWithSecret(store, secret);
+      ({ repo } = await openWithSecret(store, secret));
     } catch (error) {
       if (error instanceof WrongSecretError || error instanceof RepositoryNotFoundError)
         throw new UsageError(error.message, { cause: error });
@@ -236,5 +188,5 @@ export function addRepositoryCommands(program: Command, io: CliIo, setExit: (cod
     else printSnapshots(io, location, snapshots);
   });
 
-  addRepositoryRestoreCommand(repository, io, setExit, repositorySecret);
+  addRepositoryRestoreCommand(repository, io, setExit);
 }

@@ -10,8 +10,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ObjectStore } from '../storage/index.ts';
 import {
-  openRepository,
-  type Repository,
   RepositoryNotFoundError,
   type RestoreResult,
   RestoreTargetError,
@@ -24,7 +22,7 @@ import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { openLocalStore } from './local-store.ts';
 import { formatBytes } from './output.ts';
 import { remoteContext } from './remote/index.ts';
-import type { repositorySecret } from './repository-command.ts';
+import { openWithSecret, repositorySecret } from './repository-secret.ts';
 
 interface RestoreFlags {
   target?: string;
@@ -35,25 +33,6 @@ interface RestoreFlags {
 
 /** Problems listed in the human output; `-o json` lists every one the library kept. */
 const problemsListed = 50;
-
-/** Base64 of at least 16 bytes, as the control plane hands its random repository secrets out. */
-const base64Secret = /^(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/**
- * Opens the repository with the secret as text; when no key opens with it and it is base64, with the bytes
- * it encodes (the control plane's secret is random bytes, exported as base64). The same rule as the other
- * `repository` commands.
- */
-async function openWithSecret(store: ObjectStore, secret: string): Promise<Repository> {
-  try {
-    return await openRepository(store, secret);
-  } catch (error) {
-    if (!(error instanceof WrongSecretError) || !base64Secret.test(secret)) throw error;
-    return openRepository(store, Buffer.from(secret, 'base64')).catch((again: unknown) => {
-      throw again instanceof WrongSecretError ? error : again;
-    });
-  }
-}
 
 /** Progress on stderr: a line every 2 s (the library reports per blob), and a last one at the end. */
 function byteProgress(io: CliIo) {
@@ -87,15 +66,11 @@ function printResult(io: CliIo, snapshotId: string, target: string, result: Rest
   );
 }
 
-/**
- * Adds `restore` to the `repository` command. `readSecret` is how the other `repository` commands read the
- * secret (given, not imported: repository-command.ts registers this command).
- */
+/** Adds `restore` to the `repository` command. */
 export function addRepositoryRestoreCommand(
   repository: Command,
   io: CliIo,
   setExit: (code: number) => void,
-  readSecret: typeof repositorySecret,
 ): void {
   repository
     .command('restore')
@@ -126,7 +101,7 @@ export function addRepositoryRestoreCommand(
         );
       const target = resolve(options.target);
       const location = url.split('?', 1)[0] ?? url;
-      const secret = await readSecret(io, options.secretFile);
+      const secret = await repositorySecret(io, options.secretFile);
       const store = openLocalStore(url);
       try {
         const { id, result } = await restoreFrom(store, secret, snapshot, target, {
@@ -151,7 +126,7 @@ async function restoreFrom(
   target: string,
   options: Parameters<typeof restoreSnapshot>[3],
 ): Promise<{ id: string; result: RestoreResult }> {
-  const repo = await openWithSecret(store, secret);
+  const { repo } = await openWithSecret(store, secret);
   const id = await repo.resolveSnapshotId(snapshot);
   return { id, result: await restoreSnapshot(repo, id, target, options) };
 }
