@@ -141,7 +141,13 @@ export async function openConsole(
   options: ConsolePageOptions = {},
 ): Promise<{ browser: Browser; page: Page }> {
   const opened = await openBrowser(env, options);
-  await signIn(opened.page, server);
+  try {
+    await signIn(opened.page, server);
+  } catch (error) {
+    // The caller never gets the browser to close: a Chromium left running keeps the test process alive.
+    await opened.browser.close().catch(() => {});
+    throw error;
+  }
   return opened;
 }
 
