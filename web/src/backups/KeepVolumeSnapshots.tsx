@@ -5,8 +5,8 @@
  * unset (`null`, the location's default when the backup runs), on and off. It needs the copy: while the data
  * is not copied (chosen or by the location's default) it is off and cannot be changed.
  */
-import { useId } from 'react';
 import type { LocationView } from '../../../src/api/types.ts';
+import { LocationDefaultCheckbox } from '../components/LocationDefaultCheckbox.tsx';
 
 /** Whether a location keeps the snapshots of copied volumes by default (absent meaning no). */
 export function locationKeepsSnapshots(location: LocationView | undefined): boolean {
@@ -34,43 +34,21 @@ export function KeepVolumeSnapshots(props: {
   location: LocationView | undefined;
   error?: string | undefined;
 }) {
-  const hintId = useId();
-  const { copies, value, location } = props;
-  const locationDefault = locationKeepsSnapshots(location);
-  const checked = copies && (value ?? locationDefault);
-  const where = location ? `location ${location.name}` : 'the location';
-  const source = !copies
-    ? 'Needs “Copy volume data with the backup”; without the copy the snapshots are always kept.'
-    : value === null
-      ? `Default from ${where}: ${locationDefault ? 'keep' : 'delete'}.`
-      : `Chosen here (${where} would ${locationDefault ? 'keep' : 'delete'} them).`;
   return (
-    // Indented under the copy box it depends on.
-    <div className={`field${props.error ? ' field-invalid' : ''}`} style={{ marginLeft: 26 }}>
-      <label className="check" style={{ marginBottom: 0 }}>
-        <input
-          type="checkbox"
-          checked={checked}
-          disabled={!copies}
-          onChange={(event) => props.onChange(event.target.checked)}
-          aria-describedby={hintId}
-        />
-        Keep the CSI snapshots too
-      </label>
-      <div className="hint" id={hintId}>
-        Otherwise each snapshot is deleted once its data is copied (as Velero does). Kept, it stays in the
-        storage until the backup is deleted, beside the copy. {source}{' '}
-        {copies && value !== null ? (
-          <button type="button" className="link" onClick={() => props.onChange(null)}>
-            Use the location’s default
-          </button>
-        ) : null}
-      </div>
-      {props.error ? (
-        <div className="field-error" role="alert">
-          {props.error}
-        </div>
-      ) : null}
-    </div>
+    <LocationDefaultCheckbox
+      label="Keep the CSI snapshots too"
+      description="Otherwise each snapshot is deleted once its data is copied (as Velero does). Kept, it stays in the storage until the backup is deleted, beside the copy."
+      available={props.copies}
+      needs="Needs “Copy volume data with the backup”; without the copy the snapshots are always kept."
+      value={props.value}
+      onChange={props.onChange}
+      location={props.location}
+      locationDefault={locationKeepsSnapshots(props.location)}
+      sayDefault={(on) => (on ? 'keep' : 'delete')}
+      sayWould={(on) => (on ? 'keep them' : 'delete them')}
+      // Indented under the copy box it depends on.
+      style={{ marginLeft: 26 }}
+      error={props.error}
+    />
   );
 }

@@ -15,13 +15,18 @@ export function Field(props: {
       <label htmlFor={id}>{props.label}</label>
       {props.children(id)}
       {props.hint ? <div className="hint">{props.hint}</div> : null}
-      {props.error ? (
-        <div className="field-error" role="alert">
-          {props.error}
-        </div>
-      ) : null}
+      <FieldError error={props.error} />
     </div>
   );
+}
+
+/** A field's error, announced, under the field (nothing when there is none). */
+export function FieldError(props: { error: string | undefined }) {
+  return props.error ? (
+    <div className="field-error" role="alert">
+      {props.error}
+    </div>
+  ) : null;
 }
 
 /** An error from the server, in words, with the problems a check found. */
