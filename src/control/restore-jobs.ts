@@ -137,6 +137,7 @@ export async function executeRestore(ctx: ControlContext, restoreId: string): Pr
           pending.push({
             seq,
             groupResource: item.groupResource,
+            kind: item.kind || null,
             namespace: item.namespace ?? null,
             name: item.name,
             action: item.action,

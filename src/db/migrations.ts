@@ -241,6 +241,13 @@ alter table backups add column volume_copies jsonb not null default '[]'
 alter table policies add column keep_volume_snapshots boolean
 `,
   },
+  {
+    version: 8,
+    name: "restore items: the object's kind, as the plan names it",
+    sql: `
+alter table restore_items add column kind text
+`,
+  },
 ];
 
 /** The advisory lock space of Lifeboat's one-off locks (migrations): 'LB'. */

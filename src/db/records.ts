@@ -253,6 +253,8 @@ export interface RestoreRecord {
 export interface RestoreItemRecord {
   seq: number;
   groupResource: string;
+  /** The object's kind (null for items recorded before it was kept). */
+  kind: string | null;
   namespace: string | null;
   name: string;
   action: string;

@@ -94,19 +94,27 @@ export async function saveRestoreProgress(
     if (restore?.phase !== 'InProgress') return;
     const counts = { ...restore.counts };
     let added = 0;
-    // In chunks: one statement takes at most 65,535 parameters (7 per item).
+    // In chunks: one statement takes at most 65,535 parameters (8 per item).
     for (let start = 0; start < items.length; start += 1000) {
       const values: string[] = [];
       const params: unknown[] = [id];
       for (const item of items.slice(start, start + 1000)) {
         const base = params.length;
         values.push(
-          `($1, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6})`,
+          `($1, $${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`,
         );
-        params.push(item.seq, item.groupResource, item.namespace, item.name, item.action, item.detail);
+        params.push(
+          item.seq,
+          item.groupResource,
+          item.kind,
+          item.namespace,
+          item.name,
+          item.action,
+          item.detail,
+        );
       }
       const inserted = await tx.query<{ action: string }>(
-        `insert into restore_items (restore_id, seq, group_resource, namespace, name, action, detail)
+        `insert into restore_items (restore_id, seq, group_resource, kind, namespace, name, action, detail)
          values ${values.join(', ')} on conflict do nothing returning action`,
         params,
       );
@@ -172,7 +180,7 @@ export async function listRestoreItems(
 ): Promise<RestoreItemRecord[]> {
   return (
     await q.query(
-      `select seq, group_resource, namespace, name, action, detail from restore_items
+      `select seq, group_resource, kind, namespace, name, action, detail from restore_items
        where restore_id = $1 and seq > $2 order by seq limit $3`,
       [restoreId, afterSeq, limit],
     )

@@ -128,8 +128,14 @@ for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
       const items = await call<Json[]>('GET', `/projects/${project}/restores/${name}/items`, s.viewer);
       assert.ok(
         items.body.some(
-          (item) => item.name === 'prices' && item.namespace === target && item.action === 'created',
+          (item) =>
+            item.name === 'prices' &&
+            item.namespace === target &&
+            item.action === 'created' &&
+            item.kind === 'ConfigMap' &&
+            item.groupResource === 'configmaps',
         ),
+        'each item names its kind, as the plan does, beside its resource',
       );
       assert.deepEqual(
         items.body.map((item) => item.seq),

@@ -166,6 +166,11 @@ describe('the web console', () => {
       .getByRole('row', { name: /web-settings/ })
       .getByText('created')
       .waitFor();
+    // Each object by its kind, as the plan names it.
+    await page
+      .getByRole('row', { name: /web-settings/ })
+      .getByRole('cell', { name: 'ConfigMap', exact: true })
+      .waitFor();
     await shot('restore-completed');
     const [, b] = env.clusters;
     assert.ok(b);

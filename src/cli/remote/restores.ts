@@ -201,10 +201,10 @@ export async function remoteRestoreDescribe(
   if (items)
     remote.io.stdout(
       `\n${table(
-        ['ACTION', 'RESOURCE', 'NAMESPACE', 'NAME', 'DETAIL'],
+        ['ACTION', 'KIND', 'NAMESPACE', 'NAME', 'DETAIL'],
         items.map((item) => [
           item.action,
-          item.groupResource,
+          item.kind ?? item.groupResource,
           item.namespace ?? '',
           item.name,
           item.detail ?? '',

@@ -70,7 +70,7 @@ export function RestoreItemLog(props: {
               <tr>
                 <th>#</th>
                 <th>Action</th>
-                <th>Resource</th>
+                <th>Kind</th>
                 <th>Namespace</th>
                 <th>Name</th>
                 <th>Detail</th>
@@ -96,7 +96,7 @@ const ItemRow = memo(function ItemRow(props: { item: RestoreItemView }) {
     <tr style={failed ? problemStyle : undefined}>
       <td>{item.seq}</td>
       <td>{failed ? <strong>{resultActionWord(item.action)}</strong> : resultActionWord(item.action)}</td>
-      <td>{item.groupResource}</td>
+      <td title={item.groupResource}>{item.kind ?? item.groupResource}</td>
       <td>{item.namespace ?? '—'}</td>
       <td>{item.name}</td>
       <td>{item.detail ?? ''}</td>
