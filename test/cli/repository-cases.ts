@@ -10,31 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repositoryKeys } from '../../src/archive/index.ts';
-import { getBuffer, type ObjectStore } from '../../src/storage/index.ts';
+import { getBuffer } from '../../src/storage/index.ts';
 import { backupDirectory, openRepository } from '../../src/volumes/index.ts';
 import { buildTree, writeRandomFile } from '../../src/volumes/repository/testing.ts';
 import { type CliRun, lifeboat } from '../support/cli.ts';
+import { type CommandLocation, cheapKdf } from '../support/repository-locations.ts';
 
 type Json = Record<string, unknown>;
 const MiB = 1024 * 1024;
 const keys = repositoryKeys();
 const secret = 'correct horse battery staple';
-/** A cheap scrypt so opening takes milliseconds; the key file records it, so the command uses it too. */
-const kdf = { N: 1024, r: 8, p: 1 };
-
-export interface RepositoryCaseTarget {
-  /** The location URL the command is given. */
-  url(): string;
-  /** A URL of the same store where no repository exists. */
-  emptyUrl(): string;
-  /** The store of `url()`, for the library to write the repository and the test to damage it. */
-  store(): ObjectStore;
-  /** Variables the command needs to reach the store (credentials). */
-  env(): Record<string, string>;
-}
-
 /** Registers the cases (with their before and after hooks) in the calling test file. */
-export function repositoryCommandCases(target: RepositoryCaseTarget): void {
+export function repositoryCommandCases(target: CommandLocation): void {
   let work: string;
   let logicalBytes = 0;
   let files = 0;
@@ -56,7 +43,7 @@ export function repositoryCommandCases(target: RepositoryCaseTarget): void {
     work = await mkdtemp(join(tmpdir(), 'lb-repo-cli-'));
     const source = join(work, 'source');
     await buildTree(source, { bigBytes: 6 * MiB, smallFiles: 200 });
-    const repo = await openRepository(target.store(), secret, { create: true, kdf });
+    const repo = await openRepository(target.store(), secret, { create: true, kdf: cheapKdf });
     const tags = { cluster: 'alpha', namespace: 'shop', pvc: 'data-db-0' };
     const uploader = { packSize: 2 * MiB };
     const first = await backupDirectory(repo, source, { tags: { ...tags, backup: 'nightly-1' }, uploader });

@@ -12,21 +12,14 @@ import { after, describe, test } from 'node:test';
 import { FileObjectStore } from '../../src/storage/index.ts';
 import { backupDirectory, openRepository } from '../../src/volumes/index.ts';
 import { lifeboat } from '../support/cli.ts';
+import { temporaryFileLocation } from '../support/repository-locations.ts';
 import { repositoryCommandCases } from './repository-cases.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'lb-repo-cli-file-'));
+const dir = mkdtempSync(join(tmpdir(), 'lb-repo-cli-bytes-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lifeboat repository on a file:// location', () => {
-  const bucket = join(dir, 'bucket');
-  const store = new FileObjectStore(bucket);
-  after(() => store.close());
-  repositoryCommandCases({
-    url: () => `file://${bucket}`,
-    emptyUrl: () => `file://${join(dir, 'empty')}`,
-    store: () => store,
-    env: () => ({}),
-  });
+  repositoryCommandCases(temporaryFileLocation('lb-repo-cli-file-'));
 });
 
 test("a repository made with the control plane's random secret opens with its base64", async () => {

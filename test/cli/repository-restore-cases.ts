@@ -11,29 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repositoryKeys } from '../../src/archive/index.ts';
-import { getBuffer, type ObjectStore } from '../../src/storage/index.ts';
+import { getBuffer } from '../../src/storage/index.ts';
 import { backupDirectory, openRepository } from '../../src/volumes/index.ts';
 import { buildTree, compareTrees } from '../../src/volumes/repository/testing.ts';
 import { type CliRun, lifeboat } from '../support/cli.ts';
+import { type CommandLocation, cheapKdf } from '../support/repository-locations.ts';
 
 type Json = Record<string, unknown>;
 const MiB = 1024 * 1024;
 const keys = repositoryKeys();
 const secret = 'a secret for the restore command';
-/** A cheap scrypt so opening takes milliseconds; the key file records it, so the command uses it too. */
-const kdf = { N: 1024, r: 8, p: 1 };
-
-export interface RestoreCaseTarget {
-  /** The location URL the command is given. */
-  url(): string;
-  /** The store of `url()`, for the library to write the repository and the test to damage it. */
-  store(): ObjectStore;
-  /** Variables the command needs to reach the store (credentials). */
-  env(): Record<string, string>;
-}
-
 /** Registers the cases (with their before and after hooks) in the calling test file. */
-export function repositoryRestoreCases(target: RestoreCaseTarget): void {
+export function repositoryRestoreCases(target: CommandLocation): void {
   let work: string;
   let source: string;
   let snapshotId = '';
@@ -51,7 +40,7 @@ export function repositoryRestoreCases(target: RestoreCaseTarget): void {
     work = await mkdtemp(join(tmpdir(), 'lb-repo-restore-cli-'));
     source = join(work, 'source');
     await buildTree(source, { bigBytes: 5 * MiB, smallFiles: 150 });
-    const repo = await openRepository(target.store(), secret, { create: true, kdf });
+    const repo = await openRepository(target.store(), secret, { create: true, kdf: cheapKdf });
     const backup = await backupDirectory(repo, source, {
       tags: { cluster: 'alpha', namespace: 'shop', pvc: 'data-db-0' },
       uploader: { packSize: 2 * MiB },

@@ -3,36 +3,10 @@
  * command in its own process, the location an s3:// URL with the test bed's CA, the keys in the AWS
  * variables. The cases are repository-cases.ts; the location's objects are deleted afterwards.
  */
-import { after, before, describe } from 'node:test';
-import { type ObjectStore, openObjectStore, parseLocation } from '../../src/storage/index.ts';
-import { uniqueName } from '../support/kube.ts';
-import { minioCredentials, minioLocationUrl, type TestbedEnv, useTestbed } from '../testbed/index.ts';
+import { describe } from 'node:test';
+import { testbedMinioLocation } from '../support/repository-locations.ts';
 import { repositoryCommandCases } from './repository-cases.ts';
 
 describe('lifeboat repository on the test bed MinIO', () => {
-  const prefix = uniqueName('repo-cli');
-  let env: TestbedEnv;
-  let store: ObjectStore;
-
-  before(async () => {
-    env = await useTestbed();
-    store = openObjectStore(parseLocation(minioLocationUrl(env, prefix)), {
-      s3Credentials: minioCredentials(env),
-    });
-  });
-
-  after(async () => {
-    if (!store) return;
-    const keys: string[] = [];
-    for await (const info of store.list('')) keys.push(info.key);
-    await store.delete(keys);
-    await store.close();
-  });
-
-  repositoryCommandCases({
-    url: () => minioLocationUrl(env, prefix),
-    emptyUrl: () => minioLocationUrl(env, `${prefix}-empty`),
-    store: () => store,
-    env: () => ({ AWS_ACCESS_KEY_ID: env.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey }),
-  });
+  repositoryCommandCases(testbedMinioLocation('repo-cli'));
 });
