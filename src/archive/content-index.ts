@@ -10,6 +10,7 @@ import { gunzipEach, maxIndexBytes } from './bounded.ts';
 import { BackupMetadataError, issuesLine } from './errors.ts';
 import { JsonArrayStream } from './json-array-stream.ts';
 import { resourceListKey } from './layout.ts';
+import { SharedStrings } from './shared-strings.ts';
 
 /** One object in Lifeboat's content index. */
 export interface IndexEntry {
@@ -95,21 +96,6 @@ export async function decodeIndex(
       { file },
     );
   return { lifeboatIndexVersion: 1, backup, items };
-}
-
-/**
- * One string per distinct value of an entry's repetitive fields (group, version, kind, resource, namespace):
- * a large index has a few hundred of them, and holding one copy per entry would double its memory.
- */
-class SharedStrings {
-  private readonly strings = new Map<string, string>();
-  get(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    // Bounded: a hostile index of all-distinct values gains nothing from sharing and must not grow this.
-    if (this.strings.size < 10_000) this.strings.set(value, value);
-    return value;
-  }
 }
 
 function indexEntry(raw: unknown, position: number, file: string, shared: SharedStrings): IndexEntry {

@@ -43,6 +43,7 @@ export {
   topLevelDirs,
 } from './layout.ts';
 export { type ResultGroup, Results } from './results.ts';
+export { SharedStrings } from './shared-strings.ts';
 export {
   maxObjectBytes,
   maxTarballInflatedBytes,

@@ -4,7 +4,13 @@
  * check against Lifeboat's content index (read meanwhile). The bytes go to the restore's temporary file
  * (body-store.ts), not memory. A bad entry becomes an item with its problem, so it fails alone, named.
  */
-import { backupKeys, type ItemPathParts, parseItemPath, readTarball } from '../archive/index.ts';
+import {
+  backupKeys,
+  type ItemPathParts,
+  parseItemPath,
+  readTarball,
+  SharedStrings,
+} from '../archive/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import type { BodyStore, StoredRange } from './body-store.ts';
 import { type IndexLookup, objectKey } from './content-index.ts';
@@ -64,17 +70,6 @@ export class TarItem implements RawItem {
     this.name = parts.name;
     if (parts.versionDir !== undefined) this.versionDir = shared.get(parts.versionDir);
     this.path = path;
-  }
-}
-
-/** One string per distinct type or namespace, as the content index shares them (bounded). */
-class SharedStrings {
-  private readonly strings = new Map<string, string>();
-  get(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    if (this.strings.size < 10_000) this.strings.set(value, value);
-    return value;
   }
 }
 
