@@ -19,6 +19,26 @@ export async function kubectl(
   return (await child).stdout;
 }
 
+/** Merges `data` into the data of ConfigMap `name` in namespace `ns` (as someone changing it by hand). */
+export async function patchConfigMapData(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+): Promise<void> {
+  await kubectl(env, cluster, [
+    '-n',
+    ns,
+    'patch',
+    'configmap',
+    name,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ data }),
+  ]);
+}
+
 /** Applies objects with server-side apply (handles large objects, unlike client-side apply's annotation). */
 export async function apply(env: TestbedEnv, cluster: ClusterEnv, objects: readonly object[]): Promise<void> {
   const list = { apiVersion: 'v1', kind: 'List', items: objects };

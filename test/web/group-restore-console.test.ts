@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { type Json, namespaceWithConfigMap } from '../support/console.ts';
 import { consoleSuite } from '../support/console-suite.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { eventually, patchConfigMapData, uniqueName } from '../support/kube.ts';
 
 describe('a group restore in the console', () => {
   // "spare" is the first test-bed cluster again: a target the test removes while the dialog is open.
@@ -94,15 +94,7 @@ describe('a group restore in the console', () => {
   test('a group restore with warnings has a badge on its page and in the workspace', async () => {
     const { page } = suite;
     for (const name of members)
-      await kubectl(suite.env, suite.cluster(name), [
-        '-n',
-        ns,
-        'patch',
-        'configmap',
-        'settings',
-        '-p',
-        '{"data":{"from":"changed"}}',
-      ]);
+      await patchConfigMapData(suite.env, suite.cluster(name), ns, 'settings', { from: 'changed' });
     const dialog = await openDialog();
     await dialog.getByLabel('Group restore name').fill('shop-back');
     await dialog.getByRole('button', { name: 'Review plans' }).click();

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { backupEnded, namespaceWithConfigMap } from '../support/console.ts';
 import { consoleSuite } from '../support/console-suite.ts';
-import { apply, kubectl, uniqueName } from '../support/kube.ts';
+import { apply, kubectl, patchConfigMapData, uniqueName } from '../support/kube.ts';
 
 describe('an object of a backup in the console: its manifest, and what changed since', () => {
   const suite = consoleSuite({ name: 'object-manifest', page: { width: 1366 } });
@@ -70,16 +70,7 @@ describe('an object of a backup in the console: its manifest, and what changed s
     await shot('stored');
 
     // Someone changes the object after the backup.
-    await kubectl(suite.env, suite.cluster('prod'), [
-      'patch',
-      'configmap',
-      'settings',
-      '-n',
-      ns,
-      '--type=merge',
-      '-p',
-      '{"data":{"color":"navy"}}',
-    ]);
+    await patchConfigMapData(suite.env, suite.cluster('prod'), ns, 'settings', { color: 'navy' });
     await dialog().getByRole('tab', { name: 'Compare with live' }).click();
     const diff = dialog().getByRole('region', { name: 'Differences with the live object' });
     await diff.locator('.removed', { hasText: 'color: teal' }).waitFor();
@@ -96,16 +87,7 @@ describe('an object of a backup in the console: its manifest, and what changed s
     await shot('diff');
 
     // Back as it was: nothing to show; then gone from the cluster: said so.
-    await kubectl(suite.env, suite.cluster('prod'), [
-      'patch',
-      'configmap',
-      'settings',
-      '-n',
-      ns,
-      '--type=merge',
-      '-p',
-      '{"data":{"color":"teal"}}',
-    ]);
+    await patchConfigMapData(suite.env, suite.cluster('prod'), ns, 'settings', { color: 'teal' });
     await dialog().getByRole('button', { name: 'Compare again' }).click();
     await dialog().getByText('No differences: the live object is as the backup stores it.').waitFor();
     await kubectl(suite.env, suite.cluster('prod'), ['delete', 'configmap', 'settings', '-n', ns]);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { backupEnded, type Json, namespaceWithConfigMap } from '../support/console.ts';
 import { consoleSuite } from '../support/console-suite.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { eventually, patchConfigMapData, uniqueName } from '../support/kube.ts';
 
 describe('restore warnings in the console', () => {
   const suite = consoleSuite({ name: 'restore-warnings' });
@@ -51,15 +51,7 @@ describe('restore warnings in the console', () => {
       'the backup to end',
     );
     assert.equal(backup.phase, 'Completed');
-    await kubectl(suite.env, suite.cluster('prod'), [
-      '-n',
-      ns,
-      'patch',
-      'configmap',
-      'settings',
-      '-p',
-      '{"data":{"a":"2"}}',
-    ]);
+    await patchConfigMapData(suite.env, suite.cluster('prod'), ns, 'settings', { a: '2' });
 
     const warned = await restore('over-itself', String(backup.id), { includeNamespaces: [ns] });
     assert.equal(warned.phase, 'Completed');

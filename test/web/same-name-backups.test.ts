@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { backupEnded, namespaceWithConfigMap } from '../support/console.ts';
 import { consoleSuite } from '../support/console-suite.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { eventually, kubectl, patchConfigMapData, uniqueName } from '../support/kube.ts';
 
 describe('two backups of one name in two locations', () => {
   const suite = consoleSuite({ name: 'same-name', locations: ['east', 'west'] });
@@ -49,15 +49,7 @@ describe('two backups of one name in two locations', () => {
     const prod = suite.cluster('prod');
     await namespaceWithConfigMap(suite.env, prod, ns, 'settings', { colour: colours.east });
     for (const location of locations) {
-      await kubectl(suite.env, prod, [
-        '-n',
-        ns,
-        'patch',
-        'configmap',
-        'settings',
-        '-p',
-        JSON.stringify({ data: { colour: colours[location] } }),
-      ]);
+      await patchConfigMapData(suite.env, prod, ns, 'settings', { colour: colours[location] });
       const started = await suite.api('POST', `${p}/clusters/prod/backups`, {
         name,
         location,
