@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '../../src/api/index.ts';
 import { type CliRun, lifeboat, namespaceWithSettings, serveForCli } from '../support/cli.ts';
 import { minioLocationBody } from '../support/control.ts';
-import { kubectl, uniqueName } from '../support/kube.ts';
+import { configMapValue, kubectl, uniqueName } from '../support/kube.ts';
 import { type ClusterEnv, minioCredentials, type TestbedEnv, useTestbed } from '../testbed/index.ts';
 
 type Json = Record<string, unknown>;
@@ -185,25 +185,9 @@ describe('lifeboat through the control plane (--server)', () => {
       ),
       'the same words as a local restore and the plan',
     );
-    const color = await kubectl(env, b, [
-      'get',
-      'configmap',
-      'settings',
-      '-n',
-      target,
-      '-o',
-      'jsonpath={.data.color}',
-    ]);
+    const color = await configMapValue(env, b, target, 'settings', 'color');
     assert.equal(color, 'teal');
-    const prices = await kubectl(env, b, [
-      'get',
-      'configmap',
-      'prices',
-      '-n',
-      target,
-      '-o',
-      'jsonpath={.data.apple}',
-    ]);
+    const prices = await configMapValue(env, b, target, 'prices', 'apple');
     assert.equal(prices, '3');
 
     const listed = await cli(['restore', 'list', '-o', 'json']);

@@ -10,7 +10,7 @@ import { openObjectStore, parseLocation } from '../../src/storage/index.ts';
 import { apiScene, assertNoSecretAnswered, type Json } from '../support/api-scene.ts';
 import { lifeboat } from '../support/cli.ts';
 import type { StoreKind } from '../support/control.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { configMapValue, eventually, kubectl, uniqueName } from '../support/kube.ts';
 import { minioCredentials, minioLocationUrl } from '../testbed/index.ts';
 
 for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
@@ -141,15 +141,7 @@ for (const store of ['embedded', 'postgres'] as const satisfies StoreKind[]) {
         items.body.map((item) => item.seq),
         items.body.map((_, i) => i + 1),
       );
-      const color = await kubectl(s.env, b, [
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        target,
-        '-o',
-        'jsonpath={.data.color}',
-      ]);
+      const color = await configMapValue(s.env, b, target, 'settings', 'color');
       assert.equal(color, 'teal');
       const logs = await call<string>('GET', `/projects/${project}/restores/${name}/logs`, s.viewer);
       assert.match(logs.body, /restore/i);

@@ -39,6 +39,19 @@ export async function patchConfigMapData(
   ]);
 }
 
+/** The value under `key` in the data of ConfigMap `name` in namespace `ns` ('' when it has none). */
+export async function configMapValue(
+  env: TestbedEnv,
+  cluster: ClusterEnv,
+  ns: string,
+  name: string,
+  key: string,
+): Promise<string> {
+  // A dot in the key is escaped in a JSONPath (a.conf is {.data.a\.conf}).
+  const path = key.replaceAll('.', '\\.');
+  return kubectl(env, cluster, ['get', 'configmap', name, '-n', ns, '-o', `jsonpath={.data.${path}}`]);
+}
+
 /** Applies objects with server-side apply (handles large objects, unlike client-side apply's annotation). */
 export async function apply(env: TestbedEnv, cluster: ClusterEnv, objects: readonly object[]): Promise<void> {
   const list = { apiVersion: 'v1', kind: 'List', items: objects };

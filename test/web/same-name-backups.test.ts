@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { backupEnded, namespaceWithConfigMap } from '../support/console.ts';
 import { consoleSuite } from '../support/console-suite.ts';
-import { eventually, kubectl, patchConfigMapData, uniqueName } from '../support/kube.ts';
+import { configMapValue, eventually, patchConfigMapData, uniqueName } from '../support/kube.ts';
 
 describe('two backups of one name in two locations', () => {
   const suite = consoleSuite({ name: 'same-name', locations: ['east', 'west'] });
@@ -105,15 +105,13 @@ describe('two backups of one name in two locations', () => {
         `the restore of ${location}'s backup links to it by id`,
       );
       await suite.shot(`restored-${location}`);
-      const colour = await kubectl(suite.env, suite.cluster('prod'), [
-        '-n',
+      const colour = await configMapValue(
+        suite.env,
+        suite.cluster('prod'),
         copyOf(location),
-        'get',
-        'configmap',
         'settings',
-        '-o',
-        'jsonpath={.data.colour}',
-      ]);
+        'colour',
+      );
       assert.equal(colour, colours[location], `the restore of ${location}'s backup holds its colour`);
     }
   });
