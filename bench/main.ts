@@ -3,7 +3,9 @@
  * Uses the test bed in LIFEBOAT_TESTBED_ENV, or starts one in .testbed/bench and stops it afterwards.
  */
 
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { processIo } from '../src/cli/index.ts';
 import { defaultDir, down, readEnv, type TestbedEnv, up } from '../test/testbed/testbed.ts';
@@ -14,10 +16,27 @@ import { benchRestore } from './restore.ts';
 import { benchVelero } from './velero.ts';
 import { benchVolumes } from './volumes.ts';
 
-const usage =
-  'usage: npm run bench -- backup|restore|control|velero [--objects N] [--store embedded|postgres] | volumes [--volumes N] | mover [--mib N]';
+/**
+ * Benchmarks that are scripts of their own, with their own options (each file's header lists them); they run
+ * on the test bed in LIFEBOAT_TESTBED_ENV, or — the engine's own, with no cluster — on none.
+ */
+const scripts = ['backup-lists', 'backup-engine', 'backup-writer', 'restore-memory', 'mover-profile'];
+
+const usage = `usage: npm run bench -- backup|restore|control|velero [--objects N] [--store embedded|postgres] | volumes [--volumes N] | mover [--mib N]
+       npm run bench -- ${scripts.join('|')} [their own options: see the file's header in bench/]`;
+
+/** Runs bench/<name>.ts with `args` in a process of its own, as `node` would; gives its exit status. */
+function runScript(name: string, args: string[]): Promise<number> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), `${name}.ts`);
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [...process.execArgv, file, ...args], { stdio: 'inherit' });
+    child.on('close', (code) => done(code ?? 1));
+  });
+}
 
 async function main(): Promise<number> {
+  const [first, ...rest] = process.argv.slice(2);
+  if (first && scripts.includes(first)) return runScript(first, rest);
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
