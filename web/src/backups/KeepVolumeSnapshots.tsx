@@ -6,7 +6,10 @@
  * is not copied (chosen or by the location's default) it is off and cannot be changed.
  */
 import type { LocationView } from '../../../src/api/types.ts';
-import { LocationDefaultCheckbox } from '../components/LocationDefaultCheckbox.tsx';
+import {
+  LocationDefaultCheckbox,
+  type LocationDefaultChoice,
+} from '../components/LocationDefaultCheckbox.tsx';
 
 /** Whether a location keeps the snapshots of copied volumes by default (absent meaning no). */
 export function locationKeepsSnapshots(location: LocationView | undefined): boolean {
@@ -25,30 +28,25 @@ export function keepVolumeSnapshotsField(
   return includeDisks && copyVolumeData !== false && value !== null ? { keepVolumeSnapshots: value } : {};
 }
 
-export function KeepVolumeSnapshots(props: {
+export function KeepVolumeSnapshots({
+  copies,
+  ...choice
+}: LocationDefaultChoice & {
   /** Whether the volumes' data is copied, as the copy box shows it (the choice or the location's default). */
   copies: boolean;
-  /** The user's choice; null follows the location. */
-  value: boolean | null;
-  onChange: (value: boolean | null) => void;
-  location: LocationView | undefined;
-  error?: string | undefined;
 }) {
   return (
     <LocationDefaultCheckbox
+      {...choice}
       label="Keep the CSI snapshots too"
       description="Otherwise each snapshot is deleted once its data is copied (as Velero does). Kept, it stays in the storage until the backup is deleted, beside the copy."
-      available={props.copies}
+      available={copies}
       needs="Needs “Copy volume data with the backup”; without the copy the snapshots are always kept."
-      value={props.value}
-      onChange={props.onChange}
-      location={props.location}
-      locationDefault={locationKeepsSnapshots(props.location)}
+      locationDefault={locationKeepsSnapshots(choice.location)}
       sayDefault={(on) => (on ? 'keep' : 'delete')}
       sayWould={(on) => (on ? 'keep them' : 'delete them')}
       // Indented under the copy box it depends on.
       style={{ marginLeft: 26 }}
-      error={props.error}
     />
   );
 }

@@ -4,7 +4,7 @@
  * all disks" it is off and cannot be changed.
  */
 import type { LocationView } from '../../../src/api/types.ts';
-import { LocationDefaultCheckbox } from './LocationDefaultCheckbox.tsx';
+import { LocationDefaultCheckbox, type LocationDefaultChoice } from './LocationDefaultCheckbox.tsx';
 
 /** Whether a location copies volume data by default (its `copyVolumeData`, absent meaning no). */
 export function locationCopiesData(location: LocationView | undefined): boolean {
@@ -19,28 +19,20 @@ export function copyVolumeDataField(
   return includeDisks && value !== null ? { copyVolumeData: value } : {};
 }
 
-export function CopyVolumeData(props: {
-  includeDisks: boolean;
-  /** The user's choice; null follows the location. */
-  value: boolean | null;
-  onChange: (value: boolean | null) => void;
-  /** The chosen location (its default is shown); undefined while the locations load. */
-  location: LocationView | undefined;
-  error?: string | undefined;
-}) {
+export function CopyVolumeData({
+  includeDisks,
+  ...choice
+}: LocationDefaultChoice & { includeDisks: boolean }) {
   return (
     <LocationDefaultCheckbox
+      {...choice}
       label="Copy volume data with the backup"
       description="Into the backup location, encrypted and deduplicated, so disks restore into any cluster or storage class; the default comes from the location."
-      available={props.includeDisks}
+      available={includeDisks}
       needs="Needs “Include all disks”."
-      value={props.value}
-      onChange={props.onChange}
-      location={props.location}
-      locationDefault={locationCopiesData(props.location)}
+      locationDefault={locationCopiesData(choice.location)}
       sayDefault={(on) => (on ? 'copy' : 'do not copy')}
       sayWould={(on) => (on ? 'copy' : 'not copy')}
-      error={props.error}
     />
   );
 }

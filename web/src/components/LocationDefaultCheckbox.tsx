@@ -9,28 +9,34 @@ import { type CSSProperties, type ReactNode, useId } from 'react';
 import type { LocationView } from '../../../src/api/types.ts';
 import { FieldError } from './ui.tsx';
 
-export function LocationDefaultCheckbox(props: {
-  label: string;
-  /** What the box does, shown before where its value comes from. */
-  description: ReactNode;
-  /** Whether what the box needs is on; when not, the box is off and disabled. */
-  available: boolean;
-  /** Said instead of where the value comes from while the box is not available. */
-  needs: string;
+/** What a box's user sets and sees: the choice, the location whose default it follows, a refusal. */
+export interface LocationDefaultChoice {
   /** The user's choice; null follows the location. */
   value: boolean | null;
   onChange: (value: boolean | null) => void;
   /** The chosen location (named in the hint); undefined while the locations load. */
   location: LocationView | undefined;
-  /** The location's default for this box. */
-  locationDefault: boolean;
-  /** The default in words, as in "Default from location x: copy". */
-  sayDefault: (on: boolean) => string;
-  /** What the location would do, as in "location x would copy". */
-  sayWould: (on: boolean) => string;
-  style?: CSSProperties | undefined;
   error?: string | undefined;
-}) {
+}
+
+export function LocationDefaultCheckbox(
+  props: LocationDefaultChoice & {
+    label: string;
+    /** What the box does, shown before where its value comes from. */
+    description: ReactNode;
+    /** Whether what the box needs is on; when not, the box is off and disabled. */
+    available: boolean;
+    /** Said instead of where the value comes from while the box is not available. */
+    needs: string;
+    /** The location's default for this box. */
+    locationDefault: boolean;
+    /** The default in words, as in "Default from location x: copy". */
+    sayDefault: (on: boolean) => string;
+    /** What the location would do, as in "location x would copy". */
+    sayWould: (on: boolean) => string;
+    style?: CSSProperties | undefined;
+  },
+) {
   const hintId = useId();
   const { available, value, location, locationDefault } = props;
   const checked = available && (value ?? locationDefault);
