@@ -20,6 +20,7 @@ type Json = Record<string, unknown>;
 const MiB = 1024 * 1024;
 const keys = repositoryKeys();
 const secret = 'correct horse battery staple';
+
 /** Registers the cases (with their before and after hooks) in the calling test file. */
 export function repositoryCommandCases(target: CommandLocation): void {
   let work: string;

@@ -21,6 +21,7 @@ type Json = Record<string, unknown>;
 const MiB = 1024 * 1024;
 const keys = repositoryKeys();
 const secret = 'a secret for the restore command';
+
 /** Registers the cases (with their before and after hooks) in the calling test file. */
 export function repositoryRestoreCases(target: CommandLocation): void {
   let work: string;
