@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { jsonAnswer, notFound } from '../../test/support/fake-kube.ts';
 import {
   backupDocument,
   configMap,
@@ -23,24 +24,12 @@ import {
   writeRawBackup,
 } from '../../test/support/hostile.ts';
 import { openFilesUnder } from '../../test/support/open-files.ts';
-import {
-  KubeApiError,
-  type KubeClient,
-  KubeConnectionError,
-  type KubeRequest,
-  type KubeResponse,
-} from '../kube/index.ts';
+import { type KubeClient, KubeConnectionError, type KubeRequest, type KubeResponse } from '../kube/index.ts';
 import { type ObjectStore, openObjectStore, parseLocation } from '../storage/index.ts';
 import { planRestore } from './plan.ts';
 import { prepareRestore } from './prepare.ts';
 import { runRestore } from './restore.ts';
 import { TargetApi } from './target.ts';
-
-const json = (value: unknown): KubeResponse => ({
-  status: 200,
-  body: Buffer.from(JSON.stringify(value)),
-  contentType: 'application/json',
-});
 
 /** A cluster that serves namespaces and ConfigMaps, accepts every create, and can lose its connection. */
 class FakeCluster implements KubeClient {
@@ -51,7 +40,7 @@ class FakeCluster implements KubeClient {
 
   async request(request: KubeRequest): Promise<KubeResponse> {
     if (request.path === '/api')
-      return json({
+      return jsonAnswer({
         kind: 'APIGroupDiscoveryList',
         items: [
           {
@@ -68,22 +57,16 @@ class FakeCluster implements KubeClient {
           },
         ],
       });
-    if (request.path === '/apis') return json({ kind: 'APIGroupDiscoveryList', items: [] });
-    if (request.method === 'POST' && request.query?.dryRun) return json({});
+    if (request.path === '/apis') return jsonAnswer({ kind: 'APIGroupDiscoveryList', items: [] });
+    if (request.method === 'POST' && request.query?.dryRun) return jsonAnswer({});
     if (request.method === 'POST') {
       if (this.created.length >= this.failAfter)
         throw new KubeConnectionError(this.server, 'connection reset', { retryable: true });
       const body = JSON.parse(String(request.body)) as { metadata: { name: string; namespace?: string } };
       this.created.push(`${body.metadata.namespace ?? ''}/${body.metadata.name}`);
-      return { status: 201, body: Buffer.from('{}'), contentType: 'application/json' };
+      return jsonAnswer({}, 201);
     }
-    throw new KubeApiError({
-      status: 404,
-      reason: 'NotFound',
-      message: 'not found',
-      method: request.method,
-      path: request.path,
-    });
+    throw notFound(request);
   }
 
   async close(): Promise<void> {}

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { jsonAnswer, notFound } from '../../test/support/fake-kube.ts';
 import type { VolumeInfo } from '../archive/index.ts';
-import {
-  KubeApiError,
-  type KubeClient,
-  type KubeRequest,
-  type KubeResponse,
-  parseLossless,
-} from '../kube/index.ts';
+import { type KubeClient, type KubeRequest, type KubeResponse, parseLossless } from '../kube/index.ts';
 import type { MoverSettings } from '../volumes/index.ts';
 import {
   clearClaimSource,
@@ -259,15 +254,9 @@ class TargetCluster implements KubeClient {
         },
         provisioner: item.provisioner,
       }));
-      return { status: 200, body: Buffer.from(JSON.stringify({ items })), contentType: 'application/json' };
+      return jsonAnswer({ items });
     }
-    throw new KubeApiError({
-      status: 404,
-      reason: 'NotFound',
-      message: 'not found',
-      method: request.method,
-      path: request.path,
-    });
+    throw notFound(request);
   }
 
   async close(): Promise<void> {}
