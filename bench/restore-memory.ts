@@ -16,6 +16,7 @@ import { nodeFlags } from '../src/cli/runtime.ts';
 import type { KubeClient, KubeRequest, KubeResponse } from '../src/kube/index.ts';
 import { runRestore } from '../src/restore/index.ts';
 import { openObjectStore, parseLocation } from '../src/storage/index.ts';
+import { jsonAnswer, namespacesAndConfigMapsDiscovery } from '../test/support/fake-kube.ts';
 import {
   backupDocument,
   configMap,
@@ -31,39 +32,16 @@ import {
 const run = promisify(execFile);
 const [mode, ...rest] = process.argv.slice(2);
 
-const answer = (value: unknown, status = 200): KubeResponse => ({
-  status,
-  body: Buffer.from(JSON.stringify(value)),
-  contentType: 'application/json',
-});
-
 /** Serves namespaces and ConfigMaps; every create succeeds. */
 const acceptAll: KubeClient = {
   server: 'https://stand-in.test',
   async close() {},
   async request(request: KubeRequest): Promise<KubeResponse> {
-    if (request.path === '/api')
-      return answer({
-        kind: 'APIGroupDiscoveryList',
-        items: [
-          {
-            metadata: { name: '' },
-            versions: [
-              {
-                version: 'v1',
-                resources: [
-                  { resource: 'namespaces', responseKind: { kind: 'Namespace' }, scope: 'Cluster' },
-                  { resource: 'configmaps', responseKind: { kind: 'ConfigMap' }, scope: 'Namespaced' },
-                ],
-              },
-            ],
-          },
-        ],
-      });
-    if (request.path === '/apis') return answer({ kind: 'APIGroupDiscoveryList', items: [] });
+    const discovery = namespacesAndConfigMapsDiscovery(request.path);
+    if (discovery) return discovery;
     // A create answered after a macrotask, as a socket's answer would be.
     await new Promise((resolve) => setImmediate(resolve));
-    return answer({ metadata: {} }, 201);
+    return jsonAnswer({ metadata: {} }, 201);
   },
 };
 

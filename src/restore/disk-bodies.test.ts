@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { jsonAnswer, notFound } from '../../test/support/fake-kube.ts';
+import { jsonAnswer, namespacesAndConfigMapsDiscovery, notFound } from '../../test/support/fake-kube.ts';
 import {
   backupDocument,
   configMap,
@@ -39,25 +39,8 @@ class FakeCluster implements KubeClient {
   failAfter = Number.POSITIVE_INFINITY;
 
   async request(request: KubeRequest): Promise<KubeResponse> {
-    if (request.path === '/api')
-      return jsonAnswer({
-        kind: 'APIGroupDiscoveryList',
-        items: [
-          {
-            metadata: { name: '' },
-            versions: [
-              {
-                version: 'v1',
-                resources: [
-                  { resource: 'namespaces', responseKind: { kind: 'Namespace' }, scope: 'Cluster' },
-                  { resource: 'configmaps', responseKind: { kind: 'ConfigMap' }, scope: 'Namespaced' },
-                ],
-              },
-            ],
-          },
-        ],
-      });
-    if (request.path === '/apis') return jsonAnswer({ kind: 'APIGroupDiscoveryList', items: [] });
+    const discovery = namespacesAndConfigMapsDiscovery(request.path);
+    if (discovery) return discovery;
     if (request.method === 'POST' && request.query?.dryRun) return jsonAnswer({});
     if (request.method === 'POST') {
       if (this.created.length >= this.failAfter)

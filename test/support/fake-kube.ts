@@ -19,3 +19,29 @@ export function notFound(request: KubeRequest): KubeApiError {
     path: request.path,
   });
 }
+
+/**
+ * Aggregated discovery of a cluster that serves core v1 namespaces and ConfigMaps only: the answer for
+ * `/api` and `/apis`, undefined for any other path (the fake's own to answer).
+ */
+export function namespacesAndConfigMapsDiscovery(path: string): KubeResponse | undefined {
+  if (path === '/apis') return jsonAnswer({ kind: 'APIGroupDiscoveryList', items: [] });
+  if (path !== '/api') return undefined;
+  return jsonAnswer({
+    kind: 'APIGroupDiscoveryList',
+    items: [
+      {
+        metadata: { name: '' },
+        versions: [
+          {
+            version: 'v1',
+            resources: [
+              { resource: 'namespaces', responseKind: { kind: 'Namespace' }, scope: 'Cluster' },
+              { resource: 'configmaps', responseKind: { kind: 'ConfigMap' }, scope: 'Namespaced' },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+}
