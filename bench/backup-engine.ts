@@ -7,7 +7,7 @@
  * thread and of the whole process per object, interleaving this checkout and, with --baseline, the engine
  * of another checkout. What the test bed's LISTs cost is in backup-lists.ts; this isolates the engine.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,62 +15,10 @@ import { parseArgs } from 'node:util';
 import type { KubeClient, KubeRequest, KubeResponse } from '../src/kube/index.ts';
 import { openObjectStore, parseLocation } from '../src/storage/index.ts';
 import { loadAverage, median } from './lifeboat-cli.ts';
+import { listedConfigMap, listedSecret } from './listed-objects.ts';
 
 const namespace = 'bench-engine';
 const pageSize = 500;
-
-function configMap(i: number): string {
-  return JSON.stringify({
-    metadata: {
-      name: `obj-${i}`,
-      namespace,
-      uid: randomUUID(),
-      resourceVersion: String(1_000_000 + i),
-      creationTimestamp: '2026-12-02T14:35:12Z',
-      labels: { bench: 'true' },
-      managedFields: [
-        {
-          manager: 'node',
-          operation: 'Update',
-          apiVersion: 'v1',
-          time: '2026-12-02T14:35:12Z',
-          fieldsType: 'FieldsV1',
-          fieldsV1: {
-            'f:data': { '.': {}, 'f:payload': {} },
-            'f:metadata': { 'f:labels': { '.': {}, 'f:bench': {} } },
-          },
-        },
-      ],
-    },
-    data: { payload: `${'x'.repeat(500)}${randomBytes(375).toString('base64')}` },
-  });
-}
-
-function secret(i: number): string {
-  return JSON.stringify({
-    metadata: {
-      name: `obj-${i}`,
-      namespace,
-      uid: randomUUID(),
-      resourceVersion: String(1_000_000 + i),
-      creationTimestamp: '2026-12-02T14:35:12Z',
-      managedFields: [
-        {
-          manager: 'node',
-          operation: 'Update',
-          apiVersion: 'v1',
-          time: '2026-12-02T14:35:12Z',
-          fieldsType: 'FieldsV1',
-          fieldsV1: { 'f:data': { '.': {}, 'f:payload': {} }, 'f:type': {} },
-        },
-      ],
-    },
-    data: {
-      payload: Buffer.from(`${'x'.repeat(500)}${randomBytes(250).toString('hex')}`).toString('base64'),
-    },
-    type: 'Opaque',
-  });
-}
 
 const resources = [
   { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace' },
@@ -90,8 +38,8 @@ class MemoryApiServer implements KubeClient {
       namespaces: [JSON.stringify({ metadata: { name: namespace, uid: randomUUID() }, spec: {} })],
     };
     for (let i = 0; i < objects; i++) {
-      if (i % 10 < 5) lists.configmaps?.push(configMap(i));
-      else lists.secrets?.push(secret(i));
+      if (i % 10 < 5) lists.configmaps?.push(JSON.stringify(listedConfigMap(i, namespace)));
+      else lists.secrets?.push(JSON.stringify(listedSecret(i, namespace)));
     }
     for (const [resource, items] of Object.entries(lists)) {
       const path =

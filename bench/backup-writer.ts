@@ -7,12 +7,12 @@
  * (its default). Rounds are interleaved; each variant prints wall time, CPU of the whole process (thread
  * pool included) and of the main thread, and the gzipped size, with the load average.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { loadAverage, median } from './lifeboat-cli.ts';
+import { listedConfigMap } from './listed-objects.ts';
 
 interface Writer {
   readonly stream: NodeJS.ReadableStream;
@@ -27,30 +27,7 @@ function objects(count: number): { name: string; parts: Buffer[] }[] {
   const prefix = Buffer.from('{"kind":"ConfigMap","apiVersion":"v1",');
   return Array.from({ length: count }, (_, i) => {
     const name = `obj-${i}`;
-    const body = {
-      metadata: {
-        name,
-        namespace: 'bench-lists-100000-000',
-        uid: randomUUID(),
-        resourceVersion: String(1_000_000 + i * 7),
-        creationTimestamp: '2026-12-02T14:35:12Z',
-        labels: { bench: 'true' },
-        managedFields: [
-          {
-            manager: 'node',
-            operation: 'Update',
-            apiVersion: 'v1',
-            time: '2026-12-02T14:35:12Z',
-            fieldsType: 'FieldsV1',
-            fieldsV1: {
-              'f:data': { '.': {}, 'f:payload': {} },
-              'f:metadata': { 'f:labels': { '.': {}, 'f:bench': {} } },
-            },
-          },
-        ],
-      },
-      data: { payload: `${'x'.repeat(500)}${randomBytes(375).toString('base64')}` },
-    };
+    const body = listedConfigMap(i, 'bench-lists-100000-000');
     const raw = Buffer.from(JSON.stringify(body));
     return { name, parts: [prefix, raw.subarray(1)] };
   });
