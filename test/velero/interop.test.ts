@@ -6,6 +6,7 @@
  * in `knownDifferences` rather than normalised away.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { describeBackup, listBackups, runBackup } from '../../src/backup/index.ts';
 import type { KubeClient } from '../../src/kube/index.ts';
@@ -42,10 +43,20 @@ const explicitNodePorts = new Set(['web-fixed', 'web-fixed-ssa']);
 const source = () => veleroCluster(env, 0);
 const target = () => veleroCluster(env, 1);
 
-/** Kinds the fixture of test/support/workload.ts lacks: binaryData, NetworkPolicy, Ingress, fixed node ports. */
+/**
+ * Kinds the fixture of test/support/workload.ts lacks: binaryData, NetworkPolicy, Ingress, fixed node ports;
+ * and a ConfigMap of 700 KB, stored twice in the tarball (plain and preferred-version paths), so Lifeboat's
+ * tarball spans several gzip members (one per 1 MiB of tar) and Velero must read them as one stream.
+ */
 function extraObjects(): object[] {
   const meta = (name: string) => ({ name, namespace: ns });
   return [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta('large'),
+      data: { payload: randomBytes(525 * 1024).toString('base64') },
+    },
     {
       apiVersion: 'v1',
       kind: 'ConfigMap',
