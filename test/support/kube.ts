@@ -19,6 +19,30 @@ export async function kubectl(
   return (await child).stdout;
 }
 
+/**
+ * Creates namespace `ns` and waits for its `default` service account: the API server refuses a pod until
+ * the service-account controller has made it, which under load can take a moment after the namespace.
+ */
+export async function createNamespace(env: TestbedEnv, cluster: ClusterEnv, ns: string): Promise<void> {
+  await kubectl(env, cluster, ['create', 'namespace', ns]);
+  await eventually(`service account ${ns}/default`, async () =>
+    (
+      await kubectl(env, cluster, [
+        'get',
+        'serviceaccount',
+        'default',
+        '-n',
+        ns,
+        '--ignore-not-found',
+        '-o',
+        'name',
+      ])
+    ).trim()
+      ? true
+      : undefined,
+  );
+}
+
 /** Merges `data` into the data of ConfigMap `name` in namespace `ns` (as someone changing it by hand). */
 export async function patchConfigMapData(
   env: TestbedEnv,

@@ -15,7 +15,7 @@ import {
   type TestbedEnv,
 } from '../testbed/index.ts';
 import { logTail } from '../testbed/processes.ts';
-import { eventually, kubeClient, kubectl, uniqueName } from './kube.ts';
+import { createNamespace, eventually, kubeClient, kubectl, uniqueName } from './kube.ts';
 
 /** A cluster of the test bed that has a node and CSI storage. */
 export type NodeCluster = ClusterEnv & { node: NodeEnv };
@@ -192,25 +192,7 @@ export async function claimWithFiles(
   claimExtra: object = {},
 ): Promise<{ ns: string; checksums: string }> {
   const ns = uniqueName(prefix);
-  await kubectl(env, cluster, ['create', 'namespace', ns]);
-  // The API server refuses a pod until the service-account controller has made the namespace's `default`
-  // account, which under load can take a moment after the namespace.
-  await eventually(`service account ${ns}/default`, async () =>
-    (
-      await kubectl(env, cluster, [
-        'get',
-        'serviceaccount',
-        'default',
-        '-n',
-        ns,
-        '--ignore-not-found',
-        '-o',
-        'name',
-      ])
-    ).trim()
-      ? true
-      : undefined,
-  );
+  await createNamespace(env, cluster, ns);
   const checksums = await writeClaim(env, cluster, ns, files, claimExtra);
   return { ns, checksums };
 }

@@ -21,7 +21,7 @@ import {
   openRepository,
   pruneRepository,
 } from '../../src/volumes/index.ts';
-import { kubectl, uniqueName } from '../support/kube.ts';
+import { createNamespace, kubectl, uniqueName } from '../support/kube.ts';
 import {
   applyIn,
   claimObject,
@@ -159,7 +159,7 @@ describe('the data mover', () => {
   test('a backup copies a volume into the repository and removes its CSI snapshot, the pod, its Secret and the temporary claim', async () => {
     ns = uniqueName('mover');
     namespaces.push(ns);
-    await kubectl(env, a, ['create', 'namespace', ns]);
+    await createNamespace(env, a, ns);
     await applyIn(env, a, ns, [
       claimObject('data', { resources: { requests: { storage: '256Mi' } } }),
       podObject(env, 'writer', writeScript, 'data'),
