@@ -63,7 +63,6 @@ export class ProgressReporter {
   }
 }
 
-/** Errors or warnings grouped as Velero groups them, one per line under a title; empty when there are none. */
 /** A restore's result counts in the words of its plan and the console, in one order, whichever mode ran it. */
 const restoreCountWords: [key: string, words: string][] = [
   ['created', 'created'],
@@ -84,6 +83,7 @@ export function restoreCountsText(counts: Readonly<Record<string, number>>): str
   ].join(', ');
 }
 
+/** Errors or warnings grouped as Velero groups them, one per line under a title; empty when there are none. */
 export function resultLines(title: string, group: ResultGroup): string {
   const lines: string[] = [];
   for (const message of group.velero ?? []) lines.push(`  ${message}`);
