@@ -86,11 +86,21 @@ export class TarHeaders {
 
   /**
    * Writes the header of a file of `size` bytes named `name` (an ASCII name that `ustarName` placed) at
-   * `offset` of `target`, which has a block free there.
+   * `offset` of `target`, which has a block free there; `type` is the entry type byte (a regular file by default).
    */
-  writeUstar(target: Buffer, offset: number, placed: { name: string; prefix: string }, size: number): void {
+  writeUstar(
+    target: Buffer,
+    offset: number,
+    placed: { name: string; prefix: string },
+    size: number,
+    type: number = fileType,
+  ): void {
     this.template.copy(target, offset);
     let sum = this.baseSum;
+    if (type !== fileType) {
+      target[offset + typeOffset] = type;
+      sum += type - fileType;
+    }
     target.write(placed.name, offset + nameOffset, nameLength, 'latin1');
     sum += sumOf(target, offset + nameOffset, offset + nameOffset + placed.name.length);
     if (placed.prefix) {
@@ -111,10 +121,7 @@ export class TarHeaders {
     const padded = Math.ceil(record.length / blockSize) * blockSize;
     const out = Buffer.alloc(blockSize + padded + blockSize);
     const placed = { name: 'PaxHeader', prefix: '' };
-    this.writeUstar(out, 0, placed, record.length);
-    out[typeOffset] = paxType;
-    // The type byte changed after the checksum was summed: write it again.
-    out.write(octal(this.checksumOf(out, 0), 6), checksumOffset, 7, 'latin1');
+    this.writeUstar(out, 0, placed, record.length, paxType);
     record.copy(out, blockSize);
     this.writeUstar(out, blockSize + padded, placed, size);
     return out;
@@ -134,13 +141,5 @@ export class TarHeaders {
       target.write(octal(size, sizeDigits), offset, 12, 'latin1');
     }
     return sumOf(target, offset, offset + 12);
-  }
-
-  private checksumOf(block: Buffer, offset: number): number {
-    return (
-      sumOf(block, offset, offset + checksumOffset) +
-      8 * space +
-      sumOf(block, offset + checksumOffset + 8, offset + blockSize)
-    );
   }
 }
