@@ -136,20 +136,14 @@ export async function readItems(
  * be held after this.
  */
 export function checkAgainstIndex(items: readonly TarItem[], index: IndexLookup): void {
-  const shared = new Map<string, string>();
-  const share = (value: string): string => {
-    const known = shared.get(value);
-    if (known !== undefined) return known;
-    if (shared.size < 10_000) shared.set(value, value);
-    return value;
-  };
+  const shared = new SharedStrings();
   for (const item of items) {
     const entry = index.entry(item.groupResource, item.namespace, item.name);
     if (entry) {
       const type = typeFromIndex(entry);
       item.indexed = true;
-      item.kind = share(type.kind);
-      if (type.apiVersion !== undefined) item.indexedApiVersion = share(type.apiVersion);
+      item.kind = shared.get(type.kind);
+      if (type.apiVersion !== undefined) item.indexedApiVersion = shared.get(type.apiVersion);
     }
     if (item.problem || !item.digest) continue;
     const problem = integrityProblem(item, item.digest, entry);
