@@ -125,25 +125,21 @@ export class TarballWriter {
   /** Ends the tarball; the stream ends once everything is compressed and taken. */
   finish(): void {
     if (this.failed || this.finished) return;
-    // Their promises only say when to wait; a failure reaches the stream through fail().
+    // Their promises only say when to wait; a failure reaches the stream through abort().
     void this.append(endOfTar);
     void this.flush();
     this.finished = true;
     this.tail.then(
       () => this.output.end(),
-      () => {}, // fail() has destroyed the output already
+      () => {}, // abort() has destroyed the output already
     );
   }
 
   /** Aborts: the stream errors so an upload in progress fails instead of storing a truncated tarball. */
   abort(reason: Error): void {
-    this.fail(reason);
-  }
-
-  private fail(error: Error): void {
     if (this.failed) return;
-    this.failed = error;
-    this.output.destroy(error);
+    this.failed = reason;
+    this.output.destroy(reason);
   }
 
   /** Copies `bytes` into the chunk, sending each chunk it fills. A promise when the caller should wait. */
@@ -179,7 +175,7 @@ export class TarballWriter {
     });
     written.then(
       () => this.pending.shift(),
-      (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+      (error: unknown) => this.abort(error instanceof Error ? error : new Error(String(error))),
     );
     this.tail = written;
     this.pending.push(written);
