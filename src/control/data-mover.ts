@@ -41,7 +41,10 @@ export function moverConfigFromEnv(env: Record<string, string | undefined>): Mov
 }
 
 /** Whether a backup copies its volumes' data: its own choice, else its location's default; only with disks. */
-export function copiesVolumeData(options: BackupOptions, location: LocationRecord): boolean {
+export function copiesVolumeData(
+  options: Pick<BackupOptions, 'includeDisks'> & { copyVolumeData?: boolean | null | undefined },
+  location: LocationRecord,
+): boolean {
   if (!options.includeDisks) return false;
   return options.copyVolumeData ?? location.config.copyVolumeData === true;
 }
@@ -68,8 +71,7 @@ export function keepWithoutCopyProblem(
   location: LocationRecord,
 ): string | undefined {
   if (input.keepVolumeSnapshots !== true) return undefined;
-  const copies = input.copyVolumeData ?? location.config.copyVolumeData === true;
-  if (input.includeDisks && copies) return undefined;
+  if (copiesVolumeData(input, location)) return undefined;
   if (input.copyVolumeData === false)
     return 'keepVolumeSnapshots keeps the CSI snapshots whose data is copied, and copyVolumeData is false: set copyVolumeData to true (or leave keepVolumeSnapshots out; without copying, the snapshots are always kept)';
   if (!input.includeDisks)
