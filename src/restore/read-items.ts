@@ -26,26 +26,20 @@ import {
 import { nonRestorable } from './order.ts';
 import type { KubeJson } from './sanitize.ts';
 
-/** One object of the tarball: where its bytes are, or why it cannot be restored (then they are not kept). */
-export interface RawItem extends ItemRef {
-  /** Its bytes as stored in the backup, in the restore's `BodyStore`. */
-  range?: StoredRange;
-  /** Of its bytes, for the content index's check (dropped after it). */
-  digest?: Digest | undefined;
-  problem?: string;
-}
-
 /**
- * An object of the tarball with every field the restore's passes give it (read-objects.ts) declared at
- * once: a backup's objects then share one compact shape instead of growing property stores one by one.
+ * One object of the tarball: where its bytes are, or why it cannot be restored (then they are not kept).
+ * Every field the restore's passes give it (read-objects.ts) is declared at once: a backup's objects then
+ * share one compact shape instead of growing property stores one by one.
  */
-export class TarItem implements RawItem {
+export class TarItem implements ItemRef {
   groupResource: string;
   namespace?: string;
   name: string;
   versionDir?: string;
   path: string;
+  /** Its bytes as stored in the backup, in the restore's `BodyStore`. */
   range?: StoredRange;
+  /** Of its bytes, for the content index's check (dropped after it). */
   digest?: Digest | undefined;
   problem?: string;
   /** Whether the content index lists it (then `kind` and `indexedApiVersion` are the index's). */
