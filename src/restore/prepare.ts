@@ -16,8 +16,8 @@ import { checkOneSourcePerTarget, parseMappings } from './mappings.ts';
 import { clearClaimSource } from './moved-volumes.ts';
 import { missingIndexProblem, noIndexWarning } from './object-checks.ts';
 import { crdResource } from './order.ts';
-import { checkAgainstIndex, readItems } from './read-items.ts';
-import { controllersOf, type Parsed, readObjects } from './read-objects.ts';
+import { checkAgainstIndex, readItems, type TarItem } from './read-items.ts';
+import { controllersOf, readObjects } from './read-objects.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 import type { TargetApi } from './target.ts';
 import {
@@ -239,8 +239,8 @@ async function prepareFrom(
     ...(hooks.onChecked ? { onChecked: hooks.onChecked } : {}),
   });
   raw = [];
-  const chosen: Parsed[] = [];
-  const namespaceItems = new Map<string, Parsed>();
+  const chosen: TarItem[] = [];
+  const namespaceItems = new Map<string, TarItem>();
   for (const item of parsed) {
     if (item.groupResource === 'namespaces' && !item.problem) namespaceItems.set(item.name, item);
     else if (item.chosen) chosen.push(item);

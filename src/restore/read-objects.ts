@@ -36,9 +36,6 @@ export const residentTypes: ReadonlySet<string> = new Set([
   volumeSnapshotClassResource,
 ]);
 
-/** An object as the pass leaves it. */
-export type Parsed = TarItem;
-
 export interface ObjectPassInput {
   items: TarItem[];
   bodies: BodyStore;
@@ -57,7 +54,7 @@ export interface ObjectPassInput {
 }
 
 /** The types the backup's own CustomResourceDefinitions define (for a backup without an index). */
-function typesFromCrds(items: readonly Parsed[]): Map<string, TypeInfo> {
+function typesFromCrds(items: readonly TarItem[]): Map<string, TypeInfo> {
   const types = new Map<string, TypeInfo>();
   for (const item of items) {
     if (item.groupResource !== crdResource || !item.object) continue;
@@ -72,14 +69,14 @@ function typesFromCrds(items: readonly Parsed[]): Map<string, TypeInfo> {
   return types;
 }
 
-type Stored = Parsed & { range: StoredRange };
+type Stored = TarItem & { range: StoredRange };
 
-function readable(items: readonly Parsed[], which: (item: Parsed) => boolean): Stored[] {
+function readable(items: readonly TarItem[], which: (item: TarItem) => boolean): Stored[] {
   return items.filter((item): item is Stored => !item.problem && item.range !== undefined && which(item));
 }
 
 /** Parses stored bytes; the item takes the problem when they are not an object. */
-function parseInto(item: Parsed, bytes: Buffer): KubeJson | undefined {
+function parseInto(item: TarItem, bytes: Buffer): KubeJson | undefined {
   const result = parseObject(item, bytes);
   if ('problem' in result) {
     item.problem = result.problem;
@@ -89,7 +86,7 @@ function parseInto(item: Parsed, bytes: Buffer): KubeJson | undefined {
 }
 
 /** Checks, filters and (for non-resident types) sanitizes every object; returns them all. */
-export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
+export async function readObjects(input: ObjectPassInput): Promise<TarItem[]> {
   const { bodies, indexed, target } = input;
   const parsed = input.items;
   // Without an index, the backup's CRDs type its custom resources: read them first.
@@ -101,7 +98,7 @@ export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
     }
     crdTypes = typesFromCrds(parsed);
   }
-  const expectedType = (item: Parsed): ExpectedType | undefined => {
+  const expectedType = (item: TarItem): ExpectedType | undefined => {
     const served = target.typeOf(item.groupResource);
     if (indexed) {
       if (!item.indexed) return undefined;
@@ -164,7 +161,7 @@ export async function readObjects(input: ObjectPassInput): Promise<Parsed[]> {
 }
 
 /** Whether the resource filter and the label selector take an object (a namespace object always). */
-function isChosen(input: ObjectPassInput, item: Parsed, object: KubeJson | undefined): boolean {
+function isChosen(input: ObjectPassInput, item: TarItem, object: KubeJson | undefined): boolean {
   if (item.groupResource === 'namespaces') return true;
   const resource = item.groupResource.split('.')[0] ?? '';
   const kind = item.kind;
