@@ -112,12 +112,18 @@ export async function readObjects(input: ObjectPassInput): Promise<TarItem[]> {
     return served ?? crdTypes.get(item.groupResource);
   };
 
+  /** Gives the item the kind (and apiVersion) its path implies; returns the whole expected type. */
+  const typeItem = (item: TarItem): ExpectedType | undefined => {
+    const type = expectedType(item);
+    item.kind = type?.kind ?? '';
+    if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
+    return type;
+  };
+
   // Refused objects are checked for nothing more, but chosen by the same filters, to be named.
   for (const item of parsed) {
     if (item.problem || item.range === undefined) {
-      const type = expectedType(item);
-      item.kind = type?.kind ?? '';
-      if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
+      typeItem(item);
       item.chosen = isChosen(input, item, undefined);
     }
   }
@@ -130,9 +136,7 @@ export async function readObjects(input: ObjectPassInput): Promise<TarItem[]> {
       lastReport = Date.now();
       input.onChecked(checked, toCheck.length);
     }
-    const type = expectedType(item);
-    item.kind = type?.kind ?? '';
-    if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
+    const type = typeItem(item);
     const object = item.object ?? parseInto(item, bytes);
     // Only a CRD read ahead has one here (deleting from every item would slow each one's properties).
     if (item.object) delete item.object;
