@@ -18,6 +18,21 @@ test('numbers survive a parse and stringify round trip exactly', () => {
   assert.match(JSON.stringify(object), /"big":9007199254740993/);
 });
 
+test('numbers are kept wherever they stand: after spaces and newlines, in arrays, at the top level', () => {
+  const cases: [string, string][] = [
+    ['{ "f" :\n 1.50 }', '{"f":1.50}'],
+    ['[ 12345678901234567 , -0, 2]', '[12345678901234567,-0,2]'],
+    ['\t1E400', '1E400'],
+    ['{"a":{"b":[-1.0e-7]}}', '{"a":{"b":[-1.0e-7]}}'],
+    ['{"n":123456789012345,"m":-999999999999999,"z":0}', '{"n":123456789012345,"m":-999999999999999,"z":0}'],
+    // A string that looks like a number after a colon, and one that holds no number at all.
+    ['{"image":"nginx:1.25","big":90071992547409930}', '{"image":"nginx:1.25","big":90071992547409930}'],
+    ['{"s":"a:b"}', '{"s":"a:b"}'],
+  ];
+  for (const [text, written] of cases) assert.equal(JSON.stringify(parseLossless(text)), written, text);
+  assert.ok(Object.is(JSON.parse(JSON.stringify(parseLossless('{"x":-0}'))).x, -0));
+});
+
 test('equality ignores key order and compares raw and plain numbers by value', () => {
   assert.ok(jsonEqual(parseLossless('{"a":1,"b":{"c":[1,2]}}'), { b: { c: [1, 2] }, a: 1 }));
   assert.ok(jsonEqual(parseLossless('{"n":1.50}'), { n: 1.5 }));
