@@ -25,6 +25,7 @@ import {
 } from './object-checks.ts';
 import { nonRestorable } from './order.ts';
 import type { KubeJson } from './sanitize.ts';
+import { throttled } from './throttle.ts';
 
 /**
  * One object of the tarball: where its bytes are, or why it cannot be restored (then they are not kept).
@@ -87,7 +88,7 @@ export async function readItems(
   const shared = new SharedStrings();
   const key = backupKeys(backupName).tarball;
   let kept = 0;
-  let lastReport = 0;
+  const reportRead = throttled(options.onRead);
   for await (const entry of readTarball(await store.get(key), { file: key, transient: true })) {
     const parts = parseItemPath(entry.name);
     if (!parts || nonRestorable.has(parts.groupResource)) continue;
@@ -109,10 +110,7 @@ export async function readItems(
       }
     }
     kept++;
-    if (options.onRead && Date.now() - lastReport >= 100) {
-      lastReport = Date.now();
-      options.onRead(kept);
-    }
+    reportRead(kept);
     if (isPlain) {
       plain.set(key, item);
       versioned.delete(key);

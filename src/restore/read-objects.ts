@@ -13,6 +13,7 @@ import { crdResource } from './order.ts';
 import type { TarItem } from './read-items.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 import type { TargetApi, TypeInfo } from './target.ts';
+import { throttled } from './throttle.ts';
 import {
   volumeSnapshotClassResource,
   volumeSnapshotContentResource,
@@ -129,13 +130,9 @@ export async function readObjects(input: ObjectPassInput): Promise<TarItem[]> {
   }
   const toCheck = readable(parsed, () => true);
   let checked = 0;
-  let lastReport = 0;
+  const reportChecked = throttled(input.onChecked);
   for await (const [item, bytes] of bodies.scan(toCheck)) {
-    checked++;
-    if (input.onChecked && Date.now() - lastReport >= 100) {
-      lastReport = Date.now();
-      input.onChecked(checked, toCheck.length);
-    }
+    reportChecked(++checked, toCheck.length);
     const type = typeItem(item);
     const object = item.object ?? parseInto(item, bytes);
     // Only a CRD read ahead has one here (deleting from every item would slow each one's properties).

@@ -26,6 +26,7 @@ import type {
 } from './run-types.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
+import { progressIntervalMs } from './throttle.ts';
 import { defaultVolumeTimeoutMs, type VolumeProgress, VolumeRestorer } from './volume-run.ts';
 
 /** How the restore log words what happened to an object (failed and exists have their own lines). */
@@ -267,7 +268,7 @@ class RestoreRun {
     const { onProgress } = this.request;
     if (!onProgress) return;
     const now = Date.now();
-    if (!done && now - this.lastProgress < 100) return;
+    if (!done && now - this.lastProgress < progressIntervalMs) return;
     this.lastProgress = now;
     const progress: RestoreProgress = { itemsDone: this.done, totalItems: this.prepared.items.length, done };
     if (this.currentResource && !done) progress.currentResource = this.currentResource;
