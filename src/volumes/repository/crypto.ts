@@ -237,12 +237,16 @@ export class RepositoryCrypto {
 
   /**
    * `open` on a sealed payload in pieces (a blob as it streamed in): answers the plaintext in pieces, views
-   * of what was decrypted when it is stored raw, so a large chunk is not copied again.
+   * of what was decrypted when it is stored raw, so a large chunk is not copied again. zstd runs on the
+   * calling thread whatever the size: this is for a thread of its own (the restore's writer), where the
+   * thread pool's stream machinery would only add work.
    */
-  async openPieces(sealed: readonly Buffer[], maxBytes: number, expectedBytes?: number): Promise<Buffer[]> {
+  openPiecesSync(sealed: readonly Buffer[], maxBytes: number, expectedBytes?: number): Buffer[] {
     const plain = openPiecesWith(this.dataKey, sealed);
     if (!plain) throw new Error('its authentication tag does not verify');
-    return this.decode(plain, maxBytes, expectedBytes);
+    const step = decodeStep(plain, maxBytes, expectedBytes);
+    if (!('body' in step)) return step.pieces;
+    return [unzstd(() => zstdDecompressSync(step.body, step.options), maxBytes)];
   }
 
   /** Decodes a plaintext (`encoding byte | body`) given in pieces. */
@@ -251,27 +255,53 @@ export class RepositoryCrypto {
     maxBytes: number,
     expectedBytes?: number,
   ): Promise<Buffer[]> {
-    const kind = plain.find((piece) => piece.length > 0)?.[0];
-    const pieces = middleOf(plain, 1, 0);
-    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
-    if (kind === encoding.raw) {
-      if (length > maxBytes) throw new Error(`it holds ${length} bytes, more than ${maxBytes}`);
-      return pieces;
+    const step = decodeStep(plain, maxBytes, expectedBytes);
+    if (!('body' in step)) return step.pieces;
+    const { body, options } = step;
+    if (step.sync) return [unzstd(() => zstdDecompressSync(body, options), maxBytes)];
+    try {
+      return [await decompress(body, options)];
+    } catch (error) {
+      throw new Error(`its zstd data does not decode within ${maxBytes} bytes`, { cause: error });
     }
-    const body = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, length);
-    if (kind === encoding.zstd) {
-      const expected = Math.min(expectedBytes ?? body.length * 4, maxBytes);
-      const sync = expected <= syncZstdBytes;
-      const options = {
-        maxOutputLength: Math.max(1, maxBytes),
-        chunkSize: Math.max(sync ? 1024 : 64 * 1024, expected + 1024),
-      };
-      try {
-        return [sync ? zstdDecompressSync(body, options) : await decompress(body, options)];
-      } catch (error) {
-        throw new Error(`its zstd data does not decode within ${maxBytes} bytes`, { cause: error });
-      }
-    }
-    throw new Error(`unknown encoding byte ${kind}`);
+  }
+}
+
+/**
+ * What decoding a plaintext (`encoding byte | body`, in pieces) takes: the raw body's pieces (views), or the
+ * zstd body with the options to decompress it in one output buffer, and whether that is cheap enough for the
+ * calling thread. Throws on an unknown encoding or a raw body over `maxBytes`.
+ */
+function decodeStep(
+  plain: readonly Buffer[],
+  maxBytes: number,
+  expectedBytes?: number,
+):
+  | { pieces: Buffer[] }
+  | { body: Buffer; options: { maxOutputLength: number; chunkSize: number }; sync: boolean } {
+  const kind = plain.find((piece) => piece.length > 0)?.[0];
+  const pieces = middleOf(plain, 1, 0);
+  const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  if (kind === encoding.raw) {
+    if (length > maxBytes) throw new Error(`it holds ${length} bytes, more than ${maxBytes}`);
+    return { pieces };
+  }
+  if (kind !== encoding.zstd) throw new Error(`unknown encoding byte ${kind}`);
+  const body = pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces, length);
+  const expected = Math.min(expectedBytes ?? body.length * 4, maxBytes);
+  const sync = expected <= syncZstdBytes;
+  const options = {
+    maxOutputLength: Math.max(1, maxBytes),
+    chunkSize: Math.max(sync ? 1024 : 64 * 1024, expected + 1024),
+  };
+  return { body, options, sync };
+}
+
+/** Runs a synchronous zstd decompression, its failure reworded. */
+function unzstd(work: () => Buffer, maxBytes: number): Buffer {
+  try {
+    return work();
+  } catch (error) {
+    throw new Error(`its zstd data does not decode within ${maxBytes} bytes`, { cause: error });
   }
 }

@@ -178,37 +178,6 @@ export async function openSealedBlob(
   return plain;
 }
 
-/**
- * `openSealedBlob` on a sealed blob in pieces, as a pack streams in: the plaintext in pieces (no copy of a
- * large chunk into one buffer on the way).
- */
-export async function openSealedBlobPieces(
-  repo: Repository,
-  packId: string,
-  sealed: readonly Buffer[],
-  entry: BlobEntry,
-): Promise<Buffer[]> {
-  const key = repoKeys.pack(packId);
-  const max = entry.type === 'tree' ? limits.tree : limits.dataBlob;
-  let plain: Buffer[];
-  try {
-    plain = await repo.crypto.openPieces(sealed, max, entry.rawLength);
-  } catch (error) {
-    throw new IntegrityError(key, (error as Error).message, { cause: error });
-  }
-  const length = plain.reduce((sum, piece) => sum + piece.length, 0);
-  if (length !== entry.rawLength) {
-    throw new IntegrityError(
-      key,
-      `blob ${entry.id} holds ${length} bytes, the index says ${entry.rawLength}`,
-    );
-  }
-  if (repo.crypto.blobId(plain) !== entry.id) {
-    throw new IntegrityError(key, `blob ${entry.id} does not hash to its id`);
-  }
-  return plain;
-}
-
 /** The blobs a pack's own header lists (for `check --read-data` and for rebuilding an index). */
 export async function readPackHeader(repo: Repository, packId: string, data: PackData): Promise<BlobEntry[]> {
   const key = repoKeys.pack(packId);

@@ -5,18 +5,19 @@
  * while the pack streams in: a file is created by its first write and kept open until its last
  * (restore-files.ts); zero chunks are skipped, leaving holes; files no write created are then made at their
  * size; (3) set owners, modes and times, deepest entries first, so a directory's children are done before
- * it and writing never changes a time already set. Memory holds the blobs being written (bounded in bytes
- * and count) and the list of files, not file contents. An entry that cannot be restored is listed in
- * `problems`; the others are restored.
+ * it and writing never changes a time already set. In pass 2 this thread only streams the packs: a thread
+ * of its own opens and writes the blobs (blob-writer.ts, restore-worker.ts). Memory holds the blobs being
+ * written (bounded by the writer's ring and budget) and the list of files, not file contents. An entry that
+ * cannot be restored is listed in `problems`; the others are restored.
  */
 import { chmod, lchown, link, lstat, lutimes, mkdir, readdir, symlink } from 'node:fs/promises';
 import { type BlobIndex, type BlobLocation, loadIndex } from './blob-index.ts';
+import { BlobWriter, type Place, type PlannedFile } from './blob-writer.ts';
 import { RestoreTargetError } from './errors.ts';
-import type { BlobEntry, TreeNode } from './format.ts';
-import { openSealedBlobPieces } from './pack.ts';
+import { type BlobEntry, limits, type TreeNode } from './format.ts';
 import { streamPackBlobs } from './pack-stream.ts';
-import type { Repository } from './repository.ts';
-import { createFileAt, forEachLimit, fsConcurrency, OpenFiles, type RestoreFile } from './restore-files.ts';
+import { type Repository, repoKeys } from './repository.ts';
+import { createFileAt, forEachLimit, fsConcurrency } from './restore-files.ts';
 import { nodeLinkTarget, nodeName, TreeLoader } from './tree.ts';
 
 /** Options of a restore. */
@@ -60,44 +61,6 @@ interface Placed {
   depth: number;
 }
 
-/** Blobs being opened and written at once, and their bytes (sealed and plain): what bounds memory. */
-const blobsInFlight = 64;
-const bytesInFlight = 48 * 1024 * 1024;
-
-/**
- * A budget of blobs and bytes in flight; a blob larger than the whole budget waits until nothing else is
- * in flight. First come, first served.
- */
-class Budget {
-  private blobs = 0;
-  private bytes = 0;
-  private readonly waiters: { bytes: number; resolve: () => void }[] = [];
-
-  private fits(bytes: number): boolean {
-    return this.blobs === 0 || (this.blobs < blobsInFlight && this.bytes + bytes <= bytesInFlight);
-  }
-
-  async acquire(bytes: number): Promise<void> {
-    if (this.waiters.length === 0 && this.fits(bytes)) {
-      this.blobs++;
-      this.bytes += bytes;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push({ bytes, resolve }));
-  }
-
-  release(bytes: number): void {
-    this.blobs--;
-    this.bytes -= bytes;
-    for (let next = this.waiters[0]; next && this.fits(next.bytes); next = this.waiters[0]) {
-      this.waiters.shift();
-      this.blobs++;
-      this.bytes += next.bytes;
-      next.resolve();
-    }
-  }
-}
-
 /**
  * Restores snapshot `snapshotId` (id or unique prefix) into `target`, which must be missing or empty (a
  * `lost+found` left by mkfs is allowed). Throws `SnapshotNotFoundError` or `RestoreTargetError` before
@@ -114,36 +77,17 @@ export async function restoreSnapshot(
   const [manifest, { index }] = await Promise.all([repo.loadSnapshot(snapshotId), loadIndex(repo)]);
   await prepareTarget(target);
   const run = new Restorer(repo, index, options);
-  await run.createTree(Buffer.from(target), '', manifest.tree, 0);
-  const byPack = new Map<string, BlobLocation[]>();
-  for (const id of run.needed.keys()) {
-    const location = index.get(id) as BlobLocation;
-    const list = byPack.get(location.pack) ?? [];
-    list.push(location);
-    byPack.set(location.pack, list);
-  }
-  const packs = [...byPack.entries()];
-  let next = 0;
-  const reader = async () => {
-    while (next < packs.length) {
-      const [pack, entries] = packs[next++] as [string, BlobLocation[]];
-      options.signal?.throwIfAborted();
-      await run.writePack(
-        pack,
-        entries.sort((a, b) => a.offset - b.offset),
-      );
-    }
-  };
   try {
-    await Promise.all(Array.from({ length: options.concurrency ?? 8 }, reader));
+    await run.createTree(Buffer.from(target), '', manifest.tree, 0);
+    await run.writeFiles();
+    await run.applyMetadata();
+    const owners = options.owners ?? process.getuid?.() === 0;
+    await setMetadata(target, { ...manifest.root, type: 'dir' }, owners).catch((error: unknown) =>
+      run.problem('.', (error as Error).message),
+    );
   } finally {
-    await run.openFiles.finish(run.files);
+    await run.writer.close();
   }
-  await run.applyMetadata();
-  const owners = options.owners ?? process.getuid?.() === 0;
-  await setMetadata(target, { ...manifest.root, type: 'dir' }, owners).catch((error: unknown) =>
-    run.problem('.', (error as Error).message),
-  );
   return { ...run.counts, bytes: run.bytesWritten, durationMs: Date.now() - started, problems: run.problems };
 }
 
@@ -161,10 +105,10 @@ async function prepareTarget(target: string): Promise<void> {
 }
 
 class Restorer {
-  readonly files: RestoreFile[] = [];
-  readonly openFiles: OpenFiles;
+  readonly files: PlannedFile[] = [];
+  readonly writer: BlobWriter;
   /** Blob id → where its bytes go (file number and offset). */
-  readonly needed = new Map<string, { file: number; offset: number }[]>();
+  readonly needed = new Map<string, Place[]>();
   readonly problems: { path: string; reason: string }[] = [];
   readonly counts = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0 };
   bytesWritten = 0;
@@ -176,15 +120,21 @@ class Restorer {
   /** Every entry created, in creation order (parents before children). */
   private readonly placed: Placed[] = [];
   private readonly linked = new Map<string, Buffer>();
-  private zero = Buffer.alloc(0);
-  private readonly budget = new Budget();
 
   constructor(repo: Repository, index: BlobIndex, options: RestoreOptions) {
     this.repo = repo;
     this.index = index;
     this.trees = new TreeLoader(repo, index);
     this.options = options;
-    this.openFiles = new OpenFiles(options.openFiles ?? 64, (rel, reason) => this.problem(rel, reason));
+    this.writer = new BlobWriter(repo.crypto, this.files, {
+      openFiles: options.openFiles ?? 64,
+      maxBlobBytes: limits.dataBlob,
+      onProblem: (rel, reason) => this.problem(rel, reason),
+      onWritten: (bytes) => {
+        this.bytesWritten += bytes;
+        this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
+      },
+    });
   }
 
   problem(path: string, reason: string): void {
@@ -242,7 +192,7 @@ class Restorer {
       await createFileAt(path, node.size);
       this.linked.set(linkKey, path);
     }
-    const file: RestoreFile = { path, rel, size: node.size, remaining: 0, created: !!linkKey, users: 0 };
+    const file: PlannedFile = { path, rel, size: node.size, chunks: 0, created: !!linkKey, sent: false };
     const number = this.files.push(file) - 1;
     this.placed.push(entry);
     this.counts.files++;
@@ -257,7 +207,7 @@ class Restorer {
       const places = this.needed.get(id) ?? [];
       places.push({ file: number, offset });
       this.needed.set(id, places);
-      file.remaining++;
+      file.chunks++;
       offset += location.rawLength;
     }
     if (offset !== node.size && offset === this.sumKnown(node)) {
@@ -273,72 +223,69 @@ class Restorer {
   }
 
   /**
-   * Pass 2: reads one pack and writes its blobs where they go. Blobs are opened and written while the pack
-   * streams on, as many as the budget allows, so the small files of a pack are not written one by one.
+   * Pass 2: reads each needed pack once, several at once, and hands its blobs to the writer; then creates,
+   * at their size, the files no blob was placed in.
    */
-  async writePack(pack: string, entries: BlobLocation[]): Promise<void> {
+  async writeFiles(): Promise<void> {
+    const byPack = new Map<string, BlobLocation[]>();
+    for (const id of this.needed.keys()) {
+      const location = this.index.get(id) as BlobLocation;
+      const list = byPack.get(location.pack) ?? [];
+      list.push(location);
+      byPack.set(location.pack, list);
+    }
+    const packs = [...byPack.entries()];
+    let next = 0;
+    const reader = async () => {
+      while (next < packs.length) {
+        const [pack, entries] = packs[next++] as [string, BlobLocation[]];
+        this.options.signal?.throwIfAborted();
+        await this.writePack(
+          pack,
+          entries.sort((a, b) => a.offset - b.offset),
+        );
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: this.options.concurrency ?? 8 }, reader));
+    } finally {
+      this.bytesWritten = await this.writer.finish();
+    }
+    const missing = this.files.filter((file) => !file.sent && !file.created);
+    await forEachLimit(missing, fsConcurrency, async (file) => {
+      await createFileAt(file.path, file.size).catch((error: unknown) =>
+        this.problem(file.rel, (error as NodeJS.ErrnoException).code ?? (error as Error).message),
+      );
+    });
+  }
+
+  /** Streams the blobs `entries` (sorted by offset) of one pack to the writer. */
+  private async writePack(pack: string, entries: BlobLocation[]): Promise<void> {
     const packEnd = (this.index.packs.get(pack) ?? []).reduce(
       (end, e) => Math.max(end, e.offset + e.length),
       0,
     );
+    const key = repoKeys.pack(pack);
     const done = new Set<string>();
-    const writing = new Set<Promise<void>>();
     try {
       await streamPackBlobs(this.repo, pack, entries, packEnd, async (entry, sealed) => {
         done.add(entry.id);
-        // The sealed pieces are views of what the store delivered; they and the plaintext are held.
-        const cost = entry.length + entry.rawLength;
-        await this.budget.acquire(cost);
-        const write = this.restoreBlob(pack, entry, sealed).finally(() => {
-          this.budget.release(cost);
-          writing.delete(write);
-        });
-        writing.add(write);
+        await this.writer.add(key, entry.id, sealed, entry.rawLength, this.needed.get(entry.id) ?? []);
       });
     } catch (error) {
       const left = entries.filter((entry) => !done.has(entry.id));
       this.failBlobs(left, `pack ${pack} could not be read: ${(error as Error).message}`);
-    } finally {
-      await Promise.all(writing);
     }
-  }
-
-  /** Opens one blob and writes it at every place that uses it; never throws (problems are listed). */
-  private async restoreBlob(pack: string, entry: BlobEntry, sealed: Buffer[]): Promise<void> {
-    let plain: Buffer[];
-    try {
-      plain = await openSealedBlobPieces(this.repo, pack, sealed, entry);
-    } catch (error) {
-      this.failBlobs([entry], (error as Error).message);
-      return;
-    }
-    const zero = plain.every((piece) => this.isZero(piece));
-    const places = this.needed.get(entry.id) ?? [];
-    await Promise.all(
-      places.map(async (place) => {
-        const file = this.files[place.file] as RestoreFile;
-        // A zero chunk is left as a hole: the file is made at its size.
-        if (zero) this.openFiles.skip(file);
-        else if (!(await this.openFiles.write(file, plain, place.offset))) return;
-        this.bytesWritten += entry.rawLength;
-      }),
-    );
-    this.options.onProgress?.({ bytesWritten: this.bytesWritten, totalBytes: this.totalBytes });
-  }
-
-  private isZero(piece: Buffer): boolean {
-    if (this.zero.length < piece.length) this.zero = Buffer.alloc(piece.length);
-    return piece.equals(this.zero.subarray(0, piece.length));
   }
 
   private failBlobs(entries: readonly BlobEntry[], reason: string): void {
     for (const entry of entries) {
-      for (const place of this.needed.get(entry.id) ?? []) {
+      const places = this.needed.get(entry.id) ?? [];
+      for (const place of places) {
         const file = this.files[place.file];
-        if (!file) continue;
-        this.problem(file.rel, reason);
-        this.openFiles.skip(file);
+        if (file) this.problem(file.rel, reason);
       }
+      this.writer.skip(places);
     }
   }
 
