@@ -2,9 +2,12 @@
  * `node bench/mover-profile.ts [restore|backup] [--mib N] [--rounds N] [--profile FILE]`: times Lifeboat's
  * volume repository alone on the mover benchmark's data set (test bed's MinIO, LIFEBOAT_TESTBED_ENV), the
  * restore of one snapshot or the first backup, several rounds, and with --profile writes a CPU profile of
- * the last round (the main thread) and prints the functions with the most self time.
+ * the last round (the main thread) and prints the functions with the most self time. Each round also prints
+ * the CPU time of the process's threads by kind (main, the restore's writer thread, libuv's pool, V8's
+ * helpers: mostly garbage collection), sampled from /proc every 50 ms so threads that end are counted.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,6 +42,51 @@ function topSelfTime(profile: { nodes: ProfileNode[]; samples: number[]; timeDel
     .sort((a, b) => b[1] - a[1])
     .slice(0, 30)
     .map(([key, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`);
+}
+
+/** CPU ms of each thread of this process so far (Linux): `tid:name` → ms. */
+function threadCpu(into: Map<string, number>): void {
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return;
+  }
+  for (const tid of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      into.set(`${tid}:${name}`, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // The thread ended meanwhile: its last sample stands.
+    }
+  }
+}
+
+/** Samples threads' CPU while `work` runs; answers the CPU each kind of thread spent, in ms. */
+async function byThread(work: () => Promise<void>): Promise<string> {
+  const before = new Map<string, number>();
+  threadCpu(before);
+  const after = new Map(before);
+  const timer = setInterval(() => threadCpu(after), 50);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+    threadCpu(after);
+  }
+  const kinds = new Map<string, number>();
+  for (const [thread, ms] of after) {
+    const name = thread.slice(thread.indexOf(':') + 1);
+    const kind = /^libuv/.test(name) ? 'libuv pool' : /^V8Worker/.test(name) ? 'V8 helpers' : name;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + ms - (before.get(thread) ?? 0));
+  }
+  return [...kinds]
+    .filter(([, ms]) => ms > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, ms]) => `${kind} ${(ms / 1000).toFixed(2)}`)
+    .join(', ');
 }
 
 const { values, positionals } = parseArgs({
@@ -94,12 +142,15 @@ try {
       stores.push(fresh);
       repo = await openRepository(fresh, secret, { create: true });
     }
+    let threads = '';
     if (what === 'restore') {
       const target = join(work, `restore-${round}`);
-      const result = await restoreSnapshot(repo, snapshot, target, {
-        ...(concurrencyOf(round) ? { concurrency: concurrencyOf(round) as number } : {}),
+      threads = await byThread(async () => {
+        const result = await restoreSnapshot(repo, snapshot, target, {
+          ...(concurrencyOf(round) ? { concurrency: concurrencyOf(round) as number } : {}),
+        });
+        if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
       });
-      if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
       await rm(target, { recursive: true, force: true });
     } else if (what === 'incremental') {
       snapshot = (await backupDirectory(repo, source, { parent: snapshot })).snapshotId;
@@ -113,6 +164,7 @@ try {
     print(
       `${what} ${round}${concurrencyOf(round) ? ` (concurrency ${concurrencyOf(round)})` : ''}: ${((performance.now() - started) / 1000).toFixed(2)} s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}); load ${loadavg()[0]?.toFixed(2)}`,
     );
+    if (threads) print(`  CPU s by thread: ${threads}`);
     if (session && values.profile) {
       const { profile } = await session.post('Profiler.stop');
       await writeFile(values.profile, JSON.stringify(profile));

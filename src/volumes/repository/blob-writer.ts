@@ -172,7 +172,7 @@ export class BlobWriter {
 
   /** Stops the thread (after `finish`, or to abandon the restore). */
   async close(): Promise<void> {
-    this.failure ??= new Error('the restore ended');
+    this.stop(new Error('the restore ended before this blob was written'));
     await this.worker.terminate();
   }
 
@@ -238,9 +238,14 @@ export class BlobWriter {
   }
 
   private fail(error: Error): void {
+    this.stop(new Error(`the restore's writer thread failed: ${error.message}`, { cause: error }));
+  }
+
+  /** Refuses what comes next with `error`, and what waits. */
+  private stop(error: Error): void {
     if (this.failure) return;
-    this.failure = new Error(`the restore's writer thread failed: ${error.message}`, { cause: error });
-    for (const each of this.waiting.splice(0)) each.reject(this.failure);
-    this.settle?.reject(this.failure);
+    this.failure = error;
+    for (const each of this.waiting.splice(0)) each.reject(error);
+    this.settle?.reject(error);
   }
 }

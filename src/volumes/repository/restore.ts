@@ -239,6 +239,7 @@ class Restorer {
     const reader = async () => {
       while (next < packs.length) {
         const [pack, entries] = packs[next++] as [string, BlobLocation[]];
+        if (this.options.signal?.aborted) next = packs.length;
         this.options.signal?.throwIfAborted();
         await this.writePack(
           pack,
