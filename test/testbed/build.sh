@@ -44,7 +44,12 @@ build_into() {
   [[ -d "$dir" ]] && return 0
   local out; out="$(mktemp -d "$cache/.build.XXXXXX")"
   local start=$SECONDS
-  if ! out="$out" "$@"; then rm -rf "$out"; log "FAILED: $dir"; return 1; fi
+  # Once more after a failure: a download from the module proxy fails now and then (seen for fake-gcs).
+  if ! out="$out" "$@"; then
+    log "$(basename "$dir") failed after $((SECONDS - start)) s (its messages are above): trying once more"
+    rm -rf "$out"; out="$(mktemp -d "$cache/.build.XXXXXX")"
+    if ! out="$out" "$@"; then rm -rf "$out"; log "FAILED: $dir"; return 1; fi
+  fi
   mv -T "$out" "$dir"
   log "built $(basename "$dir") in $((SECONDS - start)) s"
 }
