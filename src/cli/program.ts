@@ -1,29 +1,63 @@
 /** The `lifeboat` command: builds the command tree and maps every failure to a message and an exit status. */
 import { Command, CommanderError } from 'commander';
-import { BackupMetadataError } from '../archive/index.ts';
-import { BackupExistsError, BackupInputError, BackupNotFoundError } from '../backup/index.ts';
-import { KubeApiError, KubeConnectionError, KubeconfigError } from '../kube/index.ts';
-import { RestoreInputError } from '../restore/index.ts';
-import { LocationError } from '../storage/index.ts';
-import { addAdminCommands } from './admin-command.ts';
 import { ApiError } from './api-client.ts';
-import { addBackupCommands } from './backup-commands.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
-import { addLocationCommands } from './location-commands.ts';
-import { addMoverCommand } from './mover-command.ts';
-import {
-  addClusterCommands,
-  addPolicyCommands,
-  addProjectCommands,
-  addWorkspaceCommands,
-} from './remote/index.ts';
-import { addMemberCommands } from './remote/members.ts';
-import { addTokenCommands } from './remote/tokens.ts';
-import { addUserCommands } from './remote/users.ts';
-import { addRepositoryCommands } from './repository-command.ts';
-import { addRestoreCommands } from './restore-commands.ts';
-import { addServeCommand } from './serve-command.ts';
-import { addVerifyCommand } from './verify-command.ts';
+
+type SetExit = (code: number) => void;
+type AddCommands = (program: Command, io: CliIo, setExit: SetExit) => void;
+
+/**
+ * The top-level commands, in the order the help lists them, each with what adds it. A command's module (and
+ * the engines it imports) is loaded only when that command runs: a backup then loads neither the restore
+ * engine nor the data mover, the server or the remote verbs' modules. `verify` is a `backup` subcommand.
+ */
+const commands: readonly { name: string; load: () => Promise<AddCommands[]> }[] = [
+  {
+    name: 'backup',
+    load: async () => {
+      const [{ addBackupCommands }, { addVerifyCommand }] = await Promise.all([
+        import('./backup-commands.ts'),
+        import('./verify-command.ts'),
+      ]);
+      return [addBackupCommands, addVerifyCommand];
+    },
+  },
+  { name: 'restore', load: async () => [(await import('./restore-commands.ts')).addRestoreCommands] },
+  { name: 'location', load: async () => [(await import('./location-commands.ts')).addLocationCommands] },
+  {
+    name: 'repository',
+    load: async () => [(await import('./repository-command.ts')).addRepositoryCommands],
+  },
+  { name: 'project', load: async () => [(await import('./remote/index.ts')).addProjectCommands] },
+  { name: 'cluster', load: async () => [(await import('./remote/index.ts')).addClusterCommands] },
+  { name: 'workspace', load: async () => [(await import('./remote/index.ts')).addWorkspaceCommands] },
+  { name: 'policy', load: async () => [(await import('./remote/index.ts')).addPolicyCommands] },
+  { name: 'user', load: async () => [(await import('./remote/users.ts')).addUserCommands] },
+  { name: 'member', load: async () => [(await import('./remote/members.ts')).addMemberCommands] },
+  { name: 'token', load: async () => [(await import('./remote/tokens.ts')).addTokenCommands] },
+  { name: 'serve', load: async () => [(await import('./serve-command.ts')).addServeCommand] },
+  { name: 'admin', load: async () => [(await import('./admin-command.ts')).addAdminCommands] },
+  { name: 'mover', load: async () => [(await import('./mover-command.ts')).addMoverCommand] },
+];
+
+/** The root options that take a value: the word after one is its value, not the command. */
+const rootValueOptions = new Set(['--server', '--token', '--project']);
+
+/**
+ * The top-level command `argv` runs: its first word, after the root options. Undefined when there is none or
+ * anything else comes first (`--help`, an unknown option): then every command is added, as the help and
+ * commander's answers to a wrong word (unknown option, "Did you mean") need them all.
+ */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (rootValueOptions.has(arg)) i++;
+    else if (!(arg.startsWith('--') && rootValueOptions.has(arg.slice(0, arg.indexOf('='))))) {
+      return arg.startsWith('-') ? undefined : arg;
+    }
+  }
+  return undefined;
+}
 
 /** Runs `lifeboat` with `argv` (without the node and script paths) and resolves to the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -40,30 +74,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const setExit = (code: number) => {
     exit = code;
   };
-  addBackupCommands(program, io, setExit);
-  addVerifyCommand(program, io, setExit);
-  addRestoreCommands(program, io, setExit);
-  addLocationCommands(program, io, setExit);
-  addRepositoryCommands(program, io, setExit);
-  addProjectCommands(program, io);
-  addClusterCommands(program, io, setExit);
-  addWorkspaceCommands(program, io);
-  addPolicyCommands(program, io);
-  addUserCommands(program, io);
-  addMemberCommands(program, io);
-  addTokenCommands(program, io);
-  addServeCommand(program, io);
-  addAdminCommands(program, io);
-  addMoverCommand(program, io, setExit);
+  const word = commandWord(argv);
+  const chosen = commands.filter((command) => command.name === word);
+  for (const adds of await Promise.all((chosen.length > 0 ? chosen : commands).map((c) => c.load())))
+    for (const add of adds) add(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exit;
   } catch (error) {
-    return reportError(error, io);
+    return await reportError(error, io);
   }
 }
 
-function reportError(error: unknown, io: CliIo): number {
+async function reportError(error: unknown, io: CliIo): Promise<number> {
   if (error instanceof CommanderError) {
     // Help and version are not failures; everything else commander reports is bad usage.
     if (
@@ -74,15 +97,6 @@ function reportError(error: unknown, io: CliIo): number {
       return 0;
     return exitCodes.usage;
   }
-  const inputErrors = [
-    RestoreInputError,
-    UsageError,
-    BackupInputError,
-    BackupExistsError,
-    BackupNotFoundError,
-    LocationError,
-    KubeconfigError,
-  ];
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof ApiError) {
     io.stderr(`error: ${message}\n`);
@@ -90,14 +104,31 @@ function reportError(error: unknown, io: CliIo): number {
     // 4xx: the request needs changing (input, sign-in, role); no answer or 5xx: the server failed.
     return error.status >= 400 && error.status < 500 ? exitCodes.usage : exitCodes.failed;
   }
+  // The engines' error types, loaded only now that one is needed (the command loaded most of them already).
+  const [archive, backup, kube, restore, storage] = await Promise.all([
+    import('../archive/index.ts'),
+    import('../backup/index.ts'),
+    import('../kube/index.ts'),
+    import('../restore/index.ts'),
+    import('../storage/index.ts'),
+  ]);
+  const inputErrors = [
+    restore.RestoreInputError,
+    UsageError,
+    backup.BackupInputError,
+    backup.BackupExistsError,
+    backup.BackupNotFoundError,
+    storage.LocationError,
+    kube.KubeconfigError,
+  ];
   if (inputErrors.some((type) => error instanceof type)) {
     io.stderr(`error: ${message}\n`);
     return exitCodes.usage;
   }
   if (
-    error instanceof KubeConnectionError ||
-    error instanceof KubeApiError ||
-    error instanceof BackupMetadataError
+    error instanceof kube.KubeConnectionError ||
+    error instanceof kube.KubeApiError ||
+    error instanceof archive.BackupMetadataError
   ) {
     io.stderr(`error: ${message}\n`);
     return exitCodes.failed;

@@ -4,7 +4,6 @@
  * mode. Exit 0 when clean, 1 when anything is wrong.
  */
 import type { Command } from 'commander';
-import { verifyBackup } from '../restore/index.ts';
 import { outputFormat, printJson } from './context.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { openLocalStore } from './local-store.ts';
@@ -30,6 +29,8 @@ export function addVerifyCommand(program: Command, io: CliIo, setExit: (code: nu
       const format = outputFormat(options.output);
       const store = openLocalStore(options.location);
       try {
+        // The restore engine's reader, loaded only for this command (every `backup` verb adds it).
+        const { verifyBackup } = await import('../restore/index.ts');
         const result = await verifyBackup(store, name);
         if (format === 'json') printJson(io, result);
         else {
