@@ -9,8 +9,6 @@ import {
   type BackupDescription,
   type BackupPhase,
   backupKeys,
-  encodeIndex,
-  encodeResourceList,
   type IndexEntry,
   itemPath,
   Results,
@@ -28,12 +26,12 @@ import {
   type ListedMetadata,
   listPages,
   mapLimit,
-  parseLossless,
   qualifiedName,
 } from '../kube/index.ts';
-import { annotateClaim, type MovedData } from '../volumes/index.ts';
-import { type DiskSnapshots, putVolumeFiles, recordOf, snapshotDisks, writeSnapshotItems } from './disks.ts';
-import { moveDiskData, type VolumeCopyProgress } from './move-data.ts';
+import type { MovedData } from '../volumes/index.ts';
+import { ContentRecord } from './content-record.ts';
+import type { DiskSnapshots } from './disks.ts';
+import type { VolumeCopyProgress } from './move-data.ts';
 import { takeRelated } from './related.ts';
 import type { BackupProgress, BackupRequest } from './request.ts';
 import { RunLog } from './run-log.ts';
@@ -52,14 +50,21 @@ export class BackupRun {
   readonly results = new Results();
   readonly log: RunLog;
   itemsBackedUp = 0;
-  /** The snapshots taken, when disks were asked for: a failed backup deletes them. */
+  /**
+   * The snapshots taken, when disks were asked for: a failed backup deletes them. The disks steps (disks.ts,
+   * move-data.ts and src/volumes, which they use) are imported only then: most backups take no disks, and
+   * loading them costs the command's start about 50 ms of CPU.
+   */
   disks: DiskSnapshots | undefined;
   /** The snapshots whose data was copied to the location, by claim. */
   private moved = new Map<string, MovedData>();
   private volumeCopies: VolumeCopyProgress[] | undefined;
   private readonly request: BackupRequest;
   private readonly start: Date;
-  private readonly index: IndexEntry[] = [];
+  /** The content index and the resource list, recorded as objects are written. */
+  private readonly contents: ContentRecord;
+  /** The types of the objects written. */
+  private readonly takenTypes = new Set<ApiResource>();
   private readonly takenClusterScoped = new Set<string>();
   private readonly remaining = new Map<string, number>();
   /** PersistentVolume name → the claim that uses it. */
@@ -72,6 +77,7 @@ export class BackupRun {
     this.request = request;
     this.start = start;
     this.log = new RunLog({ backup: request.name }, request.onLog);
+    this.contents = new ContentRecord(request.name);
   }
 
   async execute(
@@ -120,23 +126,27 @@ export class BackupRun {
           kube,
           resources,
           description,
-          index: this.index,
+          takenTypes: this.takenTypes,
           claimedVolumes: this.claimedVolumes,
           results: this.results,
           log: this.log,
           write: (type, parts, object) => this.write(type, parts, object.metadata, () => object),
         });
       }
-      if (this.disks)
+      if (this.disks) {
+        const { writeSnapshotItems } = await import('./disks.ts');
         await writeSnapshotItems(this.disks, resources, (type, object) => this.writeObject(type, object));
+      }
       tarball.finish();
       await upload;
     } catch (error) {
       tarball.abort(error instanceof Error ? error : new Error(String(error)));
+      this.contents.discard();
       await upload.catch(() => {});
       throw error;
     }
     if (this.disks && this.request.moveData) {
+      const { moveDiskData } = await import('./move-data.ts');
       this.moved = await moveDiskData(this.disks, {
         kube,
         store,
@@ -164,12 +174,15 @@ export class BackupRun {
     description.phase = phase;
     description.completionTimestamp = new Date();
     this.log.info(`backed up a total of ${this.itemsBackedUp} items`, { phase, bytes: tarball.bytes });
-    const index = { lifeboatIndexVersion: 1 as const, backup: description.name, items: this.index };
-    if (this.disks) await putVolumeFiles(store, description, this.disks, this.moved);
+    if (this.disks) {
+      const { putVolumeFiles } = await import('./disks.ts');
+      await putVolumeFiles(store, description, this.disks, this.moved);
+    }
+    const index = await this.contents.index();
     // Nothing is logged while these are written: the log goes with them.
     await Promise.all([
-      store.put(keys.resourceList, encodeResourceList(this.index), { contentType: 'application/gzip' }),
-      store.put(keys.index, encodeIndex(index), { contentType: 'application/gzip' }),
+      store.put(keys.resourceList, this.contents.resourceList(), { contentType: 'application/gzip' }),
+      store.put(keys.index, index, { contentType: 'application/gzip' }),
       store.put(keys.results, this.results.encode(), { contentType: 'application/gzip' }),
       store.put(keys.logs, this.log.encode(), { contentType: 'application/gzip' }),
     ]);
@@ -299,12 +312,10 @@ export class BackupRun {
     const namespace = resource.namespaced ? meta.namespace : undefined;
     const isClaim = resource.group === '' && resource.resource === 'persistentvolumeclaims';
     const object = isClaim ? whole() : undefined;
-    const snapshot = object ? recordOf(this.disks, object) : undefined;
-    if (snapshot) {
-      // The claim item names its snapshot, as Velero's restore expects (the stored bytes are the claim's own,
-      // read losslessly, plus the annotation and labels).
-      const claim = parseLossless(Buffer.concat(parts)) as KubeObject;
-      parts = [Buffer.from(JSON.stringify(annotateClaim(claim, snapshot, this.request.name)))];
+    if (object && this.disks) {
+      // A claim snapshotted names its snapshot.
+      const { snapshotClaimParts } = await import('./disks.ts');
+      parts = snapshotClaimParts(this.disks, object, parts, this.request.name) ?? parts;
     }
     await tarball.add(itemPath(groupResource, namespace, meta.name), parts);
     await tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), parts);
@@ -318,7 +329,8 @@ export class BackupRun {
       size: parts.reduce((sum, part) => sum + part.length, 0),
     };
     if (namespace !== undefined) entry.namespace = namespace;
-    this.index.push(entry);
+    this.contents.add(entry);
+    this.takenTypes.add(resource);
     if (object) {
       const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
       if (volume) this.claimedVolumes.set(volume, `claim ${namespace}/${meta.name}`);
@@ -343,6 +355,7 @@ export class BackupRun {
       this.log.warn(message);
       return;
     }
+    const { snapshotDisks } = await import('./disks.ts');
     this.disks = await snapshotDisks({
       kube: this.request.kube,
       backupName: this.request.name,

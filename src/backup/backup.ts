@@ -27,7 +27,6 @@ import {
   putOnce,
   readBackupClaim,
 } from './claim.ts';
-import { discardSnapshots } from './disks.ts';
 import { BackupExistsError, BackupInputError } from './errors.ts';
 import { parseLabelSelector } from './label-selector.ts';
 import type { BackupProgress, BackupRequest } from './request.ts';
@@ -145,7 +144,10 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     run.log.error('backup failed', { error: reason });
     if (!overtaken) await removeBackupFiles(store, request.name, { writerId });
     // The snapshots it took would be recorded nowhere now: they go too.
-    if (run.disks) await discardSnapshots(request.kube, run.disks, run.log);
+    if (run.disks) {
+      const { discardSnapshots } = await import('./disks.ts');
+      await discardSnapshots(request.kube, run.disks, run.log);
+    }
     description.phase = 'Failed';
     description.failureReason = reason;
     description.completionTimestamp = new Date();

@@ -19,9 +19,11 @@ import {
   KubeConnectionError,
   type KubeObject,
   listPages,
+  parseLossless,
 } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import {
+  annotateClaim,
   csiVolumeOf,
   deleteSnapshots,
   type MovedData,
@@ -136,6 +138,23 @@ export async function snapshotDisks(options: SnapshotDisksOptions): Promise<Disk
 /** The snapshot taken of a claim, if any. */
 export function recordOf(disks: DiskSnapshots | undefined, claim: KubeObject): SnapshotRecord | undefined {
   return disks?.records.get(claimKey(claim.metadata.namespace ?? '', claim.metadata.name));
+}
+
+/**
+ * What to store of a claim that was snapshotted: its stored bytes (`parts`), read losslessly, plus the
+ * annotation and labels that name its snapshot, as Velero's restore expects. Undefined for a claim with no
+ * snapshot (its bytes are stored as listed).
+ */
+export function snapshotClaimParts(
+  disks: DiskSnapshots,
+  claim: KubeObject,
+  parts: readonly Buffer[],
+  backupName: string,
+): Buffer[] | undefined {
+  const snapshot = recordOf(disks, claim);
+  if (!snapshot) return undefined;
+  const stored = parseLossless(Buffer.concat(parts)) as KubeObject;
+  return [Buffer.from(JSON.stringify(annotateClaim(stored, snapshot, backupName)))];
 }
 
 /**

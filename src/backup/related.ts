@@ -2,7 +2,7 @@
  * The cluster-scoped objects a backup of some namespaces takes along in `auto` mode: the PersistentVolume
  * bound to each claim taken and the CustomResourceDefinition of each custom resource type taken.
  */
-import type { BackupDescription, IndexEntry, Results } from '../archive/index.ts';
+import type { BackupDescription, Results } from '../archive/index.ts';
 import {
   type ApiResource,
   describeError,
@@ -20,8 +20,8 @@ export interface TakeRelatedOptions {
   kube: KubeClient;
   resources: readonly ApiResource[];
   description: BackupDescription;
-  /** The objects taken so far. */
-  index: readonly IndexEntry[];
+  /** The types of the objects taken so far. */
+  takenTypes: ReadonlySet<ApiResource>;
   /** PersistentVolume name → the claim taken that uses it. */
   claimedVolumes: ReadonlyMap<string, string>;
   results: Results;
@@ -36,15 +36,15 @@ export interface TakeRelatedOptions {
  * type taken. One list of each type, filtered here.
  */
 export async function takeRelated(options: TakeRelatedOptions): Promise<void> {
-  const { kube, resources, description, index, claimedVolumes, results, log, write } = options;
+  const { kube, resources, description, takenTypes, claimedVolumes, results, log, write } = options;
   const filter = new IncludeExclude(description.includedResources, description.excludedResources);
   const pvType = resources.find((r) => r.group === '' && r.resource === 'persistentvolumes');
   const crdType = resources.find(
     (r) => r.group === 'apiextensions.k8s.io' && r.resource === 'customresourcedefinitions',
   );
   const customTypes = new Set<string>();
-  for (const entry of index)
-    if (entry.group.includes('.')) customTypes.add(`${entry.resource}.${entry.group}`);
+  for (const type of takenTypes)
+    if (type.group.includes('.')) customTypes.add(`${type.resource}.${type.group}`);
   const wanted: { type: ApiResource; names: ReadonlyMap<string, string> }[] = [];
   if (pvType && claimedVolumes.size > 0) wanted.push({ type: pvType, names: claimedVolumes });
   if (crdType && customTypes.size > 0) {
