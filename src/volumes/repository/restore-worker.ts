@@ -195,6 +195,8 @@ class BlobWriterThread {
         // A zero chunk is left as a hole: the file is made at its size.
         this.openFiles.skip(file);
         this.wrote(blob.rawLength);
+      } else if (OpenFiles.wholeAtOnce(file)) {
+        if (this.openFiles.writeAtOnce(file, plain, offset)) this.wrote(blob.rawLength);
       } else {
         writes.push(
           this.openFiles.write(file, plain, offset).then((done) => {
