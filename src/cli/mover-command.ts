@@ -53,7 +53,10 @@ async function runJob(jobFile: string, dataDir: string, io: CliIo): Promise<Move
     const job = parsed.data;
     // The control plane's modules load only in a mover pod, not at every start of the CLI.
     const { locationInput, openLocationStore, parseInput } = await import('../control/index.ts');
-    const { store } = openLocationStore(parseInput(locationInput, job.store));
+    const { store } = openLocationStore(
+      parseInput(locationInput, job.store),
+      job.awsSession ? { awsSession: job.awsSession } : {},
+    );
     try {
       const secret = Buffer.from(job.secret, 'base64');
       if (job.operation === 'backup') {

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { BackupOptions, LocationRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError } from '../kube/index.ts';
-import type { ObjectStore } from '../storage/index.ts';
+import { assumeRoleOnce, type ObjectStore } from '../storage/index.ts';
 import {
+  type AwsSession,
   forgetSnapshots,
   type MoverSettings,
   openRepository,
@@ -19,6 +20,8 @@ import {
 } from '../volumes/index.ts';
 import type { ControlContext } from './context.ts';
 import { storedInput } from './location-config.ts';
+import { type LocationInput, locationInput } from './schemas-locations.ts';
+import { parseInput } from './validation.ts';
 import type { Vault } from './vault.ts';
 
 /** The image of mover pods by default: this Lifeboat's own (LIFEBOAT_MOVER_IMAGE overrides it). */
@@ -98,9 +101,42 @@ export async function repositorySecret(ctx: ControlContext, location: LocationRe
   return Buffer.from(openRepositorySecret(ctx.vault, location.id, sealed), 'base64');
 }
 
+/** Time a mover pod may need beyond its job's timeout (scheduling, pulling the image) on one session. */
+const sessionMarginMs = 15 * 60_000;
+
+/**
+ * For an AWS location whose role the server assumes with its own identity (no keys stored): a session of
+ * the role for each mover pod, lasting the pod's timeout where the role's maximum session allows, else an
+ * hour. A pod in the user's cluster has no AWS identity of its own to assume the role with.
+ */
+function podSessions(input: LocationInput, timeoutMs: number): (() => Promise<AwsSession>) | undefined {
+  if (input.provider !== 'aws' || input.credentials.kind !== 'sts' || input.credentials.accessKeyId)
+    return undefined;
+  const role = input.credentials;
+  return async () => {
+    const session = await assumeRoleOnce(
+      {
+        region: input.region,
+        roleArn: role.roleArn,
+        ...(role.externalId ? { externalId: role.externalId } : {}),
+        ...(role.stsEndpoint ? { stsEndpoint: role.stsEndpoint } : {}),
+        ...(input.endpoint ? { endpoint: input.endpoint } : {}),
+        ...(input.caCert ? { caCert: input.caCert } : {}),
+      },
+      (timeoutMs + sessionMarginMs) / 1000,
+    );
+    return {
+      accessKeyId: session.accessKeyId,
+      secretAccessKey: session.secretAccessKey,
+      sessionToken: session.sessionToken,
+    };
+  };
+}
+
 /**
  * The mover settings for jobs on `location`: the location's fields with their secrets, its endpoint replaced
- * by the one pods reach (`moverEndpoint`) when it has one, and the repository secret.
+ * by the one pods reach (`moverEndpoint`) when it has one, the repository secret, and sessions of its role
+ * when only the server can assume it.
  */
 export async function moverSettings(
   ctx: ControlContext,
@@ -108,11 +144,13 @@ export async function moverSettings(
   signal?: AbortSignal,
 ): Promise<MoverSettings> {
   const store = storedInput(location, ctx.vault);
+  const awsSession = podSessions(parseInput(locationInput, store), ctx.mover.timeoutMs);
   if (typeof store.moverEndpoint === 'string' && store.moverEndpoint) store.endpoint = store.moverEndpoint;
   return {
     image: ctx.mover.image,
     store,
     secret: await repositorySecret(ctx, location),
+    ...(awsSession ? { awsSession } : {}),
     timeoutMs: ctx.mover.timeoutMs,
     ...(signal ? { signal } : {}),
   };

@@ -68,8 +68,17 @@ export function storedInput(record: LocationRecord, vault: Vault): Fields {
   return mergeFields({ ...record.config, name: record.name, provider: record.provider }, secrets);
 }
 
+/** What a location is opened with instead of its own credentials. */
+export interface StoreOverrides {
+  /** Temporary keys of the location's role (a mover pod's, from the control plane: data-mover.ts). */
+  awsSession?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+}
+
 /** Opens the store a location's full input describes. */
-export function openLocationStore(input: LocationInput): { store: ObjectStore; target: ValidationTarget } {
+export function openLocationStore(
+  input: LocationInput,
+  overrides: StoreOverrides = {},
+): { store: ObjectStore; target: ValidationTarget } {
   switch (input.provider) {
     case 'aws':
     case 'minio': {
@@ -98,6 +107,12 @@ export function openLocationStore(input: LocationInput): { store: ObjectStore; t
         if (role.accessKeyId && role.secretAccessKey)
           options.credentials = { accessKeyId: role.accessKeyId, secretAccessKey: role.secretAccessKey };
         target.roleArn = role.roleArn;
+      }
+      if (input.provider === 'aws' && overrides.awsSession) {
+        // The role was assumed already: its session's keys are the credentials.
+        delete options.roleArn;
+        delete options.externalId;
+        options.credentials = overrides.awsSession;
       }
       return { store: new S3ObjectStore(options), target };
     }

@@ -35,7 +35,8 @@ export {
   type ObjectStore,
   type PutOptions,
 } from './object-store.ts';
-export { S3ObjectStore, type S3Options, stsEndpointOf } from './s3.ts';
+export { S3ObjectStore, type S3Options } from './s3.ts';
+export { assumeRoleOnce, type RoleSession, stsEndpointOf } from './s3-role.ts';
 export {
   explainStorageError,
   type ProbeStep,

@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ObjectExistsError, ObjectNotFoundError, RoleNotAssumedError } from './errors.ts';
+import { ObjectExistsError, ObjectNotFoundError } from './errors.ts';
 import {
   type ByteRange,
   checkByteRange,
@@ -37,6 +37,7 @@ import {
   type ObjectStore,
   type PutOptions,
 } from './object-store.ts';
+import { roleCredentials } from './s3-role.ts';
 
 /** What an S3 location needs. */
 export interface S3Options {
@@ -98,17 +99,6 @@ function unsignedPayloadOverTls(client: S3Client): void {
 }
 
 /**
- * Where a role is assumed: the given STS endpoint; else the S3 endpoint when it is not on AWS's own domains
- * (keys of an S3-compatible store mean nothing to AWS STS); else undefined, for AWS STS in the region.
- */
-export function stsEndpointOf(options: Pick<S3Options, 'endpoint' | 'stsEndpoint'>): string | undefined {
-  if (options.stsEndpoint) return options.stsEndpoint;
-  if (!options.endpoint) return undefined;
-  const host = URL.parse(options.endpoint)?.hostname.toLowerCase() ?? '';
-  return /(^|\.)amazonaws\.com(\.cn)?$/.test(host) ? undefined : options.endpoint;
-}
-
-/**
  * How S3 answers a lost `If-None-Match: *`: 412 when the key exists; 409 when another conditional write of
  * the key was in flight at the same moment (AWS says to try again: the other may still fail).
  */
@@ -153,38 +143,7 @@ export class S3ObjectStore implements ObjectStore {
     };
     if (options.endpoint) config.endpoint = options.endpoint;
     if (options.credentials) config.credentials = options.credentials;
-    if (options.roleArn) {
-      // Loaded on first use (only role-based locations need it); the provider caches and refreshes.
-      let assumed:
-        | ReturnType<typeof import('@aws-sdk/credential-providers').fromTemporaryCredentials>
-        | undefined;
-      const stsEndpoint = stsEndpointOf(options);
-      config.credentials = async (identity) => {
-        const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
-        assumed ??= fromTemporaryCredentials({
-          params: {
-            RoleArn: options.roleArn,
-            RoleSessionName: 'lifeboat',
-            DurationSeconds: 3600,
-            ...(options.externalId ? { ExternalId: options.externalId } : {}),
-          },
-          ...(options.credentials ? { masterCredentials: options.credentials } : {}),
-          clientConfig: {
-            region: options.region,
-            ...(stsEndpoint ? { endpoint: stsEndpoint } : {}),
-            requestHandler: new NodeHttpHandler({
-              httpsAgent: new Agent({ keepAlive: true, ...(options.caCert ? { ca: options.caCert } : {}) }),
-            }),
-          },
-        });
-        try {
-          return await assumed(identity);
-        } catch (error) {
-          // Told apart from the bucket's answers: a refusal here is about the role, not the bucket.
-          throw new RoleNotAssumedError(options.roleArn ?? '', { cause: error });
-        }
-      };
-    }
+    if (options.roleArn) config.credentials = roleCredentials(options);
     this.encryption = {};
     if (options.sse) this.encryption.ServerSideEncryption = options.sse;
     if (options.kmsKeyId) this.encryption.SSEKMSKeyId = options.kmsKeyId;

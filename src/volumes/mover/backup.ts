@@ -10,7 +10,7 @@ import { hashedName, labelValue, lifeboatBackupLabel, veleroBackupLabel } from '
 import { createObject, deleteObject, paths, stringField } from '../resources.ts';
 import { provisionSource, removeSource, waitSourceReady } from '../restore-source.ts';
 import type { SnapshotRecord } from '../take.ts';
-import type { MoverJob, MoverProgress } from './job.ts';
+import type { AwsSession, MoverJob, MoverProgress } from './job.ts';
 import { type MoverOutcome, type MoverResources, runMoverPod } from './pod.ts';
 
 /** Label of every object a mover run creates (pods, Secrets, temporary claims and sources). */
@@ -26,6 +26,11 @@ export interface MoverSettings {
   store: Record<string, unknown>;
   /** The repository secret. */
   secret: Buffer;
+  /**
+   * For a location whose role only the control plane can assume: a session of it for one pod, asked for as
+   * the pod is made so it lasts as long as the pod may (see control/data-mover.ts).
+   */
+  awsSession?: () => Promise<AwsSession>;
   resources?: MoverResources;
   /** How long one volume may take, from the first object made to the pod's end, in ms. */
   timeoutMs: number;
@@ -103,6 +108,7 @@ export async function moveSnapshot(
       operation: 'backup',
       store: options.store,
       secret: options.secret.toString('base64'),
+      ...(options.awsSession ? { awsSession: await options.awsSession() } : {}),
       tags: { ...tags, backup: options.backupName },
       parentTags: tags,
     };

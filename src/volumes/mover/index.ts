@@ -12,6 +12,7 @@ export {
   moveSnapshot,
 } from './backup.ts';
 export {
+  type AwsSession,
   encodeMoverResult,
   type MoverJob,
   type MoverProgress,

@@ -15,6 +15,16 @@ export const moverDataDir = '/data';
 export const terminationMessageLimit = 4096;
 
 const tags = z.record(z.string().max(253), z.string().max(1024));
+/**
+ * Temporary AWS keys the pod uses instead of the location's credentials: for a location whose role the
+ * control plane assumes with its own AWS identity, which a pod in the user's cluster does not have.
+ */
+const awsSession = z.object({
+  accessKeyId: z.string().min(1).max(256),
+  secretAccessKey: z.string().min(1).max(1024),
+  sessionToken: z.string().min(1).max(8192),
+});
+export type AwsSession = z.infer<typeof awsSession>;
 
 /** A job: back a directory up into the location's repository, or restore a snapshot into one. */
 export const moverJobSchema = z.discriminatedUnion('operation', [
@@ -25,6 +35,7 @@ export const moverJobSchema = z.discriminatedUnion('operation', [
     store: z.record(z.string(), z.unknown()),
     /** The repository secret, base64. */
     secret: z.string().min(1),
+    awsSession: awsSession.optional(),
     tags,
     /** The latest snapshot with these tags is the parent (unchanged files are not read again). */
     parentTags: tags.optional(),
@@ -34,6 +45,7 @@ export const moverJobSchema = z.discriminatedUnion('operation', [
     operation: z.literal('restore'),
     store: z.record(z.string(), z.unknown()),
     secret: z.string().min(1),
+    awsSession: awsSession.optional(),
     snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/),
   }),
 ]);

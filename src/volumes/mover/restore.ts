@@ -3,9 +3,9 @@
  * claim and writes the snapshot's files into it (contents, modes, owners, times, links). The claim is made
  * by the restore, of the target's class, before the workloads that mount it; this runs between the two.
  */
-import type { KubeClient } from '../../kube/index.ts';
+import { describeError, type KubeClient } from '../../kube/index.ts';
 import { type MoverSettings, moverLabels, moverName } from './backup.ts';
-import type { MoverJob, MoverProgress } from './job.ts';
+import type { AwsSession, MoverJob, MoverProgress } from './job.ts';
 import { type MoverOutcome, runMoverPod } from './pod.ts';
 
 /** Options of filling one claim. */
@@ -26,11 +26,22 @@ export async function fillClaim(
   pvc: string,
   options: FillClaimOptions,
 ): Promise<MoverOutcome> {
+  const fail = (reason: string): MoverOutcome => ({
+    ok: false,
+    reason: `the claim ${namespace}/${pvc} was not filled with its data: ${reason}`,
+  });
+  let session: AwsSession | undefined;
+  try {
+    session = await options.awsSession?.();
+  } catch (error) {
+    return fail(describeError(error));
+  }
   const job: MoverJob = {
     version: 1,
     operation: 'restore',
     store: options.store,
     secret: options.secret.toString('base64'),
+    ...(session ? { awsSession: session } : {}),
     snapshotId: options.snapshotId,
   };
   const outcome = await runMoverPod(kube, {
@@ -47,9 +58,5 @@ export async function fillClaim(
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  if (outcome.ok) return outcome;
-  return {
-    ok: false,
-    reason: `the claim ${namespace}/${pvc} was not filled with its data: ${outcome.reason}`,
-  };
+  return outcome.ok ? outcome : fail(outcome.reason);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stsEndpointOf } from './s3.ts';
+import { stsEndpointOf } from './s3-role.ts';
 
 test("a role is assumed at the STS endpoint given, else at an S3 URL that is not AWS's, else at AWS STS", () => {
   assert.equal(stsEndpointOf({}), undefined);
