@@ -3,7 +3,7 @@
  * namespaces to MinIO, then times the restore of that backup into cluster b, where they do not exist:
  * objects/s, wall time, peak RSS — against the API server's create ceiling measured in the same run (a bare
  * client posting the same objects, 32/64/128 in flight: bare-client.ts), rounds interleaved
- * (LIFEBOAT_BENCH_ROUNDS, default 2). The namespaces restored into cluster b and the backup are removed
+ * (LIFEBOAT_BENCH_ROUNDS, default 2; LIFEBOAT_BENCH_PARALLELISM=32,64 restores once with each per round). The namespaces restored into cluster b and the backup are removed
  * again (a shared test bed's other namespaces are neither taken nor restored); cluster a keeps its fill for
  * the next run. `node bench/restore-memory.ts` measures the engine's memory alone, without a cluster.
  */
@@ -51,40 +51,68 @@ export async function benchRestore(
       '--timeout=600s',
     ]);
   const targetConnection = await loadConnection({ file: target.kubeconfig });
-  const restores: number[] = [];
+  // LIFEBOAT_BENCH_PARALLELISM=32,64: each round restores once with each (default: the engine's own).
+  const parallelisms = (process.env.LIFEBOAT_BENCH_PARALLELISM ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map(Number) as (number | undefined)[];
+  if (parallelisms.length === 0) parallelisms.push(undefined);
+  const restores = new Map<number | undefined, number[]>();
   const ceilings = new Map<number, number[]>();
   try {
     await backUp(env, location, namespaces, backupName, print);
     for (let round = 1; round <= rounds; round++) {
       print(`\nround ${round}: ${loadAverage()}`);
-      restores.push(await timeRestore(env, location, backupName, `${backupName}-r${round}`, print));
-      await clear(namespaces);
+      for (const parallelism of parallelisms) {
+        const suffix = parallelism === undefined ? `r${round}` : `r${round}-p${parallelism}`;
+        const rate = await timeRestore(
+          env,
+          location,
+          backupName,
+          `${backupName}-${suffix}`,
+          print,
+          parallelism,
+        );
+        restores.set(parallelism, [...(restores.get(parallelism) ?? []), rate]);
+        await clear(namespaces);
+      }
       for (const inFlight of [32, 64, 128]) {
         const namespace = `bench-ceiling-${inFlight}`;
+        const cpuBefore = process.cpuUsage();
         const seconds = await createCeiling(
           targetConnection,
           namespace,
           benchObjects(objects, [namespace]),
           inFlight,
         );
+        const cpu = process.cpuUsage(cpuBefore);
         ceilings.set(inFlight, [...(ceilings.get(inFlight) ?? []), objects / seconds]);
         print(
-          `  bare creates, ${inFlight} in flight: ${objects} in ${seconds.toFixed(2)} s = ${Math.round(objects / seconds)} objects/s; ${loadAverage()}`,
+          `  bare creates, ${inFlight} in flight: ${objects} in ${seconds.toFixed(2)} s = ${Math.round(objects / seconds)} objects/s, client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s; ${loadAverage()}`,
         );
         await clear([namespace]);
       }
     }
     const best = Math.max(...[...ceilings.values()].map(median));
-    const engine = median(restores);
     print(
-      `\nmedians of ${rounds} rounds: lifeboat restore (engine) ${Math.round(engine)} objects/s; ceiling ${Math.round(best)} objects/s (best of ${[...ceilings].map(([n, v]) => `${n}: ${Math.round(median(v))}`).join(', ')}) = ${Math.round((100 * engine) / best)} % of the ceiling`,
+      `\nmedians of ${rounds} rounds: ceiling ${Math.round(best)} objects/s (best of ${[...ceilings].map(([n, v]) => `${n}: ${Math.round(median(v))}`).join(', ')})`,
     );
+    for (const [parallelism, rates] of restores) {
+      const engine = median(rates);
+      print(
+        `  lifeboat restore (engine${parallelism === undefined ? '' : `, ${parallelism} in flight`}) ${Math.round(engine)} objects/s = ${Math.round((100 * engine) / best)} % of the ceiling`,
+      );
+    }
   } finally {
     await clear([...namespaces, ...[32, 64, 128].map((n) => `bench-ceiling-${n}`)]);
     const store = openObjectStore(parseLocation(location), { s3Credentials: minioCredentials(env) });
     const keys: string[] = [];
     const prefixes = [`backups/${backupName}/`];
-    for (let round = 1; round <= rounds; round++) prefixes.push(`restores/${backupName}-r${round}/`);
+    for (let round = 1; round <= rounds; round++)
+      for (const parallelism of parallelisms)
+        prefixes.push(
+          `restores/${backupName}-${parallelism === undefined ? `r${round}` : `r${round}-p${parallelism}`}/`,
+        );
     for (const prefix of prefixes) for await (const object of store.list(prefix)) keys.push(object.key);
     if (keys.length > 0) await store.delete(keys);
     await store.close();
@@ -126,11 +154,20 @@ async function timeRestore(
   backupName: string,
   restoreName: string,
   print: (line: string) => void,
+  parallelism?: number,
 ): Promise<number> {
   const [, target] = env.clusters as [TestbedCluster, TestbedCluster];
   const child = await run(
     process.execPath,
-    [...nodeFlags, 'bench/restore-once.ts', target.kubeconfig, location, backupName, restoreName],
+    [
+      ...nodeFlags,
+      'bench/restore-once.ts',
+      target.kubeconfig,
+      location,
+      backupName,
+      restoreName,
+      ...(parallelism === undefined ? [] : [String(parallelism)]),
+    ],
     { env: childEnv(env), maxBuffer: 64 << 20 },
   );
   const result = JSON.parse(child.stdout) as {
@@ -138,11 +175,16 @@ async function timeRestore(
     counts: Record<string, number>;
     total: number;
     seconds: number;
+    cpuSeconds: number;
+    prepared?: { seconds: number; cpuSeconds: number };
     peakRssMiB: number;
   };
   const written = (result.counts.created ?? 0) + (result.counts.updated ?? 0);
+  const prepared = result.prepared
+    ? `; reading and checking ${result.prepared.seconds.toFixed(2)} s (CPU ${result.prepared.cpuSeconds.toFixed(2)} s)`
+    : '';
   print(
-    `  lifeboat restore into an empty cluster: ${written} objects created in ${result.seconds.toFixed(2)} s = ${Math.round(written / result.seconds)} objects/s ` +
+    `  lifeboat restore${parallelism === undefined ? '' : ` (${parallelism} in flight)`} into an empty cluster: ${written} objects created in ${result.seconds.toFixed(2)} s = ${Math.round(written / result.seconds)} objects/s, CPU ${result.cpuSeconds.toFixed(2)} s${prepared} ` +
       `(${result.total} in the backup: ${result.counts.skipped} skipped as recreated by their owners or cluster-made, ${result.counts.unchanged} already there, ${result.counts.exists} differing, ${result.counts.failed} failed); peak RSS ${result.peakRssMiB.toFixed(0)} MiB; phase ${result.phase}; ${loadAverage()}`,
   );
   return written / result.seconds;
