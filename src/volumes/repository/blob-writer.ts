@@ -1,11 +1,12 @@
 /**
- * The main thread's side of the restore's writer thread (restore-worker.ts). As a pack streams in, each
- * sealed blob is copied into a ring of memory shared with the thread and announced to it with the places it
- * goes; the thread opens the blobs in the order they were announced and gives their space back in that
- * order, so the ring is a queue: space is taken at its head and freed at its tail. The ring bounds what is
- * in flight (a blob larger than the ring goes alone, in a buffer of its own, once the ring is empty). Blobs
- * announced in one turn of the event loop go in one message. A file's path and size go with the first blob
- * placed in it; files no blob is placed in are not the thread's.
+ * The main thread's side of the restore's writer thread (restore-worker.ts). When a blob's first bytes
+ * arrive, it is given space in a ring of memory shared with the thread, and its bytes are copied there as
+ * they stream in (so no pack read holds a blob of up to 8 MiB in pieces on the side: the ring bounds what a
+ * restore holds); once complete it is announced to the thread with the places it goes. The thread gives the space back once it has opened the blob; space is taken at the
+ * ring's head and freed from its tail, up to the oldest space still held. The ring bounds what is in flight
+ * (a blob larger than the ring goes alone, in a buffer of its own, once the ring is empty). Blobs announced
+ * in one turn of the event loop go in one message. A file's path and size go with the first blob placed in
+ * it; files no blob is placed in are not the thread's.
  */
 import { Worker } from 'node:worker_threads';
 import type { RepositoryCrypto } from './crypto.ts';
@@ -42,25 +43,33 @@ export interface BlobWriterOptions {
   onWritten: (bytes: number) => void;
 }
 
-/** A blob waiting for ring space, with what is needed to place it. */
+/** Space given to one blob: in the ring (`at`), or a buffer of its own (`at` -1). */
+interface Slot {
+  seq: number;
+  at: number;
+  target: Buffer;
+}
+
+/** A blob waiting for space. */
 interface Waiting {
-  blob: WriterBlob;
-  sealed: readonly Buffer[];
-  resolve: () => void;
+  length: number;
+  resolve: (slot: Slot) => void;
   reject: (error: Error) => void;
 }
 
 /**
- * Space in a ring of `size` bytes given out as a queue: each piece is contiguous, taken at the head and given
- * back oldest first (a piece that does not fit before the end starts over at 0; the bytes skipped are given
- * back with it).
+ * Space in a ring of `size` bytes: each piece is contiguous, taken at the head (a piece that does not fit
+ * before the end starts over at 0, the bytes skipped going with it) and numbered; pieces are given back in
+ * any order, and their space is free once every older piece is given back too. A piece larger than the ring
+ * is given (outside it, `start` -1) only when nothing is held, and nothing else until it is back.
  */
 export class RingSpace {
   readonly size: number;
   /** Next free byte. */
   private head = 0;
-  /** Pieces held, oldest first (`cost` counts bytes skipped before them). */
-  private readonly live: { start: number; cost: number }[] = [];
+  private nextSeq = 0;
+  /** Pieces held or not yet freed, oldest first. */
+  private readonly live: { seq: number; start: number; length: number; freed: boolean }[] = [];
 
   constructor(size: number) {
     this.size = size;
@@ -71,27 +80,35 @@ export class RingSpace {
     return this.live.length === 0;
   }
 
-  /** Takes `length` contiguous bytes: their offset, or undefined when they are not free. */
-  take(length: number): number | undefined {
+  /** Takes `length` bytes: the piece's number and offset, or undefined when they are not free. */
+  take(length: number): { seq: number; start: number } | undefined {
     if (this.live.length === 0) this.head = 0;
-    const tail = this.live[0]?.start ?? 0;
-    const wrapped = this.live.length > 0 && this.head <= tail;
+    const oldest = this.live[0];
+    if (oldest?.start === -1) return undefined;
     let start: number;
-    let cost = length;
-    if (!wrapped && this.head + length <= this.size) start = this.head;
-    else if (!wrapped && length < tail) {
-      start = 0;
-      cost += this.size - this.head;
-    } else if (wrapped && this.head + length < tail) start = this.head;
-    else return undefined;
-    this.live.push({ start, cost });
-    this.head = start + length;
-    return start;
+    if (length > this.size) {
+      if (oldest) return undefined;
+      start = -1;
+    } else {
+      const tail = oldest?.start ?? 0;
+      const wrapped = oldest !== undefined && this.head <= tail;
+      if (!wrapped && this.head + length <= this.size) start = this.head;
+      else if (!wrapped && length < tail) start = 0;
+      else if (wrapped && this.head + length < tail) start = this.head;
+      else return undefined;
+      this.head = start + length;
+    }
+    const seq = this.nextSeq++;
+    this.live.push({ seq, start, length, freed: false });
+    return { seq, start };
   }
 
-  /** Gives back the `count` oldest pieces. */
-  release(count: number): void {
-    this.live.splice(0, count);
+  /** Gives back piece `seq`. */
+  free(seq: number): void {
+    const piece = this.live[seq - (this.live[0]?.seq ?? 0)];
+    if (piece?.seq !== seq) return;
+    piece.freed = true;
+    while (this.live[0]?.freed) this.live.shift();
   }
 }
 
@@ -136,21 +153,45 @@ export class BlobWriter {
   }
 
   /**
-   * Hands over one sealed blob (in pieces, as it streamed in) to be written at `places`; resolves once it is
-   * copied into the ring (waiting for space: this is what slows the download down to the writes).
+   * Hands over one sealed blob of `length` bytes, to be written at `places`: waits for space (this is what
+   * slows the download down to the writes), has `fill` copy the blob's bytes into it as they stream in, and
+   * queues it for the thread. When `fill` throws, the space is given back and the error passed on.
    */
-  add(
+  async add(
     key: string,
     id: string,
-    sealed: readonly Buffer[],
+    length: number,
     rawLength: number,
     places: readonly Place[],
+    fill: (target: Buffer) => Promise<void>,
   ): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const length = sealed.reduce((sum, piece) => sum + piece.length, 0);
-    const blob: WriterBlob = { id, key, at: -1, length, rawLength, places: this.placesOf(places) };
-    if (this.waiting.length === 0 && this.place(blob, sealed)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => this.waiting.push({ blob, sealed, resolve, reject }));
+    const slot = await this.reserve(length);
+    try {
+      await fill(slot.target);
+    } catch (error) {
+      this.space.free(slot.seq);
+      this.serve();
+      throw error;
+    }
+    if (this.failure) throw this.failure;
+    const blob: WriterBlob = {
+      id,
+      key,
+      seq: slot.seq,
+      at: slot.at,
+      length,
+      rawLength,
+      places: this.placesOf(places),
+    };
+    if (slot.at === -1) {
+      blob.data = slot.target.buffer as ArrayBuffer;
+      this.transfers.push(blob.data);
+    }
+    this.blobs.push(blob);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   /** Places that get no data (their blob could not be read): the thread is done with them. */
@@ -191,28 +232,32 @@ export class BlobWriter {
     return flat;
   }
 
-  /** Copies a blob where it goes and queues it for the thread; false when there is no room yet. */
-  private place(blob: WriterBlob, sealed: readonly Buffer[]): boolean {
-    let target: Buffer;
-    if (blob.length > this.ring.length) {
-      if (!this.space.empty) return false;
-      target = Buffer.allocUnsafeSlow(blob.length);
-      blob.data = target.buffer as ArrayBuffer;
-      this.transfers.push(blob.data);
-    } else {
-      const at = this.space.take(blob.length);
-      if (at === undefined) return false;
-      blob.at = at;
-      target = this.ring.subarray(at, at + blob.length);
+  /** Space for `length` bytes, first come first served. */
+  private reserve(length: number): Promise<Slot> {
+    if (this.failure) return Promise.reject(this.failure);
+    const slot = this.waiting.length === 0 ? this.take(length) : undefined;
+    if (slot) return Promise.resolve(slot);
+    return new Promise<Slot>((resolve, reject) => this.waiting.push({ length, resolve, reject }));
+  }
+
+  private take(length: number): Slot | undefined {
+    const piece = this.space.take(length);
+    if (!piece) return undefined;
+    const target =
+      piece.start === -1
+        ? Buffer.allocUnsafeSlow(length)
+        : this.ring.subarray(piece.start, piece.start + length);
+    return { seq: piece.seq, at: piece.start, target };
+  }
+
+  /** Gives space to the blobs waiting, in turn, while there is room. */
+  private serve(): void {
+    for (let next = this.waiting[0]; next; next = this.waiting[0]) {
+      const slot = this.take(next.length);
+      if (!slot) return;
+      this.waiting.shift();
+      next.resolve(slot);
     }
-    let offset = 0;
-    for (const piece of sealed) offset += piece.copy(target, offset);
-    this.blobs.push(blob);
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => this.flush());
-    }
-    return true;
   }
 
   private flush(): void {
@@ -227,11 +272,8 @@ export class BlobWriter {
 
   private receive(message: FromWriter): void {
     if (message.type === 'released') {
-      this.space.release(message.blobs);
-      for (let next = this.waiting[0]; next && this.place(next.blob, next.sealed); next = this.waiting[0]) {
-        this.waiting.shift();
-        next.resolve();
-      }
+      for (const seq of message.seqs) this.space.free(seq);
+      this.serve();
     } else if (message.type === 'written') this.options.onWritten(message.bytes);
     else if (message.type === 'problem') this.options.onProblem(message.path, message.reason);
     else this.settle?.resolve(message.bytes);

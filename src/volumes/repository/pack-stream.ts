@@ -65,24 +65,23 @@ class ByteReader {
   }
 
   /**
-   * The next `length` bytes as views of the pieces the stream delivered (nothing copied); undefined when the
-   * stream ends first.
+   * Copies the next `target.length` bytes into `target` as they arrive, each piece the stream delivered
+   * dropped once copied (so it dies young); false when the stream ends first.
    */
-  async read(length: number): Promise<Buffer[] | undefined> {
-    if (!(await this.fill(length))) return undefined;
-    const out: Buffer[] = [];
-    let taken = 0;
-    while (taken < length) {
-      const piece = this.pieces[0] as Buffer;
-      const take = Math.min(piece.length, length - taken);
-      out.push(take === piece.length ? piece : piece.subarray(0, take));
-      taken += take;
-      if (take === piece.length) this.pieces.shift();
-      else this.pieces[0] = piece.subarray(take);
+  async readInto(target: Buffer): Promise<boolean> {
+    let at = 0;
+    while (at < target.length) {
+      if (this.buffered === 0 && !(await this.fill(1))) return false;
+      const first = this.pieces[0] as Buffer;
+      const take = Math.min(first.length, target.length - at);
+      first.copy(target, at, 0, take);
+      at += take;
+      if (take === first.length) this.pieces.shift();
+      else this.pieces[0] = first.subarray(take);
+      this.buffered -= take;
+      this.position += take;
     }
-    this.buffered -= length;
-    this.position += length;
-    return out;
+    return true;
   }
 }
 
@@ -109,8 +108,14 @@ function runsOf(entries: readonly BlobEntry[]): Run[] {
 }
 
 /**
- * Streams the blobs `entries` (sorted by offset) of pack `packId` and calls `onBlob` with each sealed blob,
- * in order, as the pieces the store delivered (views: a blob is not copied into one buffer); `packEnd` is where the pack's last blob ends, to decide whether to finish a whole download.
+ * Receives a blob as its pack streams in: calls `read` once with a buffer of `entry.length` bytes, which
+ * `read` fills as the bytes arrive (`IntegrityError` when the pack ends first).
+ */
+export type OnBlob = (entry: BlobEntry, read: (target: Buffer) => Promise<void>) => Promise<void>;
+
+/**
+ * Streams the blobs `entries` (sorted by offset) of pack `packId` and calls `onBlob` with each, in order;
+ * `packEnd` is where the pack's last blob ends, to decide whether to finish a whole download.
  * `IntegrityError` when the pack ends before a blob.
  */
 export async function streamPackBlobs(
@@ -118,7 +123,7 @@ export async function streamPackBlobs(
   packId: string,
   entries: readonly BlobEntry[],
   packEnd: number,
-  onBlob: (entry: BlobEntry, sealed: Buffer[]) => Promise<void>,
+  onBlob: OnBlob,
 ): Promise<void> {
   const key = repoKeys.pack(packId);
   const store = repo.store;
@@ -137,20 +142,17 @@ export async function streamPackBlobs(
  * is left before the run's end, reads the stream to its end so the connection serves the next request (a
  * ranged response ends at the run's end: nothing is left).
  */
-async function readRun(
-  key: string,
-  stream: Readable,
-  run: Run,
-  onBlob: (entry: BlobEntry, sealed: Buffer[]) => Promise<void>,
-): Promise<void> {
+async function readRun(key: string, stream: Readable, run: Run, onBlob: OnBlob): Promise<void> {
   const reader = new ByteReader(stream, run.start);
   try {
     for (const entry of run.entries) {
       if (entry.offset < reader.position)
         throw new IntegrityError(key, `blob ${entry.id} overlaps the one before`);
-      const sealed = (await reader.skipTo(entry.offset)) ? await reader.read(entry.length) : undefined;
-      if (!sealed) throw new IntegrityError(key, `the pack ends before blob ${entry.id}`);
-      await onBlob(entry, sealed);
+      const ends = () => new IntegrityError(key, `the pack ends before blob ${entry.id}`);
+      if (!(await reader.skipTo(entry.offset))) throw ends();
+      await onBlob(entry, async (target) => {
+        if (!(await reader.readInto(target))) throw ends();
+      });
     }
     if (run.end - reader.position <= gapLimit) await reader.drain();
   } finally {

@@ -4,8 +4,8 @@
  * them (restore-files.ts), zero chunks left as holes. The main thread only streams packs and schedules.
  * Measured on a 208 MiB restore: the main thread alone spent a fifth of its time collecting garbage (the
  * plaintext of every chunk, hundreds of MiB of short-lived buffers); here that work runs beside the
- * downloads. Blobs are opened one at a time in the order they came (so ring space is given back in order);
- * their writes run on while the next ones are opened, up to a budget of plaintext bytes.
+ * downloads. Blobs are opened one at a time in the order they came; their writes run on while the next
+ * ones are opened, up to a budget of plaintext bytes.
  * This module loads only what it needs (no store, no zod): a thread starts in tens of milliseconds.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -42,6 +42,8 @@ export interface WriterBlob {
   id: string;
   /** Key of its pack, for problems. */
   key: string;
+  /** Number of its space, given back once it is opened. */
+  seq: number;
   /** Where its sealed bytes are in the ring, or -1 when they come in `data` (a blob larger than the ring). */
   at: number;
   data?: ArrayBuffer;
@@ -61,8 +63,8 @@ export type ToWriter =
 
 /** Messages from the thread. */
 export type FromWriter =
-  /** This many more blobs of the ring were opened: their space is free. */
-  | { type: 'released'; blobs: number }
+  /** These blobs were opened: their space is free. */
+  | { type: 'released'; seqs: number[] }
   | { type: 'written'; bytes: number }
   | { type: 'problem'; path: string; reason: string }
   | { type: 'finished'; bytes: number };
@@ -84,7 +86,7 @@ class BlobWriterThread {
   private readonly writing = new Set<Promise<void>>();
   private plainBytes = 0;
   private wake: (() => void) | undefined;
-  private released = 0;
+  private released: number[] = [];
   private written = 0;
   private bytes = 0;
   private reporting = false;
@@ -176,7 +178,7 @@ class BlobWriterThread {
     } catch (error) {
       return error as Error;
     } finally {
-      if (blob.at >= 0) this.released++;
+      this.released.push(blob.seq);
       this.scheduleReport();
     }
   }
@@ -228,9 +230,9 @@ class BlobWriterThread {
 
   private report(): void {
     this.reporting = false;
-    if (this.released > 0) this.post({ type: 'released', blobs: this.released });
+    if (this.released.length > 0) this.post({ type: 'released', seqs: this.released });
     if (this.written > 0) this.post({ type: 'written', bytes: this.written });
-    this.released = 0;
+    this.released = [];
     this.written = 0;
   }
 }

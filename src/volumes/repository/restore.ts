@@ -269,9 +269,10 @@ class Restorer {
     const key = repoKeys.pack(pack);
     const done = new Set<string>();
     try {
-      await streamPackBlobs(this.repo, pack, entries, packEnd, async (entry, sealed) => {
+      await streamPackBlobs(this.repo, pack, entries, packEnd, async (entry, read) => {
+        const places = this.needed.get(entry.id) ?? [];
+        await this.writer.add(key, entry.id, entry.length, entry.rawLength, places, read);
         done.add(entry.id);
-        await this.writer.add(key, entry.id, sealed, entry.rawLength, this.needed.get(entry.id) ?? []);
       });
     } catch (error) {
       const left = entries.filter((entry) => !done.has(entry.id));
