@@ -10,7 +10,7 @@ import {
   hasTypeMeta,
   type ListedMetadata,
   listedMetadata,
-  splitList,
+  splitListBounds,
   typeMetaParts,
   typeMetaPrefix,
 } from './json-items.ts';
@@ -49,15 +49,33 @@ export interface ListedObject {
   readonly metadata: ListedMetadata;
 }
 
+/**
+ * A listed object is its place in the page's body until a field is asked for: of a page of 500 objects,
+ * read ahead while the previous page is written, nothing per object but this survives V8's young-generation
+ * collections (the views and part lists it used to hold were copied, then promoted, then collected).
+ */
 class LazyObject implements ListedObject {
-  readonly parts: readonly Buffer[];
-  private readonly listed: Buffer;
-  constructor(listed: Buffer, parts: Buffer[]) {
-    this.listed = listed;
-    this.parts = parts;
+  private readonly body: Buffer;
+  private readonly start: number;
+  private readonly end: number;
+  /** What to put before the object's other fields when its item has no `kind`/`apiVersion`. */
+  private readonly prefix: Buffer;
+  constructor(body: Buffer, start: number, end: number, prefix: Buffer) {
+    this.body = body;
+    this.start = start;
+    this.end = end;
+    this.prefix = prefix;
+  }
+  private get listed(): Buffer {
+    return this.body.subarray(this.start, this.end);
+  }
+  get parts(): readonly Buffer[] {
+    const listed = this.listed;
+    return typeMetaParts(listed, hasTypeMeta(listed), this.prefix);
   }
   get raw(): Buffer {
-    return this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
+    const parts = this.parts;
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
   get object(): KubeObject {
     return JSON.parse(this.listed.toString('utf8')) as KubeObject;
@@ -118,17 +136,18 @@ export async function* listPages(
       path,
       query: { limit, continue: continueToken, labelSelector: options.labelSelector },
     });
-    const { items: raws, envelope } = splitList(body);
+    const { bounds, envelope } = splitListBounds(body);
     const list = JSON.parse(envelope) as { metadata?: { continue?: string; remainingItemCount?: number } };
     const items: ListedObject[] = [];
-    for (const raw of raws) {
+    for (let i = 0; i < bounds.length; i += 2) {
+      const start = bounds[i] as number;
+      const end = bounds[i + 1] as number;
       // After a restart, objects up to the last one already yielded are skipped (the rare path parses).
-      if (skipThrough !== undefined && keyOf(raw) <= skipThrough) continue;
-      items.push(new LazyObject(raw, typeMetaParts(raw, hasTypeMeta(raw), prefix)));
+      if (skipThrough !== undefined && keyOf(body.subarray(start, end)) <= skipThrough) continue;
+      items.push(new LazyObject(body, start, end, prefix));
     }
     const page: ReadPage = { items };
-    const last = raws.at(-1);
-    if (last) page.lastKey = keyOf(last);
+    if (bounds.length > 0) page.lastKey = keyOf(body.subarray(bounds.at(-2), bounds.at(-1)));
     const next = list.metadata?.continue || undefined;
     if (next) {
       page.continueToken = next;
