@@ -39,6 +39,8 @@ const range = (values: number[]) =>
 function summarise(print: (line: string) => void, label: string, done: Timing[]): void {
   print(`  ${label}:`);
   print(`    backup, CLI ${range(done.map((r) => r.cli))} s, engine ${range(done.map((r) => r.engine))} s`);
+  // The process's start (node, the modules, the kubeconfig) and what follows the completion timestamp.
+  print(`    CLI outside the engine ${range(done.map((r) => r.cli - r.engine))} s`);
   if (done.every((r) => r.cpu !== undefined)) print(`    backup CPU ${range(done.map((r) => r.cpu ?? 0))} s`);
   print(
     `    backup / LISTs of the same round: CLI ${range(done.map((r) => r.cli / r.lists))}x, engine ${range(done.map((r) => r.engine / r.lists))}x (aim: at most 1.5x)`,
