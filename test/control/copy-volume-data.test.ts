@@ -15,11 +15,12 @@ import { type ObjectStore, openObjectStore, parseLocation } from '../../src/stor
 import { checkRepository, openRepository } from '../../src/volumes/index.ts';
 import { lifeboat } from '../support/cli.ts';
 import {
-  kubeconfigText,
   minioLocationBody,
+  registerClusters,
   startTestPlane,
   type TestPlane,
   testMasterKey,
+  untilFinished,
 } from '../support/control.ts';
 import { eventually, kubectl, uniqueName } from '../support/kube.ts';
 import {
@@ -74,17 +75,7 @@ describe('copy volume data through the control plane', () => {
   const p = `/projects/${project}`;
   const call = <T = Json>(method: string, path: string, body?: unknown) =>
     t.api.call<T>(method, path, t.adminToken, body);
-  const finished = (id: string) =>
-    eventually(
-      `backup ${id} to finish`,
-      async () => {
-        const answer = await call<Detail>('GET', `${p}/backups/${id}`);
-        return ['Completed', 'PartiallyFailed', 'Failed'].includes(answer.body.phase)
-          ? answer.body
-          : undefined;
-      },
-      240_000,
-    );
+  const finished = (id: string) => untilFinished<Detail>(t, `${p}/backups/${id}`);
 
   before(async () => {
     env = await useTestbedWithNodes();
@@ -103,13 +94,7 @@ describe('copy volume data through the control plane', () => {
       moverEndpoint: env.s3.podEndpoint,
     });
     assert.equal(location.status, 201, location.text);
-    for (const [name, cluster] of [
-      ['a', a],
-      ['b', b],
-    ] as const) {
-      const registered = await call('POST', `${p}/clusters`, { name, kubeconfig: kubeconfigText(cluster) });
-      assert.equal(registered.body.health, 'Healthy', registered.text);
-    }
+    await registerClusters(t, project, { a, b });
     ({ ns, checksums } = await claimWithFiles(env, a, 'copy', {
       'a.txt': 'copied through the control plane',
       'd/b.txt': 'b',

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { moverSettings } from '../../src/control/data-mover.ts';
 import * as db from '../../src/db/index.ts';
-import { kubeconfigText, startTestPlane, type TestPlane } from '../support/control.ts';
-import { eventually, kubectl, uniqueName } from '../support/kube.ts';
+import { registerClusters, startTestPlane, type TestPlane, untilFinished } from '../support/control.ts';
+import { kubectl, uniqueName } from '../support/kube.ts';
 import {
   applyIn,
   checksumScript,
@@ -42,17 +42,7 @@ describe("copying volume data with a role only the server's AWS identity can ass
   const p = `/projects/${project}`;
   const call = <T = Json>(method: string, path: string, body?: unknown) =>
     t.api.call<T>(method, path, t.adminToken, body);
-  const finished = (path: string) =>
-    eventually(
-      `${path} to finish`,
-      async () => {
-        const answer = await call<Finished>('GET', path);
-        return ['Completed', 'PartiallyFailed', 'Failed'].includes(answer.body.phase)
-          ? answer.body
-          : undefined;
-      },
-      240_000,
-    );
+  const finished = (path: string) => untilFinished<Finished>(t, path);
 
   before(async () => {
     env = await useTestbedWithNodes();
@@ -79,13 +69,7 @@ describe("copying volume data with a role only the server's AWS identity can ass
       moverEndpoint: env.s3.podEndpoint,
     });
     assert.equal(location.status, 201, location.text);
-    for (const [name, cluster] of [
-      ['a', a],
-      ['b', b],
-    ] as const) {
-      const registered = await call('POST', `${p}/clusters`, { name, kubeconfig: kubeconfigText(cluster) });
-      assert.equal(registered.body.health, 'Healthy', registered.text);
-    }
+    await registerClusters(t, project, { a, b });
     ({ ns, checksums } = await claimWithFiles(env, a, 'role', { 'a.txt': 'through a session of the role' }));
   });
 

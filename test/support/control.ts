@@ -3,6 +3,7 @@
  * database of the test bed's server, with its background loops off (tests drive the scheduler, expiry and
  * sync by hand) and an API client that keeps every answer, so tests can check no secret ever left.
  */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import {
   minioCredentials,
   type TestbedEnv,
 } from '../testbed/index.ts';
+import { eventually } from './kube.ts';
 
 export type StoreKind = 'embedded' | 'postgres';
 
@@ -139,4 +141,37 @@ export function minioLocationBody(env: TestbedEnv, name: string, prefix: string)
 
 export function kubeconfigText(cluster: ClusterEnv): string {
   return readFileSync(cluster.kubeconfig, 'utf8');
+}
+
+/** A backup's or restore's view once it has ended (Completed, PartiallyFailed or Failed), read at `path`. */
+export function untilFinished<T extends { phase: string }>(
+  t: TestPlane,
+  path: string,
+  timeoutMs = 240_000,
+): Promise<T> {
+  return eventually(
+    `${path} to finish`,
+    async () => {
+      const answer = await t.api.call<T>('GET', path, t.adminToken);
+      return ['Completed', 'PartiallyFailed', 'Failed'].includes(answer.body.phase) ? answer.body : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Registers test-bed clusters in a project by name; each must answer as Healthy. */
+export async function registerClusters(
+  t: TestPlane,
+  project: string,
+  clusters: Record<string, ClusterEnv>,
+): Promise<void> {
+  for (const [name, cluster] of Object.entries(clusters)) {
+    const registered = await t.api.call<{ health: string }>(
+      'POST',
+      `/projects/${project}/clusters`,
+      t.adminToken,
+      { name, kubeconfig: kubeconfigText(cluster) },
+    );
+    assert.equal(registered.body.health, 'Healthy', registered.text);
+  }
 }
