@@ -1,48 +1,72 @@
 /**
  * The log of one backup or restore run, written to the location as `<name>-logs.gz` in the logrus text
- * format Velero uses (`time="..." level=info msg="..." key=value`), so `velero backup logs` reads it too.
+ * format Velero uses (`time="..." level=info msg="..." key=value`, keys sorted), so `velero backup logs`
+ * reads it too. A restore writes a line per object: the run's own fields are quoted once, and the time
+ * text is made once a second.
  */
 import { gzipSync } from 'node:zlib';
 
 export type LogLevel = 'info' | 'warning' | 'error';
 
+const bare = /^[A-Za-z0-9_./:@-]+$/;
+
 function quote(value: string): string {
-  return /^[A-Za-z0-9_./:@-]+$/.test(value) ? value : JSON.stringify(value);
+  return bare.test(value) ? value : JSON.stringify(value);
 }
+
+type Fields = Record<string, string | number | undefined>;
 
 export class RunLog {
   private readonly lines: string[] = [];
-  private readonly fields: Record<string, string>;
+  /** The run's own fields as `[key, key=value]`, sorted by key. */
+  private readonly fields: [string, string][];
   private readonly echo: ((line: string) => void) | undefined;
+  private second = -1;
+  private time = '';
 
   constructor(fields: Record<string, string>, echo?: (line: string) => void) {
-    this.fields = fields;
+    this.fields = Object.keys(fields)
+      .sort()
+      .map((key) => [key, `${key}=${quote(fields[key] as string)}`]);
     this.echo = echo;
   }
 
-  log(level: LogLevel, msg: string, fields: Record<string, string | number | undefined> = {}): void {
-    const parts = [
-      `time="${new Date().toISOString().slice(0, 19)}Z"`,
-      `level=${level}`,
-      `msg=${JSON.stringify(msg)}`,
-    ];
-    const all: Record<string, string> = { ...this.fields };
-    for (const [key, value] of Object.entries(fields)) if (value !== undefined) all[key] = String(value);
-    for (const key of Object.keys(all).sort()) parts.push(`${key}=${quote(all[key] as string)}`);
-    const line = parts.join(' ');
+  log(level: LogLevel, msg: string, fields: Fields = {}): void {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.time = `time="${new Date(now).toISOString().slice(0, 19)}Z"`;
+    }
+    let line = `${this.time} level=${level} msg=${JSON.stringify(msg)}`;
+    const own: [string, string][] = [];
+    for (const key in fields) {
+      const value = fields[key];
+      // A field of the call replaces the run's field of the same name.
+      if (value !== undefined) own.push([key, `${key}=${quote(String(value))}`]);
+    }
+    own.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let i = 0;
+    for (const [key, text] of this.fields) {
+      while (i < own.length && (own[i] as [string, string])[0] < key)
+        line += ` ${(own[i++] as [string, string])[1]}`;
+      if (i < own.length && (own[i] as [string, string])[0] === key) continue;
+      line += ` ${text}`;
+    }
+    while (i < own.length) line += ` ${(own[i++] as [string, string])[1]}`;
     this.lines.push(line);
     this.echo?.(line);
   }
 
-  info(msg: string, fields?: Record<string, string | number | undefined>): void {
+  info(msg: string, fields?: Fields): void {
     this.log('info', msg, fields);
   }
 
-  warn(msg: string, fields?: Record<string, string | number | undefined>): void {
+  warn(msg: string, fields?: Fields): void {
     this.log('warning', msg, fields);
   }
 
-  error(msg: string, fields?: Record<string, string | number | undefined>): void {
+  error(msg: string, fields?: Fields): void {
     this.log('error', msg, fields);
   }
 
