@@ -132,20 +132,33 @@ test('only data moved by Lifeboat and completed counts as moved', () => {
   assert.equal(shortSnapshotId(snapshotId), 'a1b2c3d4');
 });
 
-test('a moved claim is restored from the repository even when its CSI snapshot was kept; its PV is not restored', () => {
-  for (const kept of [false, true]) {
-    const found = sources([claim('data'), snapshot('data'), content('data')], [movedInfo('data', kept)]);
-    const volume = found.claims.get('shop/data');
-    assert.ok(volume);
-    assert.deepEqual(volume.moved, { snapshotId, bytes: 123_456_789 });
-    assert.equal(volume.source, undefined, 'no CSI source is pre-provisioned for it');
-    assert.equal(volume.problem, undefined);
-    // The size of the original claim, not the snapshot's restore size; the class after mapping.
-    assert.equal(volume.size, '1Gi');
-    assert.equal(volume.storageClass, 'silver');
-    assert.equal(volume.namespace, 'shop-copy');
-    assert.match(found.snapshottedVolumes.get('pv-data') ?? '', /moved to the location's volume repository/);
-  }
+test('a moved claim whose snapshot was not kept is restored from the repository; its PV is not restored', () => {
+  const found = sources([claim('data'), snapshot('data'), content('data')], [movedInfo('data', false)]);
+  const volume = found.claims.get('shop/data');
+  assert.ok(volume);
+  assert.deepEqual(volume.moved, { snapshotId, bytes: 123_456_789 });
+  assert.equal(volume.source, undefined, 'no CSI source is pre-provisioned for it');
+  assert.equal(volume.kept, undefined);
+  assert.equal(volume.problem, undefined);
+  // The size of the original claim, not the snapshot's restore size; the class after mapping.
+  assert.equal(volume.size, '1Gi');
+  assert.equal(volume.storageClass, 'silver');
+  assert.equal(volume.namespace, 'shop-copy');
+  assert.match(found.snapshottedVolumes.get('pv-data') ?? '', /moved to the location's volume repository/);
+});
+
+test('a claim whose backup kept its snapshot beside the copy holds both, undecided; its PV is not restored', () => {
+  const found = sources([claim('data'), snapshot('data'), content('data')], [movedInfo('data', true)]);
+  const volume = found.claims.get('shop/data');
+  assert.ok(volume);
+  assert.deepEqual(volume.copy, { snapshotId, bytes: 123_456_789 });
+  assert.deepEqual(volume.kept?.source, { driver: 'csi.example', snapshotHandle: 'snap-data' });
+  assert.equal(volume.kept?.content, 'vsc-data');
+  assert.equal(volume.kept?.snapshotSize, '2Gi', "the snapshot's restore size, larger than the claim");
+  assert.equal(volume.kept?.copySize, '1Gi');
+  assert.equal(volume.moved, undefined, 'chosen at restore time');
+  assert.equal(volume.source, undefined, 'chosen at restore time');
+  assert.match(found.snapshottedVolumes.get('pv-data') ?? '', /from the one the target can use/);
 });
 
 test('a claim the volume info names as moved is found without its snapshot annotation; a bad id fails it by name', () => {
@@ -171,7 +184,7 @@ test('the VolumeSnapshot, content and class of a moved claim are skipped with th
     snapshot('logs'),
     content('logs'),
   ];
-  const found = sources(all, [movedInfo('data', true)]);
+  const found = sources(all, [movedInfo('data', false)]);
   const skip = (groupResource: string, name: string, namespace?: string) =>
     snapshotRecordSkip(groupResource, namespace, name, found.claims);
   assert.match(
@@ -193,6 +206,21 @@ test('the VolumeSnapshot, content and class of a moved claim are skipped with th
   );
   assert.match(skip(volumeSnapshotContentResource, 'vsc-logs') ?? '', /makes its own content/);
   assert.equal(skip(volumeSnapshotClassResource, 'class-logs'), undefined);
+
+  // A kept snapshot's records are not restored either: the restore makes its own source when it uses it.
+  const kept = sources(all, [movedInfo('data', true)]);
+  assert.match(
+    snapshotRecordSkip(volumeSnapshotContentResource, undefined, 'vsc-data', kept.claims) ?? '',
+    /kept snapshot of the claim shop\/data: not needed/,
+  );
+  assert.match(
+    snapshotRecordSkip(volumeSnapshotResource, 'shop', 'vs-data', kept.claims) ?? '',
+    /kept snapshot of the claim shop\/data/,
+  );
+  assert.match(
+    snapshotRecordSkip(volumeSnapshotClassResource, undefined, 'class-data', kept.claims) ?? '',
+    /not needed/,
+  );
 
   // A class shared by a moved and a CSI claim stays.
   const shared = json({ ...snapshot('logs').object, spec: { volumeSnapshotClassName: 'class-data' } });

@@ -7,7 +7,8 @@
  * admission errors show before anything is written. Plus the storage classes the restored volumes need
  * and how the mappings resolve them, the target namespaces' state, and each claim made from a CSI snapshot
  * with whether the target can make it (class and driver), or, for a claim whose data the data mover copied,
- * that it is filled from the location's volume repository (snapshot id and size).
+ * that it is filled from the location's volume repository (snapshot id and size); for a claim whose backup
+ * kept both, which of the two it comes from and why (volume-choice.ts).
  */
 
 import {
@@ -35,6 +36,7 @@ import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
 import { planVolumes, type VolumePlan } from './volume-checks.ts';
+import { chooseVolumeSources } from './volume-choice.ts';
 import { volumeSnapshotClassResource } from './volume-sources.ts';
 
 export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip' | 'refuse';
@@ -115,6 +117,9 @@ async function planPrepared(
 ): Promise<RestorePlan> {
   const { kube } = request;
   await skipClassesTheTargetHas(kube, prepared.items);
+  // Claims whose backup kept both snapshot and copy: the source is chosen (and the claim made for it) before
+  // the claims are checked, by the same rule the restore applies.
+  await chooseVolumeSources(kube, prepared.volumes);
 
   const namespaceStates = new Map<string, NamespaceState>();
   for (const ns of prepared.namespaces) {
@@ -232,7 +237,7 @@ async function planPrepared(
     if (!item.volume || row?.action !== 'create') return;
     const volume = volumes[prepared.volumes.indexOf(item.volume)];
     if (volume?.verdict === 'fail') row.serverVerdict = `rejected by Lifeboat: ${volume.reason}`;
-    else if (volume?.repositorySnapshot !== undefined && volume.reason) row.reason = volume.reason;
+    else if ((volume?.source === 'copy' || volume?.sourceReason) && volume.reason) row.reason = volume.reason;
     else if (volume)
       row.reason = `made from the snapshot ${volume.snapshotHandle} (driver ${volume.driver}) in the storage class ${volume.storageClass ?? 'default'}`;
   });

@@ -9,7 +9,7 @@ import type { KubeClient } from '../kube/index.ts';
 import { classForClaim, hasCsiDriver, listStorageClasses, type StorageClassInfo } from '../volumes/index.ts';
 import { movedClassFallback, movedClassProblem, movedFromText, noMoverReason } from './moved-volumes.ts';
 import { quoted } from './object-checks.ts';
-import type { SnapshotVolume } from './volume-sources.ts';
+import type { SnapshotVolume, VolumeSourceKind } from './volume-sources.ts';
 
 /** One volume of a dry run: what the claim would be made from, into which class, and whether it can be. */
 export interface VolumePlan {
@@ -26,6 +26,10 @@ export interface VolumePlan {
   storageClassMappedFrom?: string;
   /** The backup's VolumeSnapshot of the claim. */
   volumeSnapshot: string;
+  /** Where its data would come from: a CSI snapshot, or the copy in the location's repository (always set). */
+  source?: VolumeSourceKind;
+  /** For a claim whose backup kept both: why this source (the restore chooses the same way). */
+  sourceReason?: string;
   /** The snapshot's id in the storage. */
   snapshotHandle?: string;
   /** The CSI driver that took the snapshot. */
@@ -89,7 +93,9 @@ export function targetProblem(
 
 /**
  * The dry run's view of each volume, against the target's classes and drivers. `moverAvailable`: whether the
- * restore will have mover settings to fill claims whose data was moved (without, it fails them).
+ * restore will have mover settings to fill claims whose data was moved (without, it fails them). A claim whose
+ * backup kept both its snapshot and a copy is planned from the source chosen for it (`chooseVolumeSources`,
+ * called first).
  */
 export async function planVolumes(
   kube: KubeClient,
@@ -110,6 +116,7 @@ export async function planVolumes(
       namespace: volume.namespace,
       pvc: volume.pvc,
       volumeSnapshot: volume.volumeSnapshot,
+      source: 'snapshot',
       driverInstalled: volume.source ? (drivers.get(volume.source.driver) ?? false) : false,
       matchingClass: storageClass !== undefined && storageClass.provisioner === volume.source?.driver,
       verdict: problem ? 'fail' : 'restore',
@@ -124,7 +131,9 @@ export async function planVolumes(
       plan.driver = volume.source.driver;
     }
     if (storageClass) plan.classDriver = storageClass.provisioner;
-    if (problem) plan.reason = problem;
+    if (volume.choice) plan.sourceReason = volume.choice.reason;
+    const reason = problem ?? volume.choice?.reason;
+    if (reason) plan.reason = reason;
     return plan;
   });
 }
@@ -145,6 +154,7 @@ function planMoved(
     namespace: volume.namespace,
     pvc: volume.pvc,
     volumeSnapshot: volume.volumeSnapshot,
+    source: 'copy',
     driverInstalled: true,
     matchingClass: storageClass !== undefined,
     verdict: problem ? 'fail' : 'restore',
@@ -159,12 +169,16 @@ function planMoved(
     plan.repositorySnapshot = volume.moved.snapshotId;
     plan.dataBytes = volume.moved.bytes;
   }
+  // A claim whose backup kept both says why not its snapshot (also when the copy cannot be used either).
+  const notSnapshot = volume.choice ? `; ${volume.choice.reason}` : '';
+  if (volume.choice) plan.sourceReason = volume.choice.reason;
   plan.reason =
-    problem ??
-    `${volume.moved ? movedFromText(volume.moved) : ''}${
-      fallback
-        ? `; the target has no class "${volume.storageClass}": its default class "${fallback}" is used`
-        : ''
-    }`;
+    problem === undefined
+      ? `${volume.moved ? movedFromText(volume.moved) : ''}${
+          fallback
+            ? `; the target has no class "${volume.storageClass}": its default class "${fallback}" is used`
+            : ''
+        }${notSnapshot}`
+      : `${problem}${notSnapshot}`;
   return plan;
 }

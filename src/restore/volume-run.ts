@@ -7,7 +7,9 @@
  * (Retain: the snapshot stays for the next restore). A claim that does not bind in time is removed with
  * them — it could never bind without its source — and reported Failed with the provisioner's reason.
  * A claim whose data was moved into the location's repository has no source: it is made empty in a class
- * the target has and filled by a mover pod right after the claims are created (volume-fill.ts).
+ * the target has and filled by a mover pod right after the claims are created (volume-fill.ts). A claim
+ * whose backup kept both gets its source chosen first (volume-choice.ts); when its kept snapshot fails to
+ * become ready, it is filled from the copy instead, with a warning.
  */
 import { describeError, type KubeClient, KubeConnectionError, mapLimit } from '../kube/index.ts';
 import {
@@ -24,8 +26,9 @@ import { deleteClaim, getClaim } from './live-claims.ts';
 import { movedClassFallback, movedClassProblem, noMoverReason, shortSnapshotId } from './moved-volumes.ts';
 import { restoreNameLabel } from './sanitize.ts';
 import { targetProblem } from './volume-checks.ts';
+import { chooseVolumeSources, fallBackToCopy } from './volume-choice.ts';
 import { defaultFillConcurrency, fillMovedClaim } from './volume-fill.ts';
-import type { SnapshotVolume } from './volume-sources.ts';
+import type { SnapshotVolume, VolumeSourceKind } from './volume-sources.ts';
 
 /**
  * Where a snapshotted volume of a restore is: the console's "volume progress". A claim being filled from
@@ -40,6 +43,10 @@ export interface VolumeProgress {
   pvc: string;
   /** The backup's VolumeSnapshot of the claim. */
   volumeSnapshot: string;
+  /** Where its data comes from: a CSI snapshot, or the copy in the location's repository (once known). */
+  source?: VolumeSourceKind;
+  /** For a claim whose backup kept both: why this source (and, after a fallback, why not the snapshot). */
+  sourceReason?: string;
   /** The snapshot's id in the storage, when the backup records it. */
   snapshotHandle?: string;
   driver?: string;
@@ -97,16 +104,35 @@ export class VolumeRestorer {
         volumeSnapshot: volume.volumeSnapshot,
         phase: 'Pending',
       };
-      if (volume.moved) {
-        entry.repositorySnapshot = volume.moved.snapshotId;
-        entry.bytesTotal = volume.moved.bytes;
-      } else if (volume.source) {
-        entry.snapshotHandle = volume.source.snapshotHandle;
-        entry.driver = volume.source.driver;
-      }
-      if (volume.storageClass !== undefined) entry.storageClass = volume.storageClass;
       this.progress.set(volume, entry);
+      this.describeSource(volume);
+      if (volume.storageClass !== undefined) entry.storageClass = volume.storageClass;
     }
+  }
+
+  /** Sets the progress entry's source fields from the volume (again once a source is chosen). */
+  private describeSource(volume: SnapshotVolume): void {
+    const entry = this.progress.get(volume);
+    if (!entry) return;
+    for (const key of [
+      'source',
+      'sourceReason',
+      'repositorySnapshot',
+      'bytesTotal',
+      'snapshotHandle',
+      'driver',
+    ])
+      delete entry[key as keyof VolumeProgress];
+    if (volume.moved) {
+      entry.source = 'copy';
+      entry.repositorySnapshot = volume.moved.snapshotId;
+      entry.bytesTotal = volume.moved.bytes;
+    } else if (volume.source) {
+      entry.source = 'snapshot';
+      entry.snapshotHandle = volume.source.snapshotHandle;
+      entry.driver = volume.source.driver;
+    }
+    if (volume.choice) entry.sourceReason = volume.choice.reason;
   }
 
   /** Every volume's state, in the backup's order. */
@@ -132,13 +158,31 @@ export class VolumeRestorer {
     const volumes = [...this.progress.keys()];
     if (volumes.length === 0) return refused;
     const classes = await listStorageClasses(this.kube);
+    // The same rule and facts as the dry run's: each claim whose backup kept both gets the source it showed.
+    for (const volume of await chooseVolumeSources(this.kube, volumes, classes)) {
+      this.describeSource(volume);
+      this.options.log('volume source chosen', {
+        namespace: volume.namespace,
+        pvc: volume.pvc,
+        source: volume.choice?.source ?? '',
+        reason: volume.choice?.reason ?? '',
+      });
+    }
     await mapLimit(volumes, this.options.concurrency, async (volume) => {
       let reason: string | undefined;
       try {
         if (await this.existing(volume)) return;
-        reason = volume.moved
-          ? this.fillProblem(volume, classes)
-          : (targetProblem(volume, classes).problem ?? (await this.makeSource(volume)));
+        if (volume.moved) reason = this.fillProblem(volume, classes);
+        else {
+          reason = targetProblem(volume, classes).problem ?? (await this.makeSource(volume));
+          const warning = reason === undefined ? undefined : fallBackToCopy(volume, reason);
+          if (warning) {
+            // Its kept snapshot failed (deleted since, not ready in time): the copy fills it instead.
+            this.options.warn(warning, volume.namespace);
+            this.describeSource(volume);
+            reason = this.fillProblem(volume, classes);
+          }
+        }
       } catch (error) {
         if (error instanceof KubeConnectionError) throw error;
         reason = `the claim ${volume.namespace}/${volume.pvc} could not be checked: ${describeError(error)}`;

@@ -51,6 +51,44 @@ export interface SnapshotVolume {
   sourceName: string;
   /** Why the claim cannot be restored from its snapshot (then it fails, named). */
   problem?: string;
+  /**
+   * For a claim whose backup kept its CSI snapshot beside the copy of its data: that snapshot. Such a claim
+   * has neither `source` nor `moved` until the restore chooses between them (volume-choice.ts).
+   */
+  kept?: KeptSnapshot;
+  /** For such a claim: the copy of its data in the location's repository (`moved` once chosen). */
+  copy?: MovedData;
+  /** For such a claim: the source the restore uses, and why (set when chosen). */
+  choice?: VolumeChoice;
+  /**
+   * The claim the restore creates, as sanitized (set when it is pointed at its snapshot): the choice of the
+   * copy makes it an empty claim again before it is created.
+   */
+  claim?: KubeJson;
+}
+
+/** Where a restored claim's data comes from: a CSI snapshot, or the copy in the location's repository. */
+export type VolumeSourceKind = 'snapshot' | 'copy';
+
+/** The source chosen for a claim whose backup kept both, and why (said by the dry run and the restore). */
+export interface VolumeChoice {
+  source: VolumeSourceKind;
+  reason: string;
+}
+
+/** The CSI snapshot a backup kept beside the copy of a claim's data, as the restore may use it. */
+export interface KeptSnapshot {
+  source: SnapshotSource;
+  /** The backup's VolumeSnapshotContent of it, and that object's uid in the cluster that made it. */
+  content?: string;
+  contentUid?: string;
+  /** The size the claim requests when made from the snapshot, and when filled from the copy. */
+  snapshotSize?: string;
+  copySize?: string;
+  /** Why the copy cannot be used (a bad repository snapshot id), should it be chosen. */
+  copyProblem?: string;
+  /** Why the backup's record of the snapshot cannot be used (then the copy is). */
+  problem?: string;
 }
 
 /** An object read from the tarball. */
@@ -143,6 +181,8 @@ export function findVolumeSources(input: {
     const info =
       (pvName ? infoByVolume.get(pvName) : undefined) ?? infoByClaim.get(`${item.namespace}/${item.name}`);
     const moved = movedDataOf(info);
+    // The backup kept the CSI snapshot beside the copy (keepVolumeSnapshots): the volume info says so.
+    const keptHandle = info?.preserveLocalSnapshot ? str(info.csiSnapshotInfo?.snapshotHandle) : undefined;
     const vsName =
       str(asRecord(pvc.metadata.annotations)?.[veleroSnapshot.volumeSnapshotName], 253) ??
       (moved ? '' : undefined);
@@ -183,16 +223,31 @@ export function findVolumeSources(input: {
       volume.persistentVolume = pvName;
       snapshottedVolumes.set(
         pvName,
-        moved
-          ? `its data was moved to the location's volume repository: its claim ${item.namespace}/${item.name} is restored from there into a new volume`
-          : `snapshotted (CSI): its claim ${item.namespace}/${item.name} is restored from the snapshot and its storage class provisions a new volume`,
+        moved && keptHandle
+          ? `its snapshot was kept and its data copied to the location's volume repository: its claim ${item.namespace}/${item.name} is restored into a new volume from the one the target can use`
+          : moved
+            ? `its data was moved to the location's volume repository: its claim ${item.namespace}/${item.name} is restored from there into a new volume`
+            : `snapshotted (CSI): its claim ${item.namespace}/${item.name} is restored from the snapshot and its storage class provisions a new volume`,
       );
     }
     const requested = str(at(spec, 'resources', 'requests', 'storage'), 64);
-    if (moved) {
-      // Moved data is the portable copy: it is used even when the CSI snapshot was kept.
+    const claimName = `${item.namespace}/${item.name}`;
+    if (moved && keptHandle) {
+      // Both kept: the restore uses the snapshot where it is usable, else the copy (volume-choice.ts).
+      volume.copy = moved;
+      volume.kept = keptSnapshot(claimName, moved, {
+        handle: handle ?? keptHandle,
+        driver: driver ?? str(info?.csiSnapshotInfo?.driver, 253),
+        mode: str(at(content, 'spec', 'sourceVolumeMode'), 64),
+        content: contentName ?? str(info?.csiSnapshotInfo?.vscName, 253),
+        contentUid: str(at(content, 'metadata', 'uid'), 128),
+        snapshotSize: larger(requested, restoreSize) ?? requested ?? restoreSize,
+        copySize: requested,
+      });
+    } else if (moved) {
+      // Moved data is the portable copy: the claim is filled from it.
       volume.moved = moved;
-      const problem = movedDataProblem(moved, `${item.namespace}/${item.name}`);
+      const problem = movedDataProblem(moved, claimName);
       if (problem) volume.problem = problem;
     } else if (handle && driver && (!driverPattern.test(driver) || !handlePattern.test(handle)))
       volume.problem = `the backup records a snapshot of the claim ${item.namespace}/${item.name} with an invalid ${driverPattern.test(driver) ? `handle ${quoted(handle)}` : `CSI driver name ${quoted(driver)}`}: the claim cannot be restored with its data`;
@@ -204,13 +259,43 @@ export function findVolumeSources(input: {
       volume.problem = `the backup records no ${handle ? 'CSI driver' : 'snapshot handle'} for the VolumeSnapshot ${quoted(vsName)} of the claim ${item.namespace}/${item.name} (its VolumeSnapshot and VolumeSnapshotContent items are missing or incomplete): the claim cannot be restored with its data`;
     if (restoreSize) volume.restoreSize = restoreSize;
     // A moved claim gets the size of the original claim (its files fit there); a snapshot's needs its size.
-    volume.size = (moved ? requested : larger(requested, restoreSize)) ?? requested ?? restoreSize ?? '';
+    volume.size =
+      (volume.moved ? requested : larger(requested, restoreSize)) ?? requested ?? restoreSize ?? '';
     if (!volume.size) delete volume.size;
     if (className !== undefined) volume.storageClass = mapped ?? className;
     if (mapped !== undefined && className !== undefined) volume.storageClassMappedFrom = className;
     claims.set(`${item.namespace}/${item.name}`, volume);
   }
   return { claims, snapshottedVolumes };
+}
+
+/** The kept snapshot of a claim whose data was copied too, from what the backup records of both. */
+function keptSnapshot(
+  claim: string,
+  copy: MovedData,
+  recorded: {
+    handle: string;
+    driver: string | undefined;
+    mode: string | undefined;
+    content: string | undefined;
+    contentUid: string | undefined;
+    snapshotSize: string | undefined;
+    copySize: string | undefined;
+  },
+): KeptSnapshot {
+  const { handle, driver } = recorded;
+  const kept: KeptSnapshot = { source: { driver: driver ?? '', snapshotHandle: handle } };
+  if (recorded.mode) kept.source.sourceVolumeMode = recorded.mode;
+  if (recorded.content) kept.content = recorded.content;
+  if (recorded.contentUid) kept.contentUid = recorded.contentUid;
+  if (recorded.snapshotSize) kept.snapshotSize = recorded.snapshotSize;
+  if (recorded.copySize) kept.copySize = recorded.copySize;
+  const copyProblem = movedDataProblem(copy, claim);
+  if (copyProblem) kept.copyProblem = copyProblem;
+  if (!driver) kept.problem = `the backup records no CSI driver for the kept snapshot of the claim ${claim}`;
+  else if (!driverPattern.test(driver) || !handlePattern.test(handle))
+    kept.problem = `the backup records the kept snapshot of the claim ${claim} with an invalid ${driverPattern.test(driver) ? `handle ${quoted(handle)}` : `CSI driver name ${quoted(driver)}`}`;
+  return kept;
 }
 
 /** The larger of two quantities, when both can be read. */
@@ -230,20 +315,26 @@ export function snapshotRecordSkip(
   if (groupResource === volumeSnapshotClassResource) return movedClassSkip(name, claims);
   if (groupResource === volumeSnapshotContentResource) {
     for (const volume of claims.values())
-      if (volume.moved && volume.volumeSnapshotContent === name) return movedRecordSkip(volume);
+      if (hasCopy(volume) && volume.volumeSnapshotContent === name) return movedRecordSkip(volume);
     return "the backup's record of a snapshot: a restore makes its own content for the snapshot, and removes it once the claim is Bound";
   }
   if (groupResource !== volumeSnapshotResource) return undefined;
   for (const volume of claims.values())
     if (volume.sourceNamespace === namespace && volume.volumeSnapshot === name)
-      return volume.moved
+      return hasCopy(volume)
         ? movedRecordSkip(volume)
         : `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}: the claim is restored from it through the VolumeSnapshot ${volume.sourceName}, made for this restore and removed once the claim is Bound`;
   return 'a VolumeSnapshot of the source cluster: its snapshot is restored only as the data of a claim that points at it';
 }
 
+/** Whether the claim's data is in the location's repository (restored from there, or kept as the fallback). */
+const hasCopy = (volume: SnapshotVolume): boolean => volume.moved !== undefined || volume.copy !== undefined;
+
 function movedRecordSkip(volume: SnapshotVolume): string {
-  return `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}, whose data is restored from the location's volume repository: not needed`;
+  const claim = `${volume.sourceNamespace}/${volume.pvc}`;
+  if (volume.kept)
+    return `the backup's record of the kept snapshot of the claim ${claim}: not needed, the claim is restored from that snapshot (through a VolumeSnapshot made for this restore) where the target holds it, else from the location's volume repository`;
+  return `the backup's record of the snapshot of the claim ${claim}, whose data is restored from the location's volume repository: not needed`;
 }
 
 /**
@@ -252,7 +343,8 @@ function movedRecordSkip(volume: SnapshotVolume): string {
  */
 function movedClassSkip(name: string, claims: ReadonlyMap<string, SnapshotVolume>): string | undefined {
   const users = [...claims.values()].filter((volume) => volume.snapshotClass === name);
-  if (users.length === 0 || users.some((volume) => !volume.moved)) return undefined;
+  // A kept snapshot is used only in the cluster that holds it, which has its class already.
+  if (users.length === 0 || users.some((volume) => !hasCopy(volume))) return undefined;
   const names = users.map((volume) => `${volume.sourceNamespace}/${volume.pvc}`);
   return `the class of the snapshots of ${names.length === 1 ? 'the claim' : 'the claims'} ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}, whose data is restored from the location's volume repository: not needed`;
 }
@@ -263,6 +355,8 @@ function movedClassSkip(name: string, claims: ReadonlyMap<string, SnapshotVolume
  * snapshot's restore size, and the annotations that tied it to the backup's snapshot and provisioner go.
  */
 export function pointClaimAtSource(pvc: KubeJson, volume: SnapshotVolume): void {
+  // Its kept snapshot may yet give way to the copy: the restore then rewrites this claim (volume-choice.ts).
+  if (volume.kept) volume.claim = pvc;
   const spec = asRecord(pvc.spec) ?? {};
   pvc.spec = spec;
   delete spec.volumeName;
