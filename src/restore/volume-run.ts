@@ -114,15 +114,8 @@ export class VolumeRestorer {
   private describeSource(volume: SnapshotVolume): void {
     const entry = this.progress.get(volume);
     if (!entry) return;
-    for (const key of [
-      'source',
-      'sourceReason',
-      'repositorySnapshot',
-      'bytesTotal',
-      'snapshotHandle',
-      'driver',
-    ])
-      delete entry[key as keyof VolumeProgress];
+    const stale = ['source', 'sourceReason', 'repositorySnapshot', 'bytesTotal', 'snapshotHandle', 'driver'];
+    for (const key of stale) delete entry[key as keyof VolumeProgress];
     if (volume.moved) {
       entry.source = 'copy';
       entry.repositorySnapshot = volume.moved.snapshotId;
