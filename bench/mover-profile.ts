@@ -4,7 +4,10 @@
  * restore of one snapshot or the first backup, several rounds, and with --profile writes a CPU profile of
  * the last round (the main thread) and prints the functions with the most self time. Each round also prints
  * the CPU time of the process's threads by kind (main, the restore's writer thread, libuv's pool, V8's
- * helpers: mostly garbage collection), sampled from /proc every 50 ms so threads that end are counted.
+ * helpers: mostly garbage collection), sampled from /proc every 50 ms so threads that end are counted, and
+ * the process's peak RSS so far (the data set's backup included). `--location file:///dir` runs on a local
+ * directory instead of the test bed's MinIO (no TLS, no HTTP: the repository's own work, without the test
+ * bed).
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -97,6 +100,7 @@ const { values, positionals } = parseArgs({
     profile: { type: 'string' },
     uploads: { type: 'string' },
     concurrency: { type: 'string' },
+    location: { type: 'string' },
   },
 });
 const what = positionals[0] ?? 'restore';
@@ -105,13 +109,17 @@ const concurrencyOf = (round: number) => {
   const list = (values.concurrency ?? '').split(',').filter(Boolean).map(Number);
   return list.length > 0 ? list[round % list.length] : undefined;
 };
-const env = await readEnv(process.env.LIFEBOAT_TESTBED_ENV ?? '.testbed/env.json');
 const work = await mkdtemp(join(tmpdir(), 'lb-mover-profile-'));
 const prefix = `bench-profile-${Date.now().toString(36)}`;
+const env = values.location
+  ? undefined
+  : await readEnv(process.env.LIFEBOAT_TESTBED_ENV ?? '.testbed/env.json');
 const openStore = (sub: string) =>
-  openObjectStore(parseLocation(minioLocationUrl(env, `${prefix}/${sub}`)), {
-    s3Credentials: minioCredentials(env),
-  });
+  env
+    ? openObjectStore(parseLocation(minioLocationUrl(env, `${prefix}/${sub}`)), {
+        s3Credentials: minioCredentials(env),
+      })
+    : openObjectStore(parseLocation(`${values.location}/${prefix}/${sub}`));
 // A backup round writes into a fresh repository: into the same one, it would find every chunk stored.
 const stores = [openStore('0')];
 const store = stores[0] as ReturnType<typeof openStore>;
@@ -164,7 +172,10 @@ try {
     print(
       `${what} ${round}${concurrencyOf(round) ? ` (concurrency ${concurrencyOf(round)})` : ''}: ${((performance.now() - started) / 1000).toFixed(2)} s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s (user ${(used.user / 1e6).toFixed(2)}); load ${loadavg()[0]?.toFixed(2)}`,
     );
-    if (threads) print(`  CPU s by thread: ${threads}`);
+    if (threads)
+      print(
+        `  CPU s by thread: ${threads}; peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+      );
     if (session && values.profile) {
       const { profile } = await session.post('Profiler.stop');
       await writeFile(values.profile, JSON.stringify(profile));
