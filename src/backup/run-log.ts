@@ -38,7 +38,7 @@ export class RunLog {
       this.second = second;
       this.time = `time="${new Date(now).toISOString().slice(0, 19)}Z"`;
     }
-    let line = `${this.time} level=${level} msg=${JSON.stringify(msg)}`;
+    const parts = [this.time, `level=${level}`, `msg=${JSON.stringify(msg)}`];
     const own: [string, string][] = [];
     for (const key in fields) {
       const value = fields[key];
@@ -49,11 +49,13 @@ export class RunLog {
     let i = 0;
     for (const [key, text] of this.fields) {
       while (i < own.length && (own[i] as [string, string])[0] < key)
-        line += ` ${(own[i++] as [string, string])[1]}`;
+        parts.push((own[i++] as [string, string])[1]);
       if (i < own.length && (own[i] as [string, string])[0] === key) continue;
-      line += ` ${text}`;
+      parts.push(text);
     }
-    while (i < own.length) line += ` ${(own[i++] as [string, string])[1]}`;
+    while (i < own.length) parts.push((own[i++] as [string, string])[1]);
+    // Joined, the line is one flat string: a restore keeps a line per object until the end.
+    const line = parts.join(' ');
     this.lines.push(line);
     this.echo?.(line);
   }
