@@ -74,7 +74,12 @@ export function encodeIndex(index: ContentIndex): Readable {
  */
 export async function decodeIndex(
   input: Buffer | Readable,
-  options: { file?: string; backup?: string } = {},
+  options: {
+    file?: string;
+    backup?: string;
+    /** Given each entry as it is read, instead of keeping them in `items` (which is then empty). */
+    each?: (entry: IndexEntry) => void;
+  } = {},
 ): Promise<ContentIndex> {
   const file = options.file ?? 'lifeboat-index.json.gz';
   const reader = new JsonArrayStream('items', file, {
@@ -82,9 +87,14 @@ export async function decodeIndex(
     maxElementBytes: 16 * 1024,
   });
   const items: IndexEntry[] = [];
+  let position = 0;
   const shared = new SharedStrings();
   await gunzipEach(input, maxIndexBytes, file, (chunk) => {
-    for (const raw of reader.push(chunk)) items.push(indexEntry(raw, items.length, file, shared));
+    for (const raw of reader.push(chunk)) {
+      const entry = indexEntry(raw, position++, file, shared);
+      if (options.each) options.each(entry);
+      else items.push(entry);
+    }
   });
   const header = indexHeaderSchema.safeParse(reader.end());
   if (!header.success)

@@ -59,8 +59,18 @@ let root: string;
 let workDir: string;
 let store: ObjectStore;
 
-/** A Lifeboat backup of `count` ConfigMaps of `bytes` each in namespace `ns`, its index listing each. */
-async function writeBackup(name: string, ns: string, count: number, bytes: number, tamper?: number) {
+/**
+ * A Lifeboat backup of `count` ConfigMaps of `bytes` each in namespace `ns`, its index listing each; `extra`
+ * entries are appended to the tarball only.
+ */
+async function writeBackup(
+  name: string,
+  ns: string,
+  count: number,
+  bytes: number,
+  tamper?: number,
+  extra: TarFile[] = [],
+) {
   const files: TarFile[] = [];
   const index: IndexItem[] = [];
   for (let i = 0; i < count; i++) {
@@ -72,7 +82,7 @@ async function writeBackup(name: string, ns: string, count: number, bytes: numbe
   }
   await writeRawBackup(store, name, {
     description: backupDocument(name),
-    tarball: tarball(files),
+    tarball: tarball([...files, ...extra]),
     index: indexFile(name, index),
   });
 }
@@ -113,6 +123,39 @@ test('a restore creates every object from its file, refuses a tampered one, and 
   assert.match(refused?.detail ?? '', /does not match its checksum in the backup's content index/);
   assert.ok(!kube.created.includes('shop/cm-7'), 'the tampered object was sent');
   assert.ok(kube.created.includes('shop/cm-299'));
+  await assertNothingLeft();
+});
+
+test('a path the tarball holds twice is refused, named, in the plan and the restore alike (even an identical copy)', async () => {
+  const ns = 'twice';
+  const copy = (i: number) => ({
+    name: itemPaths('configmaps', ns, `cm-${i}`)[0] as string,
+    data: JSON.stringify(configMap(ns, `cm-${i}`, { data: 'x'.repeat(50) })),
+  });
+  // cm-2 again as it was (its checksum matches the index), cm-4 again altered.
+  const altered = copy(4);
+  await writeBackup('b-twice', ns, 6, 50, undefined, [
+    copy(2),
+    { ...altered, data: altered.data.replace('xxx', 'yyy') },
+  ]);
+  const plan = await planRestore({
+    name: 'r-twice-plan',
+    backupName: 'b-twice',
+    store,
+    kube: new FakeCluster(),
+    workDir,
+  });
+  const refusedInPlan = plan.items.filter((item) => item.action === 'refuse').map((item) => item.name);
+  assert.deepEqual(refusedInPlan.sort(), ['cm-2', 'cm-4']);
+  const kube = new FakeCluster();
+  const outcome = await runRestore({ name: 'r-twice', backupName: 'b-twice', store, kube, workDir });
+  const failed = outcome.items.filter((item) => item.action === 'failed');
+  assert.deepEqual(failed.map((item) => item.name).sort(), ['cm-2', 'cm-4']);
+  for (const item of failed) {
+    assert.match(item.detail ?? '', /is in the backup's tarball more than once/);
+    assert.equal(item.kind, 'ConfigMap', 'the refused copy keeps the kind its index entry gave');
+  }
+  assert.deepEqual(kube.created.sort(), [`/${ns}`, `${ns}/cm-0`, `${ns}/cm-1`, `${ns}/cm-3`, `${ns}/cm-5`]);
   await assertNothingLeft();
 });
 

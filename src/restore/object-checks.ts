@@ -101,7 +101,7 @@ export function digestOf(data: Buffer): Digest {
 export function integrityProblem(
   ref: ItemRef,
   digest: Digest,
-  entry: IndexEntry | undefined,
+  entry: Pick<IndexEntry, 'size' | 'sha256'> | undefined,
 ): string | undefined {
   // Named only when something is wrong: the check runs for every object of a backup.
   const path = () => shownPath(ref.path);
@@ -110,6 +110,11 @@ export function integrityProblem(
   if (entry.size !== digest.size || entry.sha256 !== digest.sha256)
     return `${path()} does not match its checksum in the backup's content index: it was changed after the backup was made, so it is not restored`;
   return undefined;
+}
+
+/** A plain path the tarball holds more than once (each copy after the first is refused, and replaces it). */
+export function repeatedPathProblem(ref: ItemRef): string {
+  return `${shownPath(ref.path)} is in the backup's tarball more than once: a backup holds each object once, so its copies cannot all be the one the content index vouches for; not restored`;
 }
 
 /** Parses an object's bytes; a problem when they are not a JSON object with metadata. */

@@ -5,19 +5,24 @@
  * object's name, namespace and type come from its tarball path; a body that disagrees is refused.
  * The bodies to create wait on disk (body-store.ts): the caller closes `bodies` when done with them.
  */
-import { type BackupDescription, BackupMetadataError, type ClusterResourcesMode } from '../archive/index.ts';
+import {
+  type BackupDescription,
+  BackupMetadataError,
+  type ClusterResourcesMode,
+  type VolumeInfo,
+} from '../archive/index.ts';
 import { IncludeExclude, isObjectName, parseLabelSelector, readBackupDescription } from '../backup/index.ts';
 import { parseLossless } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { BodyStore, type StoredRange } from './body-store.ts';
-import { IndexLookup, readContentIndex } from './content-index.ts';
+import { RestoreIndex } from './content-index.ts';
 import { RestoreInputError } from './errors.ts';
 import { checkOneSourcePerTarget, parseMappings } from './mappings.ts';
 import { clearClaimSource } from './moved-volumes.ts';
 import { missingIndexProblem, noIndexWarning } from './object-checks.ts';
 import { crdResource } from './order.ts';
-import { checkAgainstIndex, readItems, type TarItem } from './read-items.ts';
-import { controllersOf, readObjects } from './read-objects.ts';
+import { readItems, type TarItem } from './read-items.ts';
+import { type CheckInput, controllersOf, ObjectChecker, readObjects } from './read-objects.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 import type { TargetApi } from './target.ts';
 import {
@@ -119,10 +124,9 @@ export interface PrepareHooks {
 }
 
 /** The backup's content index, looked up by path; a restore is refused when one exists but cannot be read. */
-async function readIndex(store: ObjectStore, backupName: string): Promise<IndexLookup | undefined> {
+async function readIndex(store: ObjectStore, backupName: string): Promise<RestoreIndex | undefined> {
   try {
-    const contentIndex = await readContentIndex(store, backupName);
-    return contentIndex ? new IndexLookup(contentIndex) : undefined;
+    return await RestoreIndex.read(store, backupName);
   } catch (error) {
     if (!(error instanceof BackupMetadataError)) throw error;
     throw new RestoreInputError(
@@ -194,21 +198,6 @@ async function prepareFrom(
     options.includeNamespaces ?? [],
     options.excludeNamespaces ?? [],
   );
-  // The index is read while the tarball streams in: each entry is digested now and checked against it after.
-  const volumeWarnings: string[] = [];
-  let [index, raw, volumeInfo] = await Promise.all([
-    readIndex(options.store, options.backupName),
-    readItems(options.store, options.backupName, {
-      includeNamespace: (ns) => namespaceFilter.matches(ns),
-      bodies,
-      ...(hooks.onRead ? { onRead: hooks.onRead } : {}),
-    }),
-    readVolumeInfo(options.store, options.backupName, volumeWarnings),
-  ]);
-  if (index) checkAgainstIndex(raw, index);
-  if (!index && description.madeByLifeboat)
-    throw new RestoreInputError(missingIndexProblem(options.backupName));
-  const warnings = [...(index ? [] : [noIndexWarning]), ...volumeWarnings];
   const resourceFilter = new IncludeExclude(options.includeResources ?? [], options.excludeResources ?? []);
   const allNamespaces = namespaceFilter.includesAll && !namespaceFilter.hasExcludes;
   const mode = options.clusterResources ?? 'auto';
@@ -223,22 +212,15 @@ async function prepareFrom(
     preserveNodePorts: options.preserveNodePorts ?? false,
     skippedVolumes,
   };
-
-  // Check identity, then filter by resource and labels (a refused object is kept to be named).
-  const indexed = index !== undefined;
-  // The index is done with (each item has its type): let the garbage collector have it.
-  index = undefined;
-  const parsed = await readObjects({
-    items: raw,
-    bodies,
-    indexed,
-    target,
-    resourceFilter,
-    selector,
-    ctx,
-    ...(hooks.onChecked ? { onChecked: hooks.onChecked } : {}),
+  const {
+    items: parsed,
+    volumeInfo,
+    warnings,
+  } = await readAndCheck(options, hooks, {
+    includeNamespace: (ns) => namespaceFilter.matches(ns),
+    madeByLifeboat: description.madeByLifeboat === true,
+    check: { bodies, target, resourceFilter, selector, ctx },
   });
-  raw = [];
   const chosen: TarItem[] = [];
   const namespaceItems = new Map<string, TarItem>();
   for (const item of parsed) {
@@ -374,6 +356,46 @@ async function prepareFrom(
     warnings,
     bodies,
   };
+}
+
+/**
+ * Reads the backup's objects and checks each one (object-checks.ts). The content index is read while the
+ * tarball's answer starts; with one, each entry is checked as it streams in, without one (a backup Velero
+ * made), in a pass over the stored bytes after. The index is let go when this returns.
+ */
+async function readAndCheck(
+  options: RestoreOptions,
+  hooks: PrepareHooks,
+  input: {
+    includeNamespace: (namespace: string) => boolean;
+    madeByLifeboat: boolean;
+    check: Omit<CheckInput, 'indexed'>;
+  },
+): Promise<{ items: TarItem[]; volumeInfo: VolumeInfo[] | undefined; warnings: string[] }> {
+  const volumeWarnings: string[] = [];
+  const indexRead = readIndex(options.store, options.backupName);
+  // Whichever read fails first is the error; the other is not left unhandled.
+  indexRead.catch(() => undefined);
+  const [index, items, volumeInfo] = await Promise.all([
+    indexRead,
+    readItems(options.store, options.backupName, {
+      includeNamespace: input.includeNamespace,
+      bodies: input.check.bodies,
+      ...(hooks.onRead ? { onRead: hooks.onRead } : {}),
+      inline: { index: indexRead, checker: new ObjectChecker({ ...input.check, indexed: true }) },
+    }),
+    readVolumeInfo(options.store, options.backupName, volumeWarnings),
+  ]);
+  if (!index && input.madeByLifeboat) throw new RestoreInputError(missingIndexProblem(options.backupName));
+  const warnings = [...(index ? [] : [noIndexWarning]), ...volumeWarnings];
+  if (index) return { items, volumeInfo, warnings };
+  const checked = await readObjects({
+    items,
+    ...input.check,
+    indexed: false,
+    ...(hooks.onChecked ? { onChecked: hooks.onChecked } : {}),
+  });
+  return { items: checked, volumeInfo, warnings };
 }
 
 /** An object's key among those present, from its `Kind/name` and namespace. */

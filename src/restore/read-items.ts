@@ -1,8 +1,10 @@
 /**
  * Reads the objects of a backup's tarball for a restore: the plain paths Velero's restore reads (a
- * preferred-version copy only where no plain one exists), each entry bounded in size and digested for the
- * check against Lifeboat's content index (read meanwhile). The bytes go to the restore's temporary file
- * (body-store.ts), not memory. A bad entry becomes an item with its problem, so it fails alone, named.
+ * preferred-version copy only where no plain one exists), each entry bounded in size. With Lifeboat's
+ * content index (read meanwhile), each entry is checked as it streams in — its checksum against the index,
+ * then the object itself (read-objects.ts) — and only what the restore will send goes to its temporary file
+ * (body-store.ts); without one, the entries' bytes wait there for that pass. Nothing is held in memory but
+ * names and places. A bad entry becomes an item with its problem, so it fails alone, named.
  */
 import {
   backupKeys,
@@ -13,17 +15,17 @@ import {
 } from '../archive/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import type { BodyStore, StoredRange } from './body-store.ts';
-import { type IndexLookup, objectKey } from './content-index.ts';
+import { type IndexedType, objectKey, type RestoreIndex } from './content-index.ts';
 import {
-  type Digest,
   digestOf,
   type ItemRef,
   integrityProblem,
   pathProblem,
+  repeatedPathProblem,
   tooLargeProblem,
-  typeFromIndex,
 } from './object-checks.ts';
 import { nonRestorable } from './order.ts';
+import type { ObjectChecker } from './read-objects.ts';
 import type { KubeJson } from './sanitize.ts';
 import { throttled } from './throttle.ts';
 
@@ -40,8 +42,6 @@ export class TarItem implements ItemRef {
   path: string;
   /** Its bytes as stored in the backup, in the restore's `BodyStore`. */
   range?: StoredRange;
-  /** Of its bytes, for the content index's check (dropped after it). */
-  digest?: Digest | undefined;
   problem?: string;
   /** Whether the content index lists it (then `kind` and `indexedApiVersion` are the index's). */
   indexed = false;
@@ -75,6 +75,12 @@ export interface ReadItemsOptions {
   bodies: BodyStore;
   /** Called as entries are read, with how many objects were kept so far. */
   onRead?: (itemsRead: number) => void;
+  /**
+   * The backup's content index (read meanwhile) and how to check an object: when the backup has an index,
+   * each entry is checked against it and by `checker` as it streams in, and only what the restore will send
+   * is stored. Without one (a backup Velero made), the entries' bytes are stored for `readObjects`.
+   */
+  inline?: { index: Promise<RestoreIndex | undefined>; checker: ObjectChecker };
 }
 
 /** Reads every object of a backup's tarball a restore could take. */
@@ -89,7 +95,10 @@ export async function readItems(
   const key = backupKeys(backupName).tarball;
   let kept = 0;
   const reportRead = throttled(options.onRead);
-  for await (const entry of readTarball(await store.get(key), { file: key, transient: true })) {
+  const body = await store.get(key);
+  const index = await options.inline?.index;
+  const checker = index && options.inline?.checker;
+  for await (const entry of readTarball(body, { file: key, transient: true })) {
     const parts = parseItemPath(entry.name);
     if (!parts || nonRestorable.has(parts.groupResource)) continue;
     const scope = parts.groupResource === 'namespaces' ? parts.name : parts.namespace;
@@ -100,14 +109,22 @@ export async function readItems(
     const isPlain = !parts.versionDir;
     if (!isPlain && (!parts.versionDir?.endsWith('-preferredversion') || plain.has(key))) continue;
     const item = new TarItem(parts, entry.name, shared);
-    if ('tooLarge' in entry) item.problem = tooLargeProblem(item, entry.size);
-    else {
-      const problem = pathProblem(item);
-      if (problem) item.problem = problem;
-      else {
-        item.digest = digestOf(entry.data);
-        item.range = await options.bodies.append(entry.data);
-      }
+    const found = index?.find(item.groupResource, item.namespace, item.name, isPlain);
+    if (found) applyIndexType(item, 'entry' in found ? found.entry : found.taken);
+    if ('tooLarge' in entry) {
+      item.problem = tooLargeProblem(item, entry.size);
+      checker?.refused(item);
+    } else {
+      const problem =
+        pathProblem(item) ??
+        (found && 'taken' in found
+          ? repeatedPathProblem(item)
+          : index && integrityProblem(item, digestOf(entry.data), found?.entry));
+      if (problem) {
+        item.problem = problem;
+        checker?.refused(item);
+      } else if (checker) await checker.check(item, entry.data);
+      else item.range = await options.bodies.append(entry.data);
     }
     kept++;
     reportRead(kept);
@@ -122,27 +139,9 @@ export async function readItems(
   return [...plain.values()];
 }
 
-/**
- * Checks each item's digest against the content index entry of its path (a mismatch or an entry missing
- * refuses it) and gives each listed item the kind and apiVersion the index records, so the index need not
- * be held after this.
- */
-export function checkAgainstIndex(items: readonly TarItem[], index: IndexLookup): void {
-  const shared = new SharedStrings();
-  for (const item of items) {
-    const entry = index.entry(item.groupResource, item.namespace, item.name);
-    if (entry) {
-      const type = typeFromIndex(entry);
-      item.indexed = true;
-      item.kind = shared.get(type.kind);
-      if (type.apiVersion !== undefined) item.indexedApiVersion = shared.get(type.apiVersion);
-    }
-    if (item.problem || !item.digest) continue;
-    const problem = integrityProblem(item, item.digest, entry);
-    if (problem) {
-      item.problem = problem;
-      delete item.range;
-    }
-    item.digest = undefined;
-  }
+/** Gives a listed item the kind and apiVersion its content index entry records. */
+function applyIndexType(item: TarItem, type: IndexedType): void {
+  item.indexed = true;
+  item.kind = type.kind;
+  item.indexedApiVersion = type.apiVersion;
 }

@@ -37,8 +37,8 @@ export const residentTypes: ReadonlySet<string> = new Set([
   volumeSnapshotClassResource,
 ]);
 
-export interface ObjectPassInput {
-  items: TarItem[];
+/** What checking an object needs. */
+export interface CheckInput {
   bodies: BodyStore;
   /**
    * Whether the backup has a content index: then each item's kind and apiVersion are the index's (set
@@ -50,6 +50,10 @@ export interface ObjectPassInput {
   selector: ReturnType<typeof parseLabelSelector> | undefined;
   /** For the types not kept in memory (its `skippedVolumes` is read by PVs and claims only). */
   ctx: SanitizeContext;
+}
+
+export interface ObjectPassInput extends CheckInput {
+  items: TarItem[];
   /** Called as objects are checked, with how many of how many. */
   onChecked?: (checked: number, total: number) => void;
 }
@@ -86,9 +90,84 @@ function parseInto(item: TarItem, bytes: Buffer): KubeJson | undefined {
   return result.object;
 }
 
-/** Checks, filters and (for non-resident types) sanitizes every object; returns them all. */
+/**
+ * Checks objects one at a time — as a backup with an index streams in (read-items.ts), or in a pass over
+ * the stored bytes (`readObjects`) — and stores what the restore will send.
+ */
+export class ObjectChecker {
+  private readonly input: CheckInput;
+  /** The types the backup's CRDs define (used without an index). */
+  private readonly crdTypes: ReadonlyMap<string, TypeInfo>;
+
+  constructor(input: CheckInput, crdTypes: ReadonlyMap<string, TypeInfo> = new Map()) {
+    this.input = input;
+    this.crdTypes = crdTypes;
+  }
+
+  private expectedType(item: TarItem): ExpectedType | undefined {
+    const served = this.input.target.typeOf(item.groupResource);
+    if (this.input.indexed) {
+      if (!item.indexed) return undefined;
+      // The index gives kind and version; the scope objects are created in is the target's own.
+      return {
+        kind: item.kind,
+        namespaced: served ? served.namespaced : item.namespace !== undefined,
+        ...(item.indexedApiVersion === undefined ? {} : { apiVersion: item.indexedApiVersion }),
+      };
+    }
+    return served ?? this.crdTypes.get(item.groupResource);
+  }
+
+  /** Gives the item the kind (and apiVersion) its path implies; returns the whole expected type. */
+  private typeItem(item: TarItem): ExpectedType | undefined {
+    const type = this.expectedType(item);
+    item.kind = type?.kind ?? '';
+    if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
+    return type;
+  }
+
+  /** An object refused before its body was read: checked for nothing more, but chosen by the same filters. */
+  refused(item: TarItem): void {
+    this.typeItem(item);
+    item.chosen = isChosen(this.input, item, undefined);
+  }
+
+  /**
+   * Parses the object's bytes, checks it against the type its path names, filters it and — unless its type
+   * is resident — sanitizes and stores it (`item.sanitized`). `bytes` need only live until this returns.
+   */
+  async check(item: TarItem, bytes: Buffer): Promise<void> {
+    const type = this.typeItem(item);
+    const object = item.object ?? parseInto(item, bytes);
+    // Only a CRD read ahead has one here (deleting from every item would slow each one's properties).
+    if (item.object) delete item.object;
+    if (object) {
+      const problem = type ? identityProblem(item, object, type) : unknownTypeProblem(item);
+      if (problem) item.problem = problem;
+      else if (item.namespace !== undefined) object.metadata.namespace = item.namespace;
+    }
+    const valid = item.problem ? undefined : object;
+    item.chosen = isChosen(this.input, item, valid);
+    if (!valid) return;
+    if (typeof valid.apiVersion === 'string') item.apiVersion = valid.apiVersion;
+    if (residentTypes.has(item.groupResource)) {
+      item.object = valid;
+      return;
+    }
+    if (!item.chosen) return;
+    const controllers = controllersOf(valid);
+    if (controllers.length > 0) item.controllers = controllers;
+    const result = sanitizeForRestore(item.groupResource, valid, this.input.ctx);
+    item.sanitized =
+      'skip' in result
+        ? { skip: result.skip }
+        : { body: await this.input.bodies.append(JSON.stringify(result.object)) };
+  }
+}
+
+/** Checks, filters and (for non-resident types) sanitizes every stored object; returns them all. */
 export async function readObjects(input: ObjectPassInput): Promise<TarItem[]> {
-  const { bodies, indexed, target } = input;
+  const { bodies, indexed } = input;
   const parsed = input.items;
   // Without an index, the backup's CRDs type its custom resources: read them first.
   let crdTypes = new Map<string, TypeInfo>();
@@ -99,70 +178,21 @@ export async function readObjects(input: ObjectPassInput): Promise<TarItem[]> {
     }
     crdTypes = typesFromCrds(parsed);
   }
-  const expectedType = (item: TarItem): ExpectedType | undefined => {
-    const served = target.typeOf(item.groupResource);
-    if (indexed) {
-      if (!item.indexed) return undefined;
-      // The index gives kind and version; the scope objects are created in is the target's own.
-      return {
-        kind: item.kind,
-        namespaced: served ? served.namespaced : item.namespace !== undefined,
-        ...(item.indexedApiVersion === undefined ? {} : { apiVersion: item.indexedApiVersion }),
-      };
-    }
-    return served ?? crdTypes.get(item.groupResource);
-  };
-
-  /** Gives the item the kind (and apiVersion) its path implies; returns the whole expected type. */
-  const typeItem = (item: TarItem): ExpectedType | undefined => {
-    const type = expectedType(item);
-    item.kind = type?.kind ?? '';
-    if (type?.apiVersion) item.indexedApiVersion = type.apiVersion;
-    return type;
-  };
-
-  // Refused objects are checked for nothing more, but chosen by the same filters, to be named.
-  for (const item of parsed) {
-    if (item.problem || item.range === undefined) {
-      typeItem(item);
-      item.chosen = isChosen(input, item, undefined);
-    }
-  }
+  const checker = new ObjectChecker(input, crdTypes);
+  for (const item of parsed) if (item.problem || item.range === undefined) checker.refused(item);
   const toCheck = readable(parsed, () => true);
   let checked = 0;
   const reportChecked = throttled(input.onChecked);
   for await (const [item, bytes] of bodies.scan(toCheck)) {
     reportChecked(++checked, toCheck.length);
-    const type = typeItem(item);
-    const object = item.object ?? parseInto(item, bytes);
-    // Only a CRD read ahead has one here (deleting from every item would slow each one's properties).
-    if (item.object) delete item.object;
-    if (object) {
-      const problem = type ? identityProblem(item, object, type) : unknownTypeProblem(item);
-      if (problem) item.problem = problem;
-      else if (item.namespace !== undefined) object.metadata.namespace = item.namespace;
-    }
-    const valid = item.problem ? undefined : object;
-    item.chosen = isChosen(input, item, valid);
-    if (!valid) continue;
-    if (typeof valid.apiVersion === 'string') item.apiVersion = valid.apiVersion;
-    if (residentTypes.has(item.groupResource)) {
-      item.object = valid;
-      continue;
-    }
-    if (!item.chosen) continue;
-    const controllers = controllersOf(valid);
-    if (controllers.length > 0) item.controllers = controllers;
-    const result = sanitizeForRestore(item.groupResource, valid, input.ctx);
-    item.sanitized =
-      'skip' in result ? { skip: result.skip } : { body: await bodies.append(JSON.stringify(result.object)) };
+    await checker.check(item, bytes);
   }
   await bodies.flush();
   return parsed;
 }
 
 /** Whether the resource filter and the label selector take an object (a namespace object always). */
-function isChosen(input: ObjectPassInput, item: TarItem, object: KubeJson | undefined): boolean {
+function isChosen(input: CheckInput, item: TarItem, object: KubeJson | undefined): boolean {
   if (item.groupResource === 'namespaces') return true;
   const resource = item.groupResource.split('.')[0] ?? '';
   const kind = item.kind;
