@@ -3,13 +3,7 @@
  * by the archive's decoder (it comes from the bucket like everything else), then looked up by an object's
  * tarball path for its checksum, kind and version.
  */
-import {
-  backupKeys,
-  type ContentIndex,
-  decodeIndex,
-  type IndexEntry,
-  SharedStrings,
-} from '../archive/index.ts';
+import { backupKeys, type ContentIndex, decodeIndex, type IndexEntry } from '../archive/index.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
 
 /**
