@@ -5,12 +5,14 @@
  * the data changed (seconds, and bytes uploaded as the bucket's listing counts them), the restore of the
  * second snapshot (MiB/s, twice each, interleaved), and the bytes stored; then the ratios Lifeboat/restic.
  * The two tools take turns going first. Lifeboat runs in this process through its library (what the mover
- * pod runs); restic is Debian's package, installed when missing. Everything is removed at the end.
+ * pod runs), with the heap tuned as the mover pod tunes it (tuneHeapForVolumeData); restic is Debian's
+ * package, installed when missing. Everything is removed at the end.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tuneHeapForVolumeData } from '../src/cli/runtime.ts';
 import { type ObjectStore, openObjectStore, parseLocation } from '../src/storage/index.ts';
 import { backupDirectory, openRepository, restoreSnapshot } from '../src/volumes/index.ts';
 import { minioCredentials, minioLocationUrl, type TestbedEnv } from '../test/testbed/testbed.ts';
@@ -70,6 +72,7 @@ export async function benchMover(
   sizeMib: number,
   print: (line: string) => void,
 ): Promise<void> {
+  tuneHeapForVolumeData();
   const resticVersion = await ensureRestic(print);
   const stamp = Date.now().toString(36);
   const base = `bench-mover-${stamp}`;

@@ -18,6 +18,7 @@ import {
   restoreSnapshot,
 } from '../volumes/index.ts';
 import { type CliIo, exitCodes } from './io.ts';
+import { tuneHeapForVolumeData } from './runtime.ts';
 
 /** Where Kubernetes reads a container's termination message from (the pod's default path). */
 const terminationLog = '/dev/termination-log';
@@ -31,6 +32,7 @@ export function addMoverCommand(program: Command, io: CliIo, setExit: (code: num
     .option('--data <dir>', 'the volume directory', moverDataDir)
     .option('--result <file>', 'where the result goes', terminationLog)
     .action(async (jobFile: string, options: { data: string; result: string }) => {
+      tuneHeapForVolumeData();
       const result = await runJob(jobFile, options.data, io);
       await writeFile(options.result, encodeMoverResult(result)).catch((error: unknown) => {
         io.stderr(`the result could not be written to ${options.result}: ${describeError(error)}\n`);

@@ -23,6 +23,7 @@ import { openLocalStore } from './local-store.ts';
 import { formatBytes } from './output.ts';
 import { remoteContext } from './remote/index.ts';
 import { openWithSecret, repositorySecret } from './repository-secret.ts';
+import { tuneHeapForVolumeData } from './runtime.ts';
 
 interface RestoreFlags {
   target?: string;
@@ -95,6 +96,7 @@ export function addRepositoryRestoreCommand(
           'repository restore runs in local mode, straight from the bucket: unset --server (or LIFEBOAT_SERVER) and give the location URL',
         );
       const format = outputFormat(options.output);
+      tuneHeapForVolumeData();
       if (!options.target)
         throw new UsageError(
           'give --target DIR: the directory to restore into (it is created when missing and must be empty)',
