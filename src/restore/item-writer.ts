@@ -60,6 +60,18 @@ export class ItemWriter {
     this.log = log;
   }
 
+  /**
+   * Whether the object is one the cluster makes in a namespace this restore created (the `default`
+   * ServiceAccount), which the restore compares with the cluster's rather than creates.
+   */
+  madeByCluster(item: PreparedItem): boolean {
+    return (
+      isClusterMadeAccount(item) &&
+      item.targetNamespace !== undefined &&
+      this.created.has(item.targetNamespace)
+    );
+  }
+
   private parallelism(): number {
     return Math.max(1, this.request.parallelism ?? 32);
   }
@@ -158,9 +170,7 @@ export class ItemWriter {
     }
     const path = collectionPath(api, item.targetNamespace);
     if (
-      isClusterMadeAccount(item) &&
-      item.targetNamespace !== undefined &&
-      this.created.has(item.targetNamespace) &&
+      this.madeByCluster(item) &&
       (await this.waitMadeByCluster(`${path}/${encodeURIComponent(item.name)}`))
     ) {
       // Compared with what the cluster made, as the plan predicted: the same count whichever came first.

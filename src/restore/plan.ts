@@ -225,8 +225,18 @@ async function planPrepared(
       ),
     };
   };
-  // Listed in the order the restore will create them.
-  const ordered = inRestoreOrder(prepared.items);
+  // Listed in the order the restore will create them; the cluster-made accounts of new namespaces last,
+  // where the restore compares them (restore.ts), unless it updates existing objects.
+  const comparedLast = (item: PreparedItem) =>
+    request.existingResourcePolicy !== 'update' &&
+    isClusterMadeAccount(item) &&
+    item.targetNamespace !== undefined &&
+    namespaceStates.get(item.targetNamespace)?.state === 'will be created';
+  const inOrder = inRestoreOrder(prepared.items);
+  const ordered = [
+    ...inOrder.filter((item) => !comparedLast(item)),
+    ...inOrder.filter((item) => comparedLast(item)),
+  ];
   const items = await mapLimit(ordered, request.parallelism ?? 16, planItem);
 
   // Claims made from snapshots: a claim the target cannot make fails, and its row says why.

@@ -65,5 +65,10 @@ test('every object has the same action in the plan and the result, the cluster-m
     };
     assert.deepEqual(done, planned, `round ${round}`);
     assert.ok(done.created >= 21, JSON.stringify(done));
+    // The plan lists objects in the order the restore handles them: the cluster-made account is compared
+    // last, after every object the restore creates (it does not wait for the cluster in its step).
+    const last = restore.items.at(-1);
+    assert.equal(`${last?.kind}/${last?.name}`, 'ServiceAccount/default');
+    assert.equal(plan.items.at(-1), account);
   }
 });
