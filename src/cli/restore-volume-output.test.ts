@@ -65,6 +65,12 @@ test('the dry run lists each volume: claim (mapped), size, class (from), snapsho
   );
   assert.match(text, /1 claim cannot be made from its snapshot: a restore would fail it by name/);
   assert.doesNotMatch(planVolumesText([restorable]), /cannot be made/);
+  // A claim whose backup kept both its snapshot and a copy says which it comes from, and why.
+  const why = 'not from the CSI snapshot the backup kept: the target has no VolumeSnapshotContent vsc-1';
+  assert.match(
+    planVolumesText([{ ...restorable, source: 'copy', sourceReason: why }]),
+    new RegExp(`restore: ${why}\n`),
+  );
 });
 
 test('a volume without a class, handle or driver in the target reads plainly', () => {

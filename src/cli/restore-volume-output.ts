@@ -49,9 +49,7 @@ export function planVolumesText(volumes: readonly VolumePlan[] | undefined): str
     inTarget(volume),
     volume.verdict === 'fail'
       ? `FAIL: ${volume.reason ?? 'no reason given'}`
-      : volume.dataBytes !== undefined
-        ? `restore (fill ${formatBytes(volume.dataBytes)})`
-        : 'restore',
+      : `${volume.dataBytes !== undefined ? `restore (fill ${formatBytes(volume.dataBytes)})` : 'restore'}${volume.sourceReason ? `: ${volume.sourceReason}` : ''}`,
   ]);
   const failing = volumes.filter((volume) => volume.verdict === 'fail').length;
   const note =

@@ -153,7 +153,7 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       access: 'operator',
       body: control.restoreInput,
       returns:
-        'the plan: each object with its verdict, the namespaces and storage classes, and `volumes`: each claim that would be made from a CSI snapshot (namespace, pvc, mappedFrom, size, storageClass after mapping and storageClassMappedFrom, volumeSnapshot, snapshotHandle, driver, classDriver, driverInstalled, matchingClass, verdict restore|fail and the reason: a class of another driver is refused, naming the data mover)',
+        'the plan: each object with its verdict, the namespaces and storage classes, and `volumes`: each claim that would be made from a CSI snapshot (namespace, pvc, mappedFrom, size, storageClass after mapping and storageClassMappedFrom, volumeSnapshot, snapshotHandle, driver, classDriver, driverInstalled, matchingClass, verdict restore|fail and the reason: a class of another driver is refused, naming the data mover; for a claim whose data was copied into the location, source snapshot|copy and sourceReason: the kept CSI snapshot where the target holds it, else the copy)',
       handler: ({ caller, params, body }) =>
         control.planRestoreFor(ctx, caller, String(params.project), body),
     }),

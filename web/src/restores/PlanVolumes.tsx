@@ -88,6 +88,7 @@ export function PlanVolumes(props: { volumes: VolumePlan[] | undefined }) {
                       {volume.repositorySnapshot !== undefined ? (
                         <div className="muted">filled from the location's volume repository</div>
                       ) : null}
+                      {volume.sourceReason ? <div className="muted">{volume.sourceReason}</div> : null}
                     </>
                   ) : (
                     <>
