@@ -96,7 +96,14 @@ export async function readItems(
   let kept = 0;
   const reportRead = throttled(options.onRead);
   const body = await store.get(key);
-  const index = await options.inline?.index;
+  let index: RestoreIndex | undefined;
+  try {
+    index = await options.inline?.index;
+  } catch (error) {
+    // The tarball's download, started meanwhile, is not left open.
+    body.destroy();
+    throw error;
+  }
   const checker = index && options.inline?.checker;
   for await (const entry of readTarball(body, { file: key, transient: true })) {
     const parts = parseItemPath(entry.name);
