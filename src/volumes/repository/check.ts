@@ -75,6 +75,7 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
       message: `tree ${problem.tree}: ${problem.error.message}`,
     });
   }
+  const complete = marked.problems.length === 0 && !errors.some((error) => error.kind === 'snapshot');
   const neededPacks = new Set<string>();
   for (const id of marked.data) {
     const location = index.get(id);
@@ -99,7 +100,15 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
         key: repoKeys.pack(pack),
         message: `the index lists pack ${pack}, which does not exist`,
       };
+      // A pack is only known to be unused when every snapshot and tree was read; otherwise it may hold what
+      // an unread tree needs, so its absence is an error.
       if (neededPacks.has(pack)) errors.push({ kind: 'missing-pack', ...problem });
+      else if (!complete)
+        errors.push({
+          kind: 'missing-pack',
+          ...problem,
+          message: `${problem.message}; some trees could not be read, so it may be needed`,
+        });
       else warnings.push({ kind: 'unused-pack', ...problem });
     } else if (end + 4 > size) {
       errors.push({

@@ -163,3 +163,36 @@ test('a tampered snapshot file is refused, and a crafted tree naming ".." cannot
   assert.deepEqual(await readdir(join(work, 'inner')), ['target']);
   assert.deepEqual(await readdir(target), []);
 });
+
+test('a missing pack is an error, never "unused", when a tree that might need it cannot be read', async () => {
+  const bucket = join(work, 'bucket-unread');
+  const source = join(work, 'source-unread');
+  await buildTree(source, { bigBytes: 3 * MiB, smallFiles: 5 });
+  const repo = await openRepository(new FileObjectStore(bucket), 's', { create: true, kdf });
+  await backupDirectory(repo, source, { uploader: { packSize: MiB } });
+  const { index } = await loadIndex(repo);
+  const blobs = [...index.values()];
+  const tree = blobs.find((blob) => blob.type === 'tree');
+  const treePacks = new Set(blobs.filter((blob) => blob.type === 'tree').map((blob) => blob.pack));
+  const dataPack = blobs.find((blob) => blob.type === 'data' && !treePacks.has(blob.pack))?.pack;
+  assert.ok(tree && dataPack, 'the backup wrote a pack of data only');
+
+  // Every tree in the tree's pack fails to decrypt, so check cannot know what the data pack held for them.
+  const treePath = join(bucket, keys.pack(tree.pack));
+  const bytes = await readFile(treePath);
+  for (const blob of blobs.filter((each) => each.pack === tree.pack))
+    bytes[blob.offset + 20] = (bytes[blob.offset + 20] as number) ^ 0x01;
+  await writeFile(treePath, bytes);
+  await rm(join(bucket, keys.pack(dataPack)));
+
+  const check = await checkRepository(repo);
+  assert.equal(check.ok, false);
+  assert.ok(
+    check.errors.some((error) => error.kind === 'tree'),
+    JSON.stringify(check.errors),
+  );
+  const missing = check.errors.find((error) => error.key === keys.pack(dataPack));
+  assert.equal(missing?.kind, 'missing-pack', JSON.stringify(check));
+  assert.match(missing?.message ?? '', /some trees could not be read, so it may be needed/);
+  assert.deepEqual(check.warnings, []);
+});
