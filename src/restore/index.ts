@@ -29,3 +29,4 @@ export {
 } from './verify.ts';
 export { dataMoverHint, type VolumePlan } from './volume-checks.ts';
 export { defaultVolumeTimeoutMs, type VolumePhase, type VolumeProgress } from './volume-run.ts';
+export { type VolumeSourceKind, type VolumeSourceMode, volumeSourceModes } from './volume-sources.ts';

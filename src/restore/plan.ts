@@ -8,7 +8,8 @@
  * and how the mappings resolve them, the target namespaces' state, and each claim made from a CSI snapshot
  * with whether the target can make it (class and driver), or, for a claim whose data the data mover copied,
  * that it is filled from the location's volume repository (snapshot id and size); for a claim whose backup
- * kept both, which of the two it comes from and why (volume-choice.ts).
+ * kept both, which of the two it comes from and why; and each claim the restore's volume source fails, with
+ * the reason (volume-choice.ts).
  */
 
 import {
@@ -36,8 +37,8 @@ import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
 import { planVolumes, type VolumePlan } from './volume-checks.ts';
-import { chooseVolumeSources } from './volume-choice.ts';
-import { volumeSnapshotClassResource } from './volume-sources.ts';
+import { checkVolumeSource, chooseVolumeSources } from './volume-choice.ts';
+import { type VolumeSourceMode, volumeSnapshotClassResource } from './volume-sources.ts';
 
 export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip' | 'refuse';
 
@@ -95,11 +96,14 @@ export interface PlanRequest extends RestoreOptions {
    * the location's volume repository are planned as filled from there; without, as failing by name.
    */
   moverAvailable?: boolean;
+  /** Where claims' data may come from, as the restore will be asked (`RestoreRequest.volumeSource`). */
+  volumeSource?: VolumeSourceMode;
 }
 
 /** Plans a restore against the live target. Writes nothing, to the cluster or the location. */
 export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
   const { kube } = request;
+  checkVolumeSource(request.volumeSource);
   const target = new TargetApi(kube);
   await target.refresh();
   const prepared = await prepareRestore(request, target);
@@ -118,8 +122,8 @@ async function planPrepared(
   const { kube } = request;
   await skipClassesTheTargetHas(kube, prepared.items);
   // Claims whose backup kept both snapshot and copy: the source is chosen (and the claim made for it) before
-  // the claims are checked, by the same rule the restore applies.
-  await chooseVolumeSources(kube, prepared.volumes);
+  // the claims are checked, by the same rule the restore applies; so are the claims its volume source excludes.
+  await chooseVolumeSources(kube, prepared.volumes, undefined, checkVolumeSource(request.volumeSource));
 
   const namespaceStates = new Map<string, NamespaceState>();
   for (const ns of prepared.namespaces) {

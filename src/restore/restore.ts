@@ -90,6 +90,7 @@ class RestoreRun {
         this.emit(false);
       },
       ...(request.mover ? { mover: request.mover } : {}),
+      ...(request.volumeSource ? { volumeSource: request.volumeSource } : {}),
       log: (message, fields) => this.log.info(message, fields),
       warn: (message, namespace) => {
         this.results.warning(message, { namespace });

@@ -4,6 +4,7 @@ import type { KubeClient } from '../kube/index.ts';
 import type { MoverSettings } from '../volumes/index.ts';
 import type { RestoreOptions } from './prepare.ts';
 import type { VolumeProgress } from './volume-run.ts';
+import type { VolumeSourceMode } from './volume-sources.ts';
 
 export type RestorePhase = 'Completed' | 'PartiallyFailed' | 'Failed';
 
@@ -46,6 +47,16 @@ export interface RestoreRequest extends RestoreOptions {
    * fail by name: only the control plane holds the secret.
    */
   mover?: MoverSettings;
+  /**
+   * Where claims' data may come from (volume-choice.ts), for backups that kept a claim's CSI snapshot beside
+   * a copy of its data in the location's volume repository. `auto` (the default): the kept snapshot where
+   * the target can use it, else the copy. `copy`: copies only — a claim with both is filled from its copy
+   * even where the snapshot is usable; one with only a CSI snapshot fails, named. `snapshot`: CSI snapshots
+   * only — a claim whose kept snapshot the target cannot use fails with the reason rather than being filled
+   * from the copy (no empty claim is made); one with only a copy fails, named. Failed claims are not created
+   * and the restore goes on (PartiallyFailed). Any other value is a RestoreInputError.
+   */
+  volumeSource?: VolumeSourceMode;
   onProgress?: (progress: RestoreProgress) => void;
   /** Called once per object as it is done: the item-by-item progress. */
   onItem?: (item: ItemResult) => void;

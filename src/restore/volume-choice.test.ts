@@ -1,136 +1,26 @@
+/**
+ * How a restore chooses the source of a claim whose backup kept both its CSI snapshot and a copy of its data
+ * (volume-choice.ts), under the default volume source `auto`; volume-source.test.ts has the other modes.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonAnswer, notFound } from '../../test/support/fake-kube.ts';
-import type { VolumeInfo } from '../archive/index.ts';
 import {
-  KubeApiError,
-  type KubeClient,
-  type KubeRequest,
-  type KubeResponse,
-  parseLossless,
-} from '../kube/index.ts';
-import type { MoverSettings, StorageClassInfo } from '../volumes/index.ts';
-import type { KubeJson } from './sanitize.ts';
+  driver,
+  prepared,
+  repositoryId,
+  restorer,
+  sameCluster,
+  storageClasses,
+  Target,
+} from '../../test/support/kept-volume.ts';
 import { planVolumes } from './volume-checks.ts';
 import {
   applyChoice,
   chooseSource,
   chooseVolumeSources,
   fallBackToCopy,
-  type LiveContent,
   type TargetSnapshots,
 } from './volume-choice.ts';
-import { VolumeRestorer } from './volume-run.ts';
-import { findVolumeSources, pointClaimAtSource, type SnapshotVolume } from './volume-sources.ts';
-
-const json = (value: object) => parseLossless(JSON.stringify(value)) as KubeJson;
-const repositoryId = 'a1b2c3d4'.repeat(8);
-const driver = 'hostpath.csi.k8s.io';
-const uid = '6f1c2a4e-0000-4000-8000-000000000001';
-
-/** The backup's items of claim shop/data, snapshotted by `driver` and kept (content vsc-data, uid `uid`). */
-const backupItems = () => [
-  {
-    groupResource: 'persistentvolumeclaims',
-    namespace: 'shop',
-    name: 'data',
-    object: json({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: {
-        name: 'data',
-        namespace: 'shop',
-        annotations: { 'velero.io/volume-snapshot-name': 'vs-data' },
-      },
-      spec: { storageClassName: 'csi', volumeName: 'pv-data', resources: { requests: { storage: '1Mi' } } },
-    }),
-  },
-  {
-    groupResource: 'volumesnapshots.snapshot.storage.k8s.io',
-    namespace: 'shop',
-    name: 'vs-data',
-    object: json({
-      metadata: { name: 'vs-data', namespace: 'shop' },
-      spec: { volumeSnapshotClassName: 'csi-snap' },
-      status: { boundVolumeSnapshotContentName: 'vsc-data', restoreSize: '2Mi', readyToUse: true },
-    }),
-  },
-  {
-    groupResource: 'volumesnapshotcontents.snapshot.storage.k8s.io',
-    name: 'vsc-data',
-    object: json({
-      metadata: { name: 'vsc-data', uid },
-      spec: { driver, deletionPolicy: 'Retain', volumeSnapshotClassName: 'csi-snap' },
-      status: { snapshotHandle: 'snap-1', readyToUse: true },
-    }),
-  },
-];
-
-/** The volume info of a backup that copied the claim's data and kept its snapshot (keepVolumeSnapshots). */
-const keptBoth: VolumeInfo = {
-  pvcName: 'data',
-  pvcNamespace: 'shop',
-  pvName: 'pv-data',
-  backupMethod: 'CSISnapshot',
-  snapshotDataMoved: true,
-  preserveLocalSnapshot: true,
-  skipped: false,
-  csiSnapshotInfo: { snapshotHandle: 'snap-1', size: 2 << 20, driver, vscName: 'vsc-data' },
-  snapshotDataMovementInfo: {
-    dataMover: 'lifeboat',
-    uploaderType: 'lifeboat',
-    retainedSnapshot: 'vs-data',
-    snapshotHandle: repositoryId,
-    size: 1000,
-    phase: 'Completed',
-  },
-};
-
-/** The claim as a restore prepares it: found, sanitized (here: as read) and pointed at its source. */
-function prepared(options: { classMapping?: [string, string] } = {}): {
-  volume: SnapshotVolume;
-  claim: KubeJson;
-} {
-  const all = backupItems();
-  const found = findVolumeSources({
-    all,
-    claims: all.filter((item) => item.groupResource === 'persistentvolumeclaims'),
-    volumeInfo: [keptBoth],
-    restoreName: 'r1',
-    namespaceMapping: new Map([['shop', 'shop-r']]),
-    storageClassMapping: new Map(options.classMapping ? [options.classMapping] : []),
-  });
-  const volume = found.claims.get('shop/data');
-  assert.ok(volume);
-  const claim = json(all[0]?.object as object);
-  // As prepare.ts does: a claim with neither `moved` nor a problem is pointed at its source.
-  assert.equal(volume.moved, undefined);
-  pointClaimAtSource(claim, volume);
-  return { volume, claim };
-}
-
-const storageClasses: StorageClassInfo[] = [
-  { name: 'csi', provisioner: driver, isDefault: true, volumeBindingMode: 'WaitForFirstConsumer' },
-  { name: 'other', provisioner: 'other.csi', isDefault: false, volumeBindingMode: 'Immediate' },
-];
-const sameCluster = (content: Partial<Extract<LiveContent, { state: 'present' }>> = {}): TargetSnapshots => ({
-  contents: new Map([
-    [
-      'vsc-data',
-      {
-        state: 'present',
-        uid,
-        driver,
-        snapshotHandle: 'snap-1',
-        readyToUse: true,
-        deleting: false,
-        ...content,
-      },
-    ],
-  ]),
-  classDrivers: new Set([driver]),
-  storageClasses,
-});
 
 test('the kept snapshot is chosen where the target holds its content (same uid, handle, driver, ready)', () => {
   const { volume } = prepared();
@@ -215,99 +105,16 @@ test('the choice makes the claim: pointed at the restore-made VolumeSnapshot, or
   // At restore time a failed snapshot gives way to the copy, with a warning that names the claim.
   const late = prepared();
   applyChoice(late.volume, chooseSource(late.volume, sameCluster()));
-  const warning = fallBackToCopy(late.volume, 'the driver says: snapshot not found');
+  const after = fallBackToCopy(late.volume, 'the driver says: snapshot not found');
+  assert.ok(after && 'warning' in after);
   assert.match(
-    warning ?? '',
+    after.warning,
     /the claim shop-r\/data is restored from the copy of its data in the location's volume repository \(snapshot a1b2c3d4\), not from the CSI snapshot the backup kept, which could not be used: the driver says: snapshot not found/,
   );
   assert.deepEqual(late.volume.moved, { snapshotId: repositoryId, bytes: 1000 });
   assert.equal((late.claim.spec as Record<string, unknown>).dataSource, undefined);
   assert.equal(late.volume.choice?.source, 'copy');
 });
-
-/**
- * A target cluster for the volume steps (implements the port): storage classes, snapshot classes, the
- * kept content when it is the source cluster, no claims; VolumeSnapshots made for a restore never become
- * ready (the storage lost the snapshot) when `snapshotLost`.
- */
-class Target implements KubeClient {
-  readonly server = 'https://target.test';
-  readonly asked: string[] = [];
-  private readonly objects = new Map<string, Record<string, unknown>>();
-
-  constructor(options: { holdsSnapshot: boolean; snapshotLost?: boolean }) {
-    const base = '/apis/snapshot.storage.k8s.io/v1';
-    this.objects.set(`${base}/volumesnapshotclasses/csi-snap`, { metadata: { name: 'csi-snap' }, driver });
-    if (options.holdsSnapshot)
-      this.objects.set(`${base}/volumesnapshotcontents/vsc-data`, {
-        metadata: { name: 'vsc-data', uid },
-        spec: { driver },
-        status: { snapshotHandle: 'snap-1', readyToUse: !options.snapshotLost },
-      });
-    this.snapshotLost = options.snapshotLost ?? false;
-  }
-  private readonly snapshotLost: boolean;
-
-  async request(request: KubeRequest): Promise<KubeResponse> {
-    const { method, path } = request;
-    this.asked.push(`${method} ${path}`);
-    if (method === 'GET' && path === '/apis/storage.k8s.io/v1/storageclasses')
-      return jsonAnswer({
-        items: storageClasses.map((item) => ({
-          metadata: {
-            name: item.name,
-            annotations: item.isDefault ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : {},
-          },
-          provisioner: item.provisioner,
-        })),
-      });
-    const found = this.objects.get(path);
-    if (method === 'GET') {
-      if (found) return jsonAnswer(found);
-      const items = [...this.objects].filter(([key]) => key.startsWith(`${path}/`)).map(([, value]) => value);
-      if (items.length > 0 || path.endsWith('volumesnapshotclasses')) return jsonAnswer({ items });
-      throw notFound(request);
-    }
-    if (method === 'POST') {
-      const object = JSON.parse(String(request.body)) as { kind: string; metadata: { name: string } };
-      const at = `${path}/${object.metadata.name}`;
-      if (this.objects.has(at))
-        throw new KubeApiError({ status: 409, reason: 'AlreadyExists', message: 'exists', method, path });
-      // The snapshot controller's verdict on a restore-made VolumeSnapshot, at once.
-      const status =
-        object.kind === 'VolumeSnapshot'
-          ? this.snapshotLost
-            ? { readyToUse: false, error: { message: 'snapshot snap-1 not found' } }
-            : { readyToUse: true }
-          : {};
-      this.objects.set(at, { ...object, status });
-      return jsonAnswer(object, 201);
-    }
-    if (method === 'DELETE' && found) {
-      this.objects.delete(path);
-      return jsonAnswer({});
-    }
-    if (method === 'PATCH' && found) return jsonAnswer(found);
-    throw notFound(request);
-  }
-
-  async close(): Promise<void> {}
-}
-
-const mover: MoverSettings = { image: 'lifeboat:test', store: {}, secret: Buffer.from('s'), timeoutMs: 1000 };
-
-function restorer(kube: KubeClient, volume: SnapshotVolume, warnings: string[], withMover = true) {
-  return new VolumeRestorer(kube, [volume], {
-    restoreName: 'r1',
-    timeoutMs: 2000,
-    errorGraceMs: 0,
-    concurrency: 1,
-    onChange: () => {},
-    log: () => {},
-    warn: (message) => warnings.push(message),
-    ...(withMover ? { mover } : {}),
-  });
-}
 
 test('the dry run and the restore choose the same source: the snapshot in the cluster that holds it', async () => {
   const planned = prepared();

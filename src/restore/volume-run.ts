@@ -9,7 +9,9 @@
  * A claim whose data was moved into the location's repository has no source: it is made empty in a class
  * the target has and filled by a mover pod right after the claims are created (volume-fill.ts). A claim
  * whose backup kept both gets its source chosen first (volume-choice.ts); when its kept snapshot fails to
- * become ready, it is filled from the copy instead, with a warning.
+ * become ready, it is filled from the copy instead, with a warning — unless the restore was asked for
+ * snapshots only (volume source `snapshot`): then it fails. A claim whose one source the volume source
+ * excludes fails by name and is not created.
  */
 import { describeError, type KubeClient, KubeConnectionError, mapLimit } from '../kube/index.ts';
 import {
@@ -26,9 +28,9 @@ import { deleteClaim, getClaim } from './live-claims.ts';
 import { movedClassFallback, movedClassProblem, noMoverReason, shortSnapshotId } from './moved-volumes.ts';
 import { restoreNameLabel } from './sanitize.ts';
 import { targetProblem } from './volume-checks.ts';
-import { chooseVolumeSources, fallBackToCopy } from './volume-choice.ts';
+import { checkVolumeSource, chooseVolumeSources, fallBackToCopy } from './volume-choice.ts';
 import { defaultFillConcurrency, fillMovedClaim } from './volume-fill.ts';
-import type { SnapshotVolume, VolumeSourceKind } from './volume-sources.ts';
+import type { SnapshotVolume, VolumeSourceKind, VolumeSourceMode } from './volume-sources.ts';
 
 /**
  * Where a snapshotted volume of a restore is: the console's "volume progress". A claim being filled from
@@ -79,6 +81,8 @@ export interface VolumeRunOptions {
   mover?: MoverSettings;
   /** Claims filled at once (default 2). */
   fillConcurrency?: number;
+  /** Which sources claims may come from (volume-choice.ts); default `auto`. */
+  volumeSource?: VolumeSourceMode;
 }
 
 export const defaultVolumeTimeoutMs = 5 * 60_000;
@@ -93,10 +97,13 @@ export class VolumeRestorer {
   private readonly created = new Set<SnapshotVolume>();
   /** Volumes whose data was moved and whose claim may be created: filled once it is. */
   private readonly toFill = new Set<SnapshotVolume>();
+  private readonly volumeSource: VolumeSourceMode;
 
+  /** @throws RestoreInputError for a volume source that is not one of `volumeSourceModes`. */
   constructor(kube: KubeClient, volumes: readonly SnapshotVolume[], options: VolumeRunOptions) {
     this.kube = kube;
     this.options = options;
+    this.volumeSource = checkVolumeSource(options.volumeSource);
     for (const volume of volumes) {
       const entry: VolumeProgress = {
         namespace: volume.namespace,
@@ -152,7 +159,7 @@ export class VolumeRestorer {
     if (volumes.length === 0) return refused;
     const classes = await listStorageClasses(this.kube);
     // The same rule and facts as the dry run's: each claim whose backup kept both gets the source it showed.
-    for (const volume of await chooseVolumeSources(this.kube, volumes, classes)) {
+    for (const volume of await chooseVolumeSources(this.kube, volumes, classes, this.volumeSource)) {
       this.describeSource(volume);
       this.options.log('volume source chosen', {
         namespace: volume.namespace,
@@ -168,10 +175,11 @@ export class VolumeRestorer {
         if (volume.moved) reason = this.fillProblem(volume, classes);
         else {
           reason = targetProblem(volume, classes).problem ?? (await this.makeSource(volume));
-          const warning = reason === undefined ? undefined : fallBackToCopy(volume, reason);
-          if (warning) {
+          const after = reason === undefined ? undefined : fallBackToCopy(volume, reason);
+          if (after && 'reason' in after) reason = after.reason;
+          else if (after) {
             // Its kept snapshot failed (deleted since, not ready in time): the copy fills it instead.
-            this.options.warn(warning, volume.namespace);
+            this.options.warn(after.warning, volume.namespace);
             this.describeSource(volume);
             reason = this.fillProblem(volume, classes);
           }

@@ -70,10 +70,28 @@ export interface SnapshotVolume {
 /** Where a restored claim's data comes from: a CSI snapshot, or the copy in the location's repository. */
 export type VolumeSourceKind = 'snapshot' | 'copy';
 
+/**
+ * Which sources a restore may fill claims from (`RestoreRequest.volumeSource`): `auto` (the default) the
+ * kept CSI snapshot where the target can use it, else the copy; `snapshot` CSI snapshots only, never a copy;
+ * `copy` copies in the location's volume repository only, never a CSI snapshot. The rule is
+ * `chooseSource` in volume-choice.ts.
+ */
+export type VolumeSourceMode = 'auto' | 'snapshot' | 'copy';
+
+/** Every `VolumeSourceMode`, in the order a user is offered them. */
+export const volumeSourceModes: readonly VolumeSourceMode[] = ['auto', 'snapshot', 'copy'];
+
 /** The source chosen for a claim whose backup kept both, and why (said by the dry run and the restore). */
 export interface VolumeChoice {
   source: VolumeSourceKind;
   reason: string;
+  /**
+   * Set when the restore was asked for this source (volume source `snapshot` or `copy`): the claim never
+   * gives way to the other source, even when this one fails at restore time.
+   */
+  asked?: true;
+  /** Why the claim fails with this source (the kept snapshot asked for cannot be used): it is not created. */
+  problem?: string;
 }
 
 /** The CSI snapshot a backup kept beside the copy of a claim's data, as the restore may use it. */
