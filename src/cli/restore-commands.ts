@@ -7,7 +7,7 @@ import type { ClusterResourcesMode } from '../archive/index.ts';
 import { readRestoreLogs } from '../backup/index.ts';
 import { planRestore, runRestore } from '../restore/index.ts';
 import { openKube, outputFormat, printJson } from './context.ts';
-import { existingResourcePolicy, list, parseMappings, volumeTimeoutMs } from './flags.ts';
+import { existingResourcePolicy, list, parseMappings, volumeSource, volumeTimeoutMs } from './flags.ts';
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
 import { localMoverSettings } from './local-mover.ts';
 import { openLocalStore, withBackupsElsewhere } from './local-store.ts';
@@ -73,6 +73,11 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       'how long each claim made from a CSI snapshot may take to be ready, then Bound: 10s to 1h (default 5m)',
     )
     .option(
+      '--volume-source <source>',
+      "where claims' data comes from when the backup kept a CSI snapshot beside a copy in the location: auto (the snapshot where the target can use it, else the copy), snapshot (snapshots only) or copy (copies only); a claim the source cannot restore fails, named",
+      'auto',
+    )
+    .option(
       '--repository-secret-file <file>',
       "local mode: the location's volume repository secret, for claims whose data was copied there (or LIFEBOAT_REPOSITORY_SECRET)",
     )
@@ -102,6 +107,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
       if (!backupName) throw new UsageError('--from-backup is required: the name of the backup to restore');
       const policy = existingResourcePolicy(options.existingResourcePolicy);
       const volumeTimeout = volumeTimeoutMs(options.volumeTimeout);
+      const source = volumeSource(options.volumeSource);
       const common = {
         name: nameArg ?? defaultName(backupName),
         backupName,
@@ -115,6 +121,7 @@ export function addRestoreCommands(program: Command, io: CliIo, setExit: (code: 
         existingResourcePolicy: policy,
         preserveNodePorts: options.preserveNodeports === true,
         ...(options.selector ? { labelSelector: options.selector } : {}),
+        ...(source ? { volumeSource: source } : {}),
       } as const;
       const store = openLocalStore(options.location);
       const kube = await openKube(io, options.kubeconfig, options.context);

@@ -28,6 +28,7 @@ export function engineOptions(options: RestoreOptionsRecord) {
     storageClassMappings: options.storageClassMappings,
     existingResourcePolicy: options.existingResourcePolicy,
     preserveNodePorts: options.preserveNodePorts,
+    ...(options.volumeSource ? { volumeSource: options.volumeSource } : {}),
   };
 }
 

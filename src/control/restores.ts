@@ -82,6 +82,7 @@ function optionsOf(input: RestoreInput): RestoreOptionsRecord {
     storageClassMappings: input.storageClassMappings,
     existingResourcePolicy: input.existingResourcePolicy,
     preserveNodePorts: input.preserveNodePorts,
+    ...(input.volumeSource === 'auto' ? {} : { volumeSource: input.volumeSource }),
     ...(input.volumeTimeoutMs === undefined ? {} : { volumeTimeoutMs: input.volumeTimeoutMs }),
   };
 }

@@ -173,6 +173,7 @@ function optionsOf(input: GroupRestoreInput, tag?: GroupRestoreTag): RestoreOpti
     storageClassMappings: input.storageClassMappings,
     existingResourcePolicy: input.existingResourcePolicy,
     preserveNodePorts: input.preserveNodePorts,
+    ...(input.volumeSource === 'auto' ? {} : { volumeSource: input.volumeSource }),
     ...(input.volumeTimeoutMs === undefined ? {} : { volumeTimeoutMs: input.volumeTimeoutMs }),
     ...(tag ? { groupRestore: tag } : {}),
   };

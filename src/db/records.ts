@@ -202,6 +202,8 @@ export interface RestoreOptionsRecord {
   preserveNodePorts: boolean;
   /** How long each claim made from a CSI snapshot may take (the engine's default when absent), in ms. */
   volumeTimeoutMs?: number;
+  /** Where claims' data may come from (the engine's `volumeSource`); absent: `auto` (restores made before it). */
+  volumeSource?: 'auto' | 'snapshot' | 'copy';
   /** Set on each member restore of a group restore (a workspace's backup group restored together). */
   groupRestore?: GroupRestoreTag;
 }

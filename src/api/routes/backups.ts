@@ -153,7 +153,7 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       access: 'operator',
       body: control.restoreInput,
       returns:
-        'the plan: each object with its verdict, the namespaces and storage classes, and `volumes`: each claim that would be made from a CSI snapshot (namespace, pvc, mappedFrom, size, storageClass after mapping and storageClassMappedFrom, volumeSnapshot, snapshotHandle, driver, classDriver, driverInstalled, matchingClass, verdict restore|fail and the reason: a class of another driver is refused, naming the data mover; for a claim whose data was copied into the location, source snapshot|copy and sourceReason: the kept CSI snapshot where the target holds it, else the copy)',
+        'the plan: each object with its verdict, the namespaces and storage classes, and `volumes`: each claim that would be made from a CSI snapshot (namespace, pvc, mappedFrom, size, storageClass after mapping and storageClassMappedFrom, volumeSnapshot, snapshotHandle, driver, classDriver, driverInstalled, matchingClass, verdict restore|fail and the reason: a class of another driver is refused, naming the data mover; for a claim whose data was copied into the location, source snapshot|copy and sourceReason: the kept CSI snapshot where the target holds it, else the copy, unless volumeSource asks for one — a claim that source cannot restore is a fail verdict naming it and why)',
       handler: ({ caller, params, body }) =>
         control.planRestoreFor(ctx, caller, String(params.project), body),
     }),
@@ -162,7 +162,7 @@ export function backupsRoutes(ctx: control.ControlContext): Route<unknown, unkno
       path: '/projects/:project/restores',
       tag: 'restores',
       summary:
-        'Restore a backup into a cluster of the same project; claims the backup snapshotted are made from their CSI snapshots, each waited for until Bound (volumeTimeoutMs, 10 s to 1 h, default 5 min)',
+        'Restore a backup into a cluster of the same project; claims the backup snapshotted are made from their CSI snapshots, each waited for until Bound (volumeTimeoutMs, 10 s to 1 h, default 5 min), or filled from their copies in the location; volumeSource auto|snapshot|copy chooses between a kept snapshot and a copy (a claim the source asked for cannot restore fails, named, and the restore goes on)',
       access: 'operator',
       body: control.restoreInput,
       status: 202,

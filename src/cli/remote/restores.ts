@@ -1,4 +1,5 @@
 /** `lifeboat restore create | list | describe | logs` through the control plane. */
+import type { VolumeSourceMode } from '../../restore/index.ts';
 import type { RestoreItemView, RestoreRequest, RestoreView } from '../api-client.ts';
 import { outputFormat, printJson } from '../context.ts';
 import {
@@ -6,6 +7,7 @@ import {
   existingResourcePolicy,
   list,
   parseMappings,
+  volumeSource,
   volumeTimeoutMs,
 } from '../flags.ts';
 import { UsageError } from '../io.ts';
@@ -36,6 +38,8 @@ export interface RestoreCreateFlags {
   preserveNodeports?: boolean;
   /** A Go duration (`5m`): how long each claim made from a CSI snapshot may take. */
   volumeTimeout?: string;
+  /** auto, snapshot or copy: where claims' data may come from. */
+  volumeSource?: string;
   dryRun?: boolean;
   wait?: boolean;
   /** Local mode: mover pods fill claims whose data was copied into the location (local-mover.ts). */
@@ -53,6 +57,13 @@ function summary(view: RestoreView): string {
   lines.push(resultLines('Errors', view.errors), resultLines('Warnings', view.warnings));
   return lines.join('');
 }
+
+/** How `restore describe` words a restore's volume source. */
+const volumeSourceText: Record<VolumeSourceMode, string> = {
+  auto: 'auto (a kept CSI snapshot where the target can use it, else the copy)',
+  snapshot: 'snapshot (CSI snapshots only)',
+  copy: "copy (copies in the location's volume repository only)",
+};
 
 export async function remoteRestoreCreate(
   remote: Remote,
@@ -94,6 +105,8 @@ export async function remoteRestoreCreate(
   };
   const timeout = volumeTimeoutMs(flags.volumeTimeout);
   if (timeout !== undefined) body.volumeTimeoutMs = timeout;
+  const source = volumeSource(flags.volumeSource);
+  if (source !== undefined) body.volumeSource = source;
   const project = remote.project();
   if (flags.dryRun) {
     const plan = await api.planRestore(project, body);
@@ -188,6 +201,7 @@ export async function remoteRestoreDescribe(
     `Storage classes:    ${mappings(o.storageClassMappings)}`,
     `Existing objects:   ${o.existingResourcePolicy === 'update' ? 'updated to the backup' : 'left as they are'}`,
     `Volume timeout:     ${o.volumeTimeoutMs === undefined ? 'default (5 min)' : `${o.volumeTimeoutMs / 1000} s`}`,
+    `Volume source:      ${volumeSourceText[o.volumeSource ?? 'auto']}`,
     `Created:            ${formatIsoTime(view.createdAt)}`,
     `Started:            ${formatIsoTime(view.startedAt)}`,
     `Completed:          ${formatIsoTime(view.completedAt)}`,
