@@ -32,6 +32,25 @@ function octal(value: number, digits: number): string {
   return `${zeros.slice(0, digits - text.length)}${text} `;
 }
 
+/** The largest size written in octal digits; larger ones are base-256. */
+const maxOctalSize = 8 ** sizeDigits - 1;
+
+/**
+ * Writes `value` (a whole number below 8^digits) as `digits` octal digits, zero-padded, at `offset`;
+ * returns the sum of the bytes written (for the checksum).
+ */
+function writeOctalDigits(target: Buffer, offset: number, value: number, digits: number): number {
+  let sum = 0;
+  let rest = value;
+  for (let i = digits - 1; i >= 0; i--) {
+    const digit = zero + (rest % 8);
+    target[offset + i] = digit;
+    sum += digit;
+    rest = Math.floor(rest / 8);
+  }
+  return sum;
+}
+
 function sumOf(bytes: Buffer, start: number, end: number): number {
   let sum = 0;
   for (let i = start; i < end; i++) sum += bytes[i] as number;
@@ -95,7 +114,7 @@ export class TarHeaders {
     size: number,
     type: number = fileType,
   ): void {
-    this.template.copy(target, offset);
+    target.set(this.template, offset);
     let sum = this.baseSum;
     if (type !== fileType) {
       target[offset + typeOffset] = type;
@@ -108,7 +127,9 @@ export class TarHeaders {
       sum += sumOf(target, offset + prefixOffset, offset + prefixOffset + placed.prefix.length);
     }
     sum += this.writeSize(target, offset + sizeOffset, size);
-    target.write(octal(sum, 6), offset + checksumOffset, 7, 'latin1');
+    // Six octal digits and a space (a checksum is at most 512 * 255, under 8^6); the NUL after is the template's.
+    writeOctalDigits(target, offset + checksumOffset, sum, 6);
+    target[offset + checksumOffset + 6] = space;
   }
 
   /**
@@ -129,7 +150,7 @@ export class TarHeaders {
 
   /** Writes the size field; returns the sum of its bytes. */
   private writeSize(target: Buffer, offset: number, size: number): number {
-    if (size.toString(8).length > sizeDigits) {
+    if (size > maxOctalSize) {
       // Base-256: a 0x80 marker, then the size big-endian in the field's other 11 bytes.
       target[offset] = 0x80;
       let rest = size;
@@ -137,9 +158,11 @@ export class TarHeaders {
         target[offset + i] = rest & 0xff;
         rest = Math.floor(rest / 0x100);
       }
-    } else {
-      target.write(octal(size, sizeDigits), offset, 12, 'latin1');
+      return sumOf(target, offset, offset + 12);
     }
-    return sumOf(target, offset, offset + 12);
+    // Written digit by digit, as `octal` would lay them out, without making a string per entry.
+    const sum = writeOctalDigits(target, offset, size, sizeDigits);
+    target[offset + sizeDigits] = space;
+    return sum + space;
   }
 }
