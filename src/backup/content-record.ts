@@ -27,6 +27,7 @@ export class ContentRecord {
   private entries = 0;
   /** Resource list key (`apps/v1/Deployment`) → each object's `namespace/name` (or name). */
   private readonly names = new Map<string, string[]>();
+  private lastType: { group: string; version: string; kind: string; names: string[] } | undefined;
 
   constructor(backup: string) {
     this.gzip.on('data', (chunk: Buffer) => this.compressed.push(chunk));
@@ -48,11 +49,23 @@ export class ContentRecord {
     this.batch.push(JSON.stringify(entry));
     this.entries++;
     if (this.batch.length === batchSize) this.flush();
-    const key = resourceListKey(entry.group ? `${entry.group}/${entry.version}` : entry.version, entry.kind);
     const name = entry.namespace ? `${entry.namespace}/${entry.name}` : entry.name;
-    const names = this.names.get(key);
-    if (names) names.push(name);
-    else this.names.set(key, [name]);
+    this.namesOf(entry).push(name);
+  }
+
+  /** The resource list's names of an entry's type; the last type's list is kept at hand (lists come in pages). */
+  private namesOf(entry: IndexEntry): string[] {
+    const last = this.lastType;
+    if (last && last.group === entry.group && last.version === entry.version && last.kind === entry.kind)
+      return last.names;
+    const key = resourceListKey(entry.group ? `${entry.group}/${entry.version}` : entry.version, entry.kind);
+    let names = this.names.get(key);
+    if (!names) {
+      names = [];
+      this.names.set(key, names);
+    }
+    this.lastType = { group: entry.group, version: entry.version, kind: entry.kind, names };
+    return names;
   }
 
   /** `lifeboat-index.json.gz`, once every object is recorded (nothing may be added after). */

@@ -98,8 +98,8 @@ export function splitListBounds(body: Buffer): { bounds: number[]; envelope: str
 
 /** Whether a list item carries `kind`/`apiVersion` (custom resources do; built-in types' items do not). */
 export function hasTypeMeta(raw: Buffer): boolean {
-  const start = raw.subarray(0, 16).toString('latin1');
-  return start.startsWith('{"apiVersion":') || start.startsWith('{"kind":');
+  // Compared byte by byte: a view and a string per listed object cost more than the comparison.
+  return bytesAre(raw, 0, '{"apiVersion":') || bytesAre(raw, 0, '{"kind":');
 }
 
 /** The bytes a GET puts before an object's other fields: `{"kind":"K","apiVersion":"V",`. */
