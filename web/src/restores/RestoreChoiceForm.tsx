@@ -1,10 +1,19 @@
-/** Step 1 of the restore wizard: where to restore, what, under which names, and what to do with what exists. */
+/**
+ * Step 1 of the restore wizard: where to restore, what, under which names, what to do with what exists, and
+ * (for a backup with volumes) where the claims' data comes from.
+ */
 import { type FormEvent, useRef, useState } from 'react';
 import type { ClusterView } from '../../../src/api/types.ts';
 import { useFieldIssues } from '../components/field-issues.ts';
 import { NamespaceInput, NamespacePicker } from '../components/NamespacePicker.tsx';
 import { ErrorNote, Field } from '../components/ui.tsx';
-import { type ExistingResourcePolicy, halfFilledMappings, type RestoreChoice } from './restore-choice.ts';
+import {
+  type ExistingResourcePolicy,
+  halfFilledMappings,
+  type RestoreChoice,
+  type VolumeSource,
+  volumeSources,
+} from './restore-choice.ts';
 
 /** Request fields shown next to an input; any other problem is shown by the submit button. */
 const fieldPaths = [
@@ -14,6 +23,7 @@ const fieldPaths = [
   'namespaceMappings',
   'storageClassMappings',
   'existingResourcePolicy',
+  'volumeSource',
 ];
 
 /** The request paths a change of the choice edits (a namespace's mapping by itself). */
@@ -36,6 +46,8 @@ export function RestoreChoiceForm(props: {
   clusters: ClusterView[] | undefined;
   /** Namespaces in the backup; undefined while they load. */
   namespaces: string[] | undefined;
+  /** Whether the backup may hold claims' data: only then is the volume source offered. */
+  hasVolumes: boolean;
   error: unknown;
   busy: boolean;
   onSubmit: () => void;
@@ -98,6 +110,27 @@ export function RestoreChoiceForm(props: {
           </select>
         )}
       </Field>
+      {props.hasVolumes ? (
+        <Field
+          label="Volume source"
+          error={issue('volumeSource')}
+          hint={volumeSources.find((source) => source.value === choice.volumeSource)?.hint}
+        >
+          {(id) => (
+            <select
+              id={id}
+              value={choice.volumeSource}
+              onChange={(e) => set({ volumeSource: e.target.value as VolumeSource })}
+            >
+              {volumeSources.map((source) => (
+                <option key={source.value} value={source.value}>
+                  {source.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      ) : null}
       {fields.placed ? null : <ErrorNote error={props.error} title="Cannot plan this restore" />}
       <div className="form-actions">
         {props.busy ? (

@@ -13,6 +13,7 @@ import { resultActions } from './action-words.ts';
 import { RestoreItemLog } from './RestoreItemLog.tsx';
 import { RestoreVolumes } from './RestoreVolumes.tsx';
 import { ResultMessages } from './ResultMessages.tsx';
+import { volumeSourceLabel } from './restore-choice.ts';
 import { isBusy, restorePath, useProjectName, useRestore } from './restore-queries.ts';
 
 const objects = (count: number) => plural(count, 'object');
@@ -119,6 +120,9 @@ function RestoreFacts(props: { view: RestoreView; project: string }) {
         {view.options.existingResourcePolicy === 'update'
           ? 'existing objects updated to the backed-up state'
           : 'existing objects left alone'}
+        {view.options.volumeSource && view.options.volumeSource !== 'auto'
+          ? ` · volume source: ${volumeSourceLabel(view.options.volumeSource)}`
+          : ''}
       </p>
     </>
   );

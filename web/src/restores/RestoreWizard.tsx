@@ -11,7 +11,13 @@ import { formatTime } from '../format.ts';
 import { navigate } from '../router.tsx';
 import { PlanView } from './PlanView.tsx';
 import { RestoreChoiceForm } from './RestoreChoiceForm.tsx';
-import { initialChoice, type RestoreChoice, requestOf } from './restore-choice.ts';
+import {
+  hasVolumes,
+  initialChoice,
+  type RestoreChoice,
+  requestOf,
+  volumeSourceLabel,
+} from './restore-choice.ts';
 import { projectPath, useClusters, useContents, useProjectName } from './restore-queries.ts';
 
 /** `target`: the cluster to restore into at first (default the backup's own). */
@@ -92,7 +98,8 @@ export function RestoreWizard(props: { backup: BackupView; target?: string; onCl
               ) : (
                 <span className="muted">named from the backup and the time it starts</span>
               )}
-              {request.existingResourcePolicy === 'update' ? ', updating existing objects' : ''}.
+              {request.existingResourcePolicy === 'update' ? ', updating existing objects' : ''}
+              {request.volumeSource ? `, volume source: ${volumeSourceLabel(request.volumeSource)}` : ''}.
             </p>
             <PlanView plan={plan} />
             <ErrorNote error={error} title="Cannot start this restore" />
@@ -120,6 +127,7 @@ export function RestoreWizard(props: { backup: BackupView; target?: string; onCl
               onChange={setChoice}
               clusters={clusters.data}
               namespaces={namespaces}
+              hasVolumes={hasVolumes(backup)}
               error={error}
               busy={busy}
               onSubmit={() => void review()}

@@ -4,6 +4,28 @@ import type { RestoreRequest } from './restore-queries.ts';
 
 export type ExistingResourcePolicy = 'none' | 'update';
 
+/** Where claims' data may come from (the API's `volumeSource`). */
+export type VolumeSource = 'auto' | 'snapshot' | 'copy';
+
+/** The volume sources as the wizard offers them: a label and a one-line hint each. */
+export const volumeSources: readonly { value: VolumeSource; label: string; hint: string }[] = [
+  {
+    value: 'auto',
+    label: 'Auto',
+    hint: 'The CSI snapshot the backup kept where the target cluster can use it, else the copy in the backup location.',
+  },
+  {
+    value: 'snapshot',
+    label: 'Kept snapshots only',
+    hint: 'Never a copy: a claim whose snapshot the target cannot use fails, named, rather than being filled from its copy.',
+  },
+  {
+    value: 'copy',
+    label: 'Copies only',
+    hint: 'The copies in the backup location, even where a snapshot is usable (tests the copies, spares the storage); a claim with no copy fails.',
+  },
+];
+
 export interface RestoreChoice {
   targetCluster: string;
   /** Empty: the server names it `<backup>-<timestamp>`. */
@@ -15,6 +37,7 @@ export interface RestoreChoice {
   /** Rows as typed, including half-filled ones (they are left out of the request). */
   storageClassMappings: { from: string; to: string }[];
   existingResourcePolicy: ExistingResourcePolicy;
+  volumeSource: VolumeSource;
 }
 
 export function initialChoice(backup: BackupView): RestoreChoice {
@@ -25,7 +48,25 @@ export function initialChoice(backup: BackupView): RestoreChoice {
     namespaceMappings: {},
     storageClassMappings: [],
     existingResourcePolicy: 'none',
+    volumeSource: 'auto',
   };
+}
+
+/** How the console names a volume source (its label in the wizard). */
+export function volumeSourceLabel(value: VolumeSource): string {
+  return volumeSources.find((source) => source.value === value)?.label ?? value;
+}
+
+/**
+ * Whether the backup may hold claims' data (CSI snapshots or copies): only then does the wizard offer the
+ * volume source. A backup sync found with Velero's `snapshotVolumes` unset may have snapshots too.
+ */
+export function hasVolumes(backup: BackupView): boolean {
+  return (
+    backup.options.includeDisks ||
+    backup.options.includeDisksSource === 'velero-unset' ||
+    backup.volumeCopies.length > 0
+  );
 }
 
 /** Only the mappings that change something: a mapping to the same name or to nothing is no mapping. */
@@ -52,6 +93,8 @@ export function requestOf(backup: BackupView, choice: RestoreChoice): RestoreReq
     ...(Object.keys(namespaceMappings).length > 0 ? { namespaceMappings } : {}),
     ...(Object.keys(storageClassMappings).length > 0 ? { storageClassMappings } : {}),
     existingResourcePolicy: choice.existingResourcePolicy,
+    // Auto is the server's default: left out, as a backup without volumes leaves it.
+    ...(choice.volumeSource !== 'auto' && hasVolumes(backup) ? { volumeSource: choice.volumeSource } : {}),
   };
 }
 

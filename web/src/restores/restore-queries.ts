@@ -90,6 +90,11 @@ export type RestoreRequest = Pick<RestoreInput, 'backup' | 'targetCluster'> &
   Partial<
     Pick<
       RestoreInput,
-      'name' | 'includeNamespaces' | 'namespaceMappings' | 'storageClassMappings' | 'existingResourcePolicy'
+      | 'name'
+      | 'includeNamespaces'
+      | 'namespaceMappings'
+      | 'storageClassMappings'
+      | 'existingResourcePolicy'
+      | 'volumeSource'
     >
   >;
