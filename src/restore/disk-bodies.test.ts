@@ -30,6 +30,7 @@ import { planRestore } from './plan.ts';
 import { prepareRestore } from './prepare.ts';
 import { runRestore } from './restore.ts';
 import { TargetApi } from './target.ts';
+import { verifyBackup } from './verify.ts';
 
 /** A cluster that serves namespaces and ConfigMaps, accepts every create, and can lose its connection. */
 class FakeCluster implements KubeClient {
@@ -126,7 +127,7 @@ test('a restore creates every object from its file, refuses a tampered one, and 
   await assertNothingLeft();
 });
 
-test('a path the tarball holds twice is refused, named, in the plan and the restore alike (even an identical copy)', async () => {
+test('a path the tarball holds twice is refused, named, in the plan, the restore and verify alike (even an identical copy)', async () => {
   const ns = 'twice';
   const copy = (i: number) => ({
     name: itemPaths('configmaps', ns, `cm-${i}`)[0] as string,
@@ -157,6 +158,44 @@ test('a path the tarball holds twice is refused, named, in the plan and the rest
   }
   assert.deepEqual(kube.created.sort(), [`/${ns}`, `${ns}/cm-0`, `${ns}/cm-1`, `${ns}/cm-3`, `${ns}/cm-5`]);
   await assertNothingLeft();
+
+  const verified = await verifyBackup(store, 'b-twice');
+  const twice = [copy(2).name, altered.name];
+  assert.deepEqual(
+    verified.problems.map((problem) => problem.path),
+    twice,
+    JSON.stringify(verified.problems),
+  );
+  for (const problem of verified.problems) assert.match(problem.problem, /more than once/);
+});
+
+test('verify names what the index lists and the tarball lacks; a preferred-version copy alone is not missing', async () => {
+  const ns = 'lacks';
+  const files: TarFile[] = [];
+  const index: IndexItem[] = [];
+  for (let i = 0; i < 4; i++) {
+    const body = JSON.stringify(configMap(ns, `cm-${i}`, { data: 'x'.repeat(50) }));
+    const [plain, versioned] = itemPaths('configmaps', ns, `cm-${i}`) as [string, string];
+    // cm-1 is gone from the tarball; cm-2 has only its preferred-version copy.
+    if (i !== 1 && i !== 2) files.push({ name: plain, data: body });
+    if (i !== 1) files.push({ name: versioned, data: body });
+    const entry = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespace: ns };
+    index.push({ ...entry, name: `cm-${i}`, sha256: sha256(body), size: Buffer.byteLength(body) });
+  }
+  await writeRawBackup(store, 'b-lacks', {
+    description: backupDocument('b-lacks'),
+    tarball: tarball(files),
+    index: indexFile('b-lacks', index),
+  });
+  const verified = await verifyBackup(store, 'b-lacks');
+  assert.deepEqual([verified.indexedObjects, verified.checkedEntries], [4, 5]);
+  const gone = itemPaths('configmaps', ns, 'cm-1')[0];
+  assert.deepEqual(verified.problems, [
+    {
+      path: gone,
+      problem: `${gone} is listed in the backup's content index but missing from the tarball: it was removed after the backup was made`,
+    },
+  ]);
 });
 
 test('the file is open (and nameless) while the restore runs, and closed after a failed one', async () => {

@@ -79,35 +79,27 @@ export function tooLargeProblem(ref: ItemRef, size: number): string {
   return `${shownPath(ref.path)} is ${mebibytes(size)}, over the ${mebibytes(maxObjectBytes)} limit of one object: not restored`;
 }
 
-/** SHA-256 (hex) of stored bytes, as the content index records them. */
-export function sha256(data: Buffer): string {
-  // One call, no Hash object: a restore digests every entry, and each object would hold native memory
-  // until the garbage collector gets to it.
-  return hash('sha256', data, 'hex');
-}
-
-/** An object's stored bytes as the content index records them: their SHA-256 and size. */
-export interface Digest {
-  sha256: string;
+/** What the content index records of an object's stored bytes: their size and SHA-256 (32 raw bytes). */
+export interface IndexedBytes {
   size: number;
+  digest: Uint8Array;
 }
 
-/** The digest of stored bytes. */
-export function digestOf(data: Buffer): Digest {
-  return { sha256: sha256(data), size: data.length };
-}
-
-/** Checks stored bytes (by their digest) against the index entry of their path (absent: not in the index). */
+/**
+ * Checks stored bytes against the index entry of their path (absent: not in the index). The bytes are
+ * hashed only when their size matches, in one call with no Hash object: a restore checks every entry, and
+ * each would hold native memory until the garbage collector gets to it.
+ */
 export function integrityProblem(
   ref: ItemRef,
-  digest: Digest,
-  entry: Pick<IndexEntry, 'size' | 'sha256'> | undefined,
+  data: Buffer,
+  entry: IndexedBytes | undefined,
 ): string | undefined {
   // Named only when something is wrong: the check runs for every object of a backup.
   const path = () => shownPath(ref.path);
   if (!entry)
     return `${path()} is not in the backup's content index: it was added after the backup was made, so it is not restored`;
-  if (entry.size !== digest.size || entry.sha256 !== digest.sha256)
+  if (entry.size !== data.length || !hash('sha256', data, 'buffer').equals(entry.digest))
     return `${path()} does not match its checksum in the backup's content index: it was changed after the backup was made, so it is not restored`;
   return undefined;
 }

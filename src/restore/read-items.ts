@@ -17,7 +17,6 @@ import type { ObjectStore } from '../storage/index.ts';
 import type { BodyStore, StoredRange } from './body-store.ts';
 import { type IndexedType, objectKey, type RestoreIndex } from './content-index.ts';
 import {
-  digestOf,
   type ItemRef,
   integrityProblem,
   pathProblem,
@@ -117,16 +116,16 @@ export async function readItems(
     if (!isPlain && (!parts.versionDir?.endsWith('-preferredversion') || plain.has(key))) continue;
     const item = new TarItem(parts, entry.name, shared);
     const found = index?.find(item.groupResource, item.namespace, item.name, isPlain);
-    if (found) applyIndexType(item, 'entry' in found ? found.entry : found.taken);
+    if (found) applyIndexType(item, found.entry);
     if ('tooLarge' in entry) {
       item.problem = tooLargeProblem(item, entry.size);
       checker?.refused(item);
     } else {
       const problem =
         pathProblem(item) ??
-        (found && 'taken' in found
+        (isPlain && found?.taken
           ? repeatedPathProblem(item)
-          : index && integrityProblem(item, digestOf(entry.data), found?.entry));
+          : index && integrityProblem(item, entry.data, found?.entry));
       if (problem) {
         item.problem = problem;
         checker?.refused(item);

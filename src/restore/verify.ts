@@ -13,9 +13,8 @@ import {
 } from '../archive/index.ts';
 import { readBackupDescription } from '../backup/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
-import { IndexLookup, objectKey, readContentIndex } from './content-index.ts';
+import { RestoreIndex } from './content-index.ts';
 import {
-  digestOf,
   type ItemRef,
   identityProblem,
   integrityProblem,
@@ -23,9 +22,9 @@ import {
   noIndexWarning,
   parseObject,
   pathProblem,
+  repeatedPathProblem,
   shownPath,
   tooLargeProblem,
-  typeFromIndex,
 } from './object-checks.ts';
 
 /** One thing wrong with a backup: the file or tarball path it concerns, and a sentence. */
@@ -69,12 +68,11 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
     result.problemCount++;
     if (result.problems.length < maxListedProblems) result.problems.push({ path: shownPath(path), problem });
   };
-  let index: IndexLookup | undefined;
+  let index: RestoreIndex | undefined;
   try {
-    const contentIndex = await readContentIndex(store, name);
-    if (contentIndex) index = new IndexLookup(contentIndex);
-    else if (description.madeByLifeboat) report(keys.index, missingIndexProblem(name));
-    else result.warnings.push(noIndexWarning);
+    index = await RestoreIndex.read(store, name);
+    if (!index && description.madeByLifeboat) report(keys.index, missingIndexProblem(name));
+    else if (!index) result.warnings.push(noIndexWarning);
   } catch (error) {
     if (!(error instanceof BackupMetadataError)) throw error;
     report(keys.index, `${error.message}: no object's checksum could be checked`);
@@ -82,7 +80,6 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
   result.indexed = index !== undefined;
   result.indexedObjects = index?.size ?? 0;
 
-  const seen = new Set<string>();
   try {
     for await (const entry of readTarball(await store.get(keys.tarball), {
       maxEntryBytes: maxObjectBytes,
@@ -93,7 +90,6 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
       if (!parts) continue;
       result.checkedEntries++;
       const ref: ItemRef = { ...parts, path: entry.name };
-      seen.add(objectKey(parts.groupResource, parts.namespace, parts.name));
       const problem =
         'tooLarge' in entry ? tooLargeProblem(ref, entry.size) : checkEntry(ref, entry.data, index);
       if (problem) report(entry.name, problem);
@@ -105,10 +101,8 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
     report(keys.tarball, `${error.message}; the objects after that point were not checked`);
     return result;
   }
-  for (const [key, entry] of index?.entries() ?? []) {
-    if (seen.has(key)) continue;
-    const groupResource = entry.group ? `${entry.resource}.${entry.group}` : entry.resource;
-    const path = itemPath(groupResource, entry.namespace, entry.name);
+  for (const entry of index?.unseen() ?? []) {
+    const path = itemPath(entry.groupResource, entry.namespace, entry.name);
     report(
       path,
       `${shownPath(path)} is listed in the backup's content index but missing from the tarball: it was removed after the backup was made`,
@@ -118,11 +112,21 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
 }
 
 /** The first problem of one entry within the size limit, if any. */
-function checkEntry(ref: ItemRef, data: Buffer, index: IndexLookup | undefined): string | undefined {
-  const entry = index?.entry(ref.groupResource, ref.namespace, ref.name);
-  const problem = pathProblem(ref) ?? (index ? integrityProblem(ref, digestOf(data), entry) : undefined);
+function checkEntry(ref: ItemRef, data: Buffer, index: RestoreIndex | undefined): string | undefined {
+  const found = index?.find(ref.groupResource, ref.namespace, ref.name, !ref.versionDir);
+  const problem =
+    pathProblem(ref) ??
+    (!ref.versionDir && found?.taken
+      ? repeatedPathProblem(ref)
+      : index && integrityProblem(ref, data, found?.entry));
   if (problem) return problem;
   const parsed = parseObject(ref, data);
   if ('problem' in parsed) return parsed.problem;
-  return identityProblem(ref, parsed.object, entry ? typeFromIndex(entry) : undefined);
+  // The entry was found by the path's namespace: the scope it records is the path's.
+  const expected = found && {
+    kind: found.entry.kind,
+    apiVersion: found.entry.apiVersion,
+    namespaced: ref.namespace !== undefined,
+  };
+  return identityProblem(ref, parsed.object, expected);
 }
