@@ -69,12 +69,15 @@ async function writeBackup(location: string, name: string, objects: number): Pro
 async function restoreOnce(location: string, name: string): Promise<void> {
   const store = openObjectStore(parseLocation(location));
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const outcome = await runRestore({ name: `${name}-r`, backupName: name, store, kube: acceptAll });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   await store.close();
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(
-    `${JSON.stringify({ phase: outcome.phase, created: outcome.counts.created, seconds, peakRssMiB })}\n`,
+    `${JSON.stringify({ phase: outcome.phase, created: outcome.counts.created, seconds, cpuSeconds, peakRssMiB })}\n`,
   );
 }
 
@@ -111,10 +114,11 @@ async function main(): Promise<void> {
           phase: string;
           created: number;
           seconds: number;
+          cpuSeconds: number;
           peakRssMiB: number;
         };
         print(
-          `  round ${round}, ${size} objects: ${result.created} created in ${result.seconds.toFixed(2)} s (${Math.round(result.created / result.seconds)}/s), peak RSS ${result.peakRssMiB.toFixed(0)} MiB, ${result.phase}; load ${load}`,
+          `  round ${round}, ${size} objects: ${result.created} created in ${result.seconds.toFixed(2)} s (${Math.round(result.created / result.seconds)}/s), CPU ${result.cpuSeconds.toFixed(2)} s (${Math.round((result.cpuSeconds / result.created) * 1e6)} µs per object), peak RSS ${result.peakRssMiB.toFixed(0)} MiB, ${result.phase}; load ${load}`,
         );
       }
     }
