@@ -156,9 +156,9 @@ test('add after finish, and after abort, is refused', async () => {
   const finished = new TarballWriter({ mtime });
   finished.stream.resume();
   finished.finish();
-  await assert.rejects(finished.add('x', Buffer.from('{}')), /finished/);
+  await assert.rejects(async () => finished.add('x', Buffer.from('{}')), /finished/);
   const aborted = new TarballWriter({ mtime });
   aborted.stream.on('error', () => {});
   aborted.abort(new Error('the upload failed'));
-  await assert.rejects(aborted.add('x', Buffer.from('{}')), /the upload failed/);
+  await assert.rejects(async () => aborted.add('x', Buffer.from('{}')), /the upload failed/);
 });

@@ -109,14 +109,15 @@ export class TarballWriter {
 
   /** Writes the `metadata/version` entry (Velero writes it first). */
   writeVersion(): Promise<void> {
-    return this.add(tarballPaths.version, Buffer.from(`${formatVersion}\n`));
+    return this.add(tarballPaths.version, Buffer.from(`${formatVersion}\n`)) ?? resolved;
   }
 
   /**
    * Adds one file, whole or in parts. The entry is laid out at once (entries of callers running side by side
-   * never interleave); the promise resolves when the writer can take more (backpressure).
+   * never interleave). Gives a promise when the caller should wait before adding more (backpressure; it
+   * rejects when the tarball failed), undefined when it can go on at once.
    */
-  add(name: string, data: Buffer | readonly Buffer[]): Promise<void> {
+  add(name: string, data: Buffer | readonly Buffer[]): Promise<void> | undefined {
     if (this.failed) return Promise.reject(this.failed);
     if (this.finished) return Promise.reject(new Error(`the tarball is finished: cannot add ${name}`));
     const parts = Buffer.isBuffer(data) ? [data] : data;
@@ -134,7 +135,7 @@ export class TarballWriter {
     for (const part of parts) wait = this.append(part) ?? wait;
     const padding = (blockSize - (size % blockSize)) % blockSize;
     if (padding > 0) wait = this.pad(padding) ?? wait;
-    return wait ?? resolved;
+    return wait;
   }
 
   /** Ends the tarball; the stream ends once everything is compressed and taken. */

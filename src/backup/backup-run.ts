@@ -138,7 +138,7 @@ export class BackupRun {
       if (selection.namespaceObjects) {
         for (const ns of namespaceObjects) {
           if (selection.namespaces.has(ns.object.metadata.name))
-            await this.write(namespaceType, ns.parts, ns.object.metadata, () => ns.object);
+            await this.write(namespaceType, ns.parts, ns.object.metadata, ns);
         }
       }
       await this.listSelected(selection, labelSelector);
@@ -151,7 +151,7 @@ export class BackupRun {
           claimedVolumes: this.claimedVolumes,
           results: this.results,
           log: this.log,
-          write: (type, parts, object) => this.write(type, parts, object.metadata, () => object),
+          write: async (type, parts, object) => this.write(type, parts, object.metadata, { object }),
         });
       }
       if (this.disks) {
@@ -271,7 +271,9 @@ export class BackupRun {
           const meta = item.metadata;
           const ns = meta.namespace;
           if (resource.namespaced && (ns === undefined || !selection.namespaces.has(ns))) continue;
-          if (await this.write(resource, item.parts, meta, () => item.object)) count++;
+          const answer = this.write(resource, item.parts, meta, item);
+          const written: boolean = typeof answer === 'boolean' ? answer : await answer;
+          if (written) count++;
         }
       }
       this.remaining.delete(taskKey);
@@ -306,21 +308,22 @@ export class BackupRun {
   }
 
   /** Writes an object made here (not listed): its bytes are its JSON. */
-  private writeObject(resource: ApiResource, object: KubeObject): Promise<boolean> {
-    return this.write(resource, [Buffer.from(JSON.stringify(object))], object.metadata, () => object);
+  private async writeObject(resource: ApiResource, object: KubeObject): Promise<boolean> {
+    return this.write(resource, [Buffer.from(JSON.stringify(object))], object.metadata, { object });
   }
 
   /**
    * Writes one object (twice: plain and preferred-version paths). False when it is left out. `meta` is what
-   * is read of every object; `whole` parses the rest, for a claim only.
+   * is read of every object; `whole.object` parses the rest, for a claim only. Answers at once — a promise
+   * only when the tarball asks the caller to wait or for a claim of a backup with disks: the object is
+   * written and recorded before it returns, without an async step per object.
    */
-  private async write(
+  private write(
     resource: ApiResource,
-    stored: readonly Buffer[],
+    parts: readonly Buffer[],
     meta: ListedMetadata,
-    whole: () => KubeObject,
-  ): Promise<boolean> {
-    let parts = stored;
+    whole: { readonly object: KubeObject },
+  ): boolean | Promise<boolean> {
     if (meta.deletionTimestamp) return false;
     if (meta.labels && isExcluded(meta.labels)) return false;
     const groupResource = qualifiedName(resource);
@@ -329,17 +332,42 @@ export class BackupRun {
       if (this.takenClusterScoped.has(key)) return false;
       this.takenClusterScoped.add(key);
     }
-    const tarball = this.tarball as TarballWriter;
-    const namespace = resource.namespaced ? meta.namespace : undefined;
-    const isClaim = resource.group === '' && resource.resource === 'persistentvolumeclaims';
-    const object = isClaim ? whole() : undefined;
-    if (object && this.disks) {
-      // A claim snapshotted names its snapshot.
+    if (resource.group === '' && resource.resource === 'persistentvolumeclaims')
+      return this.writeClaim(resource, groupResource, parts, meta, whole.object);
+    const wait = this.place(resource, groupResource, parts, meta);
+    return wait === undefined ? true : wait.then(() => true);
+  }
+
+  /** A claim: when snapshotted, its bytes name its snapshot; its volume is remembered for the related step. */
+  private async writeClaim(
+    resource: ApiResource,
+    groupResource: string,
+    stored: readonly Buffer[],
+    meta: ListedMetadata,
+    object: KubeObject,
+  ): Promise<boolean> {
+    let parts = stored;
+    if (this.disks) {
       const { snapshotClaimParts } = await import('./disks.ts');
       parts = snapshotClaimParts(this.disks, object, parts, this.request.name) ?? parts;
     }
-    await tarball.add(itemPath(groupResource, namespace, meta.name), parts);
-    await tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), parts);
+    const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
+    if (volume) this.claimedVolumes.set(volume, `claim ${meta.namespace}/${meta.name}`);
+    await this.place(resource, groupResource, parts, meta);
+    return true;
+  }
+
+  /** Adds an object to the tarball and the index; what to wait for when the tarball asks the caller to. */
+  private place(
+    resource: ApiResource,
+    groupResource: string,
+    parts: readonly Buffer[],
+    meta: ListedMetadata,
+  ): Promise<void> | undefined {
+    const tarball = this.tarball as TarballWriter;
+    const namespace = resource.namespaced ? meta.namespace : undefined;
+    const plain = tarball.add(itemPath(groupResource, namespace, meta.name), parts);
+    const preferred = tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), parts);
     let size = 0;
     for (const part of parts) size += part.length;
     const entry: IndexEntry = {
@@ -354,13 +382,10 @@ export class BackupRun {
     if (namespace !== undefined) entry.namespace = namespace;
     this.contents.add(entry);
     this.takenTypes.add(resource);
-    if (object) {
-      const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
-      if (volume) this.claimedVolumes.set(volume, `claim ${namespace}/${meta.name}`);
-    }
     this.itemsBackedUp++;
     this.emitProgress(false);
-    return true;
+    if (plain && preferred) return Promise.all([plain, preferred]).then(() => {});
+    return plain ?? preferred;
   }
 
   /** Snapshots the volumes of the claims the backup takes (disks.ts), with "snapshotting N volumes" progress. */
