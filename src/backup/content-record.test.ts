@@ -42,6 +42,17 @@ for (const count of [0, 1, 999, 1000, 2501]) {
   });
 }
 
+test('an entry larger than a batch is recorded whole, between others', async () => {
+  const items = entries(1500);
+  const long = items[700] as IndexEntry;
+  long.name = 'n'.repeat(300_000);
+  const record = new ContentRecord('b');
+  for (const item of items) record.add(item);
+  // Larger than the reader takes (16 KiB an entry), so read here as plain JSON.
+  const index = JSON.parse(gunzipSync(await record.index()).toString()) as { items: IndexEntry[] };
+  assert.deepEqual(index.items, items);
+});
+
 test('a discarded record gives no index', async () => {
   const record = new ContentRecord('b');
   for (const item of entries(1500)) record.add(item);
