@@ -3,7 +3,9 @@
  * through the control plane against the test bed (two clusters with a node and CSI storage each, MinIO): the
  * dry run into the cluster it was taken of says the claim comes from the kept snapshot, and the restore makes
  * it so — no mover pod in the target namespace, the same files; into the other cluster, the dry run and the
- * restore use the copy, filled by a mover pod, with the same files.
+ * restore use the copy, filled by a mover pod, with the same files. Asked for volume source `copy`, the
+ * cluster that holds the snapshot is filled from the copy; asked for `snapshot`, the other cluster fails the
+ * claim by name and makes none, and the restore is PartiallyFailed.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -44,6 +46,8 @@ interface RestoreView extends Json {
   phase: string;
   volumes: VolumeView[];
   warnings: Json;
+  errors: Json;
+  options: { volumeSource?: string };
 }
 
 /** The pods the namespace's events name (a mover pod leaves its Scheduled event once removed). */
@@ -112,12 +116,20 @@ describe('a backup that kept its CSI snapshot beside the copy, restored through 
     await t?.close();
     if (env) {
       await kubectl(env, a, ['delete', 'namespace', ns, `${ns}-s`, '--wait=false', '--ignore-not-found']);
-      await kubectl(env, b, ['delete', 'namespace', `${ns}-o`, '--wait=false', '--ignore-not-found']);
+      await kubectl(env, a, ['delete', 'namespace', `${ns}-c`, '--wait=false', '--ignore-not-found']);
+      await kubectl(env, b, [
+        'delete',
+        'namespace',
+        `${ns}-o`,
+        `${ns}-n`,
+        '--wait=false',
+        '--ignore-not-found',
+      ]);
     }
   });
 
-  const restoreInto = async (cluster: 'a' | 'b', targetNs: string) => {
-    const body = { backup: backupId, targetCluster: cluster, namespaceMappings: { [ns]: targetNs } };
+  const restoreInto = async (cluster: 'a' | 'b', targetNs: string, more: Json = {}) => {
+    const body = { backup: backupId, targetCluster: cluster, namespaceMappings: { [ns]: targetNs }, ...more };
     const plan = await call<PlanView>('POST', `${p}/restores/plan`, body);
     assert.equal(plan.status, 200, plan.text);
     const created = await call<{ id: string }>('POST', `${p}/restores`, body);
@@ -158,5 +170,42 @@ describe('a backup that kept its CSI snapshot beside the copy, restored through 
     await applyIn(env, b, `${ns}-o`, [podObject(env, 'reader', checksumScript, 'data')]);
     assert.equal(await podOutput(env, b, `${ns}-o`, 'reader'), checksums);
     c.diagnostic(`restore from the copy through the control plane: ${ms} ms to Completed`);
+  });
+  test('volume source copy, into the cluster that holds the snapshot: filled from the copy, the same files', async () => {
+    const { plan, done } = await restoreInto('a', `${ns}-c`, { volumeSource: 'copy' });
+    const [planned] = plan.volumes;
+    assert.equal(planned?.source, 'copy', JSON.stringify(plan.volumes));
+    assert.equal(planned?.verdict, 'restore');
+    assert.match(planned?.sourceReason ?? '', /the restore was asked for volume source "copy"/);
+    assert.equal(done.phase, 'Completed', JSON.stringify(done));
+    assert.equal(done.options.volumeSource, 'copy');
+    const [volume] = done.volumes;
+    assert.equal(volume?.source, 'copy', JSON.stringify(done.volumes));
+    assert.equal(volume?.phase, 'Bound');
+    assert.match(volume?.repositorySnapshot ?? '', /^[0-9a-f]{64}$/);
+    assert.ok(
+      (await podsSeen(env, a, `${ns}-c`)).some((pod) => pod.startsWith('lb-m')),
+      'a mover pod filled the claim',
+    );
+    await applyIn(env, a, `${ns}-c`, [podObject(env, 'reader', checksumScript, 'data')]);
+    assert.equal(await podOutput(env, a, `${ns}-c`, 'reader'), checksums);
+  });
+
+  test('volume source snapshot, into the other cluster: the claim fails by name and none is made', async () => {
+    const into = `${ns}-n`;
+    const { plan, done } = await restoreInto('b', into, { volumeSource: 'snapshot' });
+    const refusal = new RegExp(
+      `^the claim ${into}/data is not restored: the restore was asked for volume source "snapshot" .* the target has no VolumeSnapshotContent`,
+    );
+    const [planned] = plan.volumes;
+    assert.equal(planned?.verdict, 'fail', JSON.stringify(plan.volumes));
+    assert.match(planned?.reason ?? '', refusal);
+    assert.equal(done.phase, 'PartiallyFailed', JSON.stringify(done));
+    assert.equal(done.options.volumeSource, 'snapshot');
+    const [volume] = done.volumes;
+    assert.equal(volume?.phase, 'Failed', JSON.stringify(done.volumes));
+    assert.match(volume?.reason ?? '', refusal);
+    assert.match(JSON.stringify(done.errors), new RegExp(`the claim ${into}/data is not restored`));
+    assert.equal((await kubectl(env, b, ['get', 'pvc', '-n', into, '-o', 'name'])).trim(), '');
   });
 });

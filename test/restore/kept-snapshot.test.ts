@@ -6,7 +6,9 @@
  * Restored into cluster a, the claim is made from the kept snapshot: no mover pod, the snapshot's files.
  * Restored into cluster b, which does not hold the snapshot, it is filled from the copy: the copy's files.
  * The dry run says the same, with the reason, before each. A snapshot not ready in time gives way to the
- * copy, with a warning naming the claim.
+ * copy, with a warning naming the claim. Asked for volume source `copy`, the cluster that holds the snapshot
+ * fills the claim from the copy all the same; asked for `snapshot`, the other cluster fails the claim, named,
+ * and makes no claim at all (src/restore/volume-choice.ts).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -46,6 +48,13 @@ const prefix = uniqueName('kept');
 const backup = `${prefix}-b`;
 /** Deleted from both clusters afterwards. */
 const namespaces: string[] = [];
+/** The files of the copy (other than the snapshot's, so the restored files say their source). */
+const files = {
+  'known.txt': `the copy ${randomBytes(6).toString('hex')}`,
+  'deep/file': 'y'.repeat(50_000),
+};
+let kept: Awaited<ReturnType<typeof backupKeepingBoth>>;
+let mover: MoverSettings;
 
 before(async () => {
   env = await useTestbedWithNodes();
@@ -56,6 +65,17 @@ before(async () => {
     store,
   } = bed);
   work = await mkdtemp(join(tmpdir(), 'lb-kept-'));
+  // The backup every test restores (one hook: top-level hooks do not wait for each other).
+  const secret = randomBytes(32);
+  kept = await backupKeepingBoth(files, secret);
+  assert.notEqual(checksumsOf(files), kept.snapshotChecksums);
+  mover = {
+    image: env.images?.lifeboat ?? '',
+    store: await podStoreInput(env, prefix),
+    secret,
+    timeoutMs: 120_000,
+    pollIntervalMs: 250,
+  };
 });
 
 after(async () => {
@@ -140,35 +160,24 @@ async function podsSeen(cluster: NodeCluster, ns: string): Promise<string[]> {
   return [...new Set(names.split('\n').filter(Boolean))].sort();
 }
 
-test('kept snapshot and copy: the cluster that holds the snapshot restores from it, another from the copy', async (t) => {
-  const files = {
-    'known.txt': `the copy ${randomBytes(6).toString('hex')}`,
-    'deep/file': 'y'.repeat(50_000),
-  };
-  const secret = randomBytes(32);
-  const { ns, snapshotChecksums, snapshotId, content } = await backupKeepingBoth(files, secret);
-  assert.notEqual(checksumsOf(files), snapshotChecksums);
-  const mover: MoverSettings = {
-    image: env.images?.lifeboat ?? '',
-    store: await podStoreInput(env, prefix),
-    secret,
-    timeoutMs: 120_000,
-    pollIntervalMs: 250,
-  };
+/** A restore of the backup into `kube`, its namespace mapped to `targetNs` (deleted afterwards). */
+function options(name: string, kube: KubeClient, targetNs: string) {
+  namespaces.push(targetNs);
   const [sourceClass] = source.node.storageClasses as [string];
   const otherClass = other.node.storageClasses[0] as string;
-  const options = (name: string, kube: KubeClient, targetNs: string) => {
-    namespaces.push(targetNs);
-    return {
-      name: `${backup}-${name}`,
-      backupName: backup,
-      kube,
-      store,
-      namespaceMappings: { [ns]: targetNs },
-      storageClassMappings: kube === otherKube ? { [sourceClass]: otherClass } : {},
-      mover,
-    };
+  return {
+    name: `${backup}-${name}`,
+    backupName: backup,
+    kube,
+    store,
+    namespaceMappings: { [kept.ns]: targetNs },
+    storageClassMappings: kube === otherKube ? { [sourceClass]: otherClass } : {},
+    mover,
   };
+}
+
+test('kept snapshot and copy: the cluster that holds the snapshot restores from it, another from the copy', async (t) => {
+  const { ns, snapshotChecksums, snapshotId, content } = kept;
 
   // The cluster that took it: the plan says the kept snapshot and why; the restore runs no mover pod.
   const same = options('same', sourceKube, `${ns}-s`);
@@ -260,4 +269,62 @@ test('kept snapshot and copy: the cluster that holds the snapshot restores from 
   assert.equal(await readerLog(env, source, `${ns}-l`), checksumsOf(files), "the copy's files");
   const leftover = await kubectl(env, source, ['get', 'volumesnapshots', '-n', `${ns}-l`, '-o', 'name']);
   assert.equal(leftover.trim(), '', 'the VolumeSnapshot made for the snapshot was removed');
+});
+
+test('volume source copy: the cluster that holds the snapshot fills the claim from the copy', async () => {
+  const { ns, snapshotId } = kept;
+  const asked = { ...options('copy', sourceKube, `${ns}-c`), volumeSource: 'copy' as const };
+  const planned = await planRestore({ ...asked, moverAvailable: true });
+  const [plan] = planned.volumes;
+  assert.equal(plan?.source, 'copy', JSON.stringify(planned.volumes));
+  assert.equal(plan?.verdict, 'restore');
+  assert.match(plan?.sourceReason ?? '', /the restore was asked for volume source "copy"/);
+
+  const seen: VolumeProgress[] = [];
+  const restored = await runRestore({ ...asked, onVolume: (volume) => seen.push(volume) });
+  assert.equal(restored.phase, 'Completed', JSON.stringify(restored.errors));
+  const [volume] = restored.volumes;
+  assert.equal(volume?.phase, 'Bound', JSON.stringify(restored.volumes));
+  assert.equal(volume?.source, 'copy');
+  assert.equal(volume?.repositorySnapshot, snapshotId);
+  assert.ok(
+    seen.some((entry) => entry.filling),
+    'a mover pod filled it',
+  );
+  assert.equal(await readerLog(env, source, `${ns}-c`), checksumsOf(files), "the copy's files");
+  const made = await kubectl(env, source, ['get', 'volumesnapshots', '-n', `${ns}-c`, '-o', 'name']);
+  assert.equal(made.trim(), '', 'no VolumeSnapshot was made from the kept snapshot');
+});
+
+test('volume source snapshot: a cluster that cannot use the kept snapshot fails the claim, named, and makes none', async () => {
+  const { ns, content } = kept;
+  const into = `${ns}-n`;
+  const asked = { ...options('snap', otherKube, into), volumeSource: 'snapshot' as const };
+  const planned = await planRestore({ ...asked, moverAvailable: true });
+  const [plan] = planned.volumes;
+  const refusal = new RegExp(
+    `^the claim ${into}/data is not restored: the restore was asked for volume source "snapshot" \\(CSI snapshots only\\), and the snapshot \\S+ the backup kept of it cannot be used here: the target has no VolumeSnapshotContent ${content}`,
+  );
+  assert.equal(plan?.verdict, 'fail', JSON.stringify(planned.volumes));
+  assert.match(plan?.reason ?? '', refusal);
+  const row = planned.items.find((item) => item.groupResource === 'persistentvolumeclaims');
+  assert.match(row?.serverVerdict ?? '', /^rejected by Lifeboat: the claim .* is not restored/);
+
+  const seen: VolumeProgress[] = [];
+  const restored = await runRestore({ ...asked, onVolume: (volume) => seen.push(volume) });
+  assert.equal(restored.phase, 'PartiallyFailed', JSON.stringify(restored.errors));
+  const [volume] = restored.volumes;
+  assert.equal(volume?.phase, 'Failed', JSON.stringify(restored.volumes));
+  assert.match(volume?.reason ?? '', refusal);
+  const claim = restored.items.find((item) => item.groupResource === 'persistentvolumeclaims');
+  assert.equal(claim?.action, 'failed');
+  assert.match(
+    JSON.stringify(restored.errors.namespaces?.[into] ?? []),
+    /the claim .*\/data is not restored/,
+  );
+  assert.ok(!seen.some((entry) => entry.filling), 'no claim was filled from the copy');
+  const claims = await kubectl(env, other, ['get', 'pvc', '-n', into, '-o', 'name']);
+  assert.equal(claims.trim(), '', 'no claim was made, empty or not');
+  const pods = await podsSeen(other, into);
+  assert.ok(!pods.some((pod) => pod.startsWith('lb-m')), `no mover pod ran: ${pods.join(', ')}`);
 });
