@@ -5,7 +5,9 @@
  * another driver's class is refused there with the data mover named (exit 3), `-o json` carries the volumes;
  * the restore with --volume-timeout prints the claim Bound, and a bad --volume-timeout is a usage error.
  * Remote mode (--server): the same table from the control plane's plan, and a restore followed with --wait
- * whose summary, JSON and describe show the claim Bound.
+ * whose summary, JSON and describe show the claim Bound. `--volume-source copy` on these backups (snapshots,
+ * no copies) fails the claim by name in the dry run, locally and through the server (whose describe shows
+ * the source); a bad `--volume-source` is a usage error naming the allowed values.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -326,6 +328,77 @@ describe('lifeboat restore with claims made from CSI snapshots', () => {
     assert.deepEqual(
       view.volumes.map((v) => [v.namespace, v.pvc, v.snapshotHandle, v.phase]),
       [[into, 'data', handle, 'Bound']],
+    );
+  });
+  test('--volume-source copy: a claim with only a snapshot fails by name in the dry run; a bad value is a usage error', async () => {
+    const into = target();
+    const request = [
+      'restore',
+      'create',
+      '--from-backup',
+      localBackup,
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--namespace-mappings',
+      `${ns}:${into}`,
+      '--dry-run',
+    ];
+    const bad = await local([...request, '--volume-source', 'both']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(
+      bad.stderr,
+      /--volume-source must be auto \(.*\), snapshot \(.*\) or copy \(.*\), got "both"/,
+    );
+    const refusal = (claim: string) =>
+      new RegExp(
+        `^${claim}/data .*FAIL: the claim ${claim}/data is not restored: the restore was asked for volume source "copy" \\(copies in the location's volume repository only\\), and the backup has no copy of its data, only its CSI snapshot`,
+        'm',
+      );
+    const plan = await local([...request, '--volume-source', 'copy']);
+    assert.equal(plan.code, 3, plan.stderr);
+    assert.match(plan.stdout, refusal(into));
+    const snapshots = await local([...request, '--volume-source', 'snapshot']);
+    ok(snapshots, 'restore create --dry-run --volume-source snapshot');
+    assert.match(snapshots.stdout, planRow(into));
+
+    const remoteRequest = [
+      'restore',
+      'create',
+      '--from-backup',
+      remoteBackup,
+      '--target-cluster',
+      'prod',
+      '--namespace-mappings',
+      `${ns}:${into}`,
+    ];
+    assert.equal((await remote([...remoteRequest, '--volume-source', 'Copy', '--dry-run'])).code, 2);
+    const remotePlan = await remote([...remoteRequest, '--volume-source', 'copy', '--dry-run']);
+    assert.equal(remotePlan.code, 3, remotePlan.stderr);
+    assert.match(remotePlan.stdout, refusal(into));
+    const restoreName = uniqueName('cli-rv-src');
+    const restored = await remote([
+      ...remoteRequest.slice(0, 2),
+      restoreName,
+      ...remoteRequest.slice(2),
+      '--volume-source',
+      'copy',
+      '--wait',
+    ]);
+    assert.equal(restored.code, 3, `PartiallyFailed: ${restored.stderr}${restored.stdout}`);
+    assert.match(
+      restored.stdout,
+      new RegExp(`^${into}/data\\s+.*Failed\\s+the claim ${into}/data is not restored`, 'm'),
+    );
+    const described = await remote(['restore', 'describe', restoreName]);
+    ok(described, 'restore describe');
+    assert.match(
+      described.stdout,
+      /^Volume source:\s+copy \(copies in the location's volume repository only\)$/m,
+    );
+    assert.equal(
+      (await kubectl(env, cluster, ['get', 'pvc', 'data', '-n', into, '--ignore-not-found'])).trim(),
+      '',
+      'no claim was made',
     );
   });
 });
