@@ -2,10 +2,12 @@
  * `repository check | stats` of a location's volume repository, run by the control plane: it holds the
  * repository secret in its vault, so the caller names the location and never sees the secret. Stats are
  * quick (the snapshots' manifests and the index); a check reads every tree, and with `readData` every pack —
- * the whole repository downloaded into the control plane — so it is bounded: one check per location and
- * `maxChecks` in all on a replica, a time limit, and stopped when its caller goes away.
+ * the whole repository downloaded into the control plane — so it is bounded: one check per location (on
+ * every replica: the location's advisory lock in the database), `maxChecks` in all on a replica, a time
+ * limit, and stopped when its caller goes away.
  */
-import type { LocationRecord } from '../db/index.ts';
+import { createHash } from 'node:crypto';
+import { type LocationRecord, repositoryCheckLockSpace } from '../db/index.ts';
 import {
   type CheckResult,
   checkRepository,
@@ -136,7 +138,19 @@ export async function runRepositoryCheck(
   const timeoutMs = options.timeoutMs ?? checkTimeoutMs;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  // Pg advisory locks count per session: this replica's own checks are told apart by `running` above.
+  const session = await ctx.db.lockSession().catch((error: unknown) => {
+    running.delete(location.id);
+    throw error;
+  });
+  const lockKey = createHash('sha256').update(location.id).digest().readInt32BE(0);
+  let locked = false;
   try {
+    locked = await session.tryLock(repositoryCheckLockSpace, lockKey);
+    if (!locked)
+      throw new ConflictError(
+        `a check of the volume repository of location "${location.name}" is already running on another replica of the control plane: wait for it to end`,
+      );
     await withLocationRepository(ctx, location, async (repo) => {
       const { readData } = options;
       const started: CheckEvent = { type: 'started', location: location.name, readData };
@@ -169,5 +183,6 @@ export async function runRepositoryCheck(
     throw error;
   } finally {
     running.delete(location.id);
+    if (locked) await session.unlock(repositoryCheckLockSpace, lockKey).catch(() => undefined);
   }
 }

@@ -5,7 +5,7 @@ export * from './clusters.ts';
 export type { Database, LockSession, Queryable, Row } from './database.ts';
 export * from './jobs.ts';
 export * from './locations.ts';
-export { leaderLockKey, migrate, replicaLockSpace } from './migrations.ts';
+export { leaderLockKey, migrate, replicaLockSpace, repositoryCheckLockSpace } from './migrations.ts';
 export { openEmbeddedDatabase } from './pglite.ts';
 export { openPostgresDatabase } from './postgres.ts';
 export * from './projects.ts';

@@ -254,6 +254,12 @@ alter table restore_items add column kind text
 const lockSpace = 0x4c42;
 /** The advisory lock space of replica liveness locks, keyed by replica lock key: 'LR'. */
 export const replicaLockSpace = 0x4c52;
+/**
+ * The advisory lock space of repository checks, keyed by a 32-bit hash of the location's id: 'LC'. A check holds
+ * its location's lock on the replica's lock session, so a second check of the location is refused on any
+ * replica, and a dead replica's lock goes with its connection.
+ */
+export const repositoryCheckLockSpace = 0x4c43;
 /** In that space, the key of the replica that runs the fleet-wide loops (replica keys start at 1). */
 export const leaderLockKey = 0;
 const migrationLockKey = 1;

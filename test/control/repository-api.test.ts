@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { repositoryKeys } from '../../src/archive/index.ts';
-import { openStoredLocation, repositorySecret } from '../../src/control/index.ts';
+import { openStoredLocation, repositorySecret, runRepositoryCheck } from '../../src/control/index.ts';
 import * as db from '../../src/db/index.ts';
 import type { ObjectStore } from '../../src/storage/index.ts';
 import { backupDirectory, openRepository } from '../../src/volumes/index.ts';
@@ -129,6 +129,60 @@ describe("a location's volume repository through the API", () => {
     const refusedCheck = await call('POST', `${p}/locations/minio/repository/check`, {}, operatorToken);
     assert.equal(refusedCheck.status, 403, refusedCheck.text);
     for (const answer of t.api.answers) assert.ok(!answer.includes(secretText), 'no answer holds the secret');
+  });
+
+  test('one check per location at a time, on this replica and on another sharing the database (409)', async () => {
+    assert.ok(t.databaseUrl);
+    const other = await startTestPlane('postgres', { databaseUrl: t.databaseUrl });
+    // A check held open after it started, as a slow --read-data one would be.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      let started = () => {};
+      const running = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const root = { user: { id: 'x', name: 'root', isAdmin: true, createdAt: new Date() }, tokenId: 'x' };
+      const first = runRepositoryCheck(
+        t.plane.ctx,
+        root,
+        project,
+        'minio',
+        { readData: false },
+        async (event) => {
+          if (event.type !== 'started') return;
+          started();
+          await held;
+        },
+      );
+      // A check that ends before it starts (it should not) fails the test here rather than hanging it.
+      await Promise.race([running, first]);
+      const here = await call('POST', `${p}/locations/minio/repository/check`, {});
+      assert.equal(here.status, 409, here.text);
+      assert.match(
+        here.text,
+        /a check of the volume repository of location \\"minio\\" is already running: wait/,
+      );
+      const there = await other.api.call('POST', `${p}/locations/minio/repository/check`, t.adminToken, {});
+      assert.equal(there.status, 409, there.text);
+      assert.match(
+        there.text,
+        /is already running on another replica of the control plane: wait for it to end/,
+      );
+      // Another location is not held up by it.
+      const empty = await other.api.call('POST', `${p}/locations/empty/repository/check`, t.adminToken, {});
+      assert.equal(empty.status, 422, empty.text);
+      release();
+      await first;
+      const after = await other.api.call('POST', `${p}/locations/minio/repository/check`, t.adminToken, {});
+      assert.equal(after.status, 200, after.text);
+      assert.equal(lines(after.text).at(-1)?.ok, true, after.text);
+    } finally {
+      release();
+      await other.close();
+    }
   });
 
   test('a damaged pack makes the check end with ok false and names the pack', async () => {
