@@ -1,8 +1,10 @@
 /**
  * The log of one backup or restore run, written to the location as `<name>-logs.gz` in the logrus text
  * format Velero uses (`time="..." level=info msg="..." key=value`, keys sorted), so `velero backup logs`
- * reads it too. A restore writes a line per object: the run's own fields are quoted once, and the time
- * text is made once a second.
+ * reads it too. A restore writes a line per object: the run's own fields are quoted once, the time text is
+ * made once a second, and the lines are compressed as they come, a gzip member per `memberBytes` of text —
+ * so a run of 100,000 objects holds a few MiB of compressed log, not every line until the end (readers,
+ * Velero's Go reader and Node's gunzip alike, read the members as one stream, as the tarball's).
  */
 import { gzipSync } from 'node:zlib';
 
@@ -16,8 +18,14 @@ function quote(value: string): string {
 
 type Fields = Record<string, string | number | undefined>;
 
+/** Text gathered before it is compressed as one gzip member. */
+export const memberBytes = 256 * 1024;
+
 export class RunLog {
-  private readonly lines: string[] = [];
+  /** Lines not compressed yet, and their length with newlines. */
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private readonly members: Buffer[] = [];
   /** The run's own fields as `[key, key=value]`, sorted by key. */
   private readonly fields: [string, string][];
   private readonly echo: ((line: string) => void) | undefined;
@@ -56,7 +64,9 @@ export class RunLog {
     while (i < own.length) parts.push((own[i++] as [string, string])[1]);
     // Joined, the line is one flat string: a restore keeps a line per object until the end.
     const line = parts.join(' ');
-    this.lines.push(line);
+    this.pending.push(line);
+    this.pendingBytes += line.length + 1;
+    if (this.pendingBytes >= memberBytes) this.seal();
     this.echo?.(line);
   }
 
@@ -72,7 +82,18 @@ export class RunLog {
     this.log('error', msg, fields);
   }
 
+  /** The log so far, gzipped. */
   encode(): Buffer {
-    return gzipSync(this.lines.map((line) => `${line}\n`).join(''));
+    this.seal();
+    return this.members.length === 0 ? gzipSync('') : Buffer.concat(this.members);
+  }
+
+  /** Compresses the pending lines into a member of their own. */
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    this.pending.push('');
+    this.members.push(gzipSync(this.pending.join('\n')));
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 }
