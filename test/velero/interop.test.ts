@@ -186,6 +186,9 @@ describe('a Lifeboat backup, restored by Velero', () => {
     assert.match(described, /apps\/v1\/Deployment:\s*\n\s*- .*\/web\n/);
     assert.match(described, new RegExp(`v1/ConfigMap:[^]*- ${ns}/binary\\n`));
     assert.match(described, new RegExp(`v1/PersistentVolume:\\s*\\n\\s*- ${pvName}\\n`));
+    // Its log, in logrus text, as `velero backup logs` prints it (downloaded through the Velero server).
+    const logs = await velero(env, 1, ['backup', 'logs', backup]);
+    assert.match(logs, /level=info msg="backed up a total of \d+ items"/, logs);
   });
 
   test('Velero restores it into cluster b: every object equals the source', async (t) => {
