@@ -178,10 +178,6 @@ export class TarballWriter {
     return wait;
   }
 
-  /**
-   * Sends the chunk to be compressed and starts a new one. Returns a promise to wait for when more than
-   * `concurrency` chunks are in flight.
-   */
   /** Zero bytes to end an entry's data on a block; fewer than a block. */
   private pad(count: number): Promise<void> | undefined {
     if (count >= chunkSize - this.used) return this.append(endOfTar.subarray(0, count));
@@ -190,6 +186,10 @@ export class TarballWriter {
     return undefined;
   }
 
+  /**
+   * Sends the chunk to be compressed and starts a new one. Returns a promise to wait for when more than
+   * `concurrency` chunks are in flight.
+   */
   private flush(): Promise<void> | undefined {
     if (this.used === 0) return undefined;
     const full = this.chunk;
