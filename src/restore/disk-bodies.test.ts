@@ -198,6 +198,25 @@ test('verify names what the index lists and the tarball lacks; a preferred-versi
   ]);
 });
 
+test('verify names an object over the size limit once, by its size, and not as missing', async () => {
+  const ns = 'large';
+  const body = JSON.stringify(configMap(ns, 'huge', { data: 'x'.repeat(9 * 2 ** 20) }));
+  const [path] = itemPaths('configmaps', ns, 'huge') as [string];
+  const entry = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespace: ns };
+  await writeRawBackup(store, 'b-large', {
+    description: backupDocument('b-large'),
+    tarball: tarball([{ name: path, data: body }]),
+    index: indexFile('b-large', [
+      { ...entry, name: 'huge', sha256: sha256(body), size: Buffer.byteLength(body) },
+    ]),
+  });
+  const verified = await verifyBackup(store, 'b-large');
+  assert.deepEqual(
+    verified.problems.map((problem) => [problem.path, problem.problem]),
+    [[path, `${path} is 9.0 MiB, over the 8 MiB limit of one object: not restored`]],
+  );
+});
+
 test('the file is open (and nameless) while the restore runs, and closed after a failed one', async () => {
   await writeBackup('b-fail', 'shop', 200, 100);
   const kube = new FakeCluster();

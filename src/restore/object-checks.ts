@@ -5,7 +5,7 @@
  * its body claims must be those its path gives, since the plan shows what the path says.
  */
 import { hash } from 'node:crypto';
-import { type IndexEntry, type ItemPathParts, maxObjectBytes, mebibytes } from '../archive/index.ts';
+import { type ItemPathParts, maxObjectBytes, mebibytes } from '../archive/index.ts';
 import { parseLossless } from '../kube/index.ts';
 import { asRecord, type KubeJson } from './sanitize.ts';
 import type { TypeInfo } from './target.ts';
@@ -176,13 +176,4 @@ export function identityProblem(
   }
   if (found.length === 0) return undefined;
   return `${shownPath(ref.path)} is not the object its path names (${found.join('; ')}): not restored`;
-}
-
-/** The type an index entry records for its object. */
-export function typeFromIndex(entry: IndexEntry): ExpectedType {
-  return {
-    kind: entry.kind,
-    namespaced: entry.namespace !== undefined,
-    apiVersion: entry.group ? `${entry.group}/${entry.version}` : entry.version,
-  };
 }

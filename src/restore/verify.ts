@@ -90,8 +90,12 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
       if (!parts) continue;
       result.checkedEntries++;
       const ref: ItemRef = { ...parts, path: entry.name };
+      // Looked up once, whatever the entry's size: the index then knows this path was seen (and taken).
+      const found = index?.find(ref.groupResource, ref.namespace, ref.name, !ref.versionDir);
       const problem =
-        'tooLarge' in entry ? tooLargeProblem(ref, entry.size) : checkEntry(ref, entry.data, index);
+        'tooLarge' in entry
+          ? tooLargeProblem(ref, entry.size)
+          : checkEntry(ref, entry.data, index !== undefined, found);
       if (problem) report(entry.name, problem);
     }
   } catch (error) {
@@ -111,14 +115,20 @@ export async function verifyBackup(store: ObjectStore, name: string): Promise<Ba
   return result;
 }
 
-/** The first problem of one entry within the size limit, if any. */
-function checkEntry(ref: ItemRef, data: Buffer, index: RestoreIndex | undefined): string | undefined {
-  const found = index?.find(ref.groupResource, ref.namespace, ref.name, !ref.versionDir);
+/** The first problem of one entry within the size limit, if any (`found`: its index entry, when indexed). */
+function checkEntry(
+  ref: ItemRef,
+  data: Buffer,
+  indexed: boolean,
+  found: ReturnType<RestoreIndex['find']>,
+): string | undefined {
   const problem =
     pathProblem(ref) ??
     (!ref.versionDir && found?.taken
       ? repeatedPathProblem(ref)
-      : index && integrityProblem(ref, data, found?.entry));
+      : indexed
+        ? integrityProblem(ref, data, found?.entry)
+        : undefined);
   if (problem) return problem;
   const parsed = parseObject(ref, data);
   if ('problem' in parsed) return parsed.problem;
