@@ -74,6 +74,15 @@ test('an index of another backup, a malformed entry or document are refused and 
     assert.match(e.message, /^lifeboat-index.json.gz is malformed at item 3 \(sha256: /);
     return true;
   });
+  // A '/' in a part of an object's path would let two entries share a key, or a key read back as another path.
+  for (const field of ['group', 'version', 'resource', 'namespace'] as const) {
+    const slashed = [{ ...entries(1)[0], [field]: 'a/b' } as IndexEntry];
+    await assert.rejects(decodeIndex(indexFile('b', slashed)), (e: unknown) => {
+      assert.ok(e instanceof BackupMetadataError);
+      assert.match(e.message, new RegExp(`is malformed at item 0 \\(${field}: holds a '/'`));
+      return true;
+    });
+  }
   const documents: [string, RegExp][] = [
     ['{"lifeboatIndexVersion":1,"backup":"b","items":[{"a":1},]}', /entry 1 is not JSON/],
     ['{"lifeboatIndexVersion":1,"backup":"b","items":[', /ends before it is complete/],

@@ -39,12 +39,19 @@ const indexHeaderSchema = z.object({
   items: z.array(z.unknown()).length(0),
 });
 
+/** A part of an object's path: never holding '/', so a path (and a key made of parts) reads back one way. */
+const pathPart = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^/]*$/, "holds a '/'");
+
 const indexEntrySchema = z.object({
-  group: z.string().max(253),
-  version: z.string().max(63),
+  group: pathPart(253),
+  version: pathPart(63),
   kind: z.string().max(253),
-  resource: z.string().max(253),
-  namespace: z.string().max(253).optional(),
+  resource: pathPart(253),
+  namespace: pathPart(253).optional(),
   name: z.string().max(253),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
