@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type LocationRecord, repositoryCheckLockSpace } from '../db/index.ts';
+import { describeError } from '../kube/index.ts';
 import {
   type CheckResult,
   checkRepository,
@@ -183,6 +184,14 @@ export async function runRepositoryCheck(
     throw error;
   } finally {
     running.delete(location.id);
-    if (locked) await session.unlock(repositoryCheckLockSpace, lockKey).catch(() => undefined);
+    if (locked)
+      await session.unlock(repositoryCheckLockSpace, lockKey).catch((error: unknown) =>
+        // The lock stays with this replica's session until its connection ends: other replicas refuse
+        // checks of the location until then.
+        ctx.log.warn(
+          { location: location.name, lockKey, err: describeError(error) },
+          'could not release the lock of a repository check: other replicas refuse checks of this location until this one restarts',
+        ),
+      );
   }
 }

@@ -107,7 +107,7 @@ export async function checkRepository(repo: Repository, options: CheckOptions = 
         errors.push({
           kind: 'missing-pack',
           ...problem,
-          message: `${problem.message}; some trees could not be read, so it may be needed`,
+          message: `${problem.message}; some snapshots or trees could not be read, so it may be needed`,
         });
       else warnings.push({ kind: 'unused-pack', ...problem });
     } else if (end + 4 > size) {

@@ -193,6 +193,6 @@ test('a missing pack is an error, never "unused", when a tree that might need it
   );
   const missing = check.errors.find((error) => error.key === keys.pack(dataPack));
   assert.equal(missing?.kind, 'missing-pack', JSON.stringify(check));
-  assert.match(missing?.message ?? '', /some trees could not be read, so it may be needed/);
+  assert.match(missing?.message ?? '', /some snapshots or trees could not be read, so it may be needed/);
   assert.deepEqual(check.warnings, []);
 });
