@@ -4,13 +4,10 @@
  * writes the volume info, the resource list, the content index, the logs and the results. `runBackup`
  * (backup.ts) claims the name before and writes the description after.
  */
-import { createHash, hash } from 'node:crypto';
 import {
   type BackupDescription,
   type BackupPhase,
   backupKeys,
-  type IndexEntry,
-  itemPath,
   Results,
   TarballWriter,
 } from '../archive/index.ts';
@@ -23,7 +20,6 @@ import {
   type KubeClient,
   KubeConnectionError,
   type KubeObject,
-  type ListedMetadata,
   listPages,
   mapLimit,
   qualifiedName,
@@ -32,45 +28,16 @@ import type { MovedData } from '../volumes/index.ts';
 import { ContentRecord } from './content-record.ts';
 import type { DiskSnapshots } from './disks.ts';
 import type { VolumeCopyProgress } from './move-data.ts';
+import { excludeLabels, ObjectWriter } from './object-writer.ts';
 import { takeRelated } from './related.ts';
 import type { BackupProgress, BackupRequest } from './request.ts';
 import { RunLog } from './run-log.ts';
 import { type BackupSelection, resolveSelection } from './selection.ts';
 
-const excludeLabels = ['lifeboat.io/exclude-from-backup', 'velero.io/exclude-from-backup'];
-
-function isExcluded(labels: Record<string, string>): boolean {
-  for (const label of excludeLabels) if (labels[label] === 'true') return true;
-  return false;
-}
-
-/** Where an object's parts are joined to be hashed in one call; objects larger than it are hashed in parts. */
-const joined = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * The sha256 of an object's parts joined. One `crypto.hash` call over the joined bytes makes no `Hash`
- * object (a stream with a native context that only a garbage collection frees), once per listed object.
- */
-function hashParts(parts: readonly Buffer[], size: number): string {
-  if (parts.length === 1) return hash('sha256', parts[0] as Buffer, 'hex');
-  if (size <= joined.length) {
-    let at = 0;
-    for (const part of parts) {
-      joined.set(part, at);
-      at += part.length;
-    }
-    return hash('sha256', joined.subarray(0, size), 'hex');
-  }
-  const incremental = createHash('sha256');
-  for (const part of parts) incremental.update(part);
-  return incremental.digest('hex');
-}
-
 /** The state of one backup run. */
 export class BackupRun {
   readonly results = new Results();
   readonly log: RunLog;
-  itemsBackedUp = 0;
   /**
    * The snapshots taken, when disks were asked for: a failed backup deletes them. The disks steps (disks.ts,
    * move-data.ts and src/volumes, which they use) are imported only then: most backups take no disks, and
@@ -84,13 +51,10 @@ export class BackupRun {
   private readonly start: Date;
   /** The content index and the resource list, recorded as objects are written. */
   private readonly contents: ContentRecord;
-  /** The types of the objects written. */
-  private readonly takenTypes = new Set<ApiResource>();
-  private readonly takenClusterScoped = new Set<string>();
   private readonly remaining = new Map<string, number>();
-  /** PersistentVolume name → the claim that uses it. */
-  private readonly claimedVolumes = new Map<string, string>();
   private tarball: TarballWriter | undefined;
+  /** Writes the objects, once the tarball is open. */
+  private objects: ObjectWriter | undefined;
   private lastProgress = 0;
   private currentResource: string | undefined;
 
@@ -99,6 +63,11 @@ export class BackupRun {
     this.start = start;
     this.log = new RunLog({ backup: request.name }, request.onLog);
     this.contents = new ContentRecord(request.name);
+  }
+
+  /** Objects written so far. */
+  get itemsBackedUp(): number {
+    return this.objects?.count ?? 0;
   }
 
   async execute(
@@ -110,6 +79,12 @@ export class BackupRun {
     this.log.info('starting backup', { cluster: kube.server, location: store.description });
     const tarball = new TarballWriter({ mtime: this.start });
     this.tarball = tarball;
+    const objects = new ObjectWriter(tarball, this.contents, {
+      backupName: this.request.name,
+      disks: () => this.disks,
+      onWritten: () => this.emitProgress(false),
+    });
+    this.objects = objects;
     const upload = store.put(keys.tarball, tarball.stream, { contentType: 'application/gzip' });
     // Awaited below. An upload that fails early need not destroy its body: the writer is stopped here, so
     // that lists waiting to write fail at once instead of waiting for a reader that is gone.
@@ -138,7 +113,7 @@ export class BackupRun {
       if (selection.namespaceObjects) {
         for (const ns of namespaceObjects) {
           if (selection.namespaces.has(ns.object.metadata.name))
-            await this.write(namespaceType, ns.parts, ns.object.metadata, ns);
+            await objects.write(namespaceType, ns.parts, ns.object.metadata, ns);
         }
       }
       await this.listSelected(selection, labelSelector);
@@ -147,16 +122,16 @@ export class BackupRun {
           kube,
           resources,
           description,
-          takenTypes: this.takenTypes,
-          claimedVolumes: this.claimedVolumes,
+          takenTypes: objects.takenTypes,
+          claimedVolumes: objects.claimedVolumes,
           results: this.results,
           log: this.log,
-          write: async (type, parts, object) => this.write(type, parts, object.metadata, { object }),
+          write: async (type, parts, object) => objects.write(type, parts, object.metadata, { object }),
         });
       }
       if (this.disks) {
         const { writeSnapshotItems } = await import('./disks.ts');
-        await writeSnapshotItems(this.disks, resources, (type, object) => this.writeObject(type, object));
+        await writeSnapshotItems(this.disks, resources, (type, object) => objects.writeObject(type, object));
       }
       tarball.finish();
       await upload;
@@ -271,7 +246,7 @@ export class BackupRun {
           const meta = item.metadata;
           const ns = meta.namespace;
           if (resource.namespaced && (ns === undefined || !selection.namespaces.has(ns))) continue;
-          const answer = this.write(resource, item.parts, meta, item);
+          const answer = (this.objects as ObjectWriter).write(resource, item.parts, meta, item);
           const written: boolean = typeof answer === 'boolean' ? answer : await answer;
           if (written) count++;
         }
@@ -305,87 +280,6 @@ export class BackupRun {
   ): { namespace?: string; cluster?: boolean } {
     if (namespace !== undefined) return { namespace };
     return resource.namespaced ? {} : { cluster: true };
-  }
-
-  /** Writes an object made here (not listed): its bytes are its JSON. */
-  private async writeObject(resource: ApiResource, object: KubeObject): Promise<boolean> {
-    return this.write(resource, [Buffer.from(JSON.stringify(object))], object.metadata, { object });
-  }
-
-  /**
-   * Writes one object (twice: plain and preferred-version paths). False when it is left out. `meta` is what
-   * is read of every object; `whole.object` parses the rest, for a claim only. Answers at once — a promise
-   * only when the tarball asks the caller to wait or for a claim of a backup with disks: the object is
-   * written and recorded before it returns, without an async step per object.
-   */
-  private write(
-    resource: ApiResource,
-    parts: readonly Buffer[],
-    meta: ListedMetadata,
-    whole: { readonly object: KubeObject },
-  ): boolean | Promise<boolean> {
-    if (meta.deletionTimestamp) return false;
-    if (meta.labels && isExcluded(meta.labels)) return false;
-    const groupResource = qualifiedName(resource);
-    if (!resource.namespaced) {
-      const key = `${groupResource}/${meta.name}`;
-      if (this.takenClusterScoped.has(key)) return false;
-      this.takenClusterScoped.add(key);
-    }
-    if (resource.group === '' && resource.resource === 'persistentvolumeclaims')
-      return this.writeClaim(resource, groupResource, parts, meta, whole.object);
-    const wait = this.place(resource, groupResource, parts, meta);
-    return wait === undefined ? true : wait.then(() => true);
-  }
-
-  /** A claim: when snapshotted, its bytes name its snapshot; its volume is remembered for the related step. */
-  private async writeClaim(
-    resource: ApiResource,
-    groupResource: string,
-    stored: readonly Buffer[],
-    meta: ListedMetadata,
-    object: KubeObject,
-  ): Promise<boolean> {
-    let parts = stored;
-    if (this.disks) {
-      const { snapshotClaimParts } = await import('./disks.ts');
-      parts = snapshotClaimParts(this.disks, object, parts, this.request.name) ?? parts;
-    }
-    const volume = (object.spec as { volumeName?: string } | undefined)?.volumeName;
-    if (volume) this.claimedVolumes.set(volume, `claim ${meta.namespace}/${meta.name}`);
-    await this.place(resource, groupResource, parts, meta);
-    return true;
-  }
-
-  /** Adds an object to the tarball and the index; what to wait for when the tarball asks the caller to. */
-  private place(
-    resource: ApiResource,
-    groupResource: string,
-    parts: readonly Buffer[],
-    meta: ListedMetadata,
-  ): Promise<void> | undefined {
-    const tarball = this.tarball as TarballWriter;
-    const namespace = resource.namespaced ? meta.namespace : undefined;
-    const plain = tarball.add(itemPath(groupResource, namespace, meta.name), parts);
-    const preferred = tarball.add(itemPath(groupResource, namespace, meta.name, resource.version), parts);
-    let size = 0;
-    for (const part of parts) size += part.length;
-    const entry: IndexEntry = {
-      group: resource.group,
-      version: resource.version,
-      kind: resource.kind,
-      resource: resource.resource,
-      name: meta.name,
-      sha256: hashParts(parts, size),
-      size,
-    };
-    if (namespace !== undefined) entry.namespace = namespace;
-    this.contents.add(entry);
-    this.takenTypes.add(resource);
-    this.itemsBackedUp++;
-    this.emitProgress(false);
-    if (plain && preferred) return Promise.all([plain, preferred]).then(() => {});
-    return plain ?? preferred;
   }
 
   /** Snapshots the volumes of the claims the backup takes (disks.ts), with "snapshotting N volumes" progress. */
