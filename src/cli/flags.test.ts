@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expiryHours, expiryMs, volumeSource, volumeTimeoutMs } from './flags.ts';
+import { expiryHours, expiryMs, volumeTimeoutMs } from './flags.ts';
 import { UsageError } from './io.ts';
 
 test('--volume-timeout takes a Go duration between 10s and 1h', () => {
@@ -31,24 +31,4 @@ test('--expiry and its alias --ttl are one flag', () => {
   // The error names the flag the user typed.
   assert.throws(() => expiryHours({ ttl: '90m' }), /--ttl: the control plane keeps backups for whole hours/);
   assert.throws(() => expiryMs({ expiry: 'soon' }), /--expiry: "soon" is not a duration/);
-});
-
-test('--volume-source takes auto, snapshot or copy; anything else is a usage error naming them', () => {
-  assert.equal(volumeSource(undefined), undefined, 'not given: auto');
-  for (const mode of ['auto', 'snapshot', 'copy'] as const) assert.equal(volumeSource(mode), mode);
-  for (const bad of ['Copy', 'both', '']) {
-    assert.throws(
-      () => volumeSource(bad),
-      (error: Error) => {
-        assert.ok(error instanceof UsageError);
-        assert.match(
-          error.message,
-          new RegExp(
-            `^--volume-source must be auto \\(.*\\), snapshot \\(.*\\) or copy \\(.*\\), got "${bad}"$`,
-          ),
-        );
-        return true;
-      },
-    );
-  }
 });

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import type { ClusterResourcesMode } from '../archive/index.ts';
 import { parseGoDuration } from '../archive/index.ts';
-import { type VolumeSourceMode, volumeSourceModes } from '../restore/index.ts';
 import { UsageError } from './io.ts';
 
 /** Splits `a,b,c` lists, dropping blanks. */
@@ -119,17 +118,4 @@ export function existingResourcePolicy(value: string | undefined): 'none' | 'upd
   if (value === undefined) return 'none';
   if (value === 'none' || value === 'update') return value;
   throw new UsageError(`--existing-resource-policy must be none or update, got "${value}"`);
-}
-
-/**
- * `--volume-source` of a restore: where claims' data may come from when the backup kept a claim's CSI
- * snapshot beside a copy of its data (auto, snapshot or copy); undefined when not given (auto).
- */
-export function volumeSource(value: string | undefined): VolumeSourceMode | undefined {
-  if (value === undefined) return undefined;
-  const mode = volumeSourceModes.find((allowed) => allowed === value);
-  if (mode) return mode;
-  throw new UsageError(
-    `--volume-source must be auto (the kept CSI snapshot where the target can use it, else the copy), snapshot (CSI snapshots only) or copy (copies in the location's volume repository only), got "${value}"`,
-  );
 }

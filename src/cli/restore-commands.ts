@@ -7,7 +7,7 @@ import type { ClusterResourcesMode } from '../archive/index.ts';
 import { readRestoreLogs } from '../backup/index.ts';
 import { planRestore, runRestore } from '../restore/index.ts';
 import { openKube, outputFormat, printJson } from './context.ts';
-import { existingResourcePolicy, list, parseMappings, volumeSource, volumeTimeoutMs } from './flags.ts';
+import { existingResourcePolicy, list, parseMappings, volumeTimeoutMs } from './flags.ts';
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
 import { localMoverSettings } from './local-mover.ts';
 import { openLocalStore, withBackupsElsewhere } from './local-store.ts';
@@ -25,6 +25,7 @@ import {
   requireRemote,
 } from './remote/index.ts';
 import { restoredVolumesText } from './restore-volume-output.ts';
+import { volumeSource } from './volume-source-flag.ts';
 
 function mode(value: string | undefined): ClusterResourcesMode {
   if (value === undefined || value === 'auto' || value === 'always' || value === 'never')

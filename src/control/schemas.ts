@@ -7,7 +7,7 @@
  * small whatever a caller sends: a 1 MiB cron field once held the event loop for 11 s.
  */
 import { z } from 'zod';
-import type { VolumeSourceMode } from '../restore/index.ts';
+import { volumeSourceChoices, volumeSourceModes } from '../restore/index.ts';
 import {
   backupRef,
   bounded,
@@ -199,9 +199,7 @@ export const restoreInput = z
     existingResourcePolicy: z.enum(['none', 'update']).default('none'),
     preserveNodePorts: z.boolean().default(false),
     volumeSource: z
-      .enum(['auto', 'snapshot', 'copy'] as const satisfies readonly VolumeSourceMode[], {
-        message: 'give auto, snapshot or copy',
-      })
+      .enum(volumeSourceModes, { message: `give ${volumeSourceChoices()}` })
       .default('auto')
       .describe(
         "where claims' data comes from when the backup kept a claim's CSI snapshot beside a copy of its data in the location's volume repository: auto (the kept snapshot where the target can use it, else the copy), copy (copies only, even where the snapshot is usable; a claim with only a CSI snapshot fails, named) or snapshot (CSI snapshots only; a claim whose kept snapshot the target cannot use, or with only a copy, fails with the reason rather than being filled from the copy). A failed claim is not created and the restore goes on (PartiallyFailed)",

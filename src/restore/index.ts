@@ -29,4 +29,10 @@ export {
 } from './verify.ts';
 export { dataMoverHint, type VolumePlan } from './volume-checks.ts';
 export { defaultVolumeTimeoutMs, type VolumePhase, type VolumeProgress } from './volume-run.ts';
-export { type VolumeSourceKind, type VolumeSourceMode, volumeSourceModes } from './volume-sources.ts';
+export {
+  type VolumeSourceKind,
+  type VolumeSourceMode,
+  volumeSourceChoices,
+  volumeSourceMeanings,
+  volumeSourceModes,
+} from './volume-sources.ts';

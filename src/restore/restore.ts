@@ -26,6 +26,7 @@ import type {
 } from './run-types.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
+import { checkVolumeSource } from './volume-choice.ts';
 import { progressIntervalMs } from './throttle.ts';
 import { defaultVolumeTimeoutMs, type VolumeProgress, VolumeRestorer } from './volume-run.ts';
 
@@ -38,6 +39,8 @@ const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {
 };
 /** Runs a restore to completion. Throws only for bad input (RestoreInputError, BackupNotFoundError). */
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
+  // Refused before anything is read, as the other inputs are (prepareRestore).
+  checkVolumeSource(request.volumeSource);
   const target = new TargetApi(request.kube);
   await target.refresh();
   // Before anything is created: the backup read (objects so far), then its objects checked.

@@ -38,6 +38,7 @@ import {
   type SnapshotVolume,
   type VolumeChoice,
   type VolumeSourceMode,
+  volumeSourceChoices,
   volumeSourceModes,
 } from './volume-sources.ts';
 
@@ -83,7 +84,7 @@ export function checkVolumeSource(value: unknown): VolumeSourceMode {
   const mode = volumeSourceModes.find((allowed) => allowed === value);
   if (mode) return mode;
   throw new RestoreInputError(
-    `invalid volume source ${JSON.stringify(value)}: give auto (the kept CSI snapshot where the target can use it, else the copy), snapshot (CSI snapshots only) or copy (copies in the location's volume repository only)`,
+    `invalid volume source ${JSON.stringify(value)}: give ${volumeSourceChoices()}`,
   );
 }
 

@@ -14,7 +14,11 @@ import {
   snapshotOnly,
   Target,
 } from '../../test/support/kept-volume.ts';
+import type { KubeClient } from '../kube/index.ts';
+import { openObjectStore, parseLocation } from '../storage/index.ts';
 import { RestoreInputError } from './errors.ts';
+import { planRestore } from './plan.ts';
+import { runRestore } from './restore.ts';
 import { planVolumes } from './volume-checks.ts';
 import { applyChoice, checkVolumeSource, chooseSource, chooseVolumeSources } from './volume-choice.ts';
 
@@ -197,4 +201,21 @@ test('a volume source that is none of auto, snapshot, copy is refused, naming th
     () => restorer(new Target({ holdsSnapshot: true }), prepared().volume, [], true, 'both' as 'copy'),
     RestoreInputError,
   );
+});
+
+test('a restore or a dry run with a bad volume source is refused before the cluster or the backup is read', async () => {
+  const asked: string[] = [];
+  const kube: KubeClient = {
+    server: 'https://untouched.test',
+    async request(request) {
+      asked.push(`${request.method} ${request.path}`);
+      throw new Error('not to be asked');
+    },
+    async close() {},
+  };
+  const store = openObjectStore(parseLocation('file:///nonexistent/lifeboat-untouched'));
+  const request = { name: 'r', backupName: 'b', store, kube, volumeSource: 'both' as 'copy' };
+  await assert.rejects(runRestore(request), RestoreInputError);
+  await assert.rejects(planRestore(request), RestoreInputError);
+  assert.deepEqual(asked, []);
 });

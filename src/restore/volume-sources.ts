@@ -70,16 +70,29 @@ export interface SnapshotVolume {
 /** Where a restored claim's data comes from: a CSI snapshot, or the copy in the location's repository. */
 export type VolumeSourceKind = 'snapshot' | 'copy';
 
+/** Every `VolumeSourceMode`, in the order a user is offered them. */
+export const volumeSourceModes = ['auto', 'snapshot', 'copy'] as const;
+
 /**
  * Which sources a restore may fill claims from (`RestoreRequest.volumeSource`): `auto` (the default) the
  * kept CSI snapshot where the target can use it, else the copy; `snapshot` CSI snapshots only, never a copy;
  * `copy` copies in the location's volume repository only, never a CSI snapshot. The rule is
  * `chooseSource` in volume-choice.ts.
  */
-export type VolumeSourceMode = 'auto' | 'snapshot' | 'copy';
+export type VolumeSourceMode = (typeof volumeSourceModes)[number];
 
-/** Every `VolumeSourceMode`, in the order a user is offered them. */
-export const volumeSourceModes: readonly VolumeSourceMode[] = ['auto', 'snapshot', 'copy'];
+/** What each mode means, in the words every surface uses (errors, usage, describe). */
+export const volumeSourceMeanings: Readonly<Record<VolumeSourceMode, string>> = {
+  auto: 'the kept CSI snapshot where the target can use it, else the copy',
+  snapshot: 'CSI snapshots only',
+  copy: "copies in the location's volume repository only",
+};
+
+/** The modes as a sentence offers them: "auto (…), snapshot (…) or copy (…)". */
+export function volumeSourceChoices(): string {
+  const each = volumeSourceModes.map((mode) => `${mode} (${volumeSourceMeanings[mode]})`);
+  return `${each.slice(0, -1).join(', ')} or ${each.at(-1)}`;
+}
 
 /** The source chosen for a claim whose backup kept both, and why (said by the dry run and the restore). */
 export interface VolumeChoice {

@@ -43,7 +43,13 @@ describe('the volume source of a restore, through the API', () => {
         assert.equal(answer.status, 400, `${path} ${JSON.stringify(bad)}: ${answer.text}`);
         assert.deepEqual(
           answer.body.error.issues,
-          [{ path: 'volumeSource', message: 'give auto, snapshot or copy' }],
+          [
+            {
+              path: 'volumeSource',
+              message:
+                "give auto (the kept CSI snapshot where the target can use it, else the copy), snapshot (CSI snapshots only) or copy (copies in the location's volume repository only)",
+            },
+          ],
           answer.text,
         );
       }

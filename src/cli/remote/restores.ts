@@ -1,5 +1,4 @@
 /** `lifeboat restore create | list | describe | logs` through the control plane. */
-import type { VolumeSourceMode } from '../../restore/index.ts';
 import type { RestoreItemView, RestoreRequest, RestoreView } from '../api-client.ts';
 import { outputFormat, printJson } from '../context.ts';
 import {
@@ -7,13 +6,13 @@ import {
   existingResourcePolicy,
   list,
   parseMappings,
-  volumeSource,
   volumeTimeoutMs,
 } from '../flags.ts';
 import { UsageError } from '../io.ts';
 import { formatIsoTime, printRestorePlan, restoreCountsText, resultLines, table } from '../output.ts';
 import { planExitCode, printPlanChecks } from '../plan-output.ts';
 import { restoredVolumesText } from '../restore-volume-output.ts';
+import { volumeSource, volumeSourceText } from '../volume-source-flag.ts';
 import type { Remote } from './context.ts';
 import { localOnly, refuseFlags } from './context.ts';
 import { follow, runsExitCode } from './follow.ts';
@@ -57,13 +56,6 @@ function summary(view: RestoreView): string {
   lines.push(resultLines('Errors', view.errors), resultLines('Warnings', view.warnings));
   return lines.join('');
 }
-
-/** How `restore describe` words a restore's volume source. */
-const volumeSourceText: Record<VolumeSourceMode, string> = {
-  auto: 'auto (a kept CSI snapshot where the target can use it, else the copy)',
-  snapshot: 'snapshot (CSI snapshots only)',
-  copy: "copy (copies in the location's volume repository only)",
-};
 
 export async function remoteRestoreCreate(
   remote: Remote,
@@ -201,7 +193,7 @@ export async function remoteRestoreDescribe(
     `Storage classes:    ${mappings(o.storageClassMappings)}`,
     `Existing objects:   ${o.existingResourcePolicy === 'update' ? 'updated to the backup' : 'left as they are'}`,
     `Volume timeout:     ${o.volumeTimeoutMs === undefined ? 'default (5 min)' : `${o.volumeTimeoutMs / 1000} s`}`,
-    `Volume source:      ${volumeSourceText[o.volumeSource ?? 'auto']}`,
+    `Volume source:      ${volumeSourceText(o.volumeSource ?? 'auto')}`,
     `Created:            ${formatIsoTime(view.createdAt)}`,
     `Started:            ${formatIsoTime(view.startedAt)}`,
     `Completed:          ${formatIsoTime(view.completedAt)}`,

@@ -5,7 +5,7 @@ import type { RestoreRequest } from './restore-queries.ts';
 export type ExistingResourcePolicy = 'none' | 'update';
 
 /** Where claims' data may come from (the API's `volumeSource`). */
-export type VolumeSource = 'auto' | 'snapshot' | 'copy';
+export type VolumeSource = NonNullable<RestoreRequest['volumeSource']>;
 
 /** The volume sources as the wizard offers them: a label and a one-line hint each. */
 export const volumeSources: readonly { value: VolumeSource; label: string; hint: string }[] = [
