@@ -63,7 +63,7 @@ test('the dry run lists each volume: claim (mapped), size, class (from), snapsho
     text,
     /shop-copy\/logs\s+1Gi\s+elsewhere\s+snap-2\s+hostpath\.csi\.k8s\.io\s+driver yes, class NO \(its driver is elsewhere\.example\.com\)\s+FAIL: the claim shop-copy\/logs .*"copy volume data to the backup location"/,
   );
-  assert.match(text, /1 claim cannot be made from its snapshot: a restore would fail it by name/);
+  assert.match(text, /1 claim cannot be restored: a restore would fail it by name/);
   assert.doesNotMatch(planVolumesText([restorable]), /cannot be made/);
   // A claim whose backup kept both its snapshot and a copy says which it comes from, and why.
   const why = 'not from the CSI snapshot the backup kept: the target has no VolumeSnapshotContent vsc-1';

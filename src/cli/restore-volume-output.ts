@@ -55,7 +55,7 @@ export function planVolumesText(volumes: readonly VolumePlan[] | undefined): str
   const note =
     failing === 0
       ? ''
-      : `${failing === 1 ? '1 claim' : `${failing} claims`} cannot be made from ${failing === 1 ? 'its snapshot' : 'their snapshots'}: a restore would fail ${failing === 1 ? 'it' : 'them'} by name (see the reason) and go on\n`;
+      : `${failing === 1 ? '1 claim' : `${failing} claims`} cannot be restored: a restore would fail ${failing === 1 ? 'it' : 'them'} by name (see the reason) and go on\n`;
   return `\nVolumes (claims made from ${madeFrom(volumes)}):\n${table(
     ['NAMESPACE/PVC', 'SIZE', 'CLASS (FROM)', 'SNAPSHOT', 'DRIVER', 'IN TARGET', 'VERDICT/REASON'],
     rows,

@@ -202,7 +202,7 @@ test('the VolumeSnapshot, content and class of a moved claim are skipped with th
   // The CSI claim's records are treated as before; its class is restored (or compared) as before.
   assert.match(
     skip(volumeSnapshotResource, 'vs-logs', 'shop') ?? '',
-    /restored from it through the VolumeSnapshot/,
+    /a claim made from this snapshot points at a VolumeSnapshot of its own/,
   );
   assert.match(skip(volumeSnapshotContentResource, 'vsc-logs') ?? '', /makes its own content/);
   assert.equal(skip(volumeSnapshotClassResource, 'class-logs'), undefined);

@@ -89,7 +89,7 @@ test('a claim annotated with its VolumeSnapshot is made from the handle and driv
   assert.match(found.snapshottedVolumes.get('pv-data') ?? '', /shop\/data is restored from the snapshot/);
   assert.match(
     snapshotRecordSkip(volumeSnapshotResource, 'shop', 'vs-1', found.claims) ?? '',
-    new RegExp(`through the VolumeSnapshot ${volume.sourceName}`),
+    new RegExp(`points at a VolumeSnapshot of its own \\(${volume.sourceName}\\)`),
   );
   assert.match(
     snapshotRecordSkip(volumeSnapshotResource, 'shop', 'other', found.claims) ?? '',

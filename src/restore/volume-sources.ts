@@ -354,7 +354,7 @@ export function snapshotRecordSkip(
     if (volume.sourceNamespace === namespace && volume.volumeSnapshot === name)
       return hasCopy(volume)
         ? movedRecordSkip(volume)
-        : `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}: the claim is restored from it through the VolumeSnapshot ${volume.sourceName}, made for this restore and removed once the claim is Bound`;
+        : `the backup's record of the snapshot of the claim ${volume.sourceNamespace}/${volume.pvc}: not recreated; a claim made from this snapshot points at a VolumeSnapshot of its own (${volume.sourceName}), made for this restore and removed once the claim is Bound`;
   return 'a VolumeSnapshot of the source cluster: its snapshot is restored only as the data of a claim that points at it';
 }
 

@@ -197,7 +197,7 @@ describe('lifeboat restore with claims made from CSI snapshots', () => {
         'm',
       ),
     );
-    assert.match(refused.stdout, /1 claim cannot be made from its snapshot: a restore would fail it by name/);
+    assert.match(refused.stdout, /1 claim cannot be restored: a restore would fail it by name/);
     assert.equal(
       (await kubectl(env, cluster, ['get', 'namespace', into, '--ignore-not-found'])).trim(),
       '',

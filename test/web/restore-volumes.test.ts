@@ -86,9 +86,7 @@ describe('the console restores a snapshotted claim', () => {
     await refused.getByText('Refused').waitFor();
     await refused.getByText(/"copy volume data to the backup location" \(the data mover\)/).waitFor();
     await refused.getByText(`class of another driver (elsewhere.example.com)`).waitFor();
-    await wizard
-      .getByText(/1 claim cannot be made from its snapshot: a restore would fail it by name/)
-      .waitFor();
+    await wizard.getByText(/1 claim cannot be restored: a restore would fail it by name/).waitFor();
     await shot('plan-refused');
 
     await wizard.getByRole('button', { name: 'Back' }).click();
@@ -102,7 +100,7 @@ describe('the console restores a snapshotted claim', () => {
     await row.getByText(cluster.node.csiDriver).waitFor();
     await row.getByText('driver installed').waitFor();
     await row.getByText('class of that driver').waitFor();
-    assert.equal(await wizard.getByText(/cannot be made from its snapshot/).count(), 0, 'nothing refused');
+    assert.equal(await wizard.getByText(/cannot be restored/).count(), 0, 'nothing refused');
     await shot('plan');
 
     await wizard.getByRole('button', { name: 'Restore', exact: true }).click();

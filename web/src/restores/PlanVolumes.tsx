@@ -23,8 +23,8 @@ export function PlanVolumes(props: { volumes: VolumePlan[] | undefined }) {
       </p>
       {refused > 0 ? (
         <div className="error-note" role="alert">
-          {claims(refused)} cannot be made from {refused === 1 ? 'its snapshot' : 'their snapshots'}: a
-          restore would fail {refused === 1 ? 'it' : 'them'} by name and go on. The Verdict column says why.
+          {claims(refused)} cannot be restored: a restore would fail {refused === 1 ? 'it' : 'them'} by name
+          and go on. The Verdict column says why.
         </div>
       ) : null}
       <div className="table-wrap">
