@@ -26,8 +26,8 @@ import type {
 } from './run-types.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
-import { checkVolumeSource } from './volume-choice.ts';
 import { progressIntervalMs } from './throttle.ts';
+import { checkVolumeSource } from './volume-choice.ts';
 import { defaultVolumeTimeoutMs, type VolumeProgress, VolumeRestorer } from './volume-run.ts';
 
 /** How the restore log words what happened to an object (failed and exists have their own lines). */
