@@ -12,7 +12,7 @@ import {
   sameCluster,
   storageClasses,
   Target,
-} from '../../test/support/kept-volume.ts';
+} from './kept-volume-testing.ts';
 import { planVolumes } from './volume-checks.ts';
 import {
   applyChoice,

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { KubeClient } from '../kube/index.ts';
+import { openObjectStore, parseLocation } from '../storage/index.ts';
+import { RestoreInputError } from './errors.ts';
 import {
   copyOnly,
   prepared,
@@ -13,10 +16,7 @@ import {
   sameCluster,
   snapshotOnly,
   Target,
-} from '../../test/support/kept-volume.ts';
-import type { KubeClient } from '../kube/index.ts';
-import { openObjectStore, parseLocation } from '../storage/index.ts';
-import { RestoreInputError } from './errors.ts';
+} from './kept-volume-testing.ts';
 import { planRestore } from './plan.ts';
 import { runRestore } from './restore.ts';
 import { planVolumes } from './volume-checks.ts';

@@ -25,6 +25,7 @@ import {
   nodeCluster,
   podObject,
   podOutput,
+  podsSeen,
 } from '../support/volumes.ts';
 import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
@@ -48,19 +49,6 @@ interface RestoreView extends Json {
   warnings: Json;
   errors: Json;
   options: { volumeSource?: string };
-}
-
-/** The pods the namespace's events name (a mover pod leaves its Scheduled event once removed). */
-async function podsSeen(env: TestbedEnv, cluster: NodeCluster, ns: string): Promise<string[]> {
-  const names = await kubectl(env, cluster, [
-    'get',
-    'events',
-    '-n',
-    ns,
-    '-o',
-    'jsonpath={range .items[?(@.involvedObject.kind=="Pod")]}{.involvedObject.name}{"\\n"}{end}',
-  ]);
-  return [...new Set(names.split('\n').filter(Boolean))].sort();
 }
 
 describe('a backup that kept its CSI snapshot beside the copy, restored through the control plane', () => {

@@ -33,6 +33,7 @@ import {
   openEngineBed,
   podObject,
   podStoreInput,
+  podsSeen,
 } from '../support/volumes.ts';
 import { type TestbedEnv, useTestbedWithNodes } from '../testbed/index.ts';
 
@@ -147,19 +148,6 @@ async function backupKeepingBoth(files: Record<string, string>, secret: Buffer) 
   return { ns, snapshotChecksums, snapshotId, content };
 }
 
-/** The pods the namespace's events name (a mover pod leaves its Scheduled event once removed). */
-async function podsSeen(cluster: NodeCluster, ns: string): Promise<string[]> {
-  const names = await kubectl(env, cluster, [
-    'get',
-    'events',
-    '-n',
-    ns,
-    '-o',
-    'jsonpath={range .items[?(@.involvedObject.kind=="Pod")]}{.involvedObject.name}{"\\n"}{end}',
-  ]);
-  return [...new Set(names.split('\n').filter(Boolean))].sort();
-}
-
 /** A restore of the backup into `kube`, its namespace mapped to `targetNs` (deleted afterwards). */
 function options(name: string, kube: KubeClient, targetNs: string) {
   namespaces.push(targetNs);
@@ -205,7 +193,7 @@ test('kept snapshot and copy: the cluster that holds the snapshot restores from 
   assert.ok(!seenSame.some((volume) => volume.filling), 'no claim was filled');
   assert.doesNotMatch(JSON.stringify(restoredSame.warnings), /restored from the copy/, 'no fallback');
   assert.equal(await readerLog(env, source, `${ns}-s`), snapshotChecksums, "the snapshot's files");
-  assert.deepEqual(await podsSeen(source, `${ns}-s`), ['reader'], 'no mover pod ran');
+  assert.deepEqual(await podsSeen(env, source, `${ns}-s`), ['reader'], 'no mover pod ran');
   // The kept snapshot stays with its backup; the objects made for the restore are gone.
   await kubectl(env, source, ['get', 'volumesnapshotcontent', content]);
   const madeForRestore = await kubectl(env, source, [
@@ -325,6 +313,6 @@ test('volume source snapshot: a cluster that cannot use the kept snapshot fails 
   assert.ok(!seen.some((entry) => entry.filling), 'no claim was filled from the copy');
   const claims = await kubectl(env, other, ['get', 'pvc', '-n', into, '-o', 'name']);
   assert.equal(claims.trim(), '', 'no claim was made, empty or not');
-  const pods = await podsSeen(other, into);
+  const pods = await podsSeen(env, other, into);
   assert.ok(!pods.some((pod) => pod.startsWith('lb-m')), `no mover pod ran: ${pods.join(', ')}`);
 });

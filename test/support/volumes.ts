@@ -274,6 +274,19 @@ export function staticCsiClaim(
   return staticClaim(env, cluster, ns, name, pv, { csi: { driver, volumeHandle: 'nowhere' } });
 }
 
+/** The pods the namespace's events name (a mover pod leaves its Scheduled event once removed). */
+export async function podsSeen(env: TestbedEnv, cluster: NodeCluster, ns: string): Promise<string[]> {
+  const names = await kubectl(env, cluster, [
+    'get',
+    'events',
+    '-n',
+    ns,
+    '-o',
+    'jsonpath={range .items[?(@.involvedObject.kind=="Pod")]}{.involvedObject.name}{"\\n"}{end}',
+  ]);
+  return [...new Set(names.split('\n').filter(Boolean))].sort();
+}
+
 /** Whether the test bed's hostpath driver still holds snapshot `handle` in its storage. */
 export async function driverHasSnapshot(cluster: NodeCluster, handle: string): Promise<boolean> {
   return access(`${cluster.node.csiStateDir}/${handle}.snap`).then(

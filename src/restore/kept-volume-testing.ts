@@ -6,25 +6,25 @@
  * lose a snapshot on cue).
  */
 import assert from 'node:assert/strict';
-import type { VolumeInfo } from '../../src/archive/index.ts';
+import { jsonAnswer, notFound } from '../../test/support/fake-kube.ts';
+import type { VolumeInfo } from '../archive/index.ts';
 import {
   KubeApiError,
   type KubeClient,
   type KubeRequest,
   type KubeResponse,
   parseLossless,
-} from '../../src/kube/index.ts';
-import type { KubeJson } from '../../src/restore/sanitize.ts';
-import type { LiveContent, TargetSnapshots } from '../../src/restore/volume-choice.ts';
-import { VolumeRestorer } from '../../src/restore/volume-run.ts';
+} from '../kube/index.ts';
+import type { MoverSettings, StorageClassInfo } from '../volumes/index.ts';
+import type { KubeJson } from './sanitize.ts';
+import type { LiveContent, TargetSnapshots } from './volume-choice.ts';
+import { VolumeRestorer } from './volume-run.ts';
 import {
   findVolumeSources,
   pointClaimAtSource,
   type SnapshotVolume,
   type VolumeSourceMode,
-} from '../../src/restore/volume-sources.ts';
-import type { MoverSettings, StorageClassInfo } from '../../src/volumes/index.ts';
-import { jsonAnswer, notFound } from './fake-kube.ts';
+} from './volume-sources.ts';
 
 export const json = (value: object) => parseLossless(JSON.stringify(value)) as KubeJson;
 export const repositoryId = 'a1b2c3d4'.repeat(8);
