@@ -16,6 +16,7 @@ import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { plural } from '../format.ts';
 import { countsText } from '../restores/action-words.ts';
 import { PlanView } from '../restores/PlanView.tsx';
+import { hasVolumes, type VolumeSource, volumeSources } from '../restores/restore-choice.ts';
 import { useClusters } from '../restores/restore-queries.ts';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -42,6 +43,7 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
   );
   const [name, setName] = useState('');
   const [policy, setPolicy] = useState<'none' | 'update'>('none');
+  const [volumeSource, setVolumeSource] = useState<VolumeSource>('auto');
   const [plan, setPlan] = useState<GroupRestorePlanView>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -50,12 +52,16 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
   const fields = useFieldIssues(error, [
     'name',
     'existingResourcePolicy',
+    'volumeSource',
     ...sent.map((_, k) => `members.${k}`),
   ]);
   const chosen = props.backups.filter((b) => choices[b.id]?.include);
+  // Offered when a chosen member has volumes; sent only when it changes something.
+  const withVolumes = chosen.some(hasVolumes);
   const request = {
     ...(name.trim() ? { name: name.trim() } : {}),
     existingResourcePolicy: policy,
+    ...(withVolumes && volumeSource !== 'auto' ? { volumeSource } : {}),
     members: chosen.map((b) => ({ backup: b.id, targetCluster: choices[b.id]?.target ?? '' })),
   };
   const base = `${projectPath(project)}/backup-groups/${encodeURIComponent(props.groupId)}/restores`;
@@ -206,6 +212,30 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                   </select>
                 )}
               </Field>
+              {withVolumes ? (
+                <Field
+                  label="Volume source"
+                  error={fields.issue('volumeSource')}
+                  hint={volumeSources.find((source) => source.value === volumeSource)?.hint}
+                >
+                  {(id) => (
+                    <select
+                      id={id}
+                      value={volumeSource}
+                      onChange={(e) => {
+                        setVolumeSource(e.target.value as VolumeSource);
+                        fields.edit('volumeSource');
+                      }}
+                    >
+                      {volumeSources.map((source) => (
+                        <option key={source.value} value={source.value}>
+                          {source.label}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              ) : null}
             </div>
             {fields.placed ? null : <ErrorNote error={error} title="Cannot plan this group restore" />}
             <div className="form-actions">
