@@ -7,13 +7,8 @@ import type { ClusterView } from '../../../src/api/types.ts';
 import { useFieldIssues } from '../components/field-issues.ts';
 import { NamespaceInput, NamespacePicker } from '../components/NamespacePicker.tsx';
 import { ErrorNote, Field } from '../components/ui.tsx';
-import {
-  type ExistingResourcePolicy,
-  halfFilledMappings,
-  type RestoreChoice,
-  type VolumeSource,
-  volumeSources,
-} from './restore-choice.ts';
+import { type ExistingResourcePolicy, halfFilledMappings, type RestoreChoice } from './restore-choice.ts';
+import { VolumeSourceField } from './VolumeSourceField.tsx';
 
 /** Request fields shown next to an input; any other problem is shown by the submit button. */
 const fieldPaths = [
@@ -111,25 +106,11 @@ export function RestoreChoiceForm(props: {
         )}
       </Field>
       {props.hasVolumes ? (
-        <Field
-          label="Volume source"
+        <VolumeSourceField
+          value={choice.volumeSource}
           error={issue('volumeSource')}
-          hint={volumeSources.find((source) => source.value === choice.volumeSource)?.hint}
-        >
-          {(id) => (
-            <select
-              id={id}
-              value={choice.volumeSource}
-              onChange={(e) => set({ volumeSource: e.target.value as VolumeSource })}
-            >
-              {volumeSources.map((source) => (
-                <option key={source.value} value={source.value}>
-                  {source.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+          onChange={(volumeSource) => set({ volumeSource })}
+        />
       ) : null}
       {fields.placed ? null : <ErrorNote error={props.error} title="Cannot plan this restore" />}
       <div className="form-actions">

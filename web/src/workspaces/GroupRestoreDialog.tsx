@@ -16,8 +16,9 @@ import { Badge, Dialog, ErrorNote, Field } from '../components/ui.tsx';
 import { plural } from '../format.ts';
 import { countsText } from '../restores/action-words.ts';
 import { PlanView } from '../restores/PlanView.tsx';
-import { hasVolumes, type VolumeSource, volumeSources } from '../restores/restore-choice.ts';
+import { hasVolumes, type VolumeSource } from '../restores/restore-choice.ts';
 import { useClusters } from '../restores/restore-queries.ts';
+import { VolumeSourceField } from '../restores/VolumeSourceField.tsx';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { projectPath } from './group-restore-queries.ts';
@@ -213,28 +214,14 @@ export function GroupRestoreDialog(props: { groupId: string; backups: BackupView
                 )}
               </Field>
               {withVolumes ? (
-                <Field
-                  label="Volume source"
+                <VolumeSourceField
+                  value={volumeSource}
                   error={fields.issue('volumeSource')}
-                  hint={volumeSources.find((source) => source.value === volumeSource)?.hint}
-                >
-                  {(id) => (
-                    <select
-                      id={id}
-                      value={volumeSource}
-                      onChange={(e) => {
-                        setVolumeSource(e.target.value as VolumeSource);
-                        fields.edit('volumeSource');
-                      }}
-                    >
-                      {volumeSources.map((source) => (
-                        <option key={source.value} value={source.value}>
-                          {source.label}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
+                  onChange={(value) => {
+                    setVolumeSource(value);
+                    fields.edit('volumeSource');
+                  }}
+                />
               ) : null}
             </div>
             {fields.placed ? null : <ErrorNote error={error} title="Cannot plan this group restore" />}
