@@ -55,6 +55,11 @@ describe('lifeboat restore with claims made from CSI snapshots', () => {
   const ok = (run: CliRun, what: string) => assert.equal(run.code, 0, `${what}: ${run.stderr}${run.stdout}`);
   /** Local mode: the location and its credentials. */
   const local = (args: string[]) => lifeboat([...args, '--location', location], creds);
+  /** A local dry run of the backup taken in local mode, its namespace mapped to `into`. */
+  const localDryRun = (into: string) => [
+    ...['restore', 'create', '--from-backup', localBackup, '--kubeconfig', cluster.kubeconfig],
+    ...['--namespace-mappings', `${ns}:${into}`, '--dry-run'],
+  ];
   /** Remote mode: the server, its token and the project. */
   const remote = (args: string[]) =>
     lifeboat(args, {
@@ -160,17 +165,7 @@ describe('lifeboat restore with claims made from CSI snapshots', () => {
     ]);
     ok(made, 'backup create --include-disks');
     const into = target();
-    const request = [
-      'restore',
-      'create',
-      '--from-backup',
-      localBackup,
-      '--kubeconfig',
-      cluster.kubeconfig,
-      '--namespace-mappings',
-      `${ns}:${into}`,
-      '--dry-run',
-    ];
+    const request = localDryRun(into);
     const plan = await local(request);
     ok(plan, 'restore create --dry-run');
     assert.match(
@@ -332,17 +327,7 @@ describe('lifeboat restore with claims made from CSI snapshots', () => {
   });
   test('--volume-source copy: a claim with only a snapshot fails by name in the dry run; a bad value is a usage error', async () => {
     const into = target();
-    const request = [
-      'restore',
-      'create',
-      '--from-backup',
-      localBackup,
-      '--kubeconfig',
-      cluster.kubeconfig,
-      '--namespace-mappings',
-      `${ns}:${into}`,
-      '--dry-run',
-    ];
+    const request = localDryRun(into);
     const bad = await local([...request, '--volume-source', 'both']);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(
