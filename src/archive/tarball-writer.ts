@@ -37,8 +37,14 @@ function compress(data: Buffer, level: number): Promise<Buffer> {
 
 const resolved = Promise.resolve();
 
+function closedEarly(): Error {
+  return new Error('the tarball stream closed before it was written');
+}
+
 /** Resolves once `stream` wants more; rejects when it fails or closes first. */
 function drained(stream: PassThrough): Promise<void> {
+  // A stream destroyed already emits neither 'drain' nor 'close' again.
+  if (stream.destroyed) return Promise.reject(closedEarly());
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
       stream.off('drain', onDrain);
@@ -48,7 +54,7 @@ function drained(stream: PassThrough): Promise<void> {
       else resolve();
     };
     const onDrain = () => settle();
-    const onClose = () => settle(new Error('the tarball stream closed before it was written'));
+    const onClose = () => settle(closedEarly());
     stream.on('drain', onDrain);
     stream.on('close', onClose);
     stream.on('error', settle);
@@ -88,6 +94,7 @@ export class TarballWriter {
   private tail: Promise<void> = Promise.resolve();
   private compressedBytes = 0;
   private failed: Error | undefined;
+  private readerGone = false;
   private finished = false;
 
   constructor(options: TarballWriterOptions) {
@@ -100,6 +107,14 @@ export class TarballWriter {
   /** Why the tarball failed (aborted, or its compression or reader failed); undefined while it has not. */
   get failure(): Error | undefined {
     return this.failed;
+  }
+
+  /**
+   * True when the tarball failed because its reader destroyed the stream (an upload that stopped reading):
+   * the failure is then only the stream's abort, and the reader's own error says why.
+   */
+  get stoppedByReader(): boolean {
+    return this.readerGone;
   }
 
   /** Bytes of compressed output produced so far. */
@@ -155,6 +170,8 @@ export class TarballWriter {
   abort(reason: Error): void {
     if (this.failed) return;
     this.failed = reason;
+    // Destroyed before the tarball failed: by its reader, not here.
+    this.readerGone = this.output.destroyed;
     this.output.destroy(reason);
   }
 
@@ -206,6 +223,7 @@ export class TarballWriter {
     const written = this.tail.then(async () => {
       const member = await compressed;
       if (this.failed) throw this.failed;
+      if (this.output.destroyed) throw closedEarly();
       this.compressedBytes += member.length;
       if (!this.output.write(member)) await drained(this.output);
     });

@@ -181,3 +181,30 @@ test('a reader that stops early ends the source', async () => {
   for await (const _ of readTarball(source)) break;
   assert.ok(source.destroyed);
 });
+
+test("a reader that destroys the writer's stream fails every write waiting on it, and the writer says so", async () => {
+  const writer = new TarballWriter({ mtime: new Date(), concurrency: 1 });
+  assert.equal(writer.stoppedByReader, false);
+  // Random bytes barely compress: a few entries of 2 MiB fill the stream's buffer with nobody reading.
+  const data = Buffer.alloc(2 * 1024 * 1024);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+  let waiting: Promise<void> | undefined;
+  for (let i = 0; !waiting && i < 64; i++) waiting = writer.add(`entry-${i}`, data);
+  assert.ok(waiting, 'the writer should ask its caller to wait');
+  writer.stream.destroy();
+  await assert.rejects(waiting, /closed before it was written/);
+  assert.equal(writer.stoppedByReader, true);
+  // Writes after that fail at once; they never wait for a stream that is gone.
+  await assert.rejects(
+    writer.add('late', Buffer.from('x')) ?? Promise.resolve(),
+    /closed before it was written/,
+  );
+});
+
+test('a writer aborted by its caller is not stopped by its reader', () => {
+  const writer = new TarballWriter({ mtime: new Date() });
+  writer.stream.on('error', () => {});
+  writer.abort(new Error('the cluster went away'));
+  assert.equal(writer.stoppedByReader, false);
+  assert.match(writer.failure?.message ?? '', /the cluster went away/);
+});

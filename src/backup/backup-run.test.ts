@@ -57,14 +57,17 @@ class ConfigMapServer implements KubeClient {
 }
 
 /**
- * A file store whose upload of tarballs reads the first bytes, then fails without destroying the body —
- * as an S3 upload that loses its connection leaves it.
+ * A file store whose upload of tarballs reads the first bytes, then fails — as an S3 upload that loses its
+ * connection. Stopping the read destroys the body; the failure comes `delayMs` later (an SDK that retries
+ * or cleans up first), so the backup sees the stream's abort before the upload's reason.
  */
 class FailingTarballStore implements ObjectStore {
   readonly description: string;
   private readonly inner: FileObjectStore;
-  constructor(root: string) {
+  private readonly delayMs: number;
+  constructor(root: string, delayMs = 0) {
     this.inner = new FileObjectStore(root);
+    this.delayMs = delayMs;
     this.description = this.inner.description;
   }
   async put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void> {
@@ -74,6 +77,7 @@ class FailingTarballStore implements ObjectStore {
       read += (chunk as Buffer).length;
       if (read > 64 * 1024) break;
     }
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     throw new Error('the location dropped the connection');
   }
   get(key: string): Promise<Readable> {
@@ -96,24 +100,26 @@ class FailingTarballStore implements ObjectStore {
   }
 }
 
-test('a tarball upload that fails while lists are still writing fails the backup with its reason, at once', {
-  timeout: 30_000,
-}, async () => {
-  const root = await mkdtemp(join(tmpdir(), 'lifeboat-backup-run-'));
-  try {
-    const store = new FailingTarballStore(root);
-    const started = Date.now();
-    const outcome = await runBackup({ name: 'dropped', kube: new ConfigMapServer(3000), store });
-    assert.equal(outcome.description.phase, 'Failed');
-    assert.match(outcome.description.failureReason ?? '', /the location dropped the connection/);
-    // The upload's failure is the backup's, not an error of the list that was writing.
-    assert.deepEqual(outcome.errors.namespaces ?? {}, {}, JSON.stringify(outcome.errors));
-    assert.ok(Date.now() - started < 20_000);
-    // Nothing of the failed backup is left.
-    const left: string[] = [];
-    for await (const object of store.list(backupKeys('dropped').dir)) left.push(object.key);
-    assert.deepEqual(left, []);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-});
+for (const delayMs of [0, 200]) {
+  test(`a tarball upload that fails while lists are still writing fails the backup with its reason, at once (failing ${delayMs} ms after it stops reading)`, {
+    timeout: 30_000,
+  }, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lifeboat-backup-run-'));
+    try {
+      const store = new FailingTarballStore(root, delayMs);
+      const started = Date.now();
+      const outcome = await runBackup({ name: 'dropped', kube: new ConfigMapServer(3000), store });
+      assert.equal(outcome.description.phase, 'Failed');
+      assert.match(outcome.description.failureReason ?? '', /the location dropped the connection/);
+      // The upload's failure is the backup's, not an error of the list that was writing.
+      assert.deepEqual(outcome.errors.namespaces ?? {}, {}, JSON.stringify(outcome.errors));
+      assert.ok(Date.now() - started < 20_000);
+      // Nothing of the failed backup is left.
+      const left: string[] = [];
+      for await (const object of store.list(backupKeys('dropped').dir)) left.push(object.key);
+      assert.deepEqual(left, []);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+}

@@ -138,8 +138,13 @@ export class BackupRun {
     } catch (error) {
       tarball.abort(error instanceof Error ? error : new Error(String(error)));
       this.contents.discard();
-      await upload.catch(() => {});
-      throw error;
+      const uploadError = await upload.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // An upload that stopped reading before it failed leaves the tarball only the stream's abort ("The
+      // operation was aborted"): the upload's own error is the backup's reason.
+      throw tarball.stoppedByReader && uploadError !== undefined ? uploadError : error;
     }
     if (this.disks && this.request.moveData) {
       const { moveDiskData } = await import('./move-data.ts');
