@@ -22,14 +22,12 @@ import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { backupsElsewhere, openLocalStore, withBackupsElsewhere } from './local-store.ts';
 import { formatBytes, formatTime, resultLines, table } from './output.ts';
 import {
-  needsServer,
-  refuseFlags,
   remoteBackupDelete,
   remoteBackupDescribe,
   remoteBackupList,
   remoteBackupLogs,
-  remoteContext,
-} from './remote/index.ts';
+} from './remote/backups.ts';
+import { needsServer, refuseFlags, remoteContext } from './remote/context.ts';
 import { snapshotLabel, summarizeVolumes, type VolumesSummary } from './volume-output.ts';
 
 export { backupJson } from './backup-json.ts';

@@ -10,13 +10,8 @@ import { addExpiryOptions, clusterResourcesMode, expiryMs, list } from './flags.
 import { type CliIo, phaseExitCode, UsageError } from './io.ts';
 import { openLocalStore } from './local-store.ts';
 import { formatBytes, formatTime, ProgressReporter, resultLines } from './output.ts';
-import {
-  type BackupCreateFlags,
-  needsServer,
-  refuseFlags,
-  remoteBackupCreate,
-  remoteContext,
-} from './remote/index.ts';
+import { type BackupCreateFlags, remoteBackupCreate } from './remote/backups.ts';
+import { needsServer, refuseFlags, remoteContext } from './remote/context.ts';
 import { storageLocationName } from './storage-location.ts';
 
 /** Adds `create` to the `backup` command. */

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { outputFormat, printJson } from './context.ts';
 import { type CliIo, exitCodes, UsageError } from './io.ts';
 import { openLocalStore } from './local-store.ts';
-import { remoteContext } from './remote/index.ts';
+import { remoteContext } from './remote/context.ts';
 
 /** Adds `verify` to the `backup` command (added before, by `addBackupCommands`). */
 export function addVerifyCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
