@@ -36,5 +36,5 @@ export type {
 export type { RestoreItemRecord as RestoreItemView, Role, Schedule } from '../db/records.ts';
 export type { PlanItem, RestorePlan } from '../restore/plan.ts';
 export type { VolumePlan } from '../restore/volume-checks.ts';
-export type { VolumePhase, VolumeProgress } from '../restore/volume-run.ts';
+export type { VolumePhase, VolumeProgress } from '../restore/volume-progress.ts';
 export type { ErrorBody } from './errors.ts';

@@ -28,11 +28,12 @@ export {
   verifyBackup,
 } from './verify.ts';
 export { dataMoverHint, type VolumePlan } from './volume-checks.ts';
-export { defaultVolumeTimeoutMs, type VolumePhase, type VolumeProgress } from './volume-run.ts';
+export type { VolumePhase, VolumeProgress } from './volume-progress.ts';
+export { defaultVolumeTimeoutMs } from './volume-run.ts';
 export {
   type VolumeSourceKind,
   type VolumeSourceMode,
   volumeSourceChoices,
   volumeSourceMeanings,
   volumeSourceModes,
-} from './volume-sources.ts';
+} from './volume-source-modes.ts';

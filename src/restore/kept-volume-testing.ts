@@ -19,12 +19,8 @@ import type { MoverSettings, StorageClassInfo } from '../volumes/index.ts';
 import type { KubeJson } from './sanitize.ts';
 import type { LiveContent, TargetSnapshots } from './volume-choice.ts';
 import { VolumeRestorer } from './volume-run.ts';
-import {
-  findVolumeSources,
-  pointClaimAtSource,
-  type SnapshotVolume,
-  type VolumeSourceMode,
-} from './volume-sources.ts';
+import type { VolumeSourceMode } from './volume-source-modes.ts';
+import { findVolumeSources, pointClaimAtSource, type SnapshotVolume } from './volume-sources.ts';
 
 export const json = (value: object) => parseLossless(JSON.stringify(value)) as KubeJson;
 export const repositoryId = 'a1b2c3d4'.repeat(8);

@@ -37,8 +37,9 @@ import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
 import { planVolumes, type VolumePlan } from './volume-checks.ts';
-import { checkVolumeSource, chooseVolumeSources } from './volume-choice.ts';
-import { type VolumeSourceMode, volumeSnapshotClassResource } from './volume-sources.ts';
+import { chooseVolumeSources } from './volume-choice.ts';
+import { checkVolumeSource, type VolumeSourceMode } from './volume-source-modes.ts';
+import { volumeSnapshotClassResource } from './volume-sources.ts';
 
 export type PlanAction = 'create' | 'unchanged' | 'differs' | 'update' | 'skip' | 'refuse';
 

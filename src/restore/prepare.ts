@@ -4,31 +4,25 @@
  * turn each into what would be created — or a skip with its reason, or a refusal naming its path. Every
  * object's name, namespace and type come from its tarball path; a body that disagrees is refused.
  * The bodies to create wait on disk (body-store.ts): the caller closes `bodies` when done with them.
+ * The backup is read and its objects checked in read-backup.ts.
  */
-import {
-  type BackupDescription,
-  BackupMetadataError,
-  type ClusterResourcesMode,
-  type VolumeInfo,
-} from '../archive/index.ts';
+import type { BackupDescription, ClusterResourcesMode } from '../archive/index.ts';
 import { IncludeExclude, isObjectName, parseLabelSelector, readBackupDescription } from '../backup/index.ts';
 import { parseLossless } from '../kube/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { BodyStore, type StoredRange } from './body-store.ts';
-import { RestoreIndex } from './content-index.ts';
 import { RestoreInputError } from './errors.ts';
 import { checkOneSourcePerTarget, parseMappings } from './mappings.ts';
 import { clearClaimSource } from './moved-volumes.ts';
-import { missingIndexProblem, noIndexWarning } from './object-checks.ts';
 import { crdResource } from './order.ts';
-import { readItems, type TarItem } from './read-items.ts';
-import { type CheckInput, controllersOf, ObjectChecker, readObjects } from './read-objects.ts';
+import { type PrepareHooks, readAndCheck } from './read-backup.ts';
+import type { TarItem } from './read-items.ts';
+import { controllersOf } from './read-objects.ts';
 import { asRecord, type KubeJson, type SanitizeContext, sanitizeForRestore } from './sanitize.ts';
 import type { TargetApi } from './target.ts';
 import {
   findVolumeSources,
   pointClaimAtSource,
-  readVolumeInfo,
   type SnapshotVolume,
   snapshotRecordSkip,
 } from './volume-sources.ts';
@@ -113,26 +107,6 @@ export async function objectOf(bodies: BodyStore, item: PreparedItem): Promise<K
 export async function bodyOf(bodies: BodyStore, item: PreparedItem): Promise<string | Buffer> {
   if (item.object || !item.body) return JSON.stringify(item.object);
   return bodies.read(item.body);
-}
-
-/** What a restore is told while it prepares. */
-export interface PrepareHooks {
-  /** Objects read from the backup's tarball so far. */
-  onRead?: (itemsRead: number) => void;
-  /** Objects checked so far (the pass after reading), of how many. */
-  onChecked?: (checked: number, total: number) => void;
-}
-
-/** The backup's content index, looked up by path; a restore is refused when one exists but cannot be read. */
-async function readIndex(store: ObjectStore, backupName: string): Promise<RestoreIndex | undefined> {
-  try {
-    return await RestoreIndex.read(store, backupName);
-  } catch (error) {
-    if (!(error instanceof BackupMetadataError)) throw error;
-    throw new RestoreInputError(
-      `backup "${backupName}" cannot be restored: ${error.message}; without its index its objects cannot be checked`,
-    );
-  }
 }
 
 /**
@@ -356,46 +330,6 @@ async function prepareFrom(
     warnings,
     bodies,
   };
-}
-
-/**
- * Reads the backup's objects and checks each one (object-checks.ts). The content index is read while the
- * tarball's answer starts; with one, each entry is checked as it streams in, without one (a backup Velero
- * made), in a pass over the stored bytes after. The index is let go when this returns.
- */
-async function readAndCheck(
-  options: RestoreOptions,
-  hooks: PrepareHooks,
-  input: {
-    includeNamespace: (namespace: string) => boolean;
-    madeByLifeboat: boolean;
-    check: Omit<CheckInput, 'indexed'>;
-  },
-): Promise<{ items: TarItem[]; volumeInfo: VolumeInfo[] | undefined; warnings: string[] }> {
-  const volumeWarnings: string[] = [];
-  const indexRead = readIndex(options.store, options.backupName);
-  // Whichever read fails first is the error; the other is not left unhandled.
-  indexRead.catch(() => undefined);
-  const [index, items, volumeInfo] = await Promise.all([
-    indexRead,
-    readItems(options.store, options.backupName, {
-      includeNamespace: input.includeNamespace,
-      bodies: input.check.bodies,
-      ...(hooks.onRead ? { onRead: hooks.onRead } : {}),
-      inline: { index: indexRead, checker: new ObjectChecker({ ...input.check, indexed: true }) },
-    }),
-    readVolumeInfo(options.store, options.backupName, volumeWarnings),
-  ]);
-  if (!index && input.madeByLifeboat) throw new RestoreInputError(missingIndexProblem(options.backupName));
-  const warnings = [...(index ? [] : [noIndexWarning]), ...volumeWarnings];
-  if (index) return { items, volumeInfo, warnings };
-  const checked = await readObjects({
-    items,
-    ...input.check,
-    indexed: false,
-    ...(hooks.onChecked ? { onChecked: hooks.onChecked } : {}),
-  });
-  return { items: checked, volumeInfo, warnings };
 }
 
 /** An object's key among those present, from its `Kind/name` and namespace. */

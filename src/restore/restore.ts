@@ -27,8 +27,9 @@ import type {
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
 import { progressIntervalMs } from './throttle.ts';
-import { checkVolumeSource } from './volume-choice.ts';
-import { defaultVolumeTimeoutMs, type VolumeProgress, VolumeRestorer } from './volume-run.ts';
+import type { VolumeProgress } from './volume-progress.ts';
+import { defaultVolumeTimeoutMs, VolumeRestorer } from './volume-run.ts';
+import { checkVolumeSource } from './volume-source-modes.ts';
 
 /** How the restore log words what happened to an object (failed and exists have their own lines). */
 const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {

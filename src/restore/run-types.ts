@@ -3,8 +3,8 @@ import type { ResultGroup } from '../archive/index.ts';
 import type { KubeClient } from '../kube/index.ts';
 import type { MoverSettings } from '../volumes/index.ts';
 import type { RestoreOptions } from './prepare.ts';
-import type { VolumeProgress } from './volume-run.ts';
-import type { VolumeSourceMode } from './volume-sources.ts';
+import type { VolumeProgress } from './volume-progress.ts';
+import type { VolumeSourceMode } from './volume-source-modes.ts';
 
 export type RestorePhase = 'Completed' | 'PartiallyFailed' | 'Failed';
 

@@ -9,7 +9,8 @@ import type { KubeClient } from '../kube/index.ts';
 import { classForClaim, hasCsiDriver, listStorageClasses, type StorageClassInfo } from '../volumes/index.ts';
 import { movedClassFallback, movedClassProblem, movedFromText, noMoverReason } from './moved-volumes.ts';
 import { quoted } from './object-checks.ts';
-import type { SnapshotVolume, VolumeSourceKind } from './volume-sources.ts';
+import type { VolumeSourceKind } from './volume-source-modes.ts';
+import type { SnapshotVolume } from './volume-sources.ts';
 
 /** One volume of a dry run: what the claim would be made from, into which class, and whether it can be. */
 export interface VolumePlan {

@@ -29,18 +29,11 @@
  */
 import { describeError, KubeApiError, type KubeClient, KubeConnectionError } from '../kube/index.ts';
 import { listStorageClasses, type StorageClassInfo, snapshotClassesByDriver } from '../volumes/index.ts';
-import { RestoreInputError } from './errors.ts';
 import { clearClaimSource, shortSnapshotId } from './moved-volumes.ts';
 import { asRecord } from './sanitize.ts';
 import { dataMoverHint, targetProblem } from './volume-checks.ts';
-import {
-  pointClaimAtSource,
-  type SnapshotVolume,
-  type VolumeChoice,
-  type VolumeSourceMode,
-  volumeSourceChoices,
-  volumeSourceModes,
-} from './volume-sources.ts';
+import type { VolumeSourceMode } from './volume-source-modes.ts';
+import { pointClaimAtSource, type SnapshotVolume, type VolumeChoice } from './volume-sources.ts';
 
 /** A VolumeSnapshotContent of the target, as far as the choice needs it. */
 export type LiveContent =
@@ -73,20 +66,6 @@ const copyChoice = (why: string): VolumeChoice => ({
 
 /** How the restore's request names each mode, in its reasons. */
 const asked = (mode: VolumeSourceMode) => `the restore was asked for volume source "${mode}"`;
-
-/**
- * The restore's `volumeSource`, checked: `auto` when absent.
- *
- * @throws RestoreInputError naming the allowed values, for any other value.
- */
-export function checkVolumeSource(value: unknown): VolumeSourceMode {
-  if (value === undefined) return 'auto';
-  const mode = volumeSourceModes.find((allowed) => allowed === value);
-  if (mode) return mode;
-  throw new RestoreInputError(
-    `invalid volume source ${JSON.stringify(value)}: give ${volumeSourceChoices()}`,
-  );
-}
 
 /**
  * The source of a claim whose backup kept both, given what the target has and the restore's volume source

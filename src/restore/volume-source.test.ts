@@ -20,7 +20,8 @@ import {
 import { planRestore } from './plan.ts';
 import { runRestore } from './restore.ts';
 import { planVolumes } from './volume-checks.ts';
-import { applyChoice, checkVolumeSource, chooseSource, chooseVolumeSources } from './volume-choice.ts';
+import { applyChoice, chooseSource, chooseVolumeSources } from './volume-choice.ts';
+import { checkVolumeSource } from './volume-source-modes.ts';
 
 const otherCluster = () => ({ ...sameCluster(), contents: new Map() });
 const made = (volume: { claim?: unknown }) =>

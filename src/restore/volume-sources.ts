@@ -7,12 +7,12 @@
  * they were: the storage class provisions new ones from the snapshots. A claim whose data Lifeboat's data
  * mover copied into the location's repository is restored from there instead (moved-volumes.ts).
  */
-import { BackupMetadataError, backupKeys, decodeVolumeInfo, type VolumeInfo } from '../archive/index.ts';
-import { ObjectNotFoundError, type ObjectStore } from '../storage/index.ts';
+import type { VolumeInfo } from '../archive/index.ts';
 import { quantityBytes, restoreSourceName, type SnapshotSource, veleroSnapshot } from '../volumes/index.ts';
 import { type MovedData, movedDataOf, movedDataProblem } from './moved-volumes.ts';
 import { quoted } from './object-checks.ts';
 import { asRecord, type KubeJson } from './sanitize.ts';
+import type { VolumeSourceKind } from './volume-source-modes.ts';
 
 export const volumeSnapshotResource = 'volumesnapshots.snapshot.storage.k8s.io';
 export const volumeSnapshotContentResource = 'volumesnapshotcontents.snapshot.storage.k8s.io';
@@ -67,33 +67,6 @@ export interface SnapshotVolume {
   claim?: KubeJson;
 }
 
-/** Where a restored claim's data comes from: a CSI snapshot, or the copy in the location's repository. */
-export type VolumeSourceKind = 'snapshot' | 'copy';
-
-/** Every `VolumeSourceMode`, in the order a user is offered them. */
-export const volumeSourceModes = ['auto', 'snapshot', 'copy'] as const;
-
-/**
- * Which sources a restore may fill claims from (`RestoreRequest.volumeSource`): `auto` (the default) the
- * kept CSI snapshot where the target can use it, else the copy; `snapshot` CSI snapshots only, never a copy;
- * `copy` copies in the location's volume repository only, never a CSI snapshot. The rule is
- * `chooseSource` in volume-choice.ts.
- */
-export type VolumeSourceMode = (typeof volumeSourceModes)[number];
-
-/** What each mode means, in the words every surface uses (errors, usage, describe). */
-export const volumeSourceMeanings: Readonly<Record<VolumeSourceMode, string>> = {
-  auto: 'the kept CSI snapshot where the target can use it, else the copy',
-  snapshot: 'CSI snapshots only',
-  copy: "copies in the location's volume repository only",
-};
-
-/** The modes as a sentence offers them: "auto (…), snapshot (…) or copy (…)". */
-export function volumeSourceChoices(): string {
-  const each = volumeSourceModes.map((mode) => `${mode} (${volumeSourceMeanings[mode]})`);
-  return `${each.slice(0, -1).join(', ')} or ${each.at(-1)}`;
-}
-
 /** The source chosen for a claim whose backup kept both, and why (said by the dry run and the restore). */
 export interface VolumeChoice {
   source: VolumeSourceKind;
@@ -136,28 +109,6 @@ export interface VolumeSources {
   claims: Map<string, SnapshotVolume>;
   /** PVs of the backup that were snapshotted → why they are not restored. */
   snapshottedVolumes: Map<string, string>;
-}
-
-/**
- * The backup's volume info, or undefined when it has none (older Velero, Lifeboat without disks). A file
- * that cannot be read is a warning: the claims' annotations still say which volumes were snapshotted.
- */
-export async function readVolumeInfo(
-  store: ObjectStore,
-  backup: string,
-  warnings: string[],
-): Promise<VolumeInfo[] | undefined> {
-  const key = backupKeys(backup).volumeInfo;
-  try {
-    return await decodeVolumeInfo(await store.get(key), key);
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) return undefined;
-    if (!(error instanceof BackupMetadataError)) throw error;
-    warnings.push(
-      `the backup's volume info could not be read (${error.message}): snapshotted volumes are found from the claims' annotations alone`,
-    );
-    return undefined;
-  }
 }
 
 /** A CSI driver name (the CSIDriver object's rules: at most 63 characters, DNS-like). */
