@@ -104,12 +104,13 @@ export interface PlanRequest extends RestoreOptions {
 /** Plans a restore against the live target. Writes nothing, to the cluster or the location. */
 export async function planRestore(request: PlanRequest): Promise<RestorePlan> {
   const { kube } = request;
-  checkVolumeSource(request.volumeSource);
+  // Checked once, before anything is read; the checked mode is passed down.
+  const volumeSource = checkVolumeSource(request.volumeSource);
   const target = new TargetApi(kube);
   await target.refresh();
   const prepared = await prepareRestore(request, target);
   try {
-    return await planPrepared(request, target, prepared);
+    return await planPrepared(request, target, prepared, volumeSource);
   } finally {
     await prepared.bodies.close();
   }
@@ -119,12 +120,13 @@ async function planPrepared(
   request: PlanRequest,
   target: TargetApi,
   prepared: PreparedRestore,
+  volumeSource: VolumeSourceMode,
 ): Promise<RestorePlan> {
   const { kube } = request;
   await skipClassesTheTargetHas(kube, prepared.items);
   // Claims whose backup kept both snapshot and copy: the source is chosen (and the claim made for it) before
   // the claims are checked, by the same rule the restore applies; so are the claims its volume source excludes.
-  await chooseVolumeSources(kube, prepared.volumes, undefined, checkVolumeSource(request.volumeSource));
+  await chooseVolumeSources(kube, prepared.volumes, undefined, volumeSource);
 
   const namespaceStates = new Map<string, NamespaceState>();
   for (const ns of prepared.namespaces) {

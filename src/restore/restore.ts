@@ -29,7 +29,7 @@ import { TargetApi } from './target.ts';
 import { progressIntervalMs } from './throttle.ts';
 import type { VolumeProgress } from './volume-progress.ts';
 import { defaultVolumeTimeoutMs, VolumeRestorer } from './volume-run.ts';
-import { checkVolumeSource } from './volume-source-modes.ts';
+import { checkVolumeSource, type VolumeSourceMode } from './volume-source-modes.ts';
 
 /** How the restore log words what happened to an object (failed and exists have their own lines). */
 const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {
@@ -40,8 +40,8 @@ const logVerb: Record<Exclude<ItemAction, 'failed' | 'exists'>, string> = {
 };
 /** Runs a restore to completion. Throws only for bad input (RestoreInputError, BackupNotFoundError). */
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
-  // Refused before anything is read, as the other inputs are (prepareRestore).
-  checkVolumeSource(request.volumeSource);
+  // Refused before anything is read, as the other inputs are (prepareRestore); checked once, then passed down.
+  const volumeSource = checkVolumeSource(request.volumeSource);
   const target = new TargetApi(request.kube);
   await target.refresh();
   // Before anything is created: the backup read (objects so far), then its objects checked.
@@ -53,7 +53,7 @@ export async function runRestore(request: RestoreRequest): Promise<RestoreOutcom
   });
   try {
     await skipClassesTheTargetHas(request.kube, prepared.items);
-    const run = new RestoreRun(request, prepared, target);
+    const run = new RestoreRun(request, prepared, target, volumeSource);
     return await run.execute();
   } finally {
     await prepared.bodies.close();
@@ -73,7 +73,12 @@ class RestoreRun {
   private lastProgress = 0;
   private currentResource: string | undefined;
 
-  constructor(request: RestoreRequest, prepared: PreparedRestore, target: TargetApi) {
+  constructor(
+    request: RestoreRequest,
+    prepared: PreparedRestore,
+    target: TargetApi,
+    volumeSource: VolumeSourceMode,
+  ) {
     this.request = request;
     this.prepared = prepared;
     this.log = new RunLog({ restore: request.name, backup: request.backupName }, request.onLog);
@@ -94,7 +99,7 @@ class RestoreRun {
         this.emit(false);
       },
       ...(request.mover ? { mover: request.mover } : {}),
-      ...(request.volumeSource ? { volumeSource: request.volumeSource } : {}),
+      volumeSource,
       log: (message, fields) => this.log.info(message, fields),
       warn: (message, namespace) => {
         this.results.warning(message, { namespace });

@@ -31,7 +31,7 @@ import { targetProblem } from './volume-checks.ts';
 import { chooseVolumeSources, fallBackToCopy } from './volume-choice.ts';
 import { defaultFillConcurrency, fillMovedClaim } from './volume-fill.ts';
 import type { VolumePhase, VolumeProgress } from './volume-progress.ts';
-import { checkVolumeSource, type VolumeSourceMode } from './volume-source-modes.ts';
+import type { VolumeSourceMode } from './volume-source-modes.ts';
 import type { SnapshotVolume } from './volume-sources.ts';
 
 export interface VolumeRunOptions {
@@ -49,7 +49,10 @@ export interface VolumeRunOptions {
   mover?: MoverSettings;
   /** Claims filled at once (default 2). */
   fillConcurrency?: number;
-  /** Which sources claims may come from (volume-choice.ts); default `auto`. */
+  /**
+   * Which sources claims may come from (volume-choice.ts), as checked where the restore starts
+   * (`checkVolumeSource`); default `auto`.
+   */
   volumeSource?: VolumeSourceMode;
 }
 
@@ -67,11 +70,10 @@ export class VolumeRestorer {
   private readonly toFill = new Set<SnapshotVolume>();
   private readonly volumeSource: VolumeSourceMode;
 
-  /** @throws RestoreInputError for a volume source that is not one of `volumeSourceModes`. */
   constructor(kube: KubeClient, volumes: readonly SnapshotVolume[], options: VolumeRunOptions) {
     this.kube = kube;
     this.options = options;
-    this.volumeSource = checkVolumeSource(options.volumeSource);
+    this.volumeSource = options.volumeSource ?? 'auto';
     for (const volume of volumes) {
       const entry: VolumeProgress = {
         namespace: volume.namespace,

@@ -198,10 +198,6 @@ test('a volume source that is none of auto, snapshot, copy is refused, naming th
         /^invalid volume source .*: give auto .*, snapshot .* or copy /.test(error.message),
     );
   }
-  assert.throws(
-    () => restorer(new Target({ holdsSnapshot: true }), prepared().volume, [], true, 'both' as 'copy'),
-    RestoreInputError,
-  );
 });
 
 test('a restore or a dry run with a bad volume source is refused before the cluster or the backup is read', async () => {
