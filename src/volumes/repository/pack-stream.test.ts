@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { FileObjectStore, type ObjectStore } from '../../storage/index.ts';
 import { loadIndex } from './blob-index.ts';
@@ -120,4 +120,45 @@ test('a whole snapshot costs one ranged request per data pack', async () => {
   assert.equal(packs, 4);
   assert.equal(reads.requests, 3, 'one request for each pack of data; the tree pack is read whole');
   assert.ok(reads.bytes >= 40 * MiB && reads.bytes < 41 * MiB, `fetched ${reads.bytes} bytes`);
+});
+
+test('chunks a pack streams in are freed once copied when whole, and left alone when they share a buffer', async () => {
+  const location = new FileObjectStore(join(work, 'chunks'));
+  const repo = await openRepository(location, 'test secret', { create: true, kdf });
+  const source = join(work, 'chunked');
+  await mkdir(source);
+  await writeRandomFile(join(source, 'data'), 3 * MiB);
+  const { snapshotId } = await backupDirectory(repo, source);
+  for (const shared of [false, true]) {
+    const delivered: Buffer[] = [];
+    // Each ranged read is delivered in 10,000-byte chunks: buffers of their own, or slices of one buffer.
+    const rechunked: ObjectStore = Object.assign(Object.create(location) as ObjectStore, {
+      getRange: async (key: string, range: { offset: number; length: number }) => {
+        const parts: Buffer[] = [];
+        for await (const part of await location.getRange(key, range)) parts.push(part as Buffer);
+        const whole = Buffer.concat(parts);
+        const chunks: Buffer[] = [];
+        for (let at = 0; at < whole.length; at += 10_000) {
+          const slice = whole.subarray(at, at + 10_000);
+          chunks.push(shared ? slice : Buffer.alloc(slice.length, slice));
+        }
+        delivered.push(...chunks);
+        return Readable.from(chunks);
+      },
+    });
+    const target = join(work, `chunked-restored-${shared}`);
+    const restored = await restoreSnapshot(
+      await openRepository(rechunked, 'test secret'),
+      snapshotId,
+      target,
+    );
+    assert.deepEqual(restored.problems, []);
+    assert.deepEqual(await compareTrees(source, target), [], `shared ${shared}: the file restores exactly`);
+    assert.ok(delivered.length > 300, `${delivered.length} chunks delivered`);
+    // Chunks under 4 KiB are left to the collector; the last of each read may be one.
+    const large = delivered.filter((chunk) => chunk.length >= 4096);
+    const freed = large.filter((chunk) => (chunk.buffer as ArrayBuffer).detached).length;
+    if (shared) assert.equal(freed, 0, 'no chunk sharing its buffer is freed');
+    else assert.equal(freed, large.length, 'every chunk of its own is freed once copied');
+  }
 });

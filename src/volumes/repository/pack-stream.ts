@@ -22,7 +22,9 @@ const gapLimit = 1024 * 1024;
 /** Exact-length reads and skips over a stream of buffers. */
 class ByteReader {
   private readonly iterator: AsyncIterator<Buffer>;
+  /** Chunks as the stream delivered them; the first one's first `skip` bytes are consumed. */
   private pieces: Buffer[] = [];
+  private skip = 0;
   private buffered = 0;
   /** Pack offset of the first buffered byte. */
   position = 0;
@@ -46,42 +48,65 @@ class ByteReader {
   /** Reads the stream to its end, dropping what is left. */
   async drain(): Promise<void> {
     this.pieces = [];
+    this.skip = 0;
     this.buffered = 0;
     while (!(await this.iterator.next()).done);
+  }
+
+  /** Consumes `bytes` of the first chunk (copying them to `target` at `at` when given). */
+  private consume(bytes: number, target?: Buffer, at = 0): void {
+    const first = this.pieces[0] as Buffer;
+    if (target) first.copy(target, at, this.skip, this.skip + bytes);
+    this.skip += bytes;
+    this.buffered -= bytes;
+    this.position += bytes;
+    if (this.skip < first.length) return;
+    this.pieces.shift();
+    this.skip = 0;
+    releaseChunk(first);
   }
 
   /** Drops bytes up to stream offset `to`; false when the stream ends first. */
   async skipTo(to: number): Promise<boolean> {
     while (this.position < to) {
       if (this.buffered === 0 && !(await this.fill(1))) return false;
-      const first = this.pieces[0] as Buffer;
-      const drop = Math.min(first.length, to - this.position);
-      this.pieces[0] = first.subarray(drop);
-      if (drop === first.length) this.pieces.shift();
-      this.buffered -= drop;
-      this.position += drop;
+      this.consume(Math.min((this.pieces[0] as Buffer).length - this.skip, to - this.position));
     }
     return true;
   }
 
   /**
-   * Copies the next `target.length` bytes into `target` as they arrive, each piece the stream delivered
-   * dropped once copied (so it dies young); false when the stream ends first.
+   * Copies the next `target.length` bytes into `target` as they arrive, each chunk the stream delivered
+   * freed once copied; false when the stream ends first.
    */
   async readInto(target: Buffer): Promise<boolean> {
     let at = 0;
     while (at < target.length) {
       if (this.buffered === 0 && !(await this.fill(1))) return false;
-      const first = this.pieces[0] as Buffer;
-      const take = Math.min(first.length, target.length - at);
-      first.copy(target, at, 0, take);
+      const take = Math.min((this.pieces[0] as Buffer).length - this.skip, target.length - at);
+      this.consume(take, target, at);
       at += take;
-      if (take === first.length) this.pieces.shift();
-      else this.pieces[0] = first.subarray(take);
-      this.buffered -= take;
-      this.position += take;
     }
     return true;
+  }
+}
+
+/**
+ * Frees a chunk the stream delivered once it is consumed, when it is the whole of its buffer (a slice may
+ * share its buffer with bytes still to come), by detaching the buffer: the chunks are external memory
+ * (outside V8's heap), and hundreds of MiB of them waiting to be collected made V8 run a full collection of
+ * the main thread's heap every few tens of MiB. A chunk a stream delivered is its reader's (Node's streams
+ * never reuse one); a buffer V8 will not detach is left to the collector.
+ */
+function releaseChunk(chunk: Buffer): void {
+  const buffer = chunk.buffer;
+  if (chunk.byteOffset !== 0 || chunk.length !== buffer.byteLength || !(buffer instanceof ArrayBuffer))
+    return;
+  if (buffer.byteLength < 4096 || buffer.detached) return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // Not detachable: the collector frees it.
   }
 }
 

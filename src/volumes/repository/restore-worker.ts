@@ -208,6 +208,7 @@ class BlobWriterThread {
       }
     }
     await Promise.all(writes);
+    if (!(plain instanceof Error)) releasePlaintext(plain);
   }
 
   private wrote(bytes: number): void {
@@ -234,6 +235,28 @@ class BlobWriterThread {
     if (this.written > 0) this.post({ type: 'written', bytes: this.written });
     this.released = [];
     this.written = 0;
+  }
+}
+
+/** Plaintext pieces at least this large are freed as soon as they are written. */
+const releaseBytes = 64 * 1024;
+
+/**
+ * Frees a blob's plaintext once every write of it is done, by detaching its buffers
+ * (`ArrayBuffer.prototype.transfer(0)`), instead of leaving it to the collector: the plaintext is external
+ * memory (outside V8's heap), and hundreds of MiB of it waiting to be collected made V8 run a full collection
+ * every few tens of MiB. Only large pieces are freed: each is the decryption's or the decompression's own
+ * buffer. Smaller ones may share a buffer with others (V8 refuses to detach those; they are left as they are).
+ */
+function releasePlaintext(pieces: readonly Buffer[]): void {
+  for (const piece of pieces) {
+    const buffer = piece.buffer;
+    if (piece.length < releaseBytes || !(buffer instanceof ArrayBuffer) || buffer.detached) continue;
+    try {
+      buffer.transfer(0);
+    } catch {
+      // Not detachable: the collector frees it.
+    }
   }
 }
 
