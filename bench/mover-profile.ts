@@ -5,7 +5,8 @@
  * the last round (the main thread) and prints the functions with the most self time. Each round also prints
  * the CPU time of the process's threads by kind (main, the restore's writer thread, libuv's pool, V8's
  * helpers: mostly garbage collection), sampled from /proc every 50 ms so threads that end are counted, and
- * the process's peak RSS so far (the data set's backup included). `--location file:///dir` runs on a local
+ * the process's peak RSS so far (the data set's backup included), and the main thread's garbage collections
+ * (full and young). `--location file:///dir` runs on a local
  * directory instead of the test bed's MinIO (no TLS, no HTTP: the repository's own work, without the test
  * bed).
  */
@@ -15,6 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { openObjectStore, parseLocation } from '../src/storage/index.ts';
 import { backupDirectory, openRepository, restoreSnapshot } from '../src/volumes/index.ts';
@@ -92,6 +94,32 @@ async function byThread(work: () => Promise<void>): Promise<string> {
     .join(', ');
 }
 
+/**
+ * The main thread's garbage collections while `work` runs: full ones (mark-compact) and young ones, with their
+ * pause time. Most of a collection's marking runs on V8's helper threads, so their count matters more than the
+ * pause. The writer thread's own heap is not seen from here.
+ */
+async function collections(work: () => Promise<void>): Promise<string> {
+  const counts = { full: 0, young: 0, ms: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.full++;
+      else counts.young++;
+      counts.ms += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    await work();
+  } finally {
+    // Entries are delivered asynchronously: one more turn of the event loop lets the last ones in.
+    await new Promise((resolve) => setImmediate(resolve));
+    observer.disconnect();
+  }
+  return `${counts.full} full, ${counts.young} young (${counts.ms.toFixed(0)} ms of pauses)`;
+}
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -151,13 +179,16 @@ try {
       repo = await openRepository(fresh, secret, { create: true });
     }
     let threads = '';
+    let gcs = '';
     if (what === 'restore') {
       const target = join(work, `restore-${round}`);
       threads = await byThread(async () => {
-        const result = await restoreSnapshot(repo, snapshot, target, {
-          ...(concurrencyOf(round) ? { concurrency: concurrencyOf(round) as number } : {}),
+        gcs = await collections(async () => {
+          const result = await restoreSnapshot(repo, snapshot, target, {
+            ...(concurrencyOf(round) ? { concurrency: concurrencyOf(round) as number } : {}),
+          });
+          if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
         });
-        if (result.problems.length) throw new Error(JSON.stringify(result.problems.slice(0, 3)));
       });
       // Kept until the end: a restore right after a delete measures ext4's search for free inodes (mover.ts).
     } else if (what === 'incremental') {
@@ -174,7 +205,7 @@ try {
     );
     if (threads)
       print(
-        `  CPU s by thread: ${threads}; peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+        `  CPU s by thread: ${threads}; peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; main thread's collections: ${gcs}`,
       );
     if (session && values.profile) {
       const { profile } = await session.post('Profiler.stop');
