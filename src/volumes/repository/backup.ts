@@ -8,6 +8,7 @@
 import type { BigIntStats } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { loadIndex } from './blob-index.ts';
+import { freeBuffer } from './buffers.ts';
 import { Chunker } from './chunker.ts';
 import type { SnapshotManifest, SnapshotStats, TreeNode } from './format.ts';
 import { acquireLock, type LockOptions } from './locks.ts';
@@ -329,7 +330,11 @@ class Walker {
         // Within a large file too: a volume of one big file would otherwise show no progress until its end.
         if (Date.now() - this.lastProgress >= 500) this.progress();
         await this.slots.acquire();
-        const id = this.uploader.save('data', chunk).finally(() => this.slots.release());
+        const id = this.uploader.save('data', chunk).finally(() => {
+          // Stored or known: the chunk (the chunker's copy) is freed now, not left to the collector.
+          freeBuffer(chunk);
+          this.slots.release();
+        });
         id.catch(() => {});
         ids.push(id);
       }

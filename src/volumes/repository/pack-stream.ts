@@ -9,6 +9,7 @@
  * last one the download stops unless little is left (reading it keeps the connection for the next request).
  */
 import type { Readable } from 'node:stream';
+import { freeBuffer } from './buffers.ts';
 import { IntegrityError } from './errors.ts';
 import type { BlobEntry } from './format.ts';
 import { type Repository, repoKeys } from './repository.ts';
@@ -63,7 +64,8 @@ class ByteReader {
     if (this.skip < first.length) return;
     this.pieces.shift();
     this.skip = 0;
-    releaseChunk(first);
+    // A chunk a stream delivered is its reader's (Node's streams never reuse one).
+    freeBuffer(first);
   }
 
   /** Drops bytes up to stream offset `to`; false when the stream ends first. */
@@ -88,25 +90,6 @@ class ByteReader {
       at += take;
     }
     return true;
-  }
-}
-
-/**
- * Frees a chunk the stream delivered once it is consumed, when it is the whole of its buffer (a slice may
- * share its buffer with bytes still to come), by detaching the buffer: the chunks are external memory
- * (outside V8's heap), and hundreds of MiB of them waiting to be collected made V8 run a full collection of
- * the main thread's heap every few tens of MiB. A chunk a stream delivered is its reader's (Node's streams
- * never reuse one); a buffer V8 will not detach is left to the collector.
- */
-function releaseChunk(chunk: Buffer): void {
-  const buffer = chunk.buffer;
-  if (chunk.byteOffset !== 0 || chunk.length !== buffer.byteLength || !(buffer instanceof ArrayBuffer))
-    return;
-  if (buffer.byteLength < 4096 || buffer.detached) return;
-  try {
-    buffer.transfer(0);
-  } catch {
-    // Not detachable: the collector frees it.
   }
 }
 

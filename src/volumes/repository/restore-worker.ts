@@ -9,6 +9,7 @@
  * This module loads only what it needs (no store, no zod): a thread starts in tens of milliseconds.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { freeBuffer } from './buffers.ts';
 import { type MasterKeys, RepositoryCrypto } from './crypto.ts';
 import { IntegrityError } from './errors.ts';
 import { OpenFiles, type RestoreFile } from './restore-files.ts';
@@ -68,6 +69,12 @@ export type FromWriter =
   | { type: 'written'; bytes: number }
   | { type: 'problem'; path: string; reason: string }
   | { type: 'finished'; bytes: number };
+
+/**
+ * Which plaintext pieces are freed once written (buffers.ts): large ones, each the decryption's output but its
+ * encoding byte, or the decompression's output but its unused end. Small ones may share a buffer.
+ */
+const plaintextFreeing = { minBytes: 64 * 1024, slack: 2048 };
 
 /** Plaintext being written at once: what bounds the thread's memory (a larger blob waits for none). */
 const plainBytesInFlight = 32 * 1024 * 1024;
@@ -208,7 +215,7 @@ class BlobWriterThread {
       }
     }
     await Promise.all(writes);
-    if (!(plain instanceof Error)) releasePlaintext(plain);
+    if (!(plain instanceof Error)) for (const piece of plain) freeBuffer(piece, plaintextFreeing);
   }
 
   private wrote(bytes: number): void {
@@ -235,28 +242,6 @@ class BlobWriterThread {
     if (this.written > 0) this.post({ type: 'written', bytes: this.written });
     this.released = [];
     this.written = 0;
-  }
-}
-
-/** Plaintext pieces at least this large are freed as soon as they are written. */
-const releaseBytes = 64 * 1024;
-
-/**
- * Frees a blob's plaintext once every write of it is done, by detaching its buffers
- * (`ArrayBuffer.prototype.transfer(0)`), instead of leaving it to the collector: the plaintext is external
- * memory (outside V8's heap), and hundreds of MiB of it waiting to be collected made V8 run a full collection
- * every few tens of MiB. Only large pieces are freed: each is the decryption's or the decompression's own
- * buffer. Smaller ones may share a buffer with others (V8 refuses to detach those; they are left as they are).
- */
-function releasePlaintext(pieces: readonly Buffer[]): void {
-  for (const piece of pieces) {
-    const buffer = piece.buffer;
-    if (piece.length < releaseBytes || !(buffer instanceof ArrayBuffer) || buffer.detached) continue;
-    try {
-      buffer.transfer(0);
-    } catch {
-      // Not detachable: the collector frees it.
-    }
   }
 }
 
