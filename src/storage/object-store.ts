@@ -49,7 +49,12 @@ export interface ObjectStore {
    * `ObjectExistsError` when the key is taken.
    */
   put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<void>;
-  /** Streams an object. Throws `ObjectNotFoundError` when there is none. */
+  /**
+   * Streams an object. Throws `ObjectNotFoundError` when there is none. A chunk the stream delivers belongs to
+   * its reader from then on: the reader may free it at once (the volume restore detaches the buffers it has
+   * copied), so neither a provider nor a wrapper keeps or reads a chunk after passing it on. The same holds
+   * for `getRange`.
+   */
   get(key: string): Promise<Readable>;
   /**
    * Streams the bytes of `range` of an object: one request for only those bytes (HTTP `Range`, a
