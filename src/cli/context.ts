@@ -13,8 +13,12 @@ export function openStore(location: string | undefined): ObjectStore {
   return openObjectStore(parseLocation(location));
 }
 
-/** Requests in flight at once from a CLI command's cluster client. */
-const cliMaxInFlight = 32;
+/**
+ * Requests in flight at once from a CLI command's cluster client: the restore engine's default parallelism
+ * (src/restore's defaultRestoreParallelism; not imported, so that commands that do not restore do not load the
+ * restore engine: a test holds the two equal).
+ */
+export const cliMaxInFlight = 64;
 
 export async function openKube(
   io: CliIo,

@@ -70,3 +70,12 @@ test('the backup verbs load neither the restore engine, the data mover, the cont
     await rm(empty, { recursive: true, force: true });
   }
 });
+
+test("the CLI's cluster client lets as many requests fly as the restore engine sends at once by default", async () => {
+  // Read here, not in context.ts: importing the restore engine there would load it for every command.
+  const [{ cliMaxInFlight }, { defaultRestoreParallelism }] = await Promise.all([
+    import('./context.ts'),
+    import('../restore/index.ts'),
+  ]);
+  assert.equal(cliMaxInFlight, defaultRestoreParallelism);
+});

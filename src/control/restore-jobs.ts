@@ -7,7 +7,7 @@ import { Results } from '../archive/index.ts';
 import type { RestoreItemRecord, RestoreOptionsRecord, RestoreVolumeRecord } from '../db/index.ts';
 import * as db from '../db/index.ts';
 import { describeError, type KubeClient } from '../kube/index.ts';
-import { runRestore, type VolumeProgress } from '../restore/index.ts';
+import { defaultRestoreParallelism, runRestore, type VolumeProgress } from '../restore/index.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { openClusterClient } from './clusters.ts';
 import type { ControlContext } from './context.ts';
@@ -39,7 +39,7 @@ export async function withKubeAndStore<T>(
   location: db.LocationRecord,
   work: (kube: KubeClient, store: ObjectStore) => Promise<T>,
 ): Promise<T> {
-  const kube = await openClusterClient(ctx, target, { maxInFlight: 32 });
+  const kube = await openClusterClient(ctx, target, { maxInFlight: defaultRestoreParallelism });
   const store = openStoredLocation(ctx, location);
   try {
     return await work(kube, store);

@@ -13,13 +13,14 @@ export {
 export type { PreparedItem, RestoreOptions } from './prepare.ts';
 export { broadGroups, type RbacGrant } from './rbac.ts';
 export { runRestore } from './restore.ts';
-export type {
-  ItemAction,
-  ItemResult,
-  RestoreOutcome,
-  RestorePhase,
-  RestoreProgress,
-  RestoreRequest,
+export {
+  defaultRestoreParallelism,
+  type ItemAction,
+  type ItemResult,
+  type RestoreOutcome,
+  type RestorePhase,
+  type RestoreProgress,
+  type RestoreRequest,
 } from './run-types.ts';
 export {
   type BackupVerification,

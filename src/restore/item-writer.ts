@@ -20,7 +20,7 @@ import {
 import type { BodyStore, StoredRange } from './body-store.ts';
 import { isNodePortTaken, nodePortTakenMessage, requestedNodePorts, withoutNodePorts } from './node-ports.ts';
 import { bodyOf, objectOf, type PreparedItem, type PreparedRestore } from './prepare.ts';
-import type { ItemAction, RestoreRequest } from './run-types.ts';
+import { defaultRestoreParallelism, type ItemAction, type RestoreRequest } from './run-types.ts';
 import { comparable, type KubeJson, restoredLabels } from './sanitize.ts';
 import type { TargetApi } from './target.ts';
 import { volumeSnapshotClassResource } from './volume-sources.ts';
@@ -73,7 +73,7 @@ export class ItemWriter {
   }
 
   private parallelism(): number {
-    return Math.max(1, this.request.parallelism ?? 32);
+    return Math.max(1, this.request.parallelism ?? defaultRestoreParallelism);
   }
 
   /** Creates every target namespace (from the backup's object, or bare); notes ones stuck terminating. */

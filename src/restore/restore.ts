@@ -16,13 +16,14 @@ import { ItemWriter } from './item-writer.ts';
 import { crdResource, restoreSteps } from './order.ts';
 import { type PreparedItem, type PreparedRestore, prepareRestore, willCreate } from './prepare.ts';
 import { encodeRestoreResourceList } from './resource-list.ts';
-import type {
-  ItemAction,
-  ItemResult,
-  RestoreOutcome,
-  RestorePhase,
-  RestoreProgress,
-  RestoreRequest,
+import {
+  defaultRestoreParallelism,
+  type ItemAction,
+  type ItemResult,
+  type RestoreOutcome,
+  type RestorePhase,
+  type RestoreProgress,
+  type RestoreRequest,
 } from './run-types.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';
 import { TargetApi } from './target.ts';
@@ -93,7 +94,7 @@ class RestoreRun {
     this.volumes = new VolumeRestorer(request.kube, prepared.volumes, {
       restoreName: request.name,
       timeoutMs: request.volumeTimeoutMs ?? defaultVolumeTimeoutMs,
-      concurrency: Math.min(16, Math.max(1, request.parallelism ?? 32)),
+      concurrency: Math.min(16, Math.max(1, request.parallelism ?? defaultRestoreParallelism)),
       onChange: (volume) => {
         request.onVolume?.(volume);
         this.emit(false);
