@@ -4,7 +4,7 @@
  *   node bench/restore-once.ts <kubeconfig> <location-url> <backup> <restore> [parallelism]   (S3 keys from the environment)
  */
 import { HttpKubeClient, loadConnection } from '../src/kube/index.ts';
-import { runRestore } from '../src/restore/index.ts';
+import { defaultRestoreParallelism, runRestore } from '../src/restore/index.ts';
 import { openObjectStore, parseLocation } from '../src/storage/index.ts';
 
 const [kubeconfig, location, backupName, name, parallelismArg] = process.argv.slice(2) as [
@@ -16,7 +16,8 @@ const [kubeconfig, location, backupName, name, parallelismArg] = process.argv.sl
 ];
 const parallelism = parallelismArg === undefined ? undefined : Number(parallelismArg);
 const kube = new HttpKubeClient(await loadConnection({ file: kubeconfig }), {
-  maxInFlight: parallelism ?? 32,
+  // The engine's own default when none is given: a lower client limit would silently cap it.
+  maxInFlight: parallelism ?? defaultRestoreParallelism,
 });
 const store = openObjectStore(parseLocation(location));
 const cpuSeconds = () => {

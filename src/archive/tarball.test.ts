@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { type PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { tarball, tarballBomb } from '../../test/support/hostile.ts';
@@ -182,15 +183,17 @@ test('a reader that stops early ends the source', async () => {
   assert.ok(source.destroyed);
 });
 
-test("a reader that destroys the writer's stream fails every write waiting on it, and the writer says so", async () => {
+test("a reader that destroys the writer's stream fails every write waiting on it, and the writer says so", {
+  timeout: 10_000,
+}, async () => {
   const writer = new TarballWriter({ mtime: new Date(), concurrency: 1 });
   assert.equal(writer.stoppedByReader, false);
-  // Random bytes barely compress: a few entries of 2 MiB fill the stream's buffer with nobody reading.
-  const data = Buffer.alloc(2 * 1024 * 1024);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-  let waiting: Promise<void> | undefined;
-  for (let i = 0; !waiting && i < 64; i++) waiting = writer.add(`entry-${i}`, data);
+  // Random bytes do not compress: each 1 MiB chunk comes out larger than the stream's buffer.
+  const waiting = writer.add('entry', randomBytes(3 * 1024 * 1024));
   assert.ok(waiting, 'the writer should ask its caller to wait');
+  // Until a compressed chunk is written and waits for a reader to take it; then the reader goes away.
+  const output = writer.stream as PassThrough;
+  while (!output.writableNeedDrain) await new Promise((resolve) => setTimeout(resolve, 5));
   writer.stream.destroy();
   await assert.rejects(waiting, /closed before it was written/);
   assert.equal(writer.stoppedByReader, true);
@@ -199,6 +202,18 @@ test("a reader that destroys the writer's stream fails every write waiting on it
     writer.add('late', Buffer.from('x')) ?? Promise.resolve(),
     /closed before it was written/,
   );
+});
+
+test('a writer whose reader went away while nothing was waiting fails its next write, never waits for a drain', {
+  timeout: 10_000,
+}, async () => {
+  const writer = new TarballWriter({ mtime: new Date(), concurrency: 1 });
+  writer.stream.destroy();
+  // Compressed after the stream is gone: a write there would wait for a 'drain' that never comes.
+  const waiting = writer.add('entry', randomBytes(3 * 1024 * 1024));
+  assert.ok(waiting, 'the writer should ask its caller to wait');
+  await assert.rejects(waiting, /closed before it was written/);
+  assert.equal(writer.stoppedByReader, true);
 });
 
 test('a writer aborted by its caller is not stopped by its reader', () => {
