@@ -110,8 +110,9 @@ export class TarballWriter {
   }
 
   /**
-   * True when the tarball failed because its reader destroyed the stream (an upload that stopped reading):
-   * the failure is then only the stream's abort, and the reader's own error says why.
+   * True when the stream was already closed by its reader when the tarball failed: an upload that stopped
+   * reading (the failure is then only the stream's abort, and the upload's own error says why), or one that
+   * read everything and then failed to complete (its error is then the failure itself).
    */
   get stoppedByReader(): boolean {
     return this.readerGone;
