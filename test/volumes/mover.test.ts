@@ -110,8 +110,9 @@ async function backUp(ns: string, onProgress?: (progress: BackupProgress) => voi
  * processes are found by the pod's uid in their cgroup (kubelet's cgroupfs driver names the pod's cgroup
  * after it). Returns how many processes it killed.
  */
-async function killMover(ns: string): Promise<number> {
-  const uid = (
+/** The uid of the backup mover pod in `ns`; empty when there is none. */
+async function moverPodUid(ns: string): Promise<string> {
+  return (
     await kubectl(env, a, [
       'get',
       'pods',
@@ -123,6 +124,10 @@ async function killMover(ns: string): Promise<number> {
       'jsonpath={.items[0].metadata.uid}',
     ])
   ).trim();
+}
+
+/** SIGKILLs the mover process of the pod `uid` (found by its cgroup); gives how many processes were killed. */
+async function killMover(uid: string): Promise<number> {
   if (!uid) return 0;
   let killed = 0;
   for (const pid of await readdir('/proc')) {
@@ -135,6 +140,13 @@ async function killMover(ns: string): Promise<number> {
     killed++;
   }
   return killed;
+}
+
+/** Objects under the repository's data/: its packs. */
+async function packCount(): Promise<number> {
+  let count = 0;
+  for await (const _ of store.list('plugins/lifeboat/repository/data/')) count++;
+  return count;
 }
 
 async function leftovers(cluster: NodeCluster, ns: string): Promise<string> {
@@ -235,20 +247,31 @@ describe('the data mover', () => {
       podObject(
         env,
         'more',
-        'dd if=/dev/urandom of=/data/more.bin bs=1048576 count=96 2>/dev/null && sync',
+        'dd if=/dev/urandom of=/data/more.bin bs=1048576 count=160 2>/dev/null && sync',
         'data',
       ),
     ]);
     await podOutput(env, a, ns, 'more', 300_000);
+    // Killed once the pod has stored its first new pack, whatever the mover's speed (a kill timed by its
+    // progress lines, one a second, came after a 96 MiB copy had ended).
+    const packsBefore = await packCount();
     let killed: Promise<number> | undefined;
-    let updates = 0;
+    let watching: Promise<void> | undefined;
+    let done = false;
+    const watch = async () => {
+      let uid = '';
+      while (!done && !uid) uid = await moverPodUid(ns);
+      while (!done && !killed) {
+        if ((await packCount()) > packsBefore) killed = killMover(uid);
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
     const { name, outcome } = await backUp(ns, (progress) => {
-      const copy = progress.volumeCopies?.[0];
-      // The first update is the copy starting; the next ones come from the pod's log: it is reading.
-      if (copy?.phase === 'Copying') updates++;
-      if (!killed && updates >= 2) killed = killMover(ns);
+      if (!watching && progress.volumeCopies?.[0]?.phase === 'Copying') watching = watch();
     });
-    assert.ok(killed, 'the mover pod was seen copying');
+    done = true;
+    await watching;
+    assert.ok(killed, 'the mover pod was seen storing packs');
     assert.ok((await killed) > 0, 'the mover process was found and killed');
     assert.equal(outcome.description.phase, 'PartiallyFailed');
     const errors = JSON.stringify(outcome.errors);
@@ -280,7 +303,7 @@ describe('the data mover', () => {
     );
     assert.ok(
       pruned.deletedBytes > 64 * MiB,
-      `deleted ${pruned.deletedBytes} bytes; more.bin alone is 96 MiB`,
+      `deleted ${pruned.deletedBytes} bytes; more.bin alone is 160 MiB`,
     );
     const check = await checkRepository(repo, { readData: true });
     assert.deepEqual(check.errors, []);
