@@ -2,7 +2,8 @@
  * `npm run bench -- restore --objects N`: fills cluster a (as the backup benchmark does), backs up its bench
  * namespaces to MinIO, then times the restore of that backup into cluster b, where they do not exist:
  * objects/s, wall time, peak RSS — against the API server's create ceiling measured in the same run (a bare
- * client posting the same objects, 32/64/128 in flight: bare-client.ts), rounds interleaved
+ * client creating as many namespaces and posting the same objects into them, 32/64/128 in flight, both timed
+ * as the restore's are: bare-client.ts), rounds interleaved
  * (LIFEBOAT_BENCH_ROUNDS, default 2; LIFEBOAT_BENCH_PARALLELISM=32,64 restores once with each per round). The namespaces restored into cluster b and the backup are removed
  * again (a shared test bed's other namespaces are neither taken nor restored); cluster a keeps its fill for
  * the next run. `node bench/restore-memory.ts` measures the engine's memory alone, without a cluster.
@@ -77,12 +78,13 @@ export async function benchRestore(
         await clear(namespaces);
       }
       for (const inFlight of [32, 64, 128]) {
-        const namespace = `bench-ceiling-${inFlight}`;
+        // As many namespaces as the restore creates, the same objects spread over them.
+        const ceilingNamespaces = ceilingNamespacesOf(inFlight, namespaces.length);
         const cpuBefore = process.cpuUsage();
         const seconds = await createCeiling(
           targetConnection,
-          namespace,
-          benchObjects(objects, [namespace]),
+          ceilingNamespaces,
+          benchObjects(objects, ceilingNamespaces),
           inFlight,
         );
         const cpu = process.cpuUsage(cpuBefore);
@@ -90,8 +92,15 @@ export async function benchRestore(
         print(
           `  bare creates, ${inFlight} in flight: ${objects} in ${seconds.toFixed(2)} s = ${Math.round(objects / seconds)} objects/s, client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s; ${loadAverage()}`,
         );
-        await clear([namespace]);
+        await clear(ceilingNamespaces);
       }
+      // For comparison with the figures of sessions before 12: one namespace, made before the timing.
+      const single = 'bench-ceiling-single';
+      const singleSeconds = await createCeilingOneNamespace(targetConnection, single, objects);
+      print(
+        `  (bare creates into one namespace, 64 in flight, as measured before session 12: ${Math.round(objects / singleSeconds)} objects/s)`,
+      );
+      await clear([single]);
     }
     const best = Math.max(...[...ceilings.values()].map(median));
     print(
@@ -104,7 +113,11 @@ export async function benchRestore(
       );
     }
   } finally {
-    await clear([...namespaces, ...[32, 64, 128].map((n) => `bench-ceiling-${n}`)]);
+    await clear([
+      ...namespaces,
+      'bench-ceiling-single',
+      ...[32, 64, 128].flatMap((n) => ceilingNamespacesOf(n, namespaces.length)),
+    ]);
     const store = openObjectStore(parseLocation(location), { s3Credentials: minioCredentials(env) });
     const keys: string[] = [];
     const prefixes = [`backups/${backupName}/`];
@@ -117,6 +130,21 @@ export async function benchRestore(
     if (keys.length > 0) await store.delete(keys);
     await store.close();
   }
+}
+
+/** Sessions up to 11's ceiling: the objects into one namespace created before the clock starts. */
+async function createCeilingOneNamespace(
+  connection: Awaited<ReturnType<typeof loadConnection>>,
+  namespace: string,
+  objects: number,
+): Promise<number> {
+  await createCeiling(connection, [namespace], [], 64);
+  return createCeiling(connection, [], benchObjects(objects, [namespace]), 64);
+}
+
+/** The namespaces the bare client creates and fills with `inFlight` requests at once. */
+function ceilingNamespacesOf(inFlight: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `bench-ceiling-${inFlight}-${i}`);
 }
 
 function childEnv(env: TestbedEnv): NodeJS.ProcessEnv {

@@ -221,7 +221,7 @@ export async function benchVelero(
       print(`\nbare creates, ${inFlight} in flight: ${load()}`);
       const seconds = await createCeiling(
         targetConnection,
-        namespace,
+        [namespace],
         benchObjects(objects, [namespace]),
         inFlight,
       );
