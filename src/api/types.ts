@@ -34,7 +34,11 @@ export type {
   SkippedMember,
 } from '../control/workspaces-restores.ts';
 export type { RestoreItemRecord as RestoreItemView, Role, Schedule } from '../db/records.ts';
-export type { PlanItem, RestorePlan } from '../restore/plan.ts';
-export type { VolumePlan } from '../restore/volume-checks.ts';
-export type { VolumePhase, VolumeProgress } from '../restore/volume-progress.ts';
+export type {
+  PlanItem,
+  RestorePlan,
+  VolumePhase,
+  VolumePlan,
+  VolumeProgress,
+} from '../restore/index.ts';
 export type { ErrorBody } from './errors.ts';

@@ -10,7 +10,8 @@ export {
   type RestorePlan,
   type StorageClassNeed,
 } from './plan.ts';
-export type { PreparedItem, RestoreOptions } from './prepare.ts';
+export type { RestoreOptions } from './prepare.ts';
+export type { PreparedItem } from './prepared.ts';
 export { broadGroups, type RbacGrant } from './rbac.ts';
 export { runRestore } from './restore.ts';
 export {

@@ -19,7 +19,7 @@ import {
 } from '../kube/index.ts';
 import type { BodyStore, StoredRange } from './body-store.ts';
 import { isNodePortTaken, nodePortTakenMessage, requestedNodePorts, withoutNodePorts } from './node-ports.ts';
-import { bodyOf, objectOf, type PreparedItem, type PreparedRestore } from './prepare.ts';
+import { bodyOf, objectOf, type PreparedItem, type PreparedRestore } from './prepared.ts';
 import { defaultRestoreParallelism, type ItemAction, type RestoreRequest } from './run-types.ts';
 import { comparable, type KubeJson, restoredLabels } from './sanitize.ts';
 import type { TargetApi } from './target.ts';

@@ -25,13 +25,8 @@ import {
 import { clusterMadeAccount, existingSnapshotClassReason, isClusterMadeAccount } from './item-writer.ts';
 import { isNodePortTaken, nodePortTakenVerdict, requestedNodePorts } from './node-ports.ts';
 import { inRestoreOrder } from './order.ts';
-import {
-  objectOf,
-  type PreparedItem,
-  type PreparedRestore,
-  prepareRestore,
-  type RestoreOptions,
-} from './prepare.ts';
+import { prepareRestore, type RestoreOptions } from './prepare.ts';
+import { objectOf, type PreparedItem, type PreparedRestore } from './prepared.ts';
 import { type RbacGrant, rbacGrant } from './rbac.ts';
 import { asRecord, comparable, type KubeJson } from './sanitize.ts';
 import { skipClassesTheTargetHas } from './snapshot-classes.ts';

@@ -14,7 +14,8 @@ import { RunLog } from '../backup/index.ts';
 import { describeError, KubeConnectionError } from '../kube/index.ts';
 import { ItemWriter } from './item-writer.ts';
 import { crdResource, restoreSteps } from './order.ts';
-import { type PreparedItem, type PreparedRestore, prepareRestore, willCreate } from './prepare.ts';
+import { prepareRestore } from './prepare.ts';
+import { type PreparedItem, type PreparedRestore, willCreate } from './prepared.ts';
 import { encodeRestoreResourceList } from './resource-list.ts';
 import {
   defaultRestoreParallelism,

@@ -7,7 +7,7 @@
  */
 import type { KubeClient } from '../kube/index.ts';
 import { snapshotClassesByDriver } from '../volumes/index.ts';
-import type { PreparedItem } from './prepare.ts';
+import type { PreparedItem } from './prepared.ts';
 import { volumeSnapshotClassResource } from './volume-sources.ts';
 
 /** Why a class of the backup is skipped when the target has classes `names` for its driver. */
