@@ -5,9 +5,10 @@
  * the data changed (seconds, and bytes uploaded as the bucket's listing counts them), the restore of the
  * second snapshot (MiB/s, twice each, interleaved), and the bytes stored; then the ratios Lifeboat/restic.
  * The two tools take turns going first (restores A-B-B-A, Lifeboat first unless LIFEBOAT_BENCH_FIRST=restic);
- * the summary also gives each tool's first restore alone, its coldest. Lifeboat runs in this process through its library (what the mover
- * pod runs), with the heap tuned as the mover pod tunes it (tuneHeapForVolumeData); restic is Debian's
- * package, installed when missing. Everything is removed at the end.
+ * the summary also gives each tool's first restore alone, its coldest. Lifeboat runs in this process through
+ * its library (what the mover pod runs), with the heap tuned as the mover pod tunes it
+ * (tuneHeapForVolumeData); restic is Debian's package, installed when missing. Everything is removed at the
+ * end.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

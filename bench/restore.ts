@@ -3,15 +3,15 @@
  * namespaces to MinIO, then times the restore of that backup into cluster b, where they do not exist:
  * objects/s, wall time, peak RSS — against the API server's create ceiling measured in the same run (a bare
  * client creating as many namespaces and posting the same objects into them, 32/64/128 in flight, both timed
- * as the restore's are: bare-client.ts), rounds interleaved
- * (LIFEBOAT_BENCH_ROUNDS, default 2; LIFEBOAT_BENCH_PARALLELISM=32,64 restores once with each per round). The namespaces restored into cluster b and the backup are removed
- * again (a shared test bed's other namespaces are neither taken nor restored); cluster a keeps its fill for
- * the next run. `node bench/restore-memory.ts` measures the engine's memory alone, without a cluster.
+ * as the restore's are: bare-client.ts), rounds interleaved (LIFEBOAT_BENCH_ROUNDS, default 2;
+ * LIFEBOAT_BENCH_PARALLELISM=32,64 restores once with each per round). The namespaces restored into cluster b
+ * and the backup are removed again (a shared test bed's other namespaces are neither taken nor restored);
+ * cluster a keeps its fill for the next run. `node bench/restore-memory.ts` measures the engine's memory alone, without a cluster.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { nodeFlags } from '../src/cli/runtime.ts';
-import { HttpKubeClient, loadConnection } from '../src/kube/index.ts';
+import { HttpKubeClient, type KubeConnection, loadConnection } from '../src/kube/index.ts';
 import { openObjectStore, parseLocation } from '../src/storage/index.ts';
 import {
   minioCredentials,
@@ -134,7 +134,7 @@ export async function benchRestore(
 
 /** Sessions up to 11's ceiling: the objects into one namespace created before the clock starts. */
 async function createCeilingOneNamespace(
-  connection: Awaited<ReturnType<typeof loadConnection>>,
+  connection: KubeConnection,
   namespace: string,
   objects: number,
 ): Promise<number> {

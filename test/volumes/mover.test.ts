@@ -104,12 +104,6 @@ async function backUp(ns: string, onProgress?: (progress: BackupProgress) => voi
   return { name, outcome };
 }
 
-/**
- * Kills the mover process of the namespace's backup pod with SIGKILL, as the kernel's OOM killer or a lost
- * node would (deleting the pod object would let the process run on until the kubelet stops it). Its
- * processes are found by the pod's uid in their cgroup (kubelet's cgroupfs driver names the pod's cgroup
- * after it). Returns how many processes it killed.
- */
 /** The uid of the backup mover pod in `ns`; empty when there is none. */
 async function moverPodUid(ns: string): Promise<string> {
   return (
@@ -126,7 +120,12 @@ async function moverPodUid(ns: string): Promise<string> {
   ).trim();
 }
 
-/** SIGKILLs the mover process of the pod `uid` (found by its cgroup); gives how many processes were killed. */
+/**
+ * Kills the mover process of the pod `uid` with SIGKILL, as the kernel's OOM killer or a lost node would
+ * (deleting the pod object would let the process run on until the kubelet stops it). Its processes are found
+ * by the pod's uid in their cgroup (kubelet's cgroupfs driver names the pod's cgroup after it). Returns how
+ * many processes it killed.
+ */
 async function killMover(uid: string): Promise<number> {
   if (!uid) return 0;
   let killed = 0;
@@ -260,7 +259,10 @@ describe('the data mover', () => {
     let done = false;
     const watch = async () => {
       let uid = '';
-      while (!done && !uid) uid = await moverPodUid(ns);
+      while (!done && !uid) {
+        uid = await moverPodUid(ns);
+        if (!uid) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       while (!done && !killed) {
         if ((await packCount()) > packsBefore) killed = killMover(uid);
         else await new Promise((resolve) => setTimeout(resolve, 20));
